@@ -1,0 +1,130 @@
+//! An intrusive, lock-free, multi-producer single-consumer queue that never allocates.
+//!
+//! Put one [`Link`] field in your own message, packet or task type, declare the type a [`Node`]
+//! with one line of [`node!`], and any number of threads can [`enqueue`](Queue::enqueue) owned
+//! nodes while one [`Consumer`] takes them out in FIFO order. The queue threads nodes together
+//! through their links: no ring to size, no block to allocate, no lock, and it works with
+//! `#![no_std]` and without an allocator.
+//!
+//! ```
+//! use intrusive_mpsc::{node, Link, Queue};
+//!
+//! struct Packet {
+//!     link: Link, // the one spare pointer the queue uses
+//!     len: usize,
+//! }
+//! node!(Packet, link, Box<Packet>);
+//!
+//! let queue = Queue::<Packet>::new(); // no allocation, `const`
+//! std::thread::scope(|s| {
+//!     s.spawn(|| queue.enqueue(Box::new(Packet { link: Link::new(), len: 1420 })));
+//! });
+//! let mut consumer = queue.consumer().expect("one consumer at a time");
+//! assert_eq!(consumer.dequeue().map(|p| p.len), Some(1420));
+//! ```
+//!
+//! # The algorithm
+//!
+//! This is Dmitry Vyukov's intrusive MPSC node-based queue, the design the Linux WireGuard driver
+//! adopted for its per-peer packet queues in place of ring buffers, threading packets through a
+//! pointer each one had spare (`skb->prev`).
+//!
+//! The queue is a singly linked list from the consumer's end (`tail`, oldest) to the producers'
+//! end (`head`, newest). A *stub* stands for "nothing here", so neither end is ever null.
+//!
+//! - **Enqueue** (any thread, wait-free): clear the node's link, atomically swap the node into
+//!   `head`, then store the node into the previous head's link.
+//! - **Dequeue** (the single consumer, no read-modify-write on its fast path): follow the link of
+//!   `tail`; step over the stub if it is there; when the node at `tail` has a successor, advance
+//!   and return it. When it is the last node, re-enqueue the stub behind it, so that it gets a
+//!   successor and can be taken out.
+//!
+//! Our stub is not a node you provide. It is named by a sentinel address and its link lives inside
+//! the [`Queue`], so nothing ever points into the queue: a queue can be moved (returned, boxed,
+//! put in a `static`) with nodes inside, without `Pin`.
+//!
+//! # The window of inconsistency
+//!
+//! Between a producer's swap and its link store, `head` already reaches the new node but the
+//! list does not: the consumer cannot get past the previous node. Vyukov's and WireGuard's
+//! consumers return "nothing" there, exactly as when the queue is empty. This crate tells the two
+//! apart ([`TryDequeueError`]):
+//!
+//! - [`Empty`](TryDequeueError::Empty): nothing is queued and no *completed* enqueue is pending.
+//!   A consumer may go to sleep on it without stranding a node.
+//! - [`Inconsistent`](TryDequeueError::Inconsistent): a producer is mid-enqueue. The queue is not
+//!   empty; even nodes whose enqueue has completed can be hidden behind the unfinished one. The
+//!   consumer should retry ([`Consumer::dequeue`] spins, then yields) or be sure that the
+//!   producer will wake it once its `enqueue` returns.
+//!
+//! Hence the one rule for consumers that sleep: **the producer wakes the consumer after
+//! `enqueue` returns**, never before. A consumer that sleeps on `Empty` and is woken that way
+//! never misses a node.
+//!
+//! # Memory ordering
+//!
+//! | operation | ordering | pairs with |
+//! |---|---|---|
+//! | producer clears its node's link | `Relaxed` | published by its own swap |
+//! | producer swaps `head` | `AcqRel` | the previous and the next swap of `head` |
+//! | producer stores into the previous node's link | `Release` | the consumer's `Acquire` load of that link |
+//! | consumer loads a link | `Acquire` | the producer's link store |
+//! | consumer loads `head` to tell `Empty` from `Inconsistent` | `Relaxed` | coherence only: never dereferenced |
+//! | consumer re-enqueues the stub | as a producer | as a producer |
+//! | [`Queue::consumer`] claims the flag | `Acquire` | the `Release` store when a [`Consumer`] drops |
+//!
+//! The swap must acquire as well as release. With a release-only swap, a producer's store into
+//! its predecessor's link could be ordered before the predecessor's own "clear my link" store,
+//! which would then erase it and lose the node. The kernel's `xchg_release` is saved by address
+//! dependencies, which Rust's memory model does not promise. On x86-64 both compile to the same
+//! `xchg` instruction.
+//!
+//! # Handles and soundness
+//!
+//! A node enters the queue as an owning [`Handle`]: `Box<T>`, `Pin<Box<T>>` (feature `alloc`),
+//! `&'static mut T` (nodes from a static pool, no allocator), or a [`RawHandle<T>`] for memory you
+//! manage yourself, whose creation is `unsafe`. A handle is the only path to its node and
+//! `enqueue` consumes it, so safe code cannot put a node into two queues, or one queue twice.
+//! Shared pointers (`&T`, `Rc`, `Arc`) are not handles for that reason. A queue is `Send` and
+//! `Sync` only when its handles are `Send`.
+//!
+//! # When not to use an intrusive queue
+//!
+//! - Your messages are small values that you do not already allocate: a bounded ring of values
+//!   (or a channel) avoids an allocation per message, which an intrusive queue makes you do.
+//! - You need several consumers: this queue has exactly one.
+//! - You need a capacity bound that producers block on: this queue is unbounded and producers
+//!   never wait.
+//! - Your producers run at a priority that can be preempted indefinitely (a thread that is
+//!   descheduled between the swap and the store stalls the consumer behind it; lock-free, not
+//!   wait-free, for the consumer).
+//!
+//! # Features
+//!
+//! - `std` (default): implies `alloc`; waiting consumers yield their thread to the OS.
+//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles.
+//!
+//! With `default-features = false`, the crate needs neither `std` nor `alloc`.
+//!
+//! # Model checking with loom
+//!
+//! Built with `RUSTFLAGS="--cfg loom"`, the queue uses [loom](https://docs.rs/loom)'s atomics and
+//! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
+//! [`Link::new`] and [`Queue::new`] are not `const`.
+#![no_std]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod consumer;
+mod link;
+mod loom;
+mod node;
+mod queue;
+mod raw;
+
+pub use consumer::{Consumer, Drain};
+pub use link::Link;
+pub use node::{Handle, Node, RawHandle};
+pub use queue::Queue;
+pub use raw::TryDequeueError;

@@ -1,0 +1,103 @@
+//! [`Link`]: the one spare pointer a queued node carries.
+
+use core::fmt;
+use core::marker::PhantomPinned;
+use core::ptr;
+
+use crate::loom::{const_fn, AtomicPtr};
+
+/// The spare pointer that threads a node through a [`Queue`](crate::Queue).
+///
+/// Embed one `Link` field in your node type and declare the type a node with [`node!`](crate::node).
+/// While the node is queued, the queue owns the link: it points to the node enqueued next, or is
+/// null while the node is the newest. Outside a queue the link is unused and holds no meaning,
+/// so a fresh `Link` needs no reset before a node is enqueued again.
+///
+/// A `Link` is [`!Unpin`](core::marker::Unpin), and so is every node that holds one: behind a
+/// `Pin`, safe code can never move a node (and so its link) while the queue may point to it.
+/// Handles that own a node outright, such as `Box<T>` or `&'static mut T`, keep the node in place
+/// anyway, because the queue holds the handle while the node is linked.
+///
+/// A link is one pointer wide. Its `Debug` output deliberately shows nothing of its contents: the
+/// pointer belongs to the queue while the node is queued, and it means nothing afterwards.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::Link;
+///
+/// struct Message {
+///     link: Link,
+///     body: u64,
+/// }
+///
+/// // `Link::new` is `const`, so nodes can live in a `static` pool.
+/// static mut POOL: [Message; 2] = [
+///     Message { link: Link::new(), body: 0 },
+///     Message { link: Link::new(), body: 1 },
+/// ];
+/// assert_eq!(core::mem::size_of::<Link>(), core::mem::size_of::<usize>());
+/// ```
+pub struct Link {
+    /// The node enqueued after this one, the queue's stub sentinel, or null.
+    ///
+    /// Written by exactly one producer (the one whose head swap returned this link), and by the
+    /// consumer only while the link is out of producers' reach; read by the consumer.
+    pub(crate) next: AtomicPtr<Link>,
+    _pin: PhantomPinned,
+}
+
+impl Link {
+    const_fn! {
+        /// Creates an unlinked `Link`.
+        ///
+        /// This is a `const fn` (except under `cfg(loom)`, where loom's atomics cannot be built in
+        /// const context), so nodes can be built in `static`s.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use intrusive_mpsc::Link;
+        ///
+        /// const UNLINKED: Link = Link::new();
+        /// let _ = UNLINKED;
+        /// ```
+        #[inline]
+        #[must_use]
+        pub fn new() -> Link {
+            Link {
+                next: AtomicPtr::new(ptr::null_mut()),
+                _pin: PhantomPinned,
+            }
+        }
+    }
+}
+
+impl Default for Link {
+    /// Same as [`Link::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let link = intrusive_mpsc::Link::default();
+    /// # let _ = link;
+    /// ```
+    #[inline]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Link {
+    /// Prints `Link { .. }`: the pointer is the queue's bookkeeping and means nothing to a reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let link = intrusive_mpsc::Link::new();
+    /// assert_eq!(format!("{link:?}"), "Link { .. }");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Link").finish_non_exhaustive()
+    }
+}

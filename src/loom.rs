@@ -1,0 +1,78 @@
+//! The one place that chooses between loom's types and `core`'s.
+//!
+//! Built with `RUSTFLAGS="--cfg loom"`, every atomic, cell and wait in the crate goes through
+//! [loom](https://docs.rs/loom), so a loom model that contains our queue (ours or a user's) explores
+//! the interleavings of our algorithm too. Otherwise these are the plain `core` types and cost
+//! nothing. The rest of the crate imports from here and never names `core::sync::atomic` itself.
+
+/// Defines a `const fn` that is only `const` outside loom, whose atomics have no `const` constructor.
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
+        #[cfg(not(loom))]
+        $(#[$attr])*
+        $vis const fn $name() -> $ret $body
+
+        #[cfg(loom)]
+        $(#[$attr])*
+        $vis fn $name() -> $ret $body
+    };
+}
+pub(crate) use const_fn;
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr};
+
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr};
+
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// `core::cell::UnsafeCell` behind loom's closure-based API, so the same code compiles both ways
+/// and loom can check every access to consumer-owned state for races.
+#[cfg(not(loom))]
+#[derive(Debug)]
+#[repr(transparent)]
+pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    #[inline(always)]
+    pub(crate) const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
+    /// Calls `f` with a pointer for reading the contents.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Calls `f` with a pointer for writing the contents.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// Waits a little before a consumer looks at the queue again.
+///
+/// Outside loom this is crossbeam's exponential [`Backoff`](crossbeam_utils::Backoff): it spins
+/// first and, with the `std` feature, yields the thread to the OS after a few rounds. Under loom a
+/// spin loop would never let the awaited producer run, so every wait is a loom yield.
+#[derive(Debug, Default)]
+pub(crate) struct Backoff {
+    #[cfg(not(loom))]
+    inner: crossbeam_utils::Backoff,
+}
+
+impl Backoff {
+    /// Waits once, a little longer each call.
+    #[inline]
+    pub(crate) fn snooze(&self) {
+        #[cfg(not(loom))]
+        self.inner.snooze();
+        #[cfg(loom)]
+        loom::thread::yield_now();
+    }
+}

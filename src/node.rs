@@ -1,0 +1,458 @@
+//! How a user's type becomes something a queue can link: the [`Node`] trait, the owning [`Handle`]
+//! kinds a node travels as, and the [`node!`](crate::node) macro that implements `Node` soundly.
+
+use core::fmt;
+use core::ptr::NonNull;
+
+use crate::Link;
+
+/// An owning pointer to a node: the form in which a node enters and leaves a queue.
+///
+/// [`Queue::enqueue`](crate::Queue::enqueue) takes a handle and turns it into a raw pointer with
+/// [`into_raw`](Handle::into_raw); the consumer turns the pointer back with
+/// [`from_raw`](Handle::from_raw). Because a handle is the *only* way to reach its node, and
+/// enqueueing consumes it, safe code can never put one node into two queues, or into one queue
+/// twice. That is why shared pointers (`&T`, `Rc<T>`, `Arc<T>`) are not handles.
+///
+/// Implemented for:
+/// - `Box<T>` and `Pin<Box<T>>` (feature `alloc`);
+/// - `&'static mut T`, for nodes in a static pool, without any allocator;
+/// - [`RawHandle<T>`], an `unsafe`-to-create pointer for node memory you manage yourself.
+///
+/// # Safety
+///
+/// An implementation must guarantee that:
+/// - while a value of the handle type exists, nothing but that value can reach its target: no other
+///   handle, reference or pointer to the same target is usable by safe code;
+/// - [`into_raw`](Handle::into_raw) gives up that ownership and returns a non-null pointer, valid
+///   for reads and writes of `Target`, that stays valid and keeps pointing to the same address until
+///   it is passed to [`from_raw`](Handle::from_raw): the target is neither moved nor freed, and
+///   nothing else accesses it, in between;
+/// - [`from_raw`](Handle::from_raw), given a pointer that `into_raw` of the same type returned,
+///   rebuilds the handle that owns the target again.
+pub unsafe trait Handle: Sized {
+    /// The type the handle points to.
+    type Target;
+
+    /// Gives up ownership of the target and returns a pointer to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::Handle;
+    ///
+    /// let raw = <Box<u32> as Handle>::into_raw(Box::new(7));
+    /// // SAFETY: `raw` came from `Box::<u32>::into_raw` just above and is passed back once.
+    /// let back: Box<u32> = unsafe { Handle::from_raw(raw) };
+    /// assert_eq!(*back, 7);
+    /// ```
+    fn into_raw(self) -> NonNull<Self::Target>;
+
+    /// Takes back ownership of a target that [`into_raw`](Handle::into_raw) released.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must have been returned by `into_raw` of this same handle type, and must not have been
+    /// passed to `from_raw` since.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::Handle;
+    ///
+    /// static mut SLOT: u32 = 3;
+    /// // SAFETY: this is the only reference ever made to `SLOT`.
+    /// let slot: &'static mut u32 = unsafe { &mut *core::ptr::addr_of_mut!(SLOT) };
+    /// let raw = Handle::into_raw(slot);
+    /// // SAFETY: `raw` came from `<&mut u32>::into_raw` just above and is passed back once.
+    /// let slot: &'static mut u32 = unsafe { Handle::from_raw(raw) };
+    /// assert_eq!(*slot, 3);
+    /// ```
+    unsafe fn from_raw(ptr: NonNull<Self::Target>) -> Self;
+}
+
+#[cfg(feature = "alloc")]
+mod alloc_handles {
+    extern crate alloc;
+
+    use alloc::boxed::Box;
+    use core::pin::Pin;
+    use core::ptr::NonNull;
+
+    use super::Handle;
+
+    // SAFETY: a `Box` is the unique owner of its heap allocation, which never moves while the box
+    // lives; `Box::leak` hands that ownership to the returned pointer without freeing anything,
+    // and `Box::from_raw` takes it back.
+    unsafe impl<T> Handle for Box<T> {
+        type Target = T;
+
+        #[inline]
+        fn into_raw(self) -> NonNull<T> {
+            NonNull::from(Box::leak(self))
+        }
+
+        #[inline]
+        unsafe fn from_raw(ptr: NonNull<T>) -> Self {
+            // SAFETY: the caller passes a pointer that `into_raw` above produced from a `Box<T>`,
+            // exactly once, so the allocation is live and owned by nobody else.
+            unsafe { Box::from_raw(ptr.as_ptr()) }
+        }
+    }
+
+    // SAFETY: as for `Box<T>`. The pin is kept: the target is never moved between `into_raw` and
+    // `from_raw` (the queue only ever touches its `Link`, in place), and `from_raw` pins it again.
+    unsafe impl<T> Handle for Pin<Box<T>> {
+        type Target = T;
+
+        #[inline]
+        fn into_raw(self) -> NonNull<T> {
+            // SAFETY: unwrapping the pin does not move the target, and the queue never moves it
+            // either; `from_raw` re-pins the very same allocation.
+            let boxed = unsafe { Pin::into_inner_unchecked(self) };
+            <Box<T> as Handle>::into_raw(boxed)
+        }
+
+        #[inline]
+        unsafe fn from_raw(ptr: NonNull<T>) -> Self {
+            // SAFETY: forwarded contract: `ptr` came from `into_raw` above, which got it from a
+            // `Box<T>`.
+            let boxed = unsafe { <Box<T> as Handle>::from_raw(ptr) };
+            // SAFETY: the target was pinned when it entered `into_raw` and has not moved since.
+            unsafe { Pin::new_unchecked(boxed) }
+        }
+    }
+}
+
+// SAFETY: a `&'static mut T` is unique for its whole (unbounded) life, and its target is never
+// freed; converting it to a pointer and back transfers that uniqueness.
+unsafe impl<T> Handle for &'static mut T {
+    type Target = T;
+
+    #[inline]
+    fn into_raw(self) -> NonNull<T> {
+        NonNull::from(self)
+    }
+
+    #[inline]
+    unsafe fn from_raw(ptr: NonNull<T>) -> Self {
+        // SAFETY: `ptr` came from `into_raw` of a `&'static mut T`, whose uniqueness it carried
+        // since; the target lives forever.
+        unsafe { &mut *ptr.as_ptr() }
+    }
+}
+
+/// An owning raw pointer to a node whose memory you manage yourself, such as a packet pool.
+///
+/// `RawHandle` is how nodes that are neither boxed nor `'static` enter a queue. Creating one is
+/// `unsafe`: by calling [`RawHandle::new`] you promise the queue what a `Box` would otherwise
+/// guarantee. Dropping a `RawHandle` does nothing; take the pointer back with
+/// [`into_ptr`](RawHandle::into_ptr) and free or recycle the node yourself.
+///
+/// # Examples
+///
+/// ```
+/// use core::ptr::NonNull;
+/// use intrusive_mpsc::{node, Link, Queue, RawHandle};
+///
+/// struct Buf {
+///     link: Link,
+///     len: usize,
+/// }
+/// node!(Buf, link, RawHandle<Buf>);
+///
+/// // A pool that owns the memory and outlives the queue.
+/// let mut pool = [Buf { link: Link::new(), len: 10 }, Buf { link: Link::new(), len: 20 }];
+/// let base = NonNull::from(&mut pool).cast::<Buf>();
+///
+/// let queue = Queue::<Buf>::new();
+/// for i in 0..2 {
+///     // SAFETY: each slot is handed out once, the pool outlives the queue and is not touched
+///     // until the handles come back.
+///     queue.enqueue(unsafe { RawHandle::new(base.add(i)) });
+/// }
+/// let mut consumer = queue.consumer().unwrap();
+/// let first = consumer.dequeue().unwrap();
+/// // SAFETY: the node is out of the queue and the pool is alive.
+/// assert_eq!(unsafe { first.into_ptr().as_ref() }.len, 10);
+/// # drop(consumer);
+/// # drop(queue);
+/// ```
+pub struct RawHandle<T> {
+    ptr: NonNull<T>,
+}
+
+impl<T> RawHandle<T> {
+    /// Wraps a pointer to a node as an owning handle.
+    ///
+    /// # Safety
+    ///
+    /// Until the handle is turned back into a pointer with [`into_ptr`](RawHandle::into_ptr) (after
+    /// a consumer took it out of the queue, or without ever enqueueing it):
+    /// - `ptr` must point to a live, properly aligned `T` that is not moved or freed;
+    /// - nothing else may access the `T` (reads through shared references included), and no
+    ///   other `RawHandle` to it may exist: one node can be in one queue, once;
+    /// - if the handle is sent to another thread (through a queue or otherwise), `T` must be safe
+    ///   to use from there; `RawHandle<T>` is `Send` only when `T: Send`.
+    ///
+    /// A queue dropped while it still holds `RawHandle`s drops them, which does nothing: reclaiming
+    /// that memory is up to you.
+    #[inline]
+    #[must_use]
+    pub const unsafe fn new(ptr: NonNull<T>) -> Self {
+        Self { ptr }
+    }
+
+    /// Gives back the pointer, ending the handle's ownership.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::ptr::NonNull;
+    /// use intrusive_mpsc::RawHandle;
+    ///
+    /// let mut value = 5u8;
+    /// let ptr = NonNull::from(&mut value);
+    /// // SAFETY: `value` is live and not used while the handle exists.
+    /// let handle = unsafe { RawHandle::new(ptr) };
+    /// assert_eq!(handle.into_ptr(), ptr);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub const fn into_ptr(self) -> NonNull<T> {
+        self.ptr
+    }
+}
+
+impl<T> fmt::Debug for RawHandle<T> {
+    /// Prints the address the handle owns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::ptr::NonNull;
+    /// let mut value = 5u8;
+    /// // SAFETY: `value` is live and not used while the handle exists.
+    /// let handle = unsafe { intrusive_mpsc::RawHandle::new(NonNull::from(&mut value)) };
+    /// assert!(format!("{handle:?}").starts_with("RawHandle(0x"));
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RawHandle").field(&self.ptr).finish()
+    }
+}
+
+// SAFETY: a `RawHandle<T>` owns its `T` exclusively (the contract of `RawHandle::new`), like a
+// `Box<T>`, so it may move to another thread whenever `T` may.
+unsafe impl<T: Send> Send for RawHandle<T> {}
+
+// SAFETY: `&RawHandle<T>` gives no access to the `T` at all, only to its address.
+unsafe impl<T> Sync for RawHandle<T> {}
+
+// SAFETY: `RawHandle::new`'s contract gives the handle sole ownership of a live, pinned-in-place
+// `T`; `into_raw` and `from_raw` only move that pointer in and out.
+unsafe impl<T> Handle for RawHandle<T> {
+    type Target = T;
+
+    #[inline]
+    fn into_raw(self) -> NonNull<T> {
+        self.ptr
+    }
+
+    #[inline]
+    unsafe fn from_raw(ptr: NonNull<T>) -> Self {
+        Self { ptr }
+    }
+}
+
+/// A type that can be linked into a [`Queue`](crate::Queue): it embeds a [`Link`] and names the
+/// [`Handle`] it travels as.
+///
+/// Implement it with the [`node!`](crate::node) macro, which writes no `unsafe` in your code and
+/// checks at compile time that the field is a `Link` of that very struct. Implement it by hand only
+/// for layouts the macro cannot express (a link inside a nested field, say).
+///
+/// # Safety
+///
+/// An implementation must guarantee that, for every `node` pointer to a live `Self`:
+/// - [`link`](Node::link) returns a pointer to a [`Link`] that lies inside that `Self` (so it lives
+///   and stays put exactly as long as the node), is properly aligned, and is used for nothing
+///   else: it must not be handed to any other queue or structure while the node is queued;
+/// - [`link`](Node::link) only computes the address: it reads and writes nothing;
+/// - [`from_link`](Node::from_link) applied to that link pointer returns `node` again, with the
+///   same provenance (usable for the whole `Self`).
+///
+/// # Examples
+///
+/// A hand-written implementation, for a link nested one struct deep:
+///
+/// ```
+/// use core::ptr::{addr_of_mut, NonNull};
+/// use intrusive_mpsc::{Link, Node};
+///
+/// struct Header {
+///     link: Link,
+///     len: u16,
+/// }
+/// struct Packet {
+///     header: Header,
+///     payload: [u8; 32],
+/// }
+///
+/// // SAFETY: `link` projects to `header.link`, a `Link` inside the packet used by no one else,
+/// // without reading anything; `from_link` subtracts exactly that field's offset.
+/// unsafe impl Node for Packet {
+///     type Handle = Box<Packet>;
+///
+///     unsafe fn link(node: NonNull<Self>) -> NonNull<Link> {
+///         // SAFETY: the caller passes a pointer to a live `Packet`; projecting to one of its
+///         // fields stays inside it and is therefore non-null.
+///         unsafe { NonNull::new_unchecked(addr_of_mut!((*node.as_ptr()).header.link)) }
+///     }
+///
+///     unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self> {
+///         let offset = core::mem::offset_of!(Packet, header) + core::mem::offset_of!(Header, link);
+///         // SAFETY: the caller passes a pointer that `link` produced, so the packet starts
+///         // `offset` bytes before it, inside the same allocation.
+///         unsafe { NonNull::new_unchecked(link.as_ptr().byte_sub(offset).cast::<Packet>()) }
+///     }
+/// }
+///
+/// let queue = intrusive_mpsc::Queue::<Packet>::new();
+/// queue.enqueue(Box::new(Packet { header: Header { link: Link::new(), len: 3 }, payload: [0; 32] }));
+/// assert_eq!(queue.consumer().unwrap().dequeue().unwrap().header.len, 3);
+/// ```
+pub unsafe trait Node: Sized {
+    /// The owning pointer a node of this type travels as (`Box<Self>`, `&'static mut Self`, ...).
+    type Handle: Handle<Target = Self>;
+
+    /// Returns a pointer to the node's [`Link`], without reading or writing the node.
+    ///
+    /// # Safety
+    ///
+    /// `node` must point to a live `Self`.
+    unsafe fn link(node: NonNull<Self>) -> NonNull<Link>;
+
+    /// Returns the node that contains a link, the inverse of [`link`](Node::link).
+    ///
+    /// # Safety
+    ///
+    /// `link` must have been returned by [`Node::link`] for a node of this type that is still
+    /// live.
+    unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self>;
+}
+
+/// Declares a struct a queue [`Node`], in one line and with no `unsafe` in your code.
+///
+/// `node!(Type, field, HandleType)` implements [`Node`] for `Type`, whose field `field` is the
+/// [`Link`], for nodes that travel as `HandleType` (`Box<Type>`, `Pin<Box<Type>>`,
+/// `&'static mut Type` or [`RawHandle<Type>`]). For a generic type, put its generic parameters in
+/// square brackets first: `node!(impl[T: Send] Message<T>, link, Box<Message<T>>)`.
+///
+/// The generated code is sound for any input that compiles. These are rejected at compile time:
+/// a field that is not of type `Link`, a field reached only through `Deref` (not part of the
+/// struct itself), a `#[repr(packed)]` struct (whose link could be misaligned), and a handle type
+/// that does not point to `Type`.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{node, Link, Queue};
+///
+/// struct Packet {
+///     link: Link,
+///     len: usize,
+/// }
+/// node!(Packet, link, Box<Packet>);
+///
+/// struct Message<T> {
+///     body: T,
+///     link: Link,
+/// }
+/// node!(impl[T] Message<T>, link, Box<Message<T>>);
+///
+/// let packets = Queue::<Packet>::new();
+/// packets.enqueue(Box::new(Packet { link: Link::new(), len: 1500 }));
+/// assert_eq!(packets.consumer().unwrap().dequeue().unwrap().len, 1500);
+///
+/// let messages = Queue::<Message<&str>>::new();
+/// messages.enqueue(Box::new(Message { body: "hi", link: Link::new() }));
+/// assert_eq!(messages.consumer().unwrap().dequeue().unwrap().body, "hi");
+/// ```
+///
+/// A field of another type does not compile:
+///
+/// ```compile_fail
+/// use intrusive_mpsc::{node, Link};
+/// struct Bad {
+///     link: *mut u8,
+/// }
+/// node!(Bad, link, Box<Bad>);
+/// ```
+///
+/// Nor does a packed struct:
+///
+/// ```compile_fail,E0793
+/// use intrusive_mpsc::{node, Link};
+/// #[repr(C, packed)]
+/// struct Packed {
+///     tag: u8,
+///     link: Link,
+/// }
+/// node!(Packed, link, Box<Packed>);
+/// ```
+#[macro_export]
+macro_rules! node {
+    (impl[$($generics:tt)*] $node:ty, $field:ident, $handle:ty $(,)?) => {
+        $crate::__node_impl!([$($generics)*] $node, $field, $handle);
+    };
+    ($node:ty, $field:ident, $handle:ty $(,)?) => {
+        $crate::__node_impl!([] $node, $field, $handle);
+    };
+}
+
+/// The body of [`node!`]; not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __node_impl {
+    ([$($generics:tt)*] $node:ty, $field:ident, $handle:ty) => {
+        // SAFETY: `link` projects a pointer to a live node onto its field `$field` without reading
+        // anything. That field is a `Link` (the return type is checked), is a field of the struct
+        // itself (`offset_of!` accepts nothing else) and is aligned (`&n.$field` in `from_link`
+        // would not compile for a packed struct). `from_link` subtracts that same field's offset,
+        // giving back the original pointer.
+        unsafe impl<$($generics)*> $crate::Node for $node {
+            type Handle = $handle;
+
+            #[inline(always)]
+            unsafe fn link(
+                node: ::core::ptr::NonNull<Self>,
+            ) -> ::core::ptr::NonNull<$crate::Link> {
+                // SAFETY: the caller passes a pointer to a live node; a field projection stays
+                // inside that allocation and is therefore non-null.
+                unsafe {
+                    ::core::ptr::NonNull::new_unchecked(::core::ptr::addr_of_mut!(
+                        (*node.as_ptr()).$field
+                    ))
+                }
+            }
+
+            #[inline(always)]
+            unsafe fn from_link(
+                link: ::core::ptr::NonNull<$crate::Link>,
+            ) -> ::core::ptr::NonNull<Self> {
+                // Never called: it only makes the compiler reject packed structs, whose fields
+                // cannot be borrowed.
+                let _aligned: for<'n> fn(&'n Self) -> &'n $crate::Link = |n| &n.$field;
+                let offset = ::core::mem::offset_of!(Self, $field);
+                // SAFETY: the caller passes a pointer that `link` produced for a live node, so the
+                // node starts `offset` bytes before it, inside the same allocation; the result is
+                // that node's non-null address, with the provenance `link` kept.
+                unsafe {
+                    ::core::ptr::NonNull::new_unchecked(
+                        link.as_ptr().byte_sub(offset).cast::<Self>(),
+                    )
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,280 @@
+//! The algorithm: Dmitry Vyukov's intrusive MPSC node-based queue, on raw [`Link`]s.
+//!
+//! This module knows nothing of node types or handles; it moves `NonNull<Link>`s. Both hot paths,
+//! [`RawQueue::push`] and [`RawQueue::pop`], read top to bottom here.
+//!
+//! # Shape
+//!
+//! The queue is a singly linked list from `tail` (oldest, the consumer's end) to `head` (newest,
+//! the producers' end), threaded through each node's [`Link`]. A *stub* stands in for a node
+//! whenever the list would otherwise be empty, so `head` and `tail` are never null.
+//!
+//! The stub is not a node in memory: it is the sentinel address [`STUB`], whose link is the
+//! queue's own `stub_next` field. Nothing ever stores the queue's address, so a queue can be moved
+//! whenever nobody borrows it, with or without nodes inside. The price is one comparison with the
+//! sentinel when a producer links its predecessor.
+//!
+//! # Memory ordering
+//!
+//! - A producer first clears its node's link (`Relaxed`), then swaps the node into `head`
+//!   (`AcqRel`), then stores the node into its predecessor's link (`Release`).
+//! - The swap's `Release` half publishes the cleared link to the next producer, whose swap's
+//!   `Acquire` half reads it (swaps on one atomic form a release sequence). Without that `Acquire`,
+//!   the predecessor's "clear my link" store could come *after* our "link to me" store in that
+//!   word's modification order, and our node would be lost. The Linux kernel gets away with
+//!   `xchg_release` through address-dependency ordering, which Rust's memory model does not have.
+//! - The link store's `Release` pairs with the consumer's `Acquire` load of that link: everything
+//!   the producer wrote to the node before `enqueue` is visible once the consumer can reach it.
+//! - The consumer compares `head` with its position only to tell "empty" from "a producer is
+//!   mid-way". Those loads are `Relaxed`: they are never dereferenced, and read-read coherence is
+//!   enough for "empty means empty": if an enqueue happened-before the load, the load sees that
+//!   enqueue's swap or a later one (see [`RawQueue::pop`]).
+//! - The consumer re-enqueues the stub with the same swap and store as a producer.
+
+use core::ptr::{self, NonNull};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+
+use crate::loom::{const_fn, AtomicPtr, UnsafeCell};
+use crate::Link;
+
+/// The stub's name: an address no `Link` can have (links are at least 2-aligned, being atomic
+/// pointers), never dereferenced. Its link is [`RawQueue::stub_next`].
+const STUB: *mut Link = 1 as *mut Link;
+
+/// Why a consumer got no node.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{node, Link, Queue, TryDequeueError};
+///
+/// struct Job {
+///     link: Link,
+/// }
+/// node!(Job, link, Box<Job>);
+///
+/// let queue = Queue::<Job>::new();
+/// let mut consumer = queue.consumer().unwrap();
+/// assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryDequeueError {
+    /// No node is in the queue, and no enqueue that has returned is pending.
+    ///
+    /// A consumer that goes to sleep on `Empty` strands nothing: any node it has not seen belongs
+    /// to an `enqueue` call that had not returned when the consumer looked, and that call's caller
+    /// can wake the consumer afterwards.
+    Empty,
+    /// A producer is between its swap of the queue's head and its link store, so the next node
+    /// cannot be reached yet, although the queue is not empty.
+    ///
+    /// The window is a few instructions long, but lasts as long as that producer is preempted.
+    /// Nodes enqueued later, even completely, wait behind it. Try again, or rely on the producer to
+    /// wake the consumer after its `enqueue` returns.
+    Inconsistent,
+}
+
+impl core::fmt::Display for TryDequeueError {
+    /// Describes the error in a short lower-case phrase.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::TryDequeueError;
+    /// assert_eq!(TryDequeueError::Empty.to_string(), "queue is empty");
+    /// ```
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            TryDequeueError::Empty => "queue is empty",
+            TryDequeueError::Inconsistent => "queue is inconsistent: a producer is mid-enqueue",
+        })
+    }
+}
+
+impl core::error::Error for TryDequeueError {}
+
+/// Vyukov's queue on raw links. See the module docs for the shape and the orderings.
+pub(crate) struct RawQueue {
+    /// The newest link, or [`STUB`]. Swapped by every producer; loaded by the consumer.
+    head: AtomicPtr<Link>,
+    /// The stub's link: the first node enqueued behind the stub, or null.
+    stub_next: AtomicPtr<Link>,
+    /// The oldest link, or [`STUB`]. Owned by the single consumer.
+    tail: UnsafeCell<*mut Link>,
+}
+
+impl RawQueue {
+    const_fn! {
+        /// An empty queue: the stub alone, with nothing behind it.
+        pub(crate) fn new() -> RawQueue {
+            RawQueue {
+                head: AtomicPtr::new(STUB),
+                stub_next: AtomicPtr::new(ptr::null_mut()),
+                tail: UnsafeCell::new(STUB),
+            }
+        }
+    }
+
+    /// The link word of `link`: the stub's, or the node's own.
+    ///
+    /// # Safety
+    ///
+    /// `link` is [`STUB`] or points to a live `Link`.
+    #[inline(always)]
+    unsafe fn next_of(&self, link: *mut Link) -> &AtomicPtr<Link> {
+        if link == STUB {
+            &self.stub_next
+        } else {
+            // SAFETY: not the stub, so the caller guarantees a live `Link`.
+            unsafe { &(*link).next }
+        }
+    }
+
+    /// Appends `node` at the head. Wait-free: one swap, one store.
+    ///
+    /// # Safety
+    ///
+    /// `node` points to a live `Link` that is in no queue, and stays live and in place until
+    /// [`pop`](Self::pop) returns it.
+    #[inline]
+    pub(crate) unsafe fn push(&self, node: NonNull<Link>) {
+        // SAFETY: the caller hands us a live link that no one else uses.
+        unsafe { self.push_chain(node, node) }
+    }
+
+    /// Appends the chain `first ..= last`, already linked from `first` to `last`, at the head in
+    /// one step: the consumer sees it contiguous and in order.
+    ///
+    /// # Safety
+    ///
+    /// Every link of the chain is live, in no queue, and stays live and in place until `pop`
+    /// returns it; following `next` from `first` reaches `last`.
+    #[inline]
+    pub(crate) unsafe fn push_chain(&self, first: NonNull<Link>, last: NonNull<Link>) {
+        let last = last.as_ptr();
+        // SAFETY: the caller guarantees `last` is live and ours alone.
+        let last_next = unsafe { &(*last).next };
+        // Relaxed: published to the next producer by the swap's Release half below.
+        last_next.store(ptr::null_mut(), Relaxed);
+        // SAFETY: `last` is live and ours, as above.
+        unsafe { self.append(first.as_ptr(), last) }
+    }
+
+    /// Swaps `last` into `head` and links the previous head to `first`.
+    ///
+    /// # Safety
+    ///
+    /// `first ..= last` is a chain of live links (or the stub alone) that no one else can reach,
+    /// with `last`'s link already cleared.
+    #[inline(always)]
+    unsafe fn append(&self, first: *mut Link, last: *mut Link) {
+        // AcqRel: Release publishes our cleared link (and for the stub, the consumer's reset) to
+        // the producer that swaps after us; Acquire orders the previous swapper's cleared link
+        // before our store into it below. See the module docs for why Release alone loses nodes.
+        let prev = self.head.swap(last, AcqRel);
+        // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
+        // SAFETY: `prev` was the head, so it is the stub or a queued, live link, and only we, who
+        // swapped it out, may store into its link. It stays live: the consumer cannot take it
+        // out until it has a successor, which is what we write here.
+        let prev_next = unsafe { self.next_of(prev) };
+        // Release: pairs with the consumer's Acquire load of this link in `pop`, so the consumer
+        // sees the node's contents (and our cleared link) once it can reach the node.
+        prev_next.store(first, Release);
+    }
+
+    /// Takes the oldest link out of the queue.
+    ///
+    /// `Empty` is only answered when `head` is the stub too: every enqueue that happened before
+    /// this call has swapped `head` away from the stub, so the load of `head` (read-read coherence
+    /// with that swap) cannot see the stub, unless the consumer itself re-enqueued the stub
+    /// afterwards, which it does only after moving past every earlier node.
+    ///
+    /// # Safety
+    ///
+    /// Only one thread at a time may call `pop` or `is_empty` (the single consumer), and calls
+    /// on different threads must be ordered by happens-before.
+    #[inline]
+    pub(crate) unsafe fn pop(&self) -> Result<NonNull<Link>, TryDequeueError> {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
+        let mut tail = self.tail.with(|t| unsafe { *t });
+        // Acquire: pairs with the Release link store in `append`, so the node behind is visible.
+        // SAFETY: `tail` is the stub or a live queued link; the queue keeps it until we pop it.
+        let mut next = unsafe { self.next_of(tail) }.load(Acquire);
+
+        if tail == STUB {
+            if next.is_null() {
+                // Nothing behind the stub. Empty, unless a producer has swapped in behind it and
+                // not linked yet; possibly with more, complete, enqueues behind that one.
+                // Relaxed: only compared, never dereferenced (see the module docs).
+                return Err(if self.head.load(Relaxed) == STUB {
+                    TryDequeueError::Empty
+                } else {
+                    TryDequeueError::Inconsistent
+                });
+            }
+            // Step past the stub; it stays out of the queue until we re-enqueue it.
+            tail = next;
+            // SAFETY: we are the single consumer (our caller's contract).
+            unsafe { self.set_tail(tail) };
+            // SAFETY: `tail` is now a live queued node (the Acquire above made it visible).
+            next = unsafe { &(*tail).next }.load(Acquire);
+        }
+
+        if !next.is_null() {
+            // `tail` has a successor, so no producer will touch it again: it is ours.
+            // SAFETY: we are the single consumer (our caller's contract).
+            unsafe { self.set_tail(next) };
+            // SAFETY: `tail` is a node, not the stub, hence non-null.
+            return Ok(unsafe { NonNull::new_unchecked(tail) });
+        }
+
+        // `tail` is the last linked node. If `head` has moved past it, a producer is mid-way.
+        // Relaxed: only compared, never dereferenced.
+        if self.head.load(Relaxed) != tail {
+            return Err(TryDequeueError::Inconsistent);
+        }
+
+        // Take `tail` out by putting the stub behind it. The stub is out of the queue (we stepped
+        // past it), so its link is ours to reset. Relaxed: published by the swap in `append`.
+        self.stub_next.store(ptr::null_mut(), Relaxed);
+        // SAFETY: the stub is out of the queue and its link is cleared.
+        unsafe { self.append(STUB, STUB) };
+
+        // Either our append linked `tail` to the stub, or a producer swapped in between our load
+        // of `head` and our swap, and `tail`'s link is that producer's to write.
+        // SAFETY: `tail` is still a live queued node.
+        next = unsafe { &(*tail).next }.load(Acquire);
+        if next.is_null() {
+            return Err(TryDequeueError::Inconsistent);
+        }
+        // SAFETY: we are the single consumer (our caller's contract).
+        unsafe { self.set_tail(next) };
+        // SAFETY: `tail` is a node, not the stub, hence non-null.
+        Ok(unsafe { NonNull::new_unchecked(tail) })
+    }
+
+    /// Whether [`pop`](Self::pop) would answer `Empty` right now.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline]
+    pub(crate) unsafe fn is_empty(&self) -> bool {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
+        let tail = self.tail.with(|t| unsafe { *t });
+        // While `tail` is the stub, `head` is the stub exactly when nothing is behind it: the
+        // consumer never re-enqueues the stub while it sits at it. Relaxed: as in `pop`.
+        tail == STUB && self.head.load(Relaxed) == STUB
+    }
+
+    /// Moves the consumer's end to `tail`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline(always)]
+    unsafe fn set_tail(&self, tail: *mut Link) {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
+        self.tail.with_mut(|t| unsafe { *t = tail });
+    }
+}
