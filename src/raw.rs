@@ -168,11 +168,34 @@ impl RawQueue {
     /// with `last`'s link already cleared.
     #[inline(always)]
     unsafe fn append(&self, first: *mut Link, last: *mut Link) {
+        // SAFETY: forwarded from our caller.
+        let prev = unsafe { self.swap_head(last) };
+        // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
+        // SAFETY: `prev` is what our swap returned.
+        unsafe { self.link_behind(prev, first) };
+    }
+
+    /// The first half of an append: makes `last` the head and returns the previous head.
+    ///
+    /// # Safety
+    ///
+    /// As for [`append`](Self::append); [`link_behind`](Self::link_behind) must follow.
+    #[inline(always)]
+    unsafe fn swap_head(&self, last: *mut Link) -> *mut Link {
         // AcqRel: Release publishes our cleared link (and for the stub, the consumer's reset) to
         // the producer that swaps after us; Acquire orders the previous swapper's cleared link
-        // before our store into it below. See the module docs for why Release alone loses nodes.
-        let prev = self.head.swap(last, AcqRel);
-        // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
+        // before our store into it in `link_behind`. See the module docs for why Release alone
+        // loses nodes.
+        self.head.swap(last, AcqRel)
+    }
+
+    /// The second half of an append: links the previous head `prev` to `first`.
+    ///
+    /// # Safety
+    ///
+    /// `prev` was returned by [`swap_head`](Self::swap_head), and this is the only call for it.
+    #[inline(always)]
+    unsafe fn link_behind(&self, prev: *mut Link, first: *mut Link) {
         // SAFETY: `prev` was the head, so it is the stub or a queued, live link, and only we, who
         // swapped it out, may store into its link. It stays live: the consumer cannot take it
         // out until it has a successor, which is what we write here.
@@ -276,5 +299,149 @@ impl RawQueue {
     unsafe fn set_tail(&self, tail: *mut Link) {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
         self.tail.with_mut(|t| unsafe { *t = tail });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    //! White-box tests of states that public calls cannot pause in: a producer stopped between
+    //! its swap and its link store.
+
+    use super::*;
+
+    /// A producer's enqueue, split at the window of inconsistency.
+    struct Paused<'q> {
+        queue: &'q RawQueue,
+        node: *mut Link,
+        prev: *mut Link,
+    }
+
+    impl<'q> Paused<'q> {
+        /// Clears the link and swaps `node` in, then stops.
+        fn begin(queue: &'q RawQueue, node: &Link) -> Self {
+            let node = ptr::from_ref(node).cast_mut();
+            // SAFETY: `node` is a live link that is in no queue.
+            unsafe { (*node).next.store(ptr::null_mut(), Relaxed) };
+            // SAFETY: as above; `finish` follows.
+            let prev = unsafe { queue.swap_head(node) };
+            Paused { queue, node, prev }
+        }
+
+        /// Completes the enqueue.
+        fn finish(self) {
+            // SAFETY: `prev` came from our swap, and this is its only link store.
+            unsafe { self.queue.link_behind(self.prev, self.node) };
+        }
+    }
+
+    fn push(queue: &RawQueue, node: &Link) {
+        // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
+        unsafe { queue.push(NonNull::from(node)) };
+    }
+
+    fn pop(queue: &RawQueue) -> Result<*const Link, TryDequeueError> {
+        // SAFETY: each test is the queue's only consumer.
+        unsafe { queue.pop() }.map(|link| link.as_ptr().cast_const())
+    }
+
+    fn is_empty(queue: &RawQueue) -> bool {
+        // SAFETY: each test is the queue's only consumer.
+        unsafe { queue.is_empty() }
+    }
+
+    #[test]
+    fn empty_queue_is_empty() {
+        let queue = RawQueue::new();
+        assert!(is_empty(&queue));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+    }
+
+    #[test]
+    fn paused_first_producer_is_inconsistent_not_empty() {
+        let queue = RawQueue::new();
+        let a = Link::new();
+        let paused = Paused::begin(&queue, &a);
+        assert!(!is_empty(&queue));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+        paused.finish();
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+    }
+
+    #[test]
+    fn completed_enqueue_hidden_behind_paused_producer_is_inconsistent() {
+        // The subtle case: A swaps in behind the stub and stalls; B enqueues completely behind A.
+        // B's enqueue has returned, so answering Empty would strand it.
+        let queue = RawQueue::new();
+        let (a, b) = (Link::new(), Link::new());
+        let paused = Paused::begin(&queue, &a);
+        push(&queue, &b);
+        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+        assert!(!is_empty(&queue));
+        paused.finish();
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+    }
+
+    #[test]
+    fn first_node_waits_for_paused_successor() {
+        // The consumer steps past the stub to `a`, whose successor `b` is swapped in but not
+        // linked: `a` cannot leave yet, and the queue is not empty.
+        let queue = RawQueue::new();
+        let (a, b) = (Link::new(), Link::new());
+        push(&queue, &a);
+        let paused = Paused::begin(&queue, &b);
+        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+        assert!(!is_empty(&queue));
+        paused.finish();
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+    }
+
+    #[test]
+    fn later_node_waits_for_paused_successor() {
+        // As above, with the consumer already inside the list (at `b`) rather than at the stub.
+        let queue = RawQueue::new();
+        let (a, b, c) = (Link::new(), Link::new(), Link::new());
+        push(&queue, &a);
+        push(&queue, &b);
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        let paused = Paused::begin(&queue, &c);
+        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+        paused.finish();
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&c)));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+    }
+
+    #[test]
+    fn last_node_leaves_through_the_stub_again_and_again() {
+        // Each pop of a lone node re-enqueues the stub behind it; the queue must come back to
+        // exactly the empty state each time, and take new nodes after it.
+        let queue = RawQueue::new();
+        let nodes = [Link::new(), Link::new(), Link::new()];
+        for node in &nodes {
+            push(&queue, node);
+            assert!(!is_empty(&queue));
+            assert_eq!(pop(&queue), Ok(ptr::from_ref(node)));
+            assert!(is_empty(&queue));
+            assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+        }
+    }
+
+    #[test]
+    fn queue_moves_with_nodes_inside() {
+        // Nothing points into the queue, so a bitwise move keeps it intact.
+        let (a, b) = (Link::new(), Link::new());
+        let queue = RawQueue::new();
+        push(&queue, &a);
+        push(&queue, &b);
+        let moved = [queue];
+        let queue = core::hint::black_box(moved).into_iter().next().unwrap();
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
     }
 }
