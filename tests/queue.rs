@@ -1,0 +1,419 @@
+//! Integration tests of the unbounded queue through its public API.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use intrusive_mpsc::{node, Consumer, Link, Queue, RawHandle, TryDequeueError};
+
+/// A message that records its producer and sequence number, and counts its drops.
+struct Msg {
+    link: Link,
+    producer: usize,
+    seq: usize,
+    drops: Option<Arc<AtomicUsize>>,
+}
+node!(Msg, link, Box<Msg>);
+
+impl Msg {
+    fn new(producer: usize, seq: usize) -> Box<Self> {
+        Box::new(Msg {
+            link: Link::new(),
+            producer,
+            seq,
+            drops: None,
+        })
+    }
+
+    fn counted(seq: usize, drops: &Arc<AtomicUsize>) -> Box<Self> {
+        Box::new(Msg {
+            link: Link::new(),
+            producer: 0,
+            seq,
+            drops: Some(Arc::clone(drops)),
+        })
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        if let Some(drops) = &self.drops {
+            drops.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn seqs(consumer: &mut Consumer<'_, Msg>) -> Vec<usize> {
+    consumer.drain().map(|m| m.seq).collect()
+}
+
+#[test]
+fn fifo_from_one_producer_thread() {
+    const N: usize = 50_000;
+    let queue = Queue::<Msg>::new();
+    thread::scope(|s| {
+        s.spawn(|| {
+            for seq in 0..N {
+                queue.enqueue(Msg::new(0, seq));
+            }
+        });
+        let mut consumer = queue.consumer().unwrap();
+        let mut next = 0;
+        while next < N {
+            if let Some(msg) = consumer.dequeue() {
+                assert_eq!(msg.seq, next, "FIFO order");
+                next += 1;
+            } else {
+                thread::yield_now();
+            }
+        }
+        assert!(consumer.dequeue().is_none());
+    });
+}
+
+#[test]
+fn four_producers_deliver_every_node_once_in_per_producer_order() {
+    const PRODUCERS: usize = 4;
+    const PER_PRODUCER: usize = 100_000;
+    let queue = Queue::<Msg>::new();
+    let start = Barrier::new(PRODUCERS + 1);
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let (queue, start) = (&queue, &start);
+            s.spawn(move || {
+                start.wait();
+                for seq in 0..PER_PRODUCER {
+                    queue.enqueue(Msg::new(p, seq));
+                }
+            });
+        }
+        start.wait();
+        let mut consumer = queue.consumer().unwrap();
+        // `next[p]` is the sequence number expected next from producer `p`: checks order,
+        // loss and duplication at once.
+        let mut next = [0; PRODUCERS];
+        let mut received = 0;
+        while received < PRODUCERS * PER_PRODUCER {
+            match consumer.try_dequeue() {
+                Ok(msg) => {
+                    assert_eq!(msg.seq, next[msg.producer], "producer {}", msg.producer);
+                    next[msg.producer] += 1;
+                    received += 1;
+                }
+                Err(_) => thread::yield_now(),
+            }
+        }
+        assert_eq!(next, [PER_PRODUCER; PRODUCERS]);
+        assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+    });
+}
+
+#[test]
+fn empty_is_never_answered_while_a_completed_enqueue_is_pending() {
+    // Producers publish how many enqueues have *returned*; the consumer may then never see
+    // `Empty` before it has received that many, whatever other producers are doing.
+    const PRODUCERS: usize = 3;
+    const PER_PRODUCER: usize = 20_000;
+    let queue = Queue::<Msg>::new();
+    let completed = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let (queue, completed) = (&queue, &completed);
+            s.spawn(move || {
+                for seq in 0..PER_PRODUCER {
+                    queue.enqueue(Msg::new(p, seq));
+                    // Release: the enqueue above happens-before a consumer that reads this.
+                    completed.fetch_add(1, Ordering::Release);
+                }
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        let mut received = 0;
+        while received < PRODUCERS * PER_PRODUCER {
+            let known = completed.load(Ordering::Acquire);
+            match consumer.try_dequeue() {
+                Ok(_) => received += 1,
+                Err(TryDequeueError::Empty) => assert!(
+                    received >= known,
+                    "Empty with {} completed enqueues not yet received",
+                    known - received
+                ),
+                Err(TryDequeueError::Inconsistent) => thread::yield_now(),
+            }
+        }
+    });
+}
+
+#[test]
+fn dropping_a_non_empty_queue_drops_each_node_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Queue::<Msg>::new();
+    for seq in 0..10 {
+        queue.enqueue(Msg::counted(seq, &drops));
+    }
+    let mut consumer = queue.consumer().unwrap();
+    assert_eq!(consumer.dequeue().unwrap().seq, 0);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    assert_eq!(consumer.peek().unwrap().seq, 1);
+    drop(consumer);
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        1,
+        "nothing dropped with the consumer"
+    );
+    drop(queue);
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        10,
+        "queued and peeked nodes dropped once"
+    );
+}
+
+#[test]
+fn consumer_dropped_mid_drain_leaves_the_rest_queued() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Queue::<Msg>::new();
+    for seq in 0..6 {
+        queue.enqueue(Msg::counted(seq, &drops));
+    }
+    {
+        let mut consumer = queue.consumer().unwrap();
+        let mut drain = consumer.drain();
+        assert_eq!(drain.next().unwrap().seq, 0);
+        assert_eq!(drain.next().unwrap().seq, 1);
+    }
+    assert_eq!(drops.load(Ordering::Relaxed), 2);
+    let mut consumer = queue.consumer().unwrap();
+    assert_eq!(seqs(&mut consumer), [2, 3, 4, 5]);
+    assert_eq!(drops.load(Ordering::Relaxed), 6);
+    drop(consumer);
+    drop(queue);
+    assert_eq!(drops.load(Ordering::Relaxed), 6, "no node dropped twice");
+}
+
+#[test]
+fn peek_take_and_drop() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Queue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    assert!(consumer.peek().is_none());
+    assert_eq!(consumer.try_peek().err(), Some(TryDequeueError::Empty));
+    assert!(!consumer.drop_peeked());
+    assert!(consumer.take_peeked().is_none());
+
+    for seq in 0..4 {
+        queue.enqueue(Msg::counted(seq, &drops));
+    }
+    assert_eq!(consumer.peek().unwrap().seq, 0);
+    assert_eq!(
+        consumer.peek().unwrap().seq,
+        0,
+        "peeking twice returns the same node"
+    );
+    assert_eq!(consumer.take_peeked().unwrap().seq, 0);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+
+    assert_eq!(consumer.try_peek().unwrap().seq, 1);
+    assert!(consumer.drop_peeked());
+    assert_eq!(drops.load(Ordering::Relaxed), 2);
+
+    assert_eq!(consumer.peek().unwrap().seq, 2);
+    assert_eq!(
+        consumer.try_dequeue().unwrap().seq,
+        2,
+        "dequeue hands over the peeked node first"
+    );
+    assert_eq!(consumer.peek().unwrap().seq, 3);
+    assert_eq!(
+        seqs(&mut consumer),
+        [3],
+        "drain starts with the peeked node"
+    );
+    assert!(consumer.is_empty());
+    assert_eq!(drops.load(Ordering::Relaxed), 4);
+}
+
+#[test]
+fn peeked_node_survives_consumer_handover_to_another_thread() {
+    let queue = Queue::<Msg>::new();
+    queue.enqueue(Msg::new(0, 7));
+    queue.enqueue(Msg::new(0, 8));
+    let mut consumer = queue.consumer().unwrap();
+    assert_eq!(consumer.peek().unwrap().seq, 7);
+    drop(consumer);
+    thread::scope(|s| {
+        s.spawn(|| {
+            let mut consumer = queue.consumer().unwrap();
+            assert_eq!(seqs(&mut consumer), [7, 8]);
+        });
+    });
+}
+
+/// Builds a queue with nodes in it inside a function and returns it by value.
+fn make_queue(n: usize) -> Queue<Msg> {
+    let queue = Queue::new();
+    for seq in 0..n {
+        queue.enqueue(Msg::new(0, seq));
+    }
+    queue
+}
+
+#[test]
+fn non_empty_queue_can_be_moved_and_used() {
+    // Returned from a function, half drained, moved into a Box, then into an Arc shared with
+    // another thread, then back out: every move carries nodes.
+    let queue = make_queue(4);
+    assert_eq!(queue.consumer().unwrap().dequeue().unwrap().seq, 0);
+    let boxed = Box::new(queue);
+    boxed.enqueue(Msg::new(0, 4));
+    let shared = Arc::new(*boxed);
+    let producer = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || shared.enqueue(Msg::new(0, 5)))
+    };
+    producer.join().unwrap();
+    let queue = Arc::into_inner(shared).unwrap();
+    let moved = [queue];
+    moved[0].enqueue(Msg::new(0, 6));
+    let mut consumer = moved[0].consumer().unwrap();
+    assert_eq!(seqs(&mut consumer), [1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn static_queue_with_boxed_nodes() {
+    static QUEUE: Queue<Msg> = Queue::new();
+    thread::spawn(|| QUEUE.enqueue(Msg::new(0, 1)))
+        .join()
+        .unwrap();
+    let mut consumer = QUEUE.consumer().unwrap();
+    assert_eq!(seqs(&mut consumer), [1]);
+}
+
+#[test]
+fn only_one_consumer_at_a_time() {
+    let queue = Queue::<Msg>::new();
+    let first = queue.consumer().unwrap();
+    assert!(queue.consumer().is_none());
+    thread::scope(|s| {
+        s.spawn(|| assert!(queue.consumer().is_none(), "not from another thread either"));
+    });
+    drop(first);
+    let second = queue.consumer();
+    assert!(second.is_some());
+    drop(second);
+    // The flag is released even when the consumer moved to another thread and dropped there.
+    let consumer = queue.consumer().unwrap();
+    thread::scope(|s| {
+        s.spawn(move || drop(consumer));
+    });
+    assert!(queue.consumer().is_some());
+}
+
+#[test]
+fn unchecked_consumer_does_not_release_the_flag() {
+    let queue = Queue::<Msg>::new();
+    queue.enqueue(Msg::new(0, 1));
+    {
+        // SAFETY: no other consumer exists or is used while this one lives.
+        let mut consumer = unsafe { queue.consumer_unchecked() };
+        assert_eq!(consumer.dequeue().unwrap().seq, 1);
+    }
+    let checked = queue.consumer().unwrap();
+    {
+        // An unchecked consumer dropping must not clear the checked consumer's flag. (Only the
+        // drop is exercised: using both would break `consumer_unchecked`'s contract.)
+        // SAFETY: this consumer is never used.
+        let unused = unsafe { queue.consumer_unchecked() };
+        drop(unused);
+    }
+    assert!(queue.consumer().is_none());
+    drop(checked);
+}
+
+#[test]
+fn drain_with_budget_and_is_empty() {
+    let queue = make_queue(10);
+    let mut consumer = queue.consumer().unwrap();
+    let budget: Vec<usize> = consumer.drain().take(3).map(|m| m.seq).collect();
+    assert_eq!(budget, [0, 1, 2]);
+    assert!(!consumer.is_empty());
+    assert_eq!(consumer.drain().count(), 7);
+    assert!(consumer.is_empty());
+    // Not fused: a later enqueue makes the same kind of iterator yield again.
+    queue.enqueue(Msg::new(0, 10));
+    assert!(!consumer.is_empty());
+    assert_eq!(seqs(&mut consumer), [10]);
+}
+
+/// A pinned, `!Unpin` node type.
+struct Pinned {
+    link: Link,
+    value: u32,
+}
+node!(Pinned, link, Pin<Box<Pinned>>);
+
+#[test]
+fn pinned_boxes_travel_pinned() {
+    let queue = Queue::<Pinned>::new();
+    let node = Box::pin(Pinned {
+        link: Link::new(),
+        value: 5,
+    });
+    let before: *const Pinned = &*node;
+    queue.enqueue(node);
+    let node: Pin<Box<Pinned>> = queue.consumer().unwrap().dequeue().unwrap();
+    assert_eq!(node.value, 5);
+    assert!(core::ptr::eq(before, &*node), "the node never moved");
+}
+
+struct Pooled {
+    link: Link,
+    value: u32,
+}
+node!(Pooled, link, RawHandle<Pooled>);
+
+#[test]
+fn raw_handles_from_a_caller_managed_pool() {
+    let mut pool: Vec<Pooled> = (0..8)
+        .map(|value| Pooled {
+            link: Link::new(),
+            value,
+        })
+        .collect();
+    let queue = Queue::<Pooled>::new();
+    for slot in pool.iter_mut() {
+        // SAFETY: each slot is handed out once and the pool is not touched until the queue has
+        // given every handle back (or been dropped).
+        queue.enqueue(unsafe { RawHandle::new(slot.into()) });
+    }
+    let mut consumer = queue.consumer().unwrap();
+    let values: Vec<u32> = consumer
+        .drain()
+        // SAFETY: the node is out of the queue and the pool is alive.
+        .map(|handle| unsafe { handle.into_ptr().as_ref() }.value)
+        .collect();
+    assert_eq!(values, (0..8).collect::<Vec<_>>());
+    drop(consumer);
+    drop(queue);
+    assert_eq!(pool[3].value, 3);
+}
+
+#[test]
+fn queue_is_send_and_sync_for_send_handles() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Queue<Msg>>();
+    assert_send_sync::<Queue<Pinned>>();
+    assert_send_sync::<Queue<Pooled>>();
+    fn assert_send<T: Send>() {}
+    assert_send::<Consumer<'static, Msg>>();
+}
+
+#[test]
+fn queue_is_five_words() {
+    assert_eq!(
+        core::mem::size_of::<Queue<Msg>>(),
+        5 * core::mem::size_of::<usize>()
+    );
+    assert_eq!(core::mem::size_of::<Link>(), core::mem::size_of::<usize>());
+}
