@@ -116,6 +116,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod batch;
 mod consumer;
 mod link;
 mod loom;
@@ -123,6 +124,7 @@ mod node;
 mod queue;
 mod raw;
 
+pub use batch::{Batch, BatchIntoIter};
 pub use consumer::{Consumer, Drain};
 pub use link::Link;
 pub use node::{Handle, Node, RawHandle};
