@@ -130,3 +130,8 @@ pub use link::Link;
 pub use node::{Handle, Node, RawHandle};
 pub use queue::Queue;
 pub use raw::TryDequeueError;
+
+/// The README's examples, compiled and run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
