@@ -1,0 +1,599 @@
+//! What the benches, the instruction counter and the interleaved runner share: the payload, one
+//! trait over every queue compared, each queue driven through its public API, and the drivers.
+//!
+//! Every queue moves the same `Box<Packet>` (64 bytes, allocated before timing). The intrusive
+//! queues (ours, cordyceps) link it through a field of their own; the others move the box in.
+//! Every consumer polls the same way: try once, and when nothing came, back off (spin, then
+//! yield) with crossbeam's `Backoff`.
+// Each packet is its own heap allocation on purpose: that is the payload every queue moves.
+#![allow(dead_code, clippy::vec_box)]
+
+use std::collections::VecDeque;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicPtr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use cordyceps::mpsc_queue::Links;
+use crossbeam_utils::{Backoff, CachePadded};
+use intrusive_mpsc::{node, Link, Queue};
+
+/// The payload: a 64-byte packet, with a link for each intrusive queue.
+#[derive(Default)]
+pub struct Packet {
+    /// Our link.
+    link: Link,
+    /// Cordyceps' link.
+    links: Links<Packet>,
+    /// Which producer sent it.
+    pub producer: u64,
+    /// The rest of a small packet.
+    pub data: [u64; 5],
+}
+
+node!(Packet, link, Box<Packet>);
+
+// SAFETY: `into_ptr` leaks the box and `from_ptr` rebuilds it from that same pointer; `links`
+// projects onto the `links` field without creating a reference.
+unsafe impl cordyceps::Linked<Links<Packet>> for Packet {
+    type Handle = Box<Packet>;
+
+    #[inline]
+    fn into_ptr(r: Box<Packet>) -> NonNull<Packet> {
+        NonNull::from(Box::leak(r))
+    }
+
+    #[inline]
+    unsafe fn from_ptr(ptr: NonNull<Packet>) -> Box<Packet> {
+        // SAFETY: cordyceps passes back a pointer `into_ptr` made from a box, once.
+        unsafe { Box::from_raw(ptr.as_ptr()) }
+    }
+
+    #[inline]
+    unsafe fn links(ptr: NonNull<Packet>) -> NonNull<Links<Packet>> {
+        // SAFETY: `ptr` points to a live packet; projecting onto a field stays inside it.
+        let links = unsafe { ptr::addr_of_mut!((*ptr.as_ptr()).links) };
+        // SAFETY: a field of a live packet is not at address zero.
+        unsafe { NonNull::new_unchecked(links) }
+    }
+}
+
+/// `n` fresh packets.
+pub fn packets(n: usize) -> Vec<Box<Packet>> {
+    (0..n).map(|_| Box::<Packet>::default()).collect()
+}
+
+/// A queue under test, driven the way its users drive it.
+pub trait Subject {
+    /// Name in reports.
+    const NAME: &'static str;
+    /// What a producer thread holds.
+    type Producer<'a>: Send
+    where
+        Self: 'a;
+    /// What the consumer holds for the whole run.
+    type Consumer<'a>
+    where
+        Self: 'a;
+    /// A new, empty queue.
+    fn new() -> Self;
+    /// A producer's handle.
+    fn producer(&self) -> Self::Producer<'_>;
+    /// The consumer, taken once per run.
+    fn consumer(&self) -> Self::Consumer<'_>;
+    /// Enqueues, or gives the packet back when a bounded queue is full.
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>>;
+    /// One poll: a packet, or `None` when nothing can be taken now.
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>>;
+}
+
+/// This crate: `Queue::enqueue`, and the consumer's `dequeue` (which waits out a producer that is
+/// mid-enqueue and answers `None` when empty).
+pub struct Ours(Queue<Packet>);
+
+impl Subject for Ours {
+    const NAME: &'static str = "intrusive-mpsc";
+    type Producer<'a> = &'a Queue<Packet>;
+    type Consumer<'a> = intrusive_mpsc::Consumer<'a, Packet>;
+    fn new() -> Self {
+        Ours(Queue::new())
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self.0.consumer().expect("one consumer")
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.enqueue(packet);
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.dequeue()
+    }
+}
+
+/// `cordyceps::MpscQueue`, its `Consumer` held for the whole run (so no per-call consumer CAS).
+pub struct Cordyceps(cordyceps::MpscQueue<Packet>);
+
+impl Subject for Cordyceps {
+    const NAME: &'static str = "cordyceps";
+    type Producer<'a> = &'a cordyceps::MpscQueue<Packet>;
+    type Consumer<'a> = cordyceps::mpsc_queue::Consumer<'a, Packet>;
+    fn new() -> Self {
+        Cordyceps(cordyceps::MpscQueue::new())
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self.0.consume()
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.enqueue(packet);
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.dequeue()
+    }
+}
+
+/// `crossbeam_queue::SegQueue`.
+pub struct Seg(crossbeam_queue::SegQueue<Box<Packet>>);
+
+impl Subject for Seg {
+    const NAME: &'static str = "SegQueue";
+    type Producer<'a> = &'a crossbeam_queue::SegQueue<Box<Packet>>;
+    type Consumer<'a> = &'a crossbeam_queue::SegQueue<Box<Packet>>;
+    fn new() -> Self {
+        Seg(crossbeam_queue::SegQueue::new())
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        &self.0
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.push(packet);
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.pop()
+    }
+}
+
+/// `crossbeam_channel::unbounded`.
+pub struct CbChannel(
+    crossbeam_channel::Sender<Box<Packet>>,
+    crossbeam_channel::Receiver<Box<Packet>>,
+);
+
+impl Subject for CbChannel {
+    const NAME: &'static str = "crossbeam-channel";
+    type Producer<'a> = crossbeam_channel::Sender<Box<Packet>>;
+    type Consumer<'a> = &'a crossbeam_channel::Receiver<Box<Packet>>;
+    fn new() -> Self {
+        let (s, r) = crossbeam_channel::unbounded();
+        CbChannel(s, r)
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        self.0.clone()
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        &self.1
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.send(packet).map_err(|e| e.0)
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.try_recv().ok()
+    }
+}
+
+/// `std::sync::mpsc::channel`.
+pub struct StdMpsc(
+    std::sync::mpsc::Sender<Box<Packet>>,
+    std::sync::mpsc::Receiver<Box<Packet>>,
+);
+
+impl Subject for StdMpsc {
+    const NAME: &'static str = "std mpsc";
+    type Producer<'a> = std::sync::mpsc::Sender<Box<Packet>>;
+    type Consumer<'a> = &'a std::sync::mpsc::Receiver<Box<Packet>>;
+    fn new() -> Self {
+        let (s, r) = std::sync::mpsc::channel();
+        StdMpsc(s, r)
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        self.0.clone()
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        &self.1
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.send(packet).map_err(|e| e.0)
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.try_recv().ok()
+    }
+}
+
+/// `Mutex<VecDeque<Box<Packet>>>`.
+pub struct MutexDeque(Mutex<VecDeque<Box<Packet>>>);
+
+impl Subject for MutexDeque {
+    const NAME: &'static str = "Mutex<VecDeque>";
+    type Producer<'a> = &'a Mutex<VecDeque<Box<Packet>>>;
+    type Consumer<'a> = &'a Mutex<VecDeque<Box<Packet>>>;
+    fn new() -> Self {
+        MutexDeque(Mutex::new(VecDeque::new()))
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        &self.0
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.lock().unwrap().push_back(packet);
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.lock().unwrap().pop_front()
+    }
+}
+
+/// What WireGuard used before this design (Linux `ptr_ring`): a bounded ring of pointers, a null
+/// slot meaning free, producers serialised by a spinlock, one consumer without a lock.
+pub struct WgRing {
+    /// The producers' spinlock.
+    lock: CachePadded<AtomicBool>,
+    /// Next slot to fill; under the lock.
+    producer: CachePadded<AtomicUsize>,
+    /// Next slot to take; the consumer's.
+    consumer: CachePadded<AtomicUsize>,
+    slots: Box<[AtomicPtr<Packet>]>,
+}
+
+/// WireGuard's bound (`MAX_QUEUED_PACKETS`).
+pub const BOUND: usize = 1024;
+
+impl WgRing {
+    fn with_capacity(capacity: usize) -> Self {
+        WgRing {
+            lock: CachePadded::new(AtomicBool::new(false)),
+            producer: CachePadded::new(AtomicUsize::new(0)),
+            consumer: CachePadded::new(AtomicUsize::new(0)),
+            slots: (0..capacity)
+                .map(|_| AtomicPtr::new(ptr::null_mut()))
+                .collect(),
+        }
+    }
+
+    /// `ptr_ring_produce`: take the lock, fail if the next slot is still full, fill it.
+    #[inline]
+    fn produce(&self, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        let backoff = Backoff::new();
+        while self
+            .lock
+            .compare_exchange_weak(false, true, Acquire, Relaxed)
+            .is_err()
+        {
+            backoff.snooze();
+        }
+        let at = self.producer.load(Relaxed);
+        let result = if !self.slots[at].load(Relaxed).is_null() {
+            Err(packet)
+        } else {
+            self.slots[at].store(Box::into_raw(packet), Release);
+            self.producer.store(
+                if at + 1 == self.slots.len() {
+                    0
+                } else {
+                    at + 1
+                },
+                Relaxed,
+            );
+            Ok(())
+        };
+        self.lock.store(false, Release);
+        result
+    }
+
+    /// `ptr_ring_consume` for the single consumer: take the slot if it is full, free it.
+    #[inline]
+    fn consume(&self) -> Option<Box<Packet>> {
+        let at = self.consumer.load(Relaxed);
+        let packet = self.slots[at].load(Acquire);
+        if packet.is_null() {
+            return None;
+        }
+        self.slots[at].store(ptr::null_mut(), Release);
+        self.consumer.store(
+            if at + 1 == self.slots.len() {
+                0
+            } else {
+                at + 1
+            },
+            Relaxed,
+        );
+        // SAFETY: a full slot holds a pointer from `Box::into_raw`, and only we empty slots.
+        Some(unsafe { Box::from_raw(packet) })
+    }
+}
+
+impl Drop for WgRing {
+    fn drop(&mut self) {
+        while self.consume().is_some() {}
+    }
+}
+
+impl Subject for WgRing {
+    const NAME: &'static str = "WireGuard ring (1024)";
+    type Producer<'a> = &'a WgRing;
+    type Consumer<'a> = &'a WgRing;
+    fn new() -> Self {
+        WgRing::with_capacity(BOUND)
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        self
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.produce(packet)
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.consume()
+    }
+}
+
+/// Our unbounded queue with a bound kept WireGuard's way beside it: an add-unless-full counter
+/// (`fetch_update`) before each enqueue and a decrement after each dequeue.
+pub struct WgCounted {
+    queue: Queue<Packet>,
+    count: CachePadded<AtomicUsize>,
+}
+
+/// A producer of [`WgCounted`].
+pub struct WgCountedProducer<'a>(&'a WgCounted);
+
+impl Subject for WgCounted {
+    const NAME: &'static str = "Queue + WireGuard counter (1024)";
+    type Producer<'a> = WgCountedProducer<'a>;
+    type Consumer<'a> = (&'a WgCounted, intrusive_mpsc::Consumer<'a, Packet>);
+    fn new() -> Self {
+        WgCounted {
+            queue: Queue::new(),
+            count: CachePadded::new(AtomicUsize::new(0)),
+        }
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        WgCountedProducer(self)
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        (self, self.queue.consumer().expect("one consumer"))
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        // `atomic_add_unless(&count, 1, MAX)`.
+        match p
+            .0
+            .count
+            .fetch_update(AcqRel, Relaxed, |n| (n < BOUND).then_some(n + 1))
+        {
+            Ok(_) => {
+                p.0.queue.enqueue(packet);
+                Ok(())
+            }
+            Err(_) => Err(packet),
+        }
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        let packet = c.1.dequeue()?;
+        c.0.count.fetch_sub(1, Release);
+        Some(packet)
+    }
+}
+
+/// The instruction-count floor: the burst harness around a plain, non-atomic ring of 64
+/// pointers, the least any queue can do.
+pub struct Floor {
+    slots: std::cell::UnsafeCell<[*mut Packet; BURST]>,
+    head: std::cell::Cell<usize>,
+    tail: std::cell::Cell<usize>,
+}
+
+// SAFETY: never shared between threads: only the single-thread burst uses it.
+unsafe impl Sync for Floor {}
+// SAFETY: as above; it owns the boxes it holds, and `Box<Packet>` is `Send`.
+unsafe impl Send for Floor {}
+
+impl Subject for Floor {
+    const NAME: &'static str = "floor (plain ring)";
+    type Producer<'a> = &'a Floor;
+    type Consumer<'a> = &'a Floor;
+    fn new() -> Self {
+        Floor {
+            slots: std::cell::UnsafeCell::new([ptr::null_mut(); BURST]),
+            head: std::cell::Cell::new(0),
+            tail: std::cell::Cell::new(0),
+        }
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        self
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        let head = p.head.get();
+        if head.wrapping_sub(p.tail.get()) == BURST {
+            return Err(packet);
+        }
+        // SAFETY: one thread only, and no reference into `slots` outlives this statement.
+        unsafe { (*p.slots.get())[head % BURST] = Box::into_raw(packet) };
+        p.head.set(head.wrapping_add(1));
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        let tail = c.tail.get();
+        if tail == c.head.get() {
+            return None;
+        }
+        c.tail.set(tail.wrapping_add(1));
+        // SAFETY: one thread only, and no reference into `slots` outlives this statement.
+        let packet = unsafe { (*c.slots.get())[tail % BURST] };
+        // SAFETY: a slot between tail and head holds a pointer from `Box::into_raw`, taken once.
+        Some(unsafe { Box::from_raw(packet) })
+    }
+}
+
+impl Drop for Floor {
+    fn drop(&mut self) {
+        let mut me = &*self;
+        while Self::pop(&mut me).is_some() {}
+    }
+}
+
+/// Messages in one burst of the single-thread scenario.
+pub const BURST: usize = 64;
+
+/// Single thread: `rounds` times, enqueue the 64 packets of `pool`, then dequeue 64.
+#[inline(never)]
+pub fn burst<Q: Subject>(
+    producer: &Q::Producer<'_>,
+    consumer: &mut Q::Consumer<'_>,
+    pool: &mut Vec<Box<Packet>>,
+    rounds: u64,
+) {
+    for _ in 0..rounds {
+        for packet in pool.drain(..) {
+            if Q::push(producer, packet).is_err() {
+                unreachable!("a burst fits every queue");
+            }
+        }
+        for _ in 0..BURST {
+            match Q::pop(consumer) {
+                Some(packet) => pool.push(packet),
+                None => unreachable!("a single thread's burst is all there"),
+            }
+        }
+    }
+}
+
+/// Times `rounds` single-thread bursts of 64 pairs on a fresh queue.
+pub fn time_burst<Q: Subject>(rounds: u64) -> Duration {
+    let queue = Q::new();
+    let producer = queue.producer();
+    let mut consumer = queue.consumer();
+    let mut pool = packets(BURST);
+    // Warm up the queue's own memory (blocks, rings) before timing.
+    burst::<Q>(&producer, &mut consumer, &mut pool, 4);
+    let start = Instant::now();
+    burst::<Q>(&producer, &mut consumer, &mut pool, rounds);
+    start.elapsed()
+}
+
+/// Messages per round of the threaded scenarios, summed over all producers.
+pub const ROUND: usize = 1 << 14;
+
+/// How a producer enqueues its share of a round.
+pub trait Produce<Q: Subject>: Sync {
+    /// Enqueues every packet of `share`, retrying with backoff while a bounded queue is full.
+    fn produce(&self, producer: &Q::Producer<'_>, share: &mut Vec<Box<Packet>>);
+}
+
+/// One enqueue per packet.
+pub struct Single;
+
+impl<Q: Subject> Produce<Q> for Single {
+    #[inline]
+    fn produce(&self, producer: &Q::Producer<'_>, share: &mut Vec<Box<Packet>>) {
+        for packet in share.drain(..) {
+            let mut packet = packet;
+            let backoff = Backoff::new();
+            while let Err(back) = Q::push(producer, packet) {
+                packet = back;
+                backoff.snooze();
+            }
+        }
+    }
+}
+
+/// `producers` threads and one consumer (the calling thread), `rounds` rounds of [`ROUND`]
+/// messages; returns the time from each round's start to the consumer's last dequeue, summed.
+///
+/// Packets are allocated before timing and handed back to the producers between rounds, outside
+/// the timed part.
+pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &P) -> Duration {
+    let queue = Q::new();
+    let share = ROUND / producers;
+    let total = share * producers;
+    let slots: Vec<Mutex<Vec<Box<Packet>>>> = (0..producers)
+        .map(|_| Mutex::new(Vec::with_capacity(share)))
+        .collect();
+    let mut received = packets(total);
+    // Round number the producers may start; `u64::MAX` never comes.
+    let go = CachePadded::new(AtomicUsize::new(0));
+    let mut elapsed = Duration::ZERO;
+    std::thread::scope(|s| {
+        for slot in &slots {
+            let producer = queue.producer();
+            let go = &go;
+            s.spawn(move || {
+                for round in 1..=rounds as usize {
+                    let backoff = Backoff::new();
+                    while go.load(Acquire) < round {
+                        backoff.snooze();
+                    }
+                    let mut share = slot.lock().unwrap();
+                    how.produce(&producer, &mut share);
+                }
+            });
+        }
+        let mut consumer = queue.consumer();
+        for round in 1..=rounds as usize {
+            for slot in &slots {
+                let mut slot = slot.lock().unwrap();
+                debug_assert!(slot.is_empty());
+                slot.extend(received.drain(received.len() - share..));
+            }
+            let start = Instant::now();
+            go.store(round, Release);
+            let backoff = Backoff::new();
+            while received.len() < total {
+                match Q::pop(&mut consumer) {
+                    Some(packet) => {
+                        received.push(packet);
+                        backoff.reset();
+                    }
+                    None => backoff.snooze(),
+                }
+            }
+            elapsed += start.elapsed();
+        }
+    });
+    elapsed
+}
