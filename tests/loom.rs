@@ -1,0 +1,682 @@
+//! Loom models of every queue operation, each asserting outcomes, not just "did not crash".
+//!
+//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom`.
+//!
+//! Every model fixes its own preemption bound (`loom::model::Builder::preemption_bound`), stated
+//! beside it, so the result does not depend on `LOOM_MAX_PREEMPTIONS`. Bound 3 wherever the model
+//! finishes in reasonable time, 2 where it cannot. Loom explores every interleaving within the
+//! bound, but not every weak-memory reordering: a pass is strong evidence, not a proof.
+#![cfg(loom)]
+
+use std::sync::atomic::{AtomicBool as StdAtomicBool, Ordering::SeqCst as StdSeqCst};
+
+use intrusive_mpsc::{node, Consumer, Link, Queue, TryDequeueError};
+use loom::alloc::Track;
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::AtomicUsize;
+use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use loom::sync::Arc;
+use loom::thread;
+
+/// Runs `f` under every interleaving with at most `bound` preemptions.
+fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(bound);
+    builder.check(f);
+}
+
+/// A test message: which producer sent it, its sequence number there, and a body written by the
+/// producer that loom checks the consumer may read (it is a loom cell, so reading it without a
+/// happens-before edge from the producer's write is reported as a data race).
+struct Msg {
+    link: Link,
+    producer: usize,
+    seq: usize,
+    body: UnsafeCell<usize>,
+    /// One bit per message, set on drop: a second drop of the same message fails its assertion.
+    dropped: Arc<AtomicUsize>,
+    /// Loom reports a leak at the end of an execution if this was never dropped.
+    _alive: Track<()>,
+}
+node!(Msg, link, Box<Msg>);
+
+/// The bit of a message in the `dropped` mask.
+fn bit(producer: usize, seq: usize) -> usize {
+    1 << (producer * 8 + seq)
+}
+
+/// The body a message carries, so a torn or stale read is visible.
+fn body_of(producer: usize, seq: usize) -> usize {
+    1000 * (producer + 1) + seq
+}
+
+impl Msg {
+    fn new(producer: usize, seq: usize, dropped: &Arc<AtomicUsize>) -> Box<Msg> {
+        let msg = Box::new(Msg {
+            link: Link::new(),
+            producer,
+            seq,
+            body: UnsafeCell::new(0),
+            dropped: Arc::clone(dropped),
+            _alive: Track::new(()),
+        });
+        // Written after construction, on the producer's thread, right before `enqueue`.
+        // SAFETY: the message is not shared yet.
+        msg.body
+            .with_mut(|b| unsafe { *b = body_of(producer, seq) });
+        msg
+    }
+
+    /// Reads the body on the consumer's side (a race here is a missing happens-before edge).
+    fn body(&self) -> usize {
+        // SAFETY: the consumer owns the message now; loom checks the producer's write is visible.
+        self.body.with(|b| unsafe { *b })
+    }
+
+    fn id(&self) -> (usize, usize) {
+        (self.producer, self.seq)
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        let bit = bit(self.producer, self.seq);
+        let before = self.dropped.fetch_or(bit, Relaxed);
+        assert_eq!(before & bit, 0, "message {:?} dropped twice", self.id());
+    }
+}
+
+/// What the producers have done, shared with the consumer.
+struct Shared {
+    queue: Queue<Msg>,
+    /// Per producer: how many of its `enqueue` calls have returned (stored with `Release` right
+    /// after each one), so the consumer knows which nodes it may no longer call absent.
+    published: [AtomicUsize; 2],
+    dropped: Arc<AtomicUsize>,
+}
+
+impl Shared {
+    fn new() -> Arc<Shared> {
+        Arc::new(Shared {
+            queue: Queue::new(),
+            published: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            dropped: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// Enqueues `count` messages as `producer`, publishing each once its `enqueue` has returned.
+    fn produce(&self, producer: usize, count: usize) {
+        for seq in 0..count {
+            self.queue.enqueue(Msg::new(producer, seq, &self.dropped));
+            self.published[producer].store(seq + 1, Release);
+        }
+    }
+
+    /// Spawns a producer thread.
+    fn spawn_producer(this: &Arc<Self>, producer: usize, count: usize) -> thread::JoinHandle<()> {
+        let shared = Arc::clone(this);
+        thread::spawn(move || shared.produce(producer, count))
+    }
+
+    fn published(&self) -> [usize; 2] {
+        [
+            self.published[0].load(Acquire),
+            self.published[1].load(Acquire),
+        ]
+    }
+}
+
+/// The consumer's bookkeeping: next expected sequence number per producer.
+struct Received {
+    next: [usize; 2],
+    expected: [usize; 2],
+}
+
+impl Received {
+    fn new(expected: [usize; 2]) -> Self {
+        Self {
+            next: [0; 2],
+            expected,
+        }
+    }
+
+    /// Checks a delivered message: exactly once, in its producer's order, with its body visible.
+    fn got(&mut self, msg: &Msg) {
+        let (p, s) = msg.id();
+        assert_eq!(
+            s, self.next[p],
+            "producer {p}: got seq {s}, expected {} (lost, duplicated or reordered)",
+            self.next[p]
+        );
+        assert_eq!(msg.body(), body_of(p, s), "body of {:?}", msg.id());
+        self.next[p] += 1;
+        assert!(self.next[p] <= self.expected[p], "more messages than sent");
+    }
+
+    /// `Empty` is only allowed once every enqueue that had returned before the call is delivered.
+    fn check_empty(&self, published_before: [usize; 2]) {
+        for (p, (&next, &published)) in self.next.iter().zip(&published_before).enumerate() {
+            assert!(
+                next >= published,
+                "Empty, although producer {p}'s enqueue #{next} had returned and was not delivered"
+            );
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.next == self.expected
+    }
+
+    /// One `try_dequeue`, checked against what had been published before it.
+    fn try_once(&mut self, shared: &Shared, consumer: &mut Consumer<'_, Msg>) -> TryResult {
+        let published = shared.published();
+        match consumer.try_dequeue() {
+            Ok(msg) => {
+                self.got(&msg);
+                TryResult::Got
+            }
+            Err(TryDequeueError::Empty) => {
+                self.check_empty(published);
+                TryResult::Empty
+            }
+            Err(TryDequeueError::Inconsistent) => TryResult::Inconsistent,
+        }
+    }
+
+    /// With every producer joined: the queue is consistent, so every remaining message comes out
+    /// with `try_dequeue` at once, and then it is `Empty`.
+    fn finish(&mut self, consumer: &mut Consumer<'_, Msg>) {
+        while !self.done() {
+            match consumer.try_dequeue() {
+                Ok(msg) => self.got(&msg),
+                Err(e) => panic!(
+                    "{e:?} with every producer finished and {:?} left",
+                    self.left()
+                ),
+            }
+        }
+        assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+        assert!(consumer.is_empty());
+    }
+
+    fn left(&self) -> [usize; 2] {
+        [
+            self.expected[0] - self.next[0],
+            self.expected[1] - self.next[1],
+        ]
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum TryResult {
+    Got,
+    Empty,
+    Inconsistent,
+}
+
+/// Every message was dropped exactly once (double drops fail in `Msg::drop`).
+fn assert_all_dropped(dropped: &AtomicUsize, expected: [usize; 2]) {
+    let mut all = 0;
+    for (p, &n) in expected.iter().enumerate() {
+        for s in 0..n {
+            all |= bit(p, s);
+        }
+    }
+    assert_eq!(dropped.load(Relaxed), all, "messages not dropped");
+}
+
+// --- 1. Two producers, two nodes each, one consumer ------------------------------------------
+
+/// Bound 3. Two producers enqueue two messages each while the consumer tries three times, then
+/// empties the queue once they are done: every message exactly once, per-producer FIFO, bodies
+/// visible, and `Empty` never while a returned enqueue is undelivered.
+#[test]
+fn two_producers_two_nodes_each() {
+    check(3, || {
+        let shared = Shared::new();
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 2),
+            Shared::spawn_producer(&shared, 1, 2),
+        ];
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([2, 2]);
+        for _ in 0..3 {
+            received.try_once(&shared, &mut consumer);
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        received.finish(&mut consumer);
+        drop(consumer);
+        assert_all_dropped(&shared.dropped, [2, 2]);
+    });
+}
+
+// --- 2. The window of inconsistency ----------------------------------------------------------
+
+static SAW_WINDOW: StdAtomicBool = StdAtomicBool::new(false);
+
+/// Bound 3. One producer, one message. The consumer may see `Inconsistent` (the producer between
+/// its swap and its link store); then `dequeue` must return that very message without any join,
+/// and nothing is lost or duplicated.
+#[test]
+fn inconsistent_window_then_dequeue() {
+    check(3, || {
+        let shared = Shared::new();
+        let producer = Shared::spawn_producer(&shared, 0, 1);
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([1, 0]);
+        if received.try_once(&shared, &mut consumer) == TryResult::Inconsistent {
+            SAW_WINDOW.store(true, StdSeqCst);
+            let msg = consumer
+                .dequeue()
+                .expect("dequeue after Inconsistent returns the node once the producer finishes");
+            received.got(&msg);
+        }
+        producer.join().unwrap();
+        received.finish(&mut consumer);
+    });
+    assert!(
+        SAW_WINDOW.load(StdSeqCst),
+        "the model never reached the window"
+    );
+}
+
+static SAW_HIDDEN: StdAtomicBool = StdAtomicBool::new(false);
+
+/// Bound 3. Two producers, one message each. When the consumer sees `Inconsistent`, `dequeue`
+/// returns a message; a completed enqueue hidden behind an unfinished one is never reported
+/// `Empty`, and comes out once the first producer finishes.
+#[test]
+fn inconsistent_window_hides_completed_enqueue() {
+    check(3, || {
+        let shared = Shared::new();
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 1),
+            Shared::spawn_producer(&shared, 1, 1),
+        ];
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([1, 1]);
+        let published = shared.published();
+        if received.try_once(&shared, &mut consumer) == TryResult::Inconsistent {
+            if published != [0, 0] && received.next == [0, 0] {
+                SAW_HIDDEN.store(true, StdSeqCst);
+            }
+            let msg = consumer.dequeue().expect("Inconsistent means not empty");
+            received.got(&msg);
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        received.finish(&mut consumer);
+    });
+    assert!(
+        SAW_HIDDEN.load(StdSeqCst),
+        "the model never hid a completed enqueue behind an unfinished one"
+    );
+}
+
+// --- 3. "Empty means empty" ------------------------------------------------------------------
+
+static SAW_STALLED_AHEAD: StdAtomicBool = StdAtomicBool::new(false);
+
+/// Bound 3. Producer 0 enqueues one message and then signals (release store); producer 1 enqueues
+/// one message with no signal and may stall mid-enqueue ahead of producer 0. Once the consumer
+/// has seen the signal (acquire load), `try_dequeue` must not answer `Empty` until it has
+/// received producer 0's message. The consumer polls until it has it.
+#[test]
+fn empty_means_empty() {
+    check(3, || {
+        let shared = Shared::new();
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 1),
+            Shared::spawn_producer(&shared, 1, 1),
+        ];
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([1, 1]);
+        while received.next[0] == 0 {
+            let signalled = shared.published[0].load(Acquire) == 1;
+            match consumer.try_dequeue() {
+                Ok(msg) => received.got(&msg),
+                Err(TryDequeueError::Empty) => {
+                    assert!(!signalled, "Empty after the signal, before its message");
+                    thread::yield_now();
+                }
+                Err(TryDequeueError::Inconsistent) => {
+                    if signalled && received.next[1] == 0 {
+                        SAW_STALLED_AHEAD.store(true, StdSeqCst);
+                    }
+                    thread::yield_now();
+                }
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        received.finish(&mut consumer);
+    });
+    assert!(
+        SAW_STALLED_AHEAD.load(StdSeqCst),
+        "the model never had producer 1 stalled ahead of a signalled message"
+    );
+}
+
+/// Bound 3. As [`empty_means_empty`], but producer 0 sends two
+/// messages and signals after each, so the consumer takes the last node out through the stub
+/// while producer 1 may swap in between. `Empty` is never answered while a signalled message is
+/// undelivered.
+#[test]
+fn empty_means_empty_across_stub_reenqueue() {
+    check(3, || {
+        let shared = Shared::new();
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 2),
+            Shared::spawn_producer(&shared, 1, 1),
+        ];
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([2, 1]);
+        while received.next[0] < 2 {
+            if received.try_once(&shared, &mut consumer) != TryResult::Got {
+                thread::yield_now();
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        received.finish(&mut consumer);
+    });
+}
+
+// --- 4. Peek ---------------------------------------------------------------------------------
+
+/// Bound 3. One producer sends two messages. The consumer peeks the first (twice: the same
+/// node), takes it, peeks the second and drops it in place: dropped exactly then, exactly once.
+#[test]
+fn peek_then_take_then_peek_then_drop() {
+    check(3, || {
+        let shared = Shared::new();
+        let producer = Shared::spawn_producer(&shared, 0, 2);
+        let mut consumer = shared.queue.consumer().unwrap();
+
+        let first = loop {
+            match consumer.try_peek() {
+                Ok(msg) => break (msg.id(), msg.body(), msg as *const Msg),
+                Err(_) => thread::yield_now(),
+            }
+        };
+        assert_eq!((first.0, first.1), ((0, 0), body_of(0, 0)));
+        let again = consumer.try_peek().expect("a peeked node stays peeked");
+        assert_eq!(again as *const Msg, first.2, "peek twice, same node");
+        assert!(!consumer.is_empty(), "a peeked node still counts");
+        let taken = consumer.take_peeked().expect("the peeked node");
+        assert_eq!(taken.id(), (0, 0));
+        assert!(consumer.take_peeked().is_none());
+        drop(taken);
+
+        let second = loop {
+            if let Some(msg) = consumer.peek() {
+                break msg.id();
+            }
+            thread::yield_now();
+        };
+        assert_eq!(second, (0, 1));
+        assert_eq!(shared.dropped.load(Relaxed), bit(0, 0));
+        assert!(consumer.drop_peeked());
+        assert_eq!(shared.dropped.load(Relaxed), bit(0, 0) | bit(0, 1));
+        assert!(!consumer.drop_peeked());
+
+        producer.join().unwrap();
+        assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+        assert!(consumer.is_empty());
+    });
+}
+
+/// Bound 3. Two producers race while the consumer holds a peeked node: dequeues return the
+/// peeked node first, then the rest in order; nothing lost, duplicated or dropped early.
+#[test]
+fn peek_across_producer_race() {
+    check(3, || {
+        let shared = Shared::new();
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 1),
+            Shared::spawn_producer(&shared, 1, 1),
+        ];
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([1, 1]);
+
+        let peeked = loop {
+            match consumer.try_peek() {
+                Ok(msg) => break (msg.id(), msg as *const Msg),
+                Err(_) => thread::yield_now(),
+            }
+        };
+        // The other producer races with these calls; the peeked node comes out first regardless.
+        assert!(!consumer.is_empty());
+        let again = consumer.try_peek().expect("still peeked");
+        assert_eq!((again.id(), again as *const Msg), peeked);
+        let msg = consumer.try_dequeue().expect("the peeked node comes first");
+        assert_eq!(msg.id(), peeked.0);
+        received.got(&msg);
+        drop(msg);
+        assert!(consumer.take_peeked().is_none());
+        assert_eq!(shared.dropped.load(Relaxed), bit(peeked.0 .0, 0));
+
+        received.try_once(&shared, &mut consumer);
+        for p in producers {
+            p.join().unwrap();
+        }
+        received.finish(&mut consumer);
+    });
+}
+
+/// Bound 3. A node comes back into the queue after a dequeue (its link still points at its old
+/// successor) while a producer races: the stale link must not resurface, so the node arrives
+/// twice in all and its old successor once, then the queue is empty.
+#[test]
+fn dequeued_node_enqueued_again() {
+    check(3, || {
+        let shared = Shared::new();
+        let producer = Shared::spawn_producer(&shared, 0, 2);
+        let mut consumer = shared.queue.consumer().unwrap();
+        let first = loop {
+            match consumer.try_dequeue() {
+                Ok(msg) => break msg,
+                Err(_) => thread::yield_now(),
+            }
+        };
+        assert_eq!(first.id(), (0, 0));
+        consumer.queue().enqueue(first);
+        producer.join().unwrap();
+        let mut seen = Vec::new();
+        while let Ok(msg) = consumer.try_dequeue() {
+            seen.push(msg.id());
+            assert!(seen.len() <= 2, "more nodes than queued: {seen:?}");
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, [(0, 0), (0, 1)]);
+        assert!(consumer.is_empty());
+    });
+}
+
+// --- 5. Drain, and the consumer moving between threads ---------------------------------------
+
+/// Bound 3. Two producers, two messages and one. The consumer drains while they run; when the
+/// iterator ends, every enqueue that had returned before its last step has been delivered.
+/// After the producers finish, a second drain yields exactly the rest.
+#[test]
+fn drain_races_producers() {
+    check(3, || {
+        let shared = Shared::new();
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 2),
+            Shared::spawn_producer(&shared, 1, 1),
+        ];
+        let mut consumer = shared.queue.consumer().unwrap();
+        let mut received = Received::new([2, 1]);
+        {
+            let mut drain = consumer.drain();
+            loop {
+                let published = shared.published();
+                match drain.next() {
+                    Some(msg) => received.got(&msg),
+                    None => {
+                        received.check_empty(published);
+                        break;
+                    }
+                }
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        for msg in consumer.drain() {
+            received.got(&msg);
+        }
+        assert!(
+            received.done(),
+            "left after the final drain: {:?}",
+            received.left()
+        );
+        assert!(consumer.is_empty());
+    });
+}
+
+/// Bound 3. The consumer is released on one thread, with a node possibly peeked, and claimed on
+/// another. Only one consumer exists at a time; the second sees the first's tail, peek slot
+/// and bookkeeping (loom checks the hand-over edge on every consumer-owned cell); together they
+/// receive both messages exactly once, in order.
+#[test]
+fn consumer_released_and_reacquired_on_another_thread() {
+    check(3, || {
+        let shared = Shared::new();
+        let producer = Shared::spawn_producer(&shared, 0, 2);
+        // What the first consumer received, handed over by the consumer flag alone.
+        let first_got = Arc::new(UnsafeCell::new(0usize));
+
+        let mut consumer = shared.queue.consumer().unwrap();
+        let second = {
+            let shared = Arc::clone(&shared);
+            let first_got = Arc::clone(&first_got);
+            thread::spawn(move || {
+                let mut consumer = loop {
+                    match shared.queue.consumer() {
+                        Some(c) => break c,
+                        None => thread::yield_now(),
+                    }
+                };
+                assert!(shared.queue.consumer().is_none(), "two consumers at once");
+                // SAFETY: written by the first consumer before it released the flag we claimed.
+                let mut next = first_got.with(|n| unsafe { *n });
+                while next < 2 {
+                    match consumer.try_dequeue() {
+                        Ok(msg) => {
+                            assert_eq!(msg.id(), (0, next));
+                            assert_eq!(msg.body(), body_of(0, next));
+                            next += 1;
+                        }
+                        Err(_) => thread::yield_now(),
+                    }
+                }
+                assert!(consumer.take_peeked().is_none());
+            })
+        };
+
+        let mut got = 0;
+        if let Ok(msg) = consumer.try_dequeue() {
+            assert_eq!(msg.id(), (0, 0));
+            got = 1;
+        }
+        if let Ok(msg) = consumer.try_peek() {
+            // Left in the peek slot for the next consumer.
+            assert_eq!(msg.id(), (0, got));
+        }
+        // SAFETY: we hold the consumer flag; the next consumer reads this after claiming it.
+        first_got.with_mut(|n| unsafe { *n = got });
+        drop(consumer);
+
+        second.join().unwrap();
+        producer.join().unwrap();
+        assert_all_dropped(&shared.dropped, [2, 0]);
+    });
+}
+
+// --- 6. Dropping a queue with nodes inside ---------------------------------------------------
+
+/// Bound 3. Two producers, two messages each, hold the queue with the consumer's thread, which
+/// may take one message and peek another before letting go. Whichever thread drops the queue
+/// last drops every message still inside, and the peeked one, exactly once (checked per message;
+/// `Track` reports any that leak).
+#[test]
+fn queue_dropped_with_nodes_inside() {
+    check(3, || {
+        let shared = Shared::new();
+        let dropped = Arc::clone(&shared.dropped);
+        let producers = [
+            Shared::spawn_producer(&shared, 0, 2),
+            Shared::spawn_producer(&shared, 1, 2),
+        ];
+        {
+            let mut consumer = shared.queue.consumer().unwrap();
+            let mut received = Received::new([2, 2]);
+            received.try_once(&shared, &mut consumer);
+            let _ = consumer.try_peek();
+        }
+        drop(shared);
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_all_dropped(&dropped, [2, 2]);
+    });
+}
+
+// --- 7. A user's model -----------------------------------------------------------------------
+
+/// Written exactly as a user of the crate would in their own repository: their own packet type
+/// with our `Link`, their own threads, plain `loom::model`. The README shows this pattern.
+mod user_style {
+    use intrusive_mpsc::{node, Link, Queue};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    struct Packet {
+        link: Link,
+        seq: u32,
+    }
+    node!(Packet, link, Box<Packet>);
+
+    /// No preemption bound set here, as in a user's `loom::model`: exhaustive unless
+    /// `LOOM_MAX_PREEMPTIONS` is set.
+    #[test]
+    fn packets_arrive_once_in_order() {
+        loom::model(|| {
+            let queue = Arc::new(Queue::<Packet>::new());
+
+            let producer = {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || {
+                    for seq in 0..2 {
+                        queue.enqueue(Box::new(Packet {
+                            link: Link::new(),
+                            seq,
+                        }));
+                    }
+                })
+            };
+
+            let mut consumer = queue.consumer().unwrap();
+            let mut next = 0;
+            while next < 2 {
+                match consumer.dequeue() {
+                    Some(packet) => {
+                        assert_eq!(packet.seq, next);
+                        next += 1;
+                    }
+                    None => thread::yield_now(),
+                }
+            }
+            producer.join().unwrap();
+            assert!(consumer.dequeue().is_none());
+        });
+    }
+}
