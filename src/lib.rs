@@ -117,6 +117,7 @@
 extern crate std;
 
 mod batch;
+mod bounded;
 mod consumer;
 mod link;
 mod loom;
@@ -125,6 +126,7 @@ mod queue;
 mod raw;
 
 pub use batch::{Batch, BatchIntoIter};
+pub use bounded::{BoundedConsumer, BoundedDrain, BoundedQueue};
 pub use consumer::{Consumer, Drain};
 pub use link::Link;
 pub use node::{Handle, Node, RawHandle};

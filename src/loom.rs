@@ -7,23 +7,23 @@
 
 /// Defines a `const fn` that is only `const` outside loom, whose atomics have no `const` constructor.
 macro_rules! const_fn {
-    ($(#[$attr:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
         #[cfg(not(loom))]
         $(#[$attr])*
-        $vis const fn $name() -> $ret $body
+        $vis const fn $name($($arg: $ty),*) -> $ret $body
 
         #[cfg(loom)]
         $(#[$attr])*
-        $vis fn $name() -> $ret $body
+        $vis fn $name($($arg: $ty),*) -> $ret $body
     };
 }
 pub(crate) use const_fn;
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
 #[cfg(not(loom))]
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;

@@ -1,0 +1,415 @@
+//! The bounded queue: FIFO, refusals that hand the node back, all-or-nothing batches, the peek
+//! accounting, and the capacity under racing producers.
+
+use std::mem::size_of;
+use std::panic::catch_unwind;
+use std::ptr::addr_of;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue, TryDequeueError};
+
+#[derive(Debug)]
+struct Item {
+    link: Link,
+    id: u64,
+    drops: Arc<AtomicUsize>,
+}
+node!(Item, link, Box<Item>);
+
+impl Drop for Item {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Relaxed);
+    }
+}
+
+fn item(id: u64, drops: &Arc<AtomicUsize>) -> Box<Item> {
+    Box::new(Item {
+        link: Link::new(),
+        id,
+        drops: Arc::clone(drops),
+    })
+}
+
+fn batch(ids: std::ops::Range<u64>, drops: &Arc<AtomicUsize>) -> Batch<Item> {
+    ids.map(|id| item(id, drops)).collect()
+}
+
+#[test]
+fn fifo_up_to_the_capacity_and_the_refused_node_comes_back() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(3);
+    assert_eq!((queue.capacity(), queue.len()), (3, 0));
+    assert!(queue.is_empty());
+    for id in 0..3 {
+        queue.try_enqueue(item(id, &drops)).unwrap();
+        assert_eq!(queue.len(), id as usize + 1);
+    }
+    let refused = item(3, &drops);
+    let address = addr_of!(*refused);
+    let refused = queue.try_enqueue(refused).unwrap_err();
+    assert_eq!(addr_of!(*refused), address, "the very same node");
+    assert_eq!(queue.len(), 3);
+    assert_eq!(drops.load(Relaxed), 0);
+
+    let mut consumer = queue.consumer().unwrap();
+    assert_eq!(consumer.try_dequeue().unwrap().id, 0);
+    assert_eq!(queue.len(), 2);
+    queue.try_enqueue(refused).unwrap();
+    assert!(queue.try_enqueue(item(4, &drops)).is_err());
+    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+    assert!(consumer.is_empty() && queue.is_empty());
+    assert_eq!(drops.load(Relaxed), 5);
+}
+
+#[test]
+fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(2);
+    let mut consumer = queue.consumer().unwrap();
+    let fill = |next: &mut u64| {
+        while queue.try_enqueue(item(*next, &drops)).is_ok() {
+            *next += 1;
+        }
+        assert_eq!(queue.len(), 2);
+    };
+    let mut next = 0;
+    fill(&mut next);
+
+    assert_eq!(consumer.peek().unwrap().id, 0);
+    assert!(
+        queue.try_enqueue(item(100, &drops)).is_err(),
+        "a peeked node counts"
+    );
+    assert_eq!(consumer.try_peek().unwrap().id, 0);
+    assert!(queue.try_enqueue(item(100, &drops)).is_err());
+    assert!(!consumer.is_empty());
+
+    assert_eq!(consumer.take_peeked().unwrap().id, 0);
+    fill(&mut next);
+    consumer.peek();
+    assert!(consumer.drop_peeked());
+    assert!(!consumer.drop_peeked(), "nothing held: no room made");
+    fill(&mut next);
+    consumer.peek();
+    assert_eq!(
+        consumer.try_dequeue().unwrap().id,
+        2,
+        "dequeue takes the peeked node first"
+    );
+    fill(&mut next);
+    assert!(consumer.dequeue().is_some());
+    fill(&mut next);
+    assert_eq!(consumer.drain().take(1).count(), 1);
+    fill(&mut next);
+    assert_eq!(consumer.drain().count(), 2);
+    assert_eq!(queue.len(), 0);
+    assert_eq!(next, 2 + 5);
+}
+
+#[test]
+fn the_dequeue_count_survives_the_consumer() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(2);
+    for round in 0..10 {
+        queue.try_enqueue(item(round, &drops)).unwrap();
+        queue.try_enqueue(item(round, &drops)).unwrap();
+        assert!(queue.try_enqueue(item(round, &drops)).is_err());
+        // A new consumer each time, on another thread every other round.
+        if round % 2 == 0 {
+            assert_eq!(queue.consumer().unwrap().drain().count(), 2);
+        } else {
+            thread::scope(|s| {
+                s.spawn(|| assert_eq!(queue.consumer().unwrap().drain().count(), 2));
+            });
+        }
+        assert_eq!(queue.len(), 0);
+    }
+    // SAFETY: this thread is the only consumer.
+    let mut consumer = unsafe { queue.consumer_unchecked() };
+    queue.try_enqueue(item(0, &drops)).unwrap();
+    assert!(consumer.dequeue().is_some());
+    assert_eq!(queue.len(), 0);
+}
+
+#[test]
+fn batches_are_all_or_nothing_at_the_limit() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(5);
+    queue.try_enqueue_batch(batch(0..3, &drops)).unwrap();
+    assert_eq!(queue.len(), 3);
+
+    let refused = queue.try_enqueue_batch(batch(3..6, &drops)).unwrap_err();
+    assert_eq!(queue.len(), 3, "none of a refused batch goes in");
+    let ids: Vec<u64> = refused.into_iter().map(|i| i.id).collect();
+    assert_eq!(
+        ids,
+        [3, 4, 5],
+        "the refused batch comes back whole and in order"
+    );
+
+    queue.try_enqueue_batch(batch(6..8, &drops)).unwrap();
+    assert_eq!(queue.len(), 5);
+    queue.try_enqueue_batch(Batch::new()).unwrap();
+    assert!(queue.try_enqueue(item(8, &drops)).is_err());
+    assert!(queue.try_enqueue_batch(batch(9..10, &drops)).is_err());
+
+    let mut consumer = queue.consumer().unwrap();
+    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2, 6, 7]);
+
+    // Longer than the capacity: refused even when the queue is empty, and nothing is claimed.
+    let refused = queue.try_enqueue_batch(batch(10..16, &drops)).unwrap_err();
+    assert_eq!(refused.len(), 6);
+    drop(refused);
+    queue.try_enqueue_batch(batch(16..21, &drops)).unwrap();
+    assert_eq!(queue.len(), 5);
+    drop(consumer);
+    drop(queue);
+    assert_eq!(drops.load(Relaxed), 21);
+}
+
+#[test]
+fn a_bounded_queue_dropped_non_empty_drops_each_node_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(8);
+    queue.try_enqueue_batch(batch(0..5, &drops)).unwrap();
+    queue.try_enqueue(item(5, &drops)).unwrap();
+    {
+        let mut consumer = queue.consumer().unwrap();
+        assert!(consumer.dequeue().is_some());
+        consumer.peek();
+    }
+    assert_eq!(drops.load(Relaxed), 1);
+    // Moved with its nodes, and dropped on another thread.
+    thread::spawn(move || drop(queue)).join().unwrap();
+    assert_eq!(drops.load(Relaxed), 6);
+}
+
+#[test]
+fn capacity_must_be_between_one_and_isize_max() {
+    assert!(catch_unwind(|| BoundedQueue::<Item>::new(0)).is_err());
+    assert!(catch_unwind(|| BoundedQueue::<Item>::new(isize::MAX as usize + 1)).is_err());
+    assert!(catch_unwind(|| BoundedQueue::<Item>::new(usize::MAX)).is_err());
+    let huge = BoundedQueue::<Item>::new(isize::MAX as usize);
+    let drops = Arc::new(AtomicUsize::new(0));
+    huge.try_enqueue(item(0, &drops)).unwrap();
+    huge.try_enqueue_batch(batch(1..4, &drops)).unwrap();
+    assert_eq!(huge.len(), 4);
+    assert_eq!(huge.consumer().unwrap().drain().count(), 4);
+    assert_eq!(BoundedQueue::<Item>::new(1).capacity(), 1);
+}
+
+#[test]
+fn size_is_the_queue_plus_three_words() {
+    assert_eq!(
+        size_of::<BoundedQueue<Item>>(),
+        size_of::<Queue<Item>>() + 3 * size_of::<usize>()
+    );
+    assert_eq!(size_of::<Batch<Item>>(), 3 * size_of::<usize>());
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<BoundedQueue<Item>>();
+}
+
+#[test]
+fn debug_output() {
+    let queue = BoundedQueue::<Item>::new(2);
+    assert_eq!(
+        format!("{queue:?}"),
+        "BoundedQueue { capacity: 2, len: 0, .. }"
+    );
+}
+
+/// What the test knows of the queue's contents, from the results its threads saw.
+#[derive(Default)]
+struct Tally {
+    /// Nodes whose `try_enqueue` (or batch) returned `Ok`.
+    accepted: AtomicUsize,
+    /// Nodes the consumer has received.
+    received: AtomicUsize,
+}
+
+/// Producers race at the limit, with batches and single nodes, while the consumer takes nodes out
+/// in bursts. Whenever every thread is paused (a barrier), the nodes inside (accepted minus
+/// received) must be at most the capacity, `len()` must match, and the queue must accept exactly
+/// as many more as there is room (no spurious refusal when nobody is enqueueing).
+fn racing_at_the_limit(capacity: usize, consume_concurrently: bool) {
+    const PRODUCERS: usize = 3;
+    let rounds: usize = if cfg!(miri) { 4 } else { 400 };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let created = AtomicUsize::new(0);
+    let queue = BoundedQueue::<Item>::new(capacity);
+    let tally = Tally::default();
+    let barrier = Barrier::new(PRODUCERS + 1);
+    let mut consumer = queue.consumer().unwrap();
+    // Per producer, the last sequence number received, for FIFO and exactly-once delivery.
+    let mut last_seen = [None::<u64>; PRODUCERS + 1];
+    let receive = |node: Box<Item>, last_seen: &mut [Option<u64>]| {
+        let (p, seq) = ((node.id >> 32) as usize, node.id & 0xffff_ffff);
+        assert!(last_seen[p] < Some(seq), "per-producer FIFO, exactly once");
+        last_seen[p] = Some(seq);
+        tally.received.fetch_add(1, Relaxed);
+    };
+
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let (queue, drops, tally, barrier, created) =
+                (&queue, &drops, &tally, &barrier, &created);
+            s.spawn(move || {
+                let mut seq = 0u64;
+                for _ in 0..rounds {
+                    barrier.wait();
+                    for attempt in 0..capacity {
+                        let len = (attempt % 3) as u64 + 1;
+                        let id = (p as u64) << 32;
+                        created.fetch_add(len as usize, Relaxed);
+                        let ok = if len == 1 {
+                            queue.try_enqueue(item(id | seq, drops)).is_ok()
+                        } else {
+                            let b = batch(id | seq..id | (seq + len), drops);
+                            queue.try_enqueue_batch(b).is_ok()
+                        };
+                        if ok {
+                            tally.accepted.fetch_add(len as usize, Relaxed);
+                            seq += len;
+                        }
+                    }
+                    barrier.wait();
+                }
+            });
+        }
+
+        let mut main_seq = 0u64;
+        for round in 0..rounds {
+            barrier.wait();
+            if consume_concurrently {
+                for _ in 0..capacity {
+                    match consumer.try_dequeue() {
+                        Ok(node) => receive(node, &mut last_seen),
+                        Err(_) => thread::yield_now(),
+                    }
+                }
+            }
+            barrier.wait();
+            // Everyone is paused: the books must balance.
+            let inside = tally.accepted.load(Relaxed) - tally.received.load(Relaxed);
+            assert!(
+                inside <= capacity,
+                "{inside} nodes inside, capacity {capacity}"
+            );
+            assert_eq!(queue.len(), inside);
+            // Exactly the room left is accepted now.
+            let mut filled = 0;
+            loop {
+                created.fetch_add(1, Relaxed);
+                let node = item((PRODUCERS as u64) << 32 | main_seq, &drops);
+                if queue.try_enqueue(node).is_err() {
+                    break;
+                }
+                main_seq += 1;
+                filled += 1;
+            }
+            assert_eq!(inside + filled, capacity, "no spurious refusal at rest");
+            tally.accepted.fetch_add(filled, Relaxed);
+            // Make room for the next round: take out a varying number of nodes, peeking too.
+            let take = round % (capacity + 1);
+            for _ in 0..take {
+                consumer.peek().unwrap();
+                if round % 2 == 0 {
+                    assert!(consumer.drop_peeked());
+                    tally.received.fetch_add(1, Relaxed);
+                } else {
+                    let node = consumer.take_peeked().unwrap();
+                    receive(node, &mut last_seen);
+                }
+            }
+            if round % 3 == 0 {
+                // Leave a peeked node in place: it must keep counting.
+                let _ = consumer.try_peek();
+            }
+        }
+    });
+    let rest = consumer.drain();
+    let rest: Vec<Box<Item>> = rest.collect();
+    for node in rest {
+        receive(node, &mut last_seen);
+    }
+    assert_eq!(
+        tally.accepted.load(Relaxed),
+        tally.received.load(Relaxed),
+        "every accepted node delivered"
+    );
+    drop(consumer);
+    drop(queue);
+    assert_eq!(
+        drops.load(Relaxed),
+        created.load(Relaxed),
+        "refused nodes came back"
+    );
+}
+
+#[test]
+fn racing_producers_never_exceed_the_capacity() {
+    racing_at_the_limit(4, false);
+    racing_at_the_limit(1, false);
+}
+
+#[test]
+fn racing_producers_and_consumer_never_exceed_the_capacity() {
+    racing_at_the_limit(4, true);
+    racing_at_the_limit(7, true);
+}
+
+/// Producers enqueue as fast as they can, retrying refused nodes, while the consumer drains; all
+/// arrive in per-producer order, and every batch contiguous.
+#[test]
+fn retrying_producers_deliver_everything_in_order() {
+    const PRODUCERS: u64 = 3;
+    let per_producer: u64 = if cfg!(miri) { 50 } else { 20_000 };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(16);
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let (queue, drops) = (&queue, &drops);
+            s.spawn(move || {
+                let mut seq = 0;
+                while seq < per_producer {
+                    // A single node at every multiple of 4, then a batch of 3.
+                    let len = if seq % 4 == 0 { 1 } else { 3 }.min(per_producer - seq);
+                    let mut pending = batch(p << 32 | seq..p << 32 | (seq + len), drops);
+                    while let Err(back) = queue.try_enqueue_batch(pending) {
+                        pending = back;
+                        thread::yield_now();
+                    }
+                    seq += len;
+                }
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        let mut next = [0u64; PRODUCERS as usize];
+        let mut received = 0;
+        let mut last_producer = None;
+        while received < PRODUCERS * per_producer {
+            match consumer.try_dequeue() {
+                Ok(node) => {
+                    let (p, seq) = ((node.id >> 32) as usize, node.id & 0xffff_ffff);
+                    assert_eq!(seq, next[p]);
+                    // Inside a batch (not at its start), the previous node is the same
+                    // producer's.
+                    if seq % 4 >= 2 {
+                        assert_eq!(last_producer, Some(p), "batch contiguity");
+                    }
+                    last_producer = Some(p);
+                    next[p] += 1;
+                    received += 1;
+                    assert!(queue.len() <= queue.capacity());
+                }
+                Err(_) => thread::yield_now(),
+            }
+        }
+    });
+    assert_eq!(drops.load(Relaxed), (PRODUCERS * per_producer) as usize);
+}
