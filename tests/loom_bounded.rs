@@ -1,0 +1,287 @@
+//! Loom models of the bounded queue and of batch enqueue.
+//!
+//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_bounded`.
+//!
+//! Every model fixes its own preemption bound (`loom::model::Builder::preemption_bound`), stated
+//! beside it: 3 where the model finishes quickly, 2 otherwise (all are 3 today, and the whole file
+//! runs in seconds). Loom explores every interleaving
+//! within the bound, but not every weak-memory reordering: a pass is strong evidence, not a proof.
+#![cfg(loom)]
+
+use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue};
+use loom::alloc::Track;
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::AtomicUsize;
+use loom::sync::atomic::Ordering::Relaxed;
+use loom::sync::Arc;
+use loom::thread;
+
+/// Runs `f` under every interleaving with at most `bound` preemptions.
+fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(bound);
+    builder.check(f);
+}
+
+/// A test node: an id, a bit set on drop (a second drop fails), and a leak tracker.
+struct Msg {
+    link: Link,
+    id: usize,
+    dropped: Arc<AtomicUsize>,
+    _alive: Track<()>,
+}
+node!(Msg, link, Box<Msg>);
+
+impl Msg {
+    fn new(id: usize, dropped: &Arc<AtomicUsize>) -> Box<Msg> {
+        Box::new(Msg {
+            link: Link::new(),
+            id,
+            dropped: Arc::clone(dropped),
+            _alive: Track::new(()),
+        })
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        let before = self.dropped.fetch_or(1 << self.id, Relaxed);
+        assert_eq!(
+            before & 1 << self.id,
+            0,
+            "message {} dropped twice",
+            self.id
+        );
+    }
+}
+
+/// Ids (as bits) of the messages of `batch`, checking it is intact and in order.
+fn batch_ids(batch: Batch<Msg>, expected: &[usize]) -> usize {
+    let ids: Vec<usize> = batch.into_iter().map(|m| m.id).collect();
+    assert_eq!(
+        ids, expected,
+        "a refused batch comes back whole and in order"
+    );
+    ids.iter().map(|id| 1 << id).sum()
+}
+
+/// Three producers (two threads and the main one) race for the last two places of a bounded
+/// queue. Exactly two are accepted (the first two claims in the counter's order), the third gets
+/// its very node back, every accepted node is delivered once, and afterwards, at rest, the
+/// queue accepts exactly as many nodes as it has room for: a refused claim was undone.
+///
+/// Preemption bound 3.
+#[test]
+fn producers_race_at_the_limit() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg>::new(2));
+        let try_one = |queue: &BoundedQueue<Msg>, id: usize, dropped: &Arc<AtomicUsize>| -> usize {
+            match queue.try_enqueue(Msg::new(id, dropped)) {
+                Ok(()) => 1 << id,
+                Err(back) => {
+                    assert_eq!(back.id, id, "the refused node is the producer's own");
+                    0
+                }
+            }
+        };
+        let producers: Vec<_> = (0..2)
+            .map(|id| {
+                let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+                thread::spawn(move || try_one(&queue, id, &dropped))
+            })
+            .collect();
+        let mut accepted = try_one(&queue, 2, &dropped);
+        for p in producers {
+            accepted |= p.join().unwrap();
+        }
+        assert_eq!(accepted.count_ones(), 2, "exactly the capacity is accepted");
+        assert_eq!(queue.len(), 2);
+
+        let mut consumer = queue.consumer().unwrap();
+        let mut delivered = 0;
+        while let Some(msg) = consumer.dequeue() {
+            assert_eq!(delivered & 1 << msg.id, 0, "delivered once");
+            delivered |= 1 << msg.id;
+        }
+        assert_eq!(delivered, accepted, "every accepted node is delivered");
+        // At rest, no spurious refusal: the room is exactly the capacity.
+        assert_eq!(queue.len(), 0);
+        assert!(queue.try_enqueue(Msg::new(3, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(4, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(5, &dropped)).is_err());
+        drop(consumer);
+        drop(queue);
+        assert_eq!(dropped.load(Relaxed), 0b11_1111, "every node dropped once");
+    });
+}
+
+/// A full queue of capacity 1; the consumer takes the node out (after writing to a plain cell)
+/// while two producers each try to enqueue one. At most one of them gets in (one place was
+/// freed), and one that gets in sees the consumer's write: the dequeue that made room
+/// happens-before the enqueue that takes it (the `Release` store of the dequeue count paired with
+/// the producers' `Acquire` load; loom reports a data race on the cell otherwise). At rest, the
+/// queue is full again, or accepts exactly one more.
+///
+/// Preemption bound 3.
+#[test]
+fn consumer_publication_races_producers() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg>::new(1));
+        // Written by the consumer before its dequeue, read by a producer that got in.
+        let scratch = Arc::new(UnsafeCell::new(0usize));
+        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+
+        let consumer_thread = {
+            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
+            thread::spawn(move || {
+                let mut consumer = queue.consumer().unwrap();
+                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
+                // before the dequeue below (the queue is full); loom checks exactly that.
+                scratch.with_mut(|s| unsafe { *s = 7 });
+                assert_eq!(consumer.dequeue().unwrap().id, 0);
+            })
+        };
+        let producers: Vec<_> = (1..3)
+            .map(|id| {
+                let (queue, dropped, scratch) = (
+                    Arc::clone(&queue),
+                    Arc::clone(&dropped),
+                    Arc::clone(&scratch),
+                );
+                thread::spawn(move || match queue.try_enqueue(Msg::new(id, &dropped)) {
+                    Ok(()) => {
+                        // SAFETY: see the consumer's write; a race here is reported by loom.
+                        assert_eq!(scratch.with(|s| unsafe { *s }), 7);
+                        1 << id
+                    }
+                    Err(back) => {
+                        assert_eq!(back.id, id);
+                        0
+                    }
+                })
+            })
+            .collect();
+        consumer_thread.join().unwrap();
+        let mut accepted = 0usize;
+        for p in producers {
+            accepted |= p.join().unwrap();
+        }
+        assert!(accepted.count_ones() <= 1, "one place was freed, not two");
+        assert_eq!(queue.len(), accepted.count_ones() as usize);
+
+        // At rest: exactly the room left is accepted.
+        let more = queue.try_enqueue(Msg::new(3, &dropped)).is_ok();
+        assert_eq!(
+            more,
+            accepted == 0,
+            "no spurious refusal at rest, no overshoot"
+        );
+        let mut consumer = queue.consumer().unwrap();
+        let delivered = consumer.dequeue().map_or(0, |m| 1 << m.id);
+        assert_eq!(delivered, if more { 1 << 3 } else { accepted });
+        assert!(consumer.dequeue().is_none());
+    });
+}
+
+/// A batch of three and a single node race into an unbounded queue while the consumer takes them
+/// out: the batch arrives contiguous and in order, the single node before or after it, and every
+/// node body written before the enqueue is visible.
+///
+/// Preemption bound 3.
+#[test]
+fn batch_is_contiguous_with_a_concurrent_producer() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(Queue::<Msg>::new());
+        let batch_producer = {
+            let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+            thread::spawn(move || {
+                let batch: Batch<Msg> = (0..3).map(|id| Msg::new(id, &dropped)).collect();
+                queue.enqueue_batch(batch);
+            })
+        };
+        let single_producer = {
+            let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+            thread::spawn(move || queue.enqueue(Msg::new(3, &dropped)))
+        };
+        let mut consumer = queue.consumer().unwrap();
+        let mut order = Vec::new();
+        while order.len() < 4 {
+            match consumer.try_dequeue() {
+                Ok(msg) => order.push(msg.id),
+                Err(_) => thread::yield_now(),
+            }
+        }
+        assert!(
+            order == [0, 1, 2, 3] || order == [3, 0, 1, 2],
+            "batch contiguous and in order: {order:?}"
+        );
+        assert!(consumer.is_empty());
+        batch_producer.join().unwrap();
+        single_producer.join().unwrap();
+        assert_eq!(dropped.load(Relaxed), 0b1111);
+    });
+}
+
+/// A batch of two and two single nodes race for a bounded queue of capacity 3 while the consumer
+/// takes one node out. The batch is all or nothing (refused, it comes back whole), accepted
+/// nodes never exceed the capacity plus the one place the consumer freed, the batch is
+/// contiguous, and everything accepted is delivered once.
+///
+/// Preemption bound 3.
+#[test]
+fn bounded_batch_is_all_or_nothing_at_the_limit() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg>::new(3));
+        let batch_producer = {
+            let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+            thread::spawn(move || {
+                let batch: Batch<Msg> = (0..2).map(|id| Msg::new(id, &dropped)).collect();
+                match queue.try_enqueue_batch(batch) {
+                    Ok(()) => 0b11usize,
+                    Err(back) => {
+                        batch_ids(back, &[0, 1]);
+                        0
+                    }
+                }
+            })
+        };
+        let single_producer = {
+            let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+            thread::spawn(move || {
+                let mut accepted = 0;
+                for id in 2..4 {
+                    if queue.try_enqueue(Msg::new(id, &dropped)).is_ok() {
+                        accepted |= 1 << id;
+                    }
+                }
+                accepted
+            })
+        };
+        // The consumer takes out at most one node while the producers run.
+        let mut consumer = queue.consumer().unwrap();
+        let mut order = Vec::new();
+        if let Some(msg) = consumer.dequeue() {
+            order.push(msg.id);
+        }
+        let accepted = batch_producer.join().unwrap() | single_producer.join().unwrap();
+        let inside = accepted.count_ones() as usize - order.len();
+        assert!(inside <= 3, "{inside} nodes inside a queue of capacity 3");
+        assert_eq!(queue.len(), inside);
+        while let Some(msg) = consumer.dequeue() {
+            order.push(msg.id);
+        }
+        let delivered: usize = order.iter().map(|id| 1 << id).sum();
+        assert_eq!(delivered, accepted, "every accepted node delivered once");
+        if let Some(at) = order.iter().position(|&id| id == 0) {
+            assert_eq!(order.get(at + 1), Some(&1), "batch contiguous: {order:?}");
+        }
+        drop(consumer);
+        drop(queue);
+        assert_eq!(dropped.load(Relaxed), 0b1111);
+    });
+}
