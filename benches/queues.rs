@@ -3,7 +3,10 @@
 //! `cargo bench --bench queues` runs all of them (a few minutes); `cargo bench --bench queues --
 //! 1p1c` runs one group. The threaded groups move rounds of 16384 packets and report
 //! elements per second; `burst64` is one thread enqueueing 64 packets and then dequeueing them.
-//! On a 2-core machine, the 4-producer group is oversubscribed (five threads on two cores).
+//! On a 2-core machine, the 4-producer group is oversubscribed (five threads on two cores), and
+//! the 2-producer groups are too (three threads). `2p_batch_enqueue_only` times the producers
+//! alone (the consumer drains after the clock stops); the bounded groups use WireGuard's bound,
+//! 1024, with producers backing off while the queue is full.
 
 use std::time::Duration;
 
@@ -68,11 +71,60 @@ fn four_producers(c: &mut Criterion) {
     threaded_group(c, "4p1c_oversubscribed", 4);
 }
 
+fn batch(c: &mut Criterion) {
+    for (group_name, enqueue_only_side) in [("2p1c_batch", false), ("2p_batch_enqueue_only", true)]
+    {
+        let mut group = c.benchmark_group(group_name);
+        group.throughput(Throughput::Elements(ROUND as u64));
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(2));
+        group.warm_up_time(Duration::from_millis(500));
+        if enqueue_only_side {
+            group.bench_function("single enqueues", |b| {
+                b.iter_custom(|r| enqueue_only::<Ours, _>(2, r, &Single))
+            });
+            group.bench_function("batches of 16", |b| {
+                b.iter_custom(|r| enqueue_only::<Ours, _>(2, r, &Batched::<16>))
+            });
+            group.bench_function("batches of 64", |b| {
+                b.iter_custom(|r| enqueue_only::<Ours, _>(2, r, &Batched::<64>))
+            });
+        } else {
+            group.bench_function("single enqueues", |b| {
+                b.iter_custom(|r| threaded::<Ours, _>(2, r, &Single))
+            });
+            group.bench_function("batches of 16", |b| {
+                b.iter_custom(|r| threaded::<Ours, _>(2, r, &Batched::<16>))
+            });
+            group.bench_function("batches of 64", |b| {
+                b.iter_custom(|r| threaded::<Ours, _>(2, r, &Batched::<64>))
+            });
+        }
+        group.finish();
+    }
+}
+
+fn bounded(c: &mut Criterion) {
+    for (name, producers) in [("bounded_1p1c", 1), ("bounded_2p1c", 2)] {
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Elements(ROUND as u64));
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(2));
+        group.warm_up_time(Duration::from_millis(500));
+        threaded_one::<Bounded>(&mut group, producers);
+        threaded_one::<WgRing>(&mut group, producers);
+        threaded_one::<WgCounted>(&mut group, producers);
+        group.finish();
+    }
+}
+
 criterion_group!(
     benches,
     burst64,
     one_producer,
     two_producers,
-    four_producers
+    four_producers,
+    batch,
+    bounded
 );
 criterion_main!(benches);

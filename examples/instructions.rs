@@ -2,7 +2,8 @@
 //! instructions per enqueue+dequeue pair under callgrind; `scripts/instructions.sh` drives it.
 //!
 //! `instructions <queue> <rounds>`: queue is one of `ours`, `cordyceps`, `segqueue`, `channel`,
-//! `std`, `mutex`, `wgring`, `floor` (the harness around a plain non-atomic ring).
+//! `std`, `mutex`, `wgring`, `wgcounted` (our queue plus a WireGuard-style counter), `bounded`,
+//! `floor` (the harness around a plain non-atomic ring).
 //! The script runs each queue at two round counts and divides the difference by the difference
 //! in pairs, which cancels start-up and queue creation; it then subtracts the floor.
 
@@ -35,6 +36,7 @@ fn main() {
         "mutex" => run::<MutexDeque>(rounds),
         "wgring" => run::<WgRing>(rounds),
         "wgcounted" => run::<WgCounted>(rounds),
+        "bounded" => run::<Bounded>(rounds),
         "floor" => run::<Floor>(rounds),
         _ => {
             eprintln!("unknown queue {name}");

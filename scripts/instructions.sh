@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 queues=("$@")
 if [ ${#queues[@]} -eq 0 ]; then
-    queues=(floor ours cordyceps segqueue channel std mutex wgring wgcounted)
+    queues=(floor ours cordyceps segqueue channel std mutex wgring wgcounted bounded)
 fi
 small=1000
 large=11000

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use cordyceps::mpsc_queue::Links;
 use crossbeam_utils::{Backoff, CachePadded};
-use intrusive_mpsc::{node, Link, Queue};
+use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue};
 
 /// The payload: a 64-byte packet, with a link for each intrusive queue.
 #[derive(Default)]
@@ -366,6 +366,32 @@ impl Subject for WgRing {
     }
 }
 
+/// This crate's `BoundedQueue` at WireGuard's bound: `try_enqueue`, and the consumer's `dequeue`.
+pub struct Bounded(BoundedQueue<Packet>);
+
+impl Subject for Bounded {
+    const NAME: &'static str = "BoundedQueue (1024)";
+    type Producer<'a> = &'a BoundedQueue<Packet>;
+    type Consumer<'a> = intrusive_mpsc::BoundedConsumer<'a, Packet>;
+    fn new() -> Self {
+        Bounded(BoundedQueue::new(BOUND))
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self.0.consumer().expect("one consumer")
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.try_enqueue(packet)
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.dequeue()
+    }
+}
+
 /// Our unbounded queue with a bound kept WireGuard's way beside it: an add-unless-full counter
 /// (`fetch_update`) before each enqueue and a decrement after each dequeue.
 pub struct WgCounted {
@@ -526,6 +552,7 @@ pub trait Produce<Q: Subject>: Sync {
 }
 
 /// One enqueue per packet.
+#[derive(Default)]
 pub struct Single;
 
 impl<Q: Subject> Produce<Q> for Single {
@@ -538,6 +565,24 @@ impl<Q: Subject> Produce<Q> for Single {
                 packet = back;
                 backoff.snooze();
             }
+        }
+    }
+}
+
+/// Chains of `B` packets built with `Batch::push` and enqueued with `Queue::enqueue_batch`.
+#[derive(Default)]
+pub struct Batched<const B: usize>;
+
+impl<const B: usize> Produce<Ours> for Batched<B> {
+    #[inline]
+    fn produce(&self, producer: &&Queue<Packet>, share: &mut Vec<Box<Packet>>) {
+        let mut packets = share.drain(..);
+        loop {
+            let batch: Batch<Packet> = packets.by_ref().take(B).collect();
+            if batch.is_empty() {
+                break;
+            }
+            producer.enqueue_batch(batch);
         }
     }
 }
@@ -593,6 +638,59 @@ pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &
                 }
             }
             elapsed += start.elapsed();
+        }
+    });
+    elapsed
+}
+
+/// Like [`threaded`], but times only the producers: each round, `producers` threads enqueue
+/// their shares while the consumer waits, and the consumer drains the queue after the clock
+/// stops. This isolates the enqueue side (the head's cache line, shared by the producers).
+pub fn enqueue_only<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &P) -> Duration {
+    let queue = Q::new();
+    let share = ROUND / producers;
+    let total = share * producers;
+    let slots: Vec<Mutex<Vec<Box<Packet>>>> = (0..producers)
+        .map(|_| Mutex::new(Vec::with_capacity(share)))
+        .collect();
+    let mut received = packets(total);
+    let go = CachePadded::new(AtomicUsize::new(0));
+    let done = CachePadded::new(AtomicUsize::new(0));
+    let mut elapsed = Duration::ZERO;
+    std::thread::scope(|s| {
+        for slot in &slots {
+            let producer = queue.producer();
+            let (go, done) = (&go, &done);
+            s.spawn(move || {
+                for round in 1..=rounds as usize {
+                    let backoff = Backoff::new();
+                    while go.load(Acquire) < round {
+                        backoff.snooze();
+                    }
+                    let mut share = slot.lock().unwrap();
+                    how.produce(&producer, &mut share);
+                    drop(share);
+                    done.fetch_add(1, Release);
+                }
+            });
+        }
+        let mut consumer = queue.consumer();
+        for round in 1..=rounds as usize {
+            for slot in &slots {
+                let mut slot = slot.lock().unwrap();
+                slot.extend(received.drain(received.len() - share..));
+            }
+            let start = Instant::now();
+            go.store(round, Release);
+            while done.load(Acquire) < round * producers {
+                std::thread::yield_now();
+            }
+            elapsed += start.elapsed();
+            while received.len() < total {
+                if let Some(packet) = Q::pop(&mut consumer) {
+                    received.push(packet);
+                }
+            }
         }
     });
     elapsed
