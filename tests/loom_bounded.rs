@@ -285,3 +285,39 @@ fn bounded_batch_is_all_or_nothing_at_the_limit() {
         assert_eq!(dropped.load(Relaxed), 0b1111);
     });
 }
+
+/// Below the capacity nothing is ever refused, even while the consumer hands over nodes whose
+/// claims came after a producer's own claim (its count difference is then negative, which must
+/// read as "room", not as a huge unsigned number).
+///
+/// Preemption bound 3.
+#[test]
+fn never_refused_below_the_capacity() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg>::new(2));
+        let producers: Vec<_> = (0..2)
+            .map(|id| {
+                let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+                thread::spawn(move || {
+                    assert!(
+                        queue.try_enqueue(Msg::new(id, &dropped)).is_ok(),
+                        "refused with room for every node"
+                    );
+                })
+            })
+            .collect();
+        let mut consumer = queue.consumer().unwrap();
+        let mut delivered = 0usize;
+        while delivered != 0b11 {
+            match consumer.try_dequeue() {
+                Ok(msg) => delivered |= 1 << msg.id,
+                Err(_) => thread::yield_now(),
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(queue.len(), 0);
+    });
+}
