@@ -380,6 +380,12 @@ impl<'q, N: Node> Consumer<'q, N> {
         self.queue
     }
 
+    /// Whether a node is held in the peek slot.
+    #[inline]
+    pub(crate) fn has_peeked(&self) -> bool {
+        self.peeked_link().is_some()
+    }
+
     /// The link in the peek slot, if any, leaving it there.
     #[inline(always)]
     fn peeked_link(&self) -> Option<NonNull<Link>> {

@@ -124,6 +124,8 @@ mod loom;
 mod node;
 mod queue;
 mod raw;
+mod wait;
+mod waker;
 
 pub use batch::{Batch, BatchIntoIter};
 pub use bounded::{BoundedConsumer, BoundedDrain, BoundedQueue};
@@ -132,6 +134,7 @@ pub use link::Link;
 pub use node::{Handle, Node, RawHandle};
 pub use queue::Queue;
 pub use raw::TryDequeueError;
+pub use wait::{DequeueFuture, WaitConsumer, WaitQueue};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

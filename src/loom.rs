@@ -76,3 +76,44 @@ impl Backoff {
         loom::thread::yield_now();
     }
 }
+
+/// Parking the current thread, and a waker that unparks it, for the blocking waits.
+#[cfg(feature = "std")]
+pub(crate) mod thread {
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    #[cfg(loom)]
+    pub(crate) use loom::thread::park;
+    #[cfg(loom)]
+    use loom::thread::{current, Thread};
+    #[cfg(not(loom))]
+    use std::thread::{current, Thread};
+    #[cfg(not(loom))]
+    pub(crate) use std::thread::{park, park_timeout};
+
+    /// Loom has no clock: a timed park is one yield, after which the caller sees its deadline
+    /// either passed or not, as the real clock decides.
+    #[cfg(loom)]
+    pub(crate) fn park_timeout(_timeout: core::time::Duration) {
+        loom::thread::yield_now();
+    }
+
+    /// Wakes a thread by unparking it.
+    struct Unparker(Thread);
+
+    impl Wake for Unparker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// A waker that unparks the calling thread. Allocates once; callers keep it.
+    pub(crate) fn current_waker() -> Waker {
+        Waker::from(Arc::new(Unparker(current())))
+    }
+}

@@ -179,6 +179,14 @@ impl<N: Node> Queue<N> {
     /// ```
     #[inline]
     pub fn enqueue(&self, handle: N::Handle) {
+        // A plain queue's consumer never parks, so there is nobody to wake.
+        let _parked = self.enqueue_and_check_parked(handle);
+    }
+
+    /// [`enqueue`](Queue::enqueue), returning whether the consumer was parked on the empty queue
+    /// and must be woken (for the waiting front ends).
+    #[inline(always)]
+    pub(crate) fn enqueue_and_check_parked(&self, handle: N::Handle) -> bool {
         let node = handle.into_raw();
         // SAFETY: `node` points to a live node that the handle owned alone (the `Handle`
         // contract).
@@ -186,7 +194,7 @@ impl<N: Node> Queue<N> {
         // SAFETY: the handle's ownership now belongs to the queue: the link is live, in no other
         // queue (a handle is unique), and stays put until the consumer turns it back into a
         // handle or the queue's `Drop` does.
-        unsafe { self.raw.push(link) };
+        unsafe { self.raw.push(link) }
     }
 
     /// Becomes the queue's consumer, or returns `None` while another [`Consumer`] exists.

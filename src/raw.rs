@@ -41,6 +41,17 @@ use crate::Link;
 /// pointers), never dereferenced. Its link is [`RawQueue::stub_next`].
 const STUB: *mut Link = 1 as *mut Link;
 
+/// The stub again, as `head` holds it while the consumer sleeps on an empty queue: written by
+/// [`RawQueue::try_park`], and replaced by the next producer's swap, which tells that producer to
+/// wake the consumer. Like [`STUB`] it is odd, so one bit test tells either from a node.
+const PARKED: *mut Link = 3 as *mut Link;
+
+/// Whether `link` names the stub ([`STUB`] or [`PARKED`]) rather than a node.
+#[inline(always)]
+fn is_stub(link: *mut Link) -> bool {
+    link as usize & 1 != 0
+}
+
 /// Why a consumer got no node.
 ///
 /// # Examples
@@ -95,7 +106,8 @@ impl core::error::Error for TryDequeueError {}
 
 /// Vyukov's queue on raw links. See the module docs for the shape and the orderings.
 pub(crate) struct RawQueue {
-    /// The newest link, or [`STUB`]. Swapped by every producer; loaded by the consumer.
+    /// The newest link, or [`STUB`] (or [`PARKED`]). Swapped by every producer; loaded by the
+    /// consumer.
     head: AtomicPtr<Link>,
     /// The stub's link: the first node enqueued behind the stub, or null.
     stub_next: AtomicPtr<Link>,
@@ -119,10 +131,10 @@ impl RawQueue {
     ///
     /// # Safety
     ///
-    /// `link` is [`STUB`] or points to a live `Link`.
+    /// `link` names the stub or points to a live `Link`.
     #[inline(always)]
     unsafe fn next_of(&self, link: *mut Link) -> &AtomicPtr<Link> {
-        if link == STUB {
+        if is_stub(link) {
             &self.stub_next
         } else {
             // SAFETY: not the stub, so the caller guarantees a live `Link`.
@@ -132,12 +144,15 @@ impl RawQueue {
 
     /// Appends `node` at the head. Wait-free: one swap, one store.
     ///
+    /// Returns `true` if the consumer was parked on the empty queue (see
+    /// [`try_park`](Self::try_park)) and must now be woken by the caller.
+    ///
     /// # Safety
     ///
     /// `node` points to a live `Link` that is in no queue, and stays live and in place until
     /// [`pop`](Self::pop) returns it.
     #[inline]
-    pub(crate) unsafe fn push(&self, node: NonNull<Link>) {
+    pub(crate) unsafe fn push(&self, node: NonNull<Link>) -> bool {
         // SAFETY: the caller hands us a live link that no one else uses.
         unsafe { self.push_chain(node, node) }
     }
@@ -150,7 +165,7 @@ impl RawQueue {
     /// Every link of the chain is live, in no queue, and stays live and in place until `pop`
     /// returns it; following `next` from `first` reaches `last`.
     #[inline]
-    pub(crate) unsafe fn push_chain(&self, first: NonNull<Link>, last: NonNull<Link>) {
+    pub(crate) unsafe fn push_chain(&self, first: NonNull<Link>, last: NonNull<Link>) -> bool {
         let last = last.as_ptr();
         // SAFETY: the caller guarantees `last` is live and ours alone.
         let last_next = unsafe { &(*last).next };
@@ -167,12 +182,13 @@ impl RawQueue {
     /// `first ..= last` is a chain of live links (or the stub alone) that no one else can reach,
     /// with `last`'s link already cleared.
     #[inline(always)]
-    unsafe fn append(&self, first: *mut Link, last: *mut Link) {
+    unsafe fn append(&self, first: *mut Link, last: *mut Link) -> bool {
         // SAFETY: forwarded from our caller.
         let prev = unsafe { self.swap_head(last) };
         // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
         // SAFETY: `prev` is what our swap returned.
         unsafe { self.link_behind(prev, first) };
+        prev == PARKED
     }
 
     /// The first half of an append: makes `last` the head and returns the previous head.
@@ -184,8 +200,9 @@ impl RawQueue {
     unsafe fn swap_head(&self, last: *mut Link) -> *mut Link {
         // AcqRel: Release publishes our cleared link (and for the stub, the consumer's reset) to
         // the producer that swaps after us; Acquire orders the previous swapper's cleared link
-        // before our store into it in `link_behind`. See the module docs for why Release alone
-        // loses nodes.
+        // before our store into it in `link_behind` (see the module docs for why Release alone
+        // loses nodes), and, when we replace `PARKED`, the consumer's waker registration before
+        // our wake-up.
         self.head.swap(last, AcqRel)
     }
 
@@ -229,7 +246,7 @@ impl RawQueue {
                 // Nothing behind the stub. Empty, unless a producer has swapped in behind it and
                 // not linked yet; possibly with more, complete, enqueues behind that one.
                 // Relaxed: only compared, never dereferenced (see the module docs).
-                return Err(if self.head.load(Relaxed) == STUB {
+                return Err(if is_stub(self.head.load(Relaxed)) {
                     TryDequeueError::Empty
                 } else {
                     TryDequeueError::Inconsistent
@@ -260,8 +277,10 @@ impl RawQueue {
         // Take `tail` out by putting the stub behind it. The stub is out of the queue (we stepped
         // past it), so its link is ours to reset. Relaxed: published by the swap in `append`.
         self.stub_next.store(ptr::null_mut(), Relaxed);
-        // SAFETY: the stub is out of the queue and its link is cleared.
-        unsafe { self.append(STUB, STUB) };
+        // SAFETY: the stub is out of the queue and its link is cleared. `head` is a node, not
+        // `PARKED`: the consumer parks only with `tail` at the stub.
+        let parked = unsafe { self.append(STUB, STUB) };
+        debug_assert!(!parked);
 
         // Either our append linked `tail` to the stub, or a producer swapped in between our load
         // of `head` and our swap, and `tail`'s link is that producer's to write.
@@ -287,7 +306,54 @@ impl RawQueue {
         let tail = self.tail.with(|t| unsafe { *t });
         // While `tail` is the stub, `head` is the stub exactly when nothing is behind it: the
         // consumer never re-enqueues the stub while it sits at it. Relaxed: as in `pop`.
-        tail == STUB && self.head.load(Relaxed) == STUB
+        tail == STUB && is_stub(self.head.load(Relaxed))
+    }
+
+    /// Marks the queue "consumer asleep" if it is empty, and says whether it did.
+    ///
+    /// On `true`, the next producer's swap returns [`PARKED`] and [`push`](Self::push) tells that
+    /// producer to wake the consumer: there is no window in which a node can arrive unnoticed,
+    /// because the mark and the producers' swaps are read-modify-writes of the same word. A
+    /// producer that is mid-enqueue has already moved `head` off the stub, so the mark fails and
+    /// the consumer does not sleep on an inconsistent queue. Costs producers nothing: telling
+    /// [`PARKED`] from [`STUB`] happens only on the stub path.
+    ///
+    /// Whatever the consumer must publish to the waking producer (its waker) it writes before
+    /// this call.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline]
+    pub(crate) unsafe fn try_park(&self) -> bool {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
+        let tail = self.tail.with(|t| unsafe { *t });
+        if tail != STUB {
+            // A node is queued (possibly with the stub re-enqueued behind it).
+            return false;
+        }
+        // With `tail` at the stub, `head` names the stub exactly when nothing is behind it. The
+        // mark may already be set by an earlier wait that ended without a producer: set it again,
+        // so our new registration is published by this write too.
+        // Release: pairs with the Acquire half of the producer's swap that reads the mark.
+        [STUB, PARKED].into_iter().any(|current| {
+            self.head
+                .compare_exchange(current, PARKED, Release, Relaxed)
+                .is_ok()
+        })
+    }
+
+    /// Clears the mark of [`try_park`](Self::try_park) if no producer has replaced it yet, so
+    /// that producers stop waking a consumer that no longer waits.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline]
+    pub(crate) unsafe fn unpark(&self) {
+        // Relaxed: nothing is published; a producer that swaps in `STUB`'s place just links
+        // behind the stub as usual.
+        let _ = self.head.compare_exchange(PARKED, STUB, Relaxed, Relaxed);
     }
 
     /// Moves the consumer's end to `tail`.
@@ -429,6 +495,60 @@ mod tests {
             assert!(is_empty(&queue));
             assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
         }
+    }
+
+    /// Pushes and says whether the push found the consumer parked.
+    fn push_wakes(queue: &RawQueue, node: &Link) -> bool {
+        // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
+        unsafe { queue.push(NonNull::from(node)) }
+    }
+
+    fn try_park(queue: &RawQueue) -> bool {
+        // SAFETY: each test is the queue's only consumer.
+        unsafe { queue.try_park() }
+    }
+
+    #[test]
+    fn park_only_on_an_empty_queue_and_the_next_push_reports_it() {
+        let queue = RawQueue::new();
+        let (a, b) = (Link::new(), Link::new());
+        assert!(try_park(&queue));
+        assert!(try_park(&queue), "parking again re-arms the mark");
+        assert!(is_empty(&queue), "a parked queue is empty");
+        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+        assert!(push_wakes(&queue, &a), "the first push wakes");
+        assert!(!push_wakes(&queue, &b), "only the first");
+        assert!(!try_park(&queue), "not empty: no sleeping");
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        assert!(!try_park(&queue), "b is still queued");
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+        assert!(try_park(&queue));
+        // SAFETY: this test is the queue's only consumer.
+        unsafe { queue.unpark() };
+        assert!(!push_wakes(&queue, &a), "unparked: nobody to wake");
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+    }
+
+    #[test]
+    fn parking_with_the_last_node_still_queued_fails() {
+        // `tail` at a node whose stub re-enqueue left `head` at the stub: not empty.
+        let queue = RawQueue::new();
+        let (a, b) = (Link::new(), Link::new());
+        push(&queue, &a);
+        push(&queue, &b);
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+        assert!(!try_park(&queue));
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+    }
+
+    #[test]
+    fn no_parking_while_a_producer_is_mid_enqueue() {
+        let queue = RawQueue::new();
+        let a = Link::new();
+        let paused = Paused::begin(&queue, &a);
+        assert!(!try_park(&queue));
+        paused.finish();
+        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
     }
 
     #[test]

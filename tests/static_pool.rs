@@ -40,9 +40,10 @@ fn take_pool() -> &'static mut [Frame; POOL_SIZE] {
         !TAKEN.swap(true, Ordering::AcqRel),
         "the pool is handed out once"
     );
+    let pool = addr_of_mut!(POOL);
     // SAFETY: the flag above lets exactly one caller through, so this is the only reference to
     // `POOL` ever made.
-    unsafe { &mut *addr_of_mut!(POOL) }
+    unsafe { &mut *pool }
 }
 
 static QUEUE: Queue<Frame> = Queue::new();

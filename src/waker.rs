@@ -1,0 +1,118 @@
+//! [`AtomicWaker`]: the cell in which a waiting consumer leaves its waker for producers.
+//!
+//! This is the well-known three-state waker cell (as in `futures`' `AtomicWaker`), written against
+//! the crate's loom facade so that loom models explore its races together with the queue's.
+//! `register` is called by the single consumer only; `wake` by any thread.
+
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use core::task::Waker;
+
+use crate::loom::{const_fn, AtomicUsize, UnsafeCell};
+
+/// Nobody is inside `register` or `wake`: the stored waker may be taken.
+const IDLE: usize = 0;
+/// The consumer is storing a new waker; it owns the cell.
+const REGISTERING: usize = 0b01;
+/// A waker is taking the stored waker, or (with `REGISTERING`) arrived while the consumer owned
+/// the cell and left the wake-up to it.
+const WAKING: usize = 0b10;
+
+/// A waker slot shared between one registering consumer and any number of waking threads.
+pub(crate) struct AtomicWaker {
+    state: AtomicUsize,
+    /// Accessed only by whoever moved `state` away from `IDLE`.
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the cell is only touched by the thread that owns it through `state` (see the
+// methods); a `Waker` is `Send` and `Sync`.
+unsafe impl Send for AtomicWaker {}
+// SAFETY: as above.
+unsafe impl Sync for AtomicWaker {}
+
+impl AtomicWaker {
+    const_fn! {
+        pub(crate) fn new() -> AtomicWaker {
+            AtomicWaker {
+                state: AtomicUsize::new(IDLE),
+                waker: UnsafeCell::new(None),
+            }
+        }
+    }
+
+    /// Stores `waker` to be woken by the next [`wake`](Self::wake). If a `wake` races with this
+    /// call, `waker` is woken at once instead, so no wake-up that happens after `register` begins
+    /// is lost.
+    ///
+    /// Only one thread at a time may call `register` (the queue's single consumer).
+    pub(crate) fn register(&self, waker: &Waker) {
+        // Acquire: pairs with the Release that ends a `take`, so its removal of the old waker
+        // happens-before our store.
+        match self
+            .state
+            .compare_exchange(IDLE, REGISTERING, Acquire, Acquire)
+        {
+            Ok(_) => {
+                // SAFETY: `REGISTERING` gives us the cell: `take` only touches it after moving
+                // the state from `IDLE`.
+                self.waker.with_mut(|slot| {
+                    // SAFETY: as above, the cell is ours while the state is `REGISTERING`.
+                    let slot = unsafe { &mut *slot };
+                    match slot {
+                        Some(old) if old.will_wake(waker) => {}
+                        _ => *slot = Some(waker.clone()),
+                    }
+                });
+                // AcqRel: Release publishes the new waker to the next `take` (whose fetch_or
+                // acquires); Acquire on failure sees a racing `wake`'s flag.
+                if let Err(state) = self
+                    .state
+                    .compare_exchange(REGISTERING, IDLE, AcqRel, Acquire)
+                {
+                    // A `wake` came while we owned the cell and left it to us.
+                    debug_assert_eq!(state, REGISTERING | WAKING);
+                    // SAFETY: the state is still `REGISTERING | WAKING`, so the cell is ours.
+                    let woken = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+                    // Release: hands the emptied cell to the next owner.
+                    self.state.swap(IDLE, AcqRel);
+                    if let Some(woken) = woken {
+                        woken.wake();
+                    }
+                }
+            }
+            Err(WAKING) => {
+                // A `wake` is taking the previous waker right now; count it as ours.
+                waker.wake_by_ref();
+            }
+            Err(state) => {
+                // Another `register` is running: a single-consumer contract violation that the
+                // types rule out.
+                debug_assert!(false, "concurrent register (state {state})");
+            }
+        }
+    }
+
+    /// Wakes the registered waker, if any, and empties the slot.
+    pub(crate) fn wake(&self) {
+        if let Some(waker) = self.take() {
+            waker.wake();
+        }
+    }
+
+    fn take(&self) -> Option<Waker> {
+        // AcqRel: Acquire pairs with `register`'s Release, so we see the waker it stored; Release
+        // publishes our flag to a `register` that is running.
+        match self.state.fetch_or(WAKING, AcqRel) {
+            IDLE => {
+                // SAFETY: we moved the state from `IDLE` to `WAKING`, so the cell is ours.
+                let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+                // Release: pairs with `register`'s Acquire; the cell is free again.
+                self.state.fetch_and(!WAKING, Release);
+                waker
+            }
+            // `REGISTERING`: the consumer will see our flag and wake itself. `WAKING`: another
+            // thread is waking the same waker.
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The waiting consumer: blocking and async dequeues, notify/wait with a peeked node, and the
+//! lost-wakeup scenarios they must survive.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use intrusive_mpsc::{node, Link, TryDequeueError, WaitQueue};
+
+struct Msg {
+    link: Link,
+    producer: usize,
+    seq: usize,
+}
+node!(Msg, link, Box<Msg>);
+
+fn msg(producer: usize, seq: usize) -> Box<Msg> {
+    Box::new(Msg {
+        link: Link::new(),
+        producer,
+        seq,
+    })
+}
+
+/// Long enough never to expire on a loaded machine unless a wake-up was really lost.
+const STALL: Duration = Duration::from_secs(20);
+
+#[test]
+fn blocking_consumer_receives_everything_from_several_producers() {
+    const PRODUCERS: usize = 4;
+    const PER_PRODUCER: usize = 20_000;
+    let queue = WaitQueue::<Msg>::new();
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let queue = &queue;
+            s.spawn(move || {
+                for seq in 0..PER_PRODUCER {
+                    queue.enqueue(msg(p, seq));
+                    if seq % 64 == 0 {
+                        // Let the consumer catch up and fall asleep now and then.
+                        thread::yield_now();
+                    }
+                }
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        let mut next = [0; PRODUCERS];
+        for _ in 0..PRODUCERS * PER_PRODUCER {
+            let m = consumer
+                .dequeue_timeout(STALL)
+                .expect("a wake-up was lost: the consumer slept through an enqueue");
+            assert_eq!(m.seq, next[m.producer]);
+            next[m.producer] += 1;
+        }
+        assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+    });
+}
+
+#[test]
+fn every_single_enqueue_wakes_a_sleeping_consumer() {
+    // One node at a time, with the consumer asleep before each: each enqueue must find the mark
+    // and wake it.
+    const ROUNDS: usize = 2_000;
+    let queue = WaitQueue::<Msg>::new();
+    let asleep = AtomicUsize::new(0);
+    thread::scope(|s| {
+        s.spawn(|| {
+            for seq in 0..ROUNDS {
+                // Wait until the consumer has asked for node `seq`, then give it a moment to
+                // fall asleep.
+                while asleep.load(Ordering::Acquire) <= seq {
+                    thread::yield_now();
+                }
+                if seq % 2 == 0 {
+                    thread::sleep(Duration::from_micros(50));
+                }
+                queue.enqueue(msg(0, seq));
+            }
+        });
+        let mut consumer = queue.consumer().unwrap();
+        for seq in 0..ROUNDS {
+            asleep.store(seq + 1, Ordering::Release);
+            let m = consumer.dequeue_timeout(STALL).expect("lost wake-up");
+            assert_eq!(m.seq, seq);
+        }
+    });
+}
+
+#[test]
+fn dequeue_timeout_times_out_and_then_still_wakes() {
+    let queue = WaitQueue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    let start = Instant::now();
+    assert!(consumer
+        .dequeue_timeout(Duration::from_millis(20))
+        .is_none());
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    // The timed-out wait must leave no stale state: a later enqueue still wakes a new wait.
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(10));
+            queue.enqueue(msg(0, 1));
+        });
+        assert_eq!(consumer.dequeue_timeout(STALL).unwrap().seq, 1);
+    });
+}
+
+#[test]
+fn dequeue_blocking_returns_queued_nodes_without_sleeping() {
+    let queue = WaitQueue::<Msg>::new();
+    queue.enqueue(msg(0, 0));
+    queue.enqueue(msg(0, 1));
+    let mut consumer = queue.consumer().unwrap();
+    assert_eq!(consumer.dequeue_blocking().seq, 0);
+    assert_eq!(consumer.dequeue_blocking().seq, 1);
+}
+
+/// Wakes a thread, counting the wake-ups.
+struct ThreadWaker {
+    thread: thread::Thread,
+    wakes: AtomicUsize,
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::Relaxed);
+        self.thread.unpark();
+    }
+}
+
+/// A minimal executor: polls `future` on this thread, parking between polls.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = Arc::new(ThreadWaker {
+        thread: thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let task_waker = Waker::from(waker);
+    let mut cx = Context::from_waker(&task_waker);
+    let mut future = pin!(future);
+    let deadline = Instant::now() + STALL;
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        assert!(Instant::now() < deadline, "the future was never woken");
+        thread::park_timeout(deadline - Instant::now());
+    }
+}
+
+#[test]
+fn async_consumer_receives_everything() {
+    const PRODUCERS: usize = 3;
+    const PER_PRODUCER: usize = 10_000;
+    let queue = WaitQueue::<Msg>::new();
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let queue = &queue;
+            s.spawn(move || {
+                for seq in 0..PER_PRODUCER {
+                    queue.enqueue(msg(p, seq));
+                    if seq % 128 == 0 {
+                        thread::sleep(Duration::from_micros(20));
+                    }
+                }
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        let next = block_on(async {
+            let mut next = [0; PRODUCERS];
+            for _ in 0..PRODUCERS * PER_PRODUCER {
+                let m = consumer.dequeue_async().await;
+                assert_eq!(m.seq, next[m.producer]);
+                next[m.producer] += 1;
+            }
+            next
+        });
+        assert_eq!(next, [PER_PRODUCER; PRODUCERS]);
+    });
+}
+
+#[test]
+fn pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing() {
+    let queue = WaitQueue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    let waker = Arc::new(ThreadWaker {
+        thread: thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let task_waker = Waker::from(Arc::clone(&waker));
+    let mut cx = Context::from_waker(&task_waker);
+    {
+        let mut future = pin!(consumer.dequeue_async());
+        assert!(future.as_mut().poll(&mut cx).is_pending());
+    } // dropped while pending
+    assert_eq!(waker.wakes.load(Ordering::Relaxed), 0);
+    queue.enqueue(msg(0, 5));
+    assert_eq!(
+        waker.wakes.load(Ordering::Relaxed),
+        1,
+        "the enqueue woke the registered waker"
+    );
+    queue.enqueue(msg(0, 6));
+    assert_eq!(waker.wakes.load(Ordering::Relaxed), 1, "only the first");
+    assert_eq!(consumer.try_dequeue().map(|m| m.seq).ok(), Some(5));
+    assert!(matches!(consumer.poll_dequeue(&mut cx), Poll::Ready(m) if m.seq == 6));
+    // After a completed wait the mark is gone: enqueues wake nobody.
+    queue.enqueue(msg(0, 7));
+    assert_eq!(waker.wakes.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn notify_ends_a_wait_on_a_peeked_node_and_enqueues_do_not() {
+    let queue = WaitQueue::<Msg>::new();
+    let waker = Arc::new(ThreadWaker {
+        thread: thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let task_waker = Waker::from(Arc::clone(&waker));
+    let mut cx = Context::from_waker(&task_waker);
+    let mut consumer = queue.consumer().unwrap();
+
+    // Nothing queued: the wait sleeps, and an enqueue ends it.
+    assert!(consumer.poll_wait(&mut cx).is_pending());
+    queue.enqueue(msg(0, 0));
+    assert_eq!(waker.wakes.load(Ordering::Relaxed), 1);
+    assert!(consumer.poll_wait(&mut cx).is_ready());
+
+    // A peeked node that is not ready: only `notify` ends the wait.
+    assert_eq!(consumer.peek().unwrap().seq, 0);
+    assert!(consumer.poll_wait(&mut cx).is_pending());
+    queue.enqueue(msg(0, 1));
+    assert!(
+        consumer.poll_wait(&mut cx).is_pending(),
+        "enqueue does not end it"
+    );
+    queue.notify();
+    assert!(waker.wakes.load(Ordering::Relaxed) >= 2);
+    assert!(consumer.poll_wait(&mut cx).is_ready());
+    assert!(
+        consumer.poll_wait(&mut cx).is_pending(),
+        "one notify ends one wait"
+    );
+}
+
+#[test]
+fn wireguard_stall_peeked_packet_becomes_ready_later() {
+    // The threaded-NAPI stall: the queue fills, the consumer stops at a head packet that is not
+    // ready yet, and it must be rescheduled when that packet becomes ready, not by an enqueue.
+    // "Encryption" finishes out of order; the consumer must still deliver in queue order and
+    // never sleep through a `notify`.
+    const PACKETS: usize = 1024;
+    let queue = WaitQueue::<Msg>::new();
+    // Readiness lives beside the queue, where the "encryptor" can reach it while the packets
+    // are queued.
+    let ready: Vec<AtomicBool> = (0..PACKETS).map(|_| AtomicBool::new(false)).collect();
+    for seq in 0..PACKETS {
+        queue.enqueue(msg(0, seq));
+    }
+    thread::scope(|s| {
+        let ready = &ready;
+        let queue = &queue;
+        s.spawn(move || {
+            // Finish packets in a scrambled order, with pauses, notifying after each.
+            let mut order: Vec<usize> = (0..PACKETS).collect();
+            for i in 0..PACKETS {
+                order.swap(i, (i * 7919 + 13) % PACKETS);
+            }
+            for (n, seq) in order.into_iter().enumerate() {
+                ready[seq].store(true, Ordering::Release);
+                queue.notify();
+                if n % 100 == 0 {
+                    thread::sleep(Duration::from_millis(1));
+                }
+            }
+        });
+        let mut consumer = queue.consumer().unwrap();
+        let mut delivered = 0;
+        while delivered < PACKETS {
+            while let Some(head) = consumer.peek() {
+                if !ready[head.seq].load(Ordering::Acquire) {
+                    break; // not encrypted yet: stays at the head of the queue
+                }
+                let packet = consumer.take_peeked().unwrap();
+                assert_eq!(packet.seq, delivered, "queue order");
+                delivered += 1;
+            }
+            if delivered < PACKETS {
+                assert!(
+                    consumer.wait_timeout(STALL),
+                    "stalled at packet {delivered}: a notify was lost"
+                );
+            }
+        }
+    });
+    assert!(ready.iter().all(|flag| flag.load(Ordering::Relaxed)));
+}
+
+#[test]
+fn wait_without_peek_returns_for_queued_nodes() {
+    let queue = WaitQueue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    assert!(!consumer.wait_timeout(Duration::from_millis(5)));
+    queue.enqueue(msg(0, 0));
+    assert!(consumer.wait_timeout(Duration::from_millis(5)));
+    consumer.wait(); // still a node available: returns at once
+    assert_eq!(consumer.drain().count(), 1);
+}
+
+#[test]
+fn wait_queue_is_small_and_shares_like_a_queue() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<WaitQueue<Msg>>();
+    assert_eq!(
+        std::mem::size_of::<WaitQueue<Msg>>(),
+        9 * std::mem::size_of::<usize>()
+    );
+}
