@@ -1,43 +1,82 @@
 //! Runs single-thread bursts (64 enqueues, then 64 dequeues) on one queue, for counting
-//! instructions per enqueue+dequeue pair under callgrind; `scripts/instructions.sh` drives it.
+//! instructions per enqueue and per dequeue under callgrind; `scripts/instructions.sh` drives it.
 //!
 //! `instructions <queue> <rounds>`: queue is one of `ours`, `cordyceps`, `segqueue`, `channel`,
 //! `std`, `mutex`, `wgring`, `wgcounted` (our queue plus a WireGuard-style counter), `bounded`,
-//! `floor` (the harness around a plain non-atomic ring).
-//! The script runs each queue at two round counts and divides the difference by the difference
-//! in pairs, which cancels start-up and queue creation; it then subtracts the floor.
+//! `floor` (a plain non-atomic stack: the cost of the call and of storing a pointer at all).
+//!
+//! Two modes, both counted by the script:
+//! - `inline` (default): the burst loop with every operation inlined, as in a user's hot loop;
+//!   the script runs two round counts and divides the difference by the extra pairs, which
+//!   cancels start-up. The loop's own bookkeeping is included.
+//! - `calls`: each enqueue and each dequeue goes through a function that is never inlined, so
+//!   callgrind attributes instructions to it, inclusive of everything the queue calls; the script
+//!   divides by the number of pairs and subtracts the floor's.
 
 #[path = "../benches/support/mod.rs"]
 mod support;
 use support::*;
 
-fn run<Q: Subject>(rounds: u64) {
+/// One enqueue, on its own so that callgrind counts it.
+#[inline(never)]
+fn enqueue_one<Q: Subject>(producer: &Q::Producer<'_>, packet: Box<Packet>) {
+    if Q::push(producer, packet).is_err() {
+        unreachable!("a burst fits every queue");
+    }
+}
+
+/// One dequeue, on its own so that callgrind counts it.
+#[inline(never)]
+fn dequeue_one<Q: Subject>(consumer: &mut Q::Consumer<'_>) -> Option<Box<Packet>> {
+    Q::pop(consumer)
+}
+
+fn run<Q: Subject>(rounds: u64, calls: bool) {
+    if !calls {
+        std::hint::black_box(time_burst::<Q>(rounds));
+        return;
+    }
     let queue = Q::new();
     let producer = queue.producer();
     let mut consumer = queue.consumer();
     let mut pool = packets(BURST);
-    burst::<Q>(&producer, &mut consumer, &mut pool, rounds);
-    std::hint::black_box(&pool);
+    for _ in 0..rounds {
+        for packet in pool.drain(..) {
+            enqueue_one::<Q>(&producer, packet);
+        }
+        while let Some(packet) = dequeue_one::<Q>(&mut consumer) {
+            pool.push(packet);
+        }
+    }
+    assert_eq!(pool.len(), BURST);
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(name), Some(rounds)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: instructions <queue> <rounds>");
+        eprintln!("usage: instructions <queue> <rounds> [inline|calls]");
         std::process::exit(2);
     };
     let rounds: u64 = rounds.parse().expect("rounds: a number");
+    let calls = match args.get(3).map(String::as_str) {
+        None | Some("inline") => false,
+        Some("calls") => true,
+        Some(mode) => {
+            eprintln!("unknown mode {mode}: inline or calls");
+            std::process::exit(2);
+        }
+    };
     match name.as_str() {
-        "ours" => run::<Ours>(rounds),
-        "cordyceps" => run::<Cordyceps>(rounds),
-        "segqueue" => run::<Seg>(rounds),
-        "channel" => run::<CbChannel>(rounds),
-        "std" => run::<StdMpsc>(rounds),
-        "mutex" => run::<MutexDeque>(rounds),
-        "wgring" => run::<WgRing>(rounds),
-        "wgcounted" => run::<WgCounted>(rounds),
-        "bounded" => run::<Bounded>(rounds),
-        "floor" => run::<Floor>(rounds),
+        "ours" => run::<Ours>(rounds, calls),
+        "cordyceps" => run::<Cordyceps>(rounds, calls),
+        "segqueue" => run::<Seg>(rounds, calls),
+        "channel" => run::<CbChannel>(rounds, calls),
+        "std" => run::<StdMpsc>(rounds, calls),
+        "mutex" => run::<MutexDeque>(rounds, calls),
+        "wgring" => run::<WgRing>(rounds, calls),
+        "wgcounted" => run::<WgCounted>(rounds, calls),
+        "bounded" => run::<Bounded>(rounds, calls),
+        "floor" => run::<Floor>(rounds, calls),
         _ => {
             eprintln!("unknown queue {name}");
             std::process::exit(2);

@@ -4,7 +4,8 @@
 //! consumer is bimodal there (runs where the consumer keeps pace and runs where a backlog builds
 //! differ by up to 4x), so only medians of many interleaved runs compare fairly.
 //!
-//! `cargo run --release --example targets -- [runs]` (default 31 runs).
+//! `cargo run --release --example targets -- [runs] [filter]` (default 31 runs; with a filter,
+//! only the scenarios whose name contains it).
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -57,6 +58,11 @@ struct Scenario {
     entries: Vec<Entry>,
 }
 
+/// The scenario whose name starts with `prefix`, if it was run.
+fn find<'s>(scenarios: &'s [Scenario], prefix: &str) -> Option<&'s Scenario> {
+    scenarios.iter().find(|s| s.name.starts_with(prefix))
+}
+
 impl Scenario {
     fn get(&self, name: &str) -> &Entry {
         self.entries
@@ -99,6 +105,7 @@ fn main() {
         .nth(1)
         .map(|r| r.parse().expect("runs: a number"))
         .unwrap_or(31);
+    let filter = std::env::args().nth(2).unwrap_or_default();
 
     let mut scenarios = vec![
         Scenario {
@@ -155,6 +162,7 @@ fn main() {
         },
     ];
 
+    scenarios.retain(|s| s.name.contains(filter.as_str()));
     for run in 0..runs {
         for scenario in &mut scenarios {
             let n = scenario.entries.len();
@@ -190,53 +198,63 @@ fn main() {
             if ratio >= goal { "yes" } else { "no" }
         );
     };
-    let burst = &scenarios[0];
-    target(
-        "single-thread pairs/s, ours / cordyceps",
-        burst.get(Ours::NAME).median() / burst.get(Cordyceps::NAME).median(),
-        1.0,
-    );
-    let one = &scenarios[1];
-    let ours = one.get(Ours::NAME).median();
-    target(
-        "1P/1C messages/s, ours / cordyceps",
-        ours / one.get(Cordyceps::NAME).median(),
-        1.0,
-    );
-    let best = one
-        .entries
-        .iter()
-        .filter(|e| e.name != Ours::NAME && e.name != Cordyceps::NAME)
-        .max_by(|a, b| a.median().total_cmp(&b.median()))
-        .expect("peers");
-    target(
-        &format!(
-            "1P/1C messages/s, ours / best non-intrusive ({})",
-            best.name
-        ),
-        ours / best.median(),
-        2.0,
-    );
-    for (i, side) in [(2, "enqueue side"), (3, "end to end")] {
-        let batch = &scenarios[i];
+    if let Some(burst) = find(&scenarios, "single thread") {
         target(
-            &format!("2P batches of 16 / single enqueues, {side}"),
-            batch.get(BATCH16).median() / batch.get(SINGLE).median(),
-            3.0,
+            "single-thread pairs/s, ours / cordyceps",
+            burst.get(Ours::NAME).median() / burst.get(Cordyceps::NAME).median(),
+            1.0,
         );
     }
-    for (i, shape) in [(4, "1P/1C"), (5, "2P/1C")] {
-        let b = &scenarios[i];
-        let ours = b.get(Bounded::NAME).median();
+    if let Some(one) = find(&scenarios, "1 producer") {
+        let ours = one.get(Ours::NAME).median();
         target(
-            &format!("bounded {shape}, BoundedQueue / WireGuard ring"),
-            ours / b.get(WgRing::NAME).median(),
+            "1P/1C messages/s, ours / cordyceps",
+            ours / one.get(Cordyceps::NAME).median(),
             1.0,
         );
+        let best = one
+            .entries
+            .iter()
+            .filter(|e| e.name != Ours::NAME && e.name != Cordyceps::NAME)
+            .max_by(|a, b| a.median().total_cmp(&b.median()))
+            .expect("peers");
         target(
-            &format!("bounded {shape}, BoundedQueue / Queue + WireGuard counter"),
-            ours / b.get(WgCounted::NAME).median(),
-            1.0,
+            &format!(
+                "1P/1C messages/s, ours / best non-intrusive ({})",
+                best.name
+            ),
+            ours / best.median(),
+            2.0,
         );
+    }
+    for (prefix, side) in [
+        ("2 producers, enqueue", "enqueue side"),
+        ("2 producers / 1", "end to end"),
+    ] {
+        if let Some(batch) = find(&scenarios, prefix) {
+            target(
+                &format!("2P batches of 16 / single enqueues, {side}"),
+                batch.get(BATCH16).median() / batch.get(SINGLE).median(),
+                3.0,
+            );
+        }
+    }
+    for (prefix, shape) in [
+        ("bounded at 1024, 1", "1P/1C"),
+        ("bounded at 1024, 2", "2P/1C"),
+    ] {
+        if let Some(b) = find(&scenarios, prefix) {
+            let ours = b.get(Bounded::NAME).median();
+            target(
+                &format!("bounded {shape}, BoundedQueue / WireGuard ring"),
+                ours / b.get(WgRing::NAME).median(),
+                1.0,
+            );
+            target(
+                &format!("bounded {shape}, BoundedQueue / Queue + WireGuard counter"),
+                ours / b.get(WgCounted::NAME).median(),
+                1.0,
+            );
+        }
     }
 }

@@ -1,47 +1,67 @@
 #!/usr/bin/env bash
 # Instructions per enqueue+dequeue pair, single thread, for this crate and each peer, counted by
-# callgrind (load-independent, repeatable). Each queue runs bursts of 64 enqueues then 64
-# dequeues at two round counts; the difference divided by the extra pairs cancels start-up costs.
-# "net" subtracts the floor: the same harness around a plain, non-atomic VecDeque.
+# callgrind (load-independent and repeatable). Every queue runs bursts of 64 enqueues then 64
+# dequeues of the same boxed packet (examples/instructions.rs), measured two ways:
+# - "loop": the burst loop with everything inlined, as in a user's hot loop; two round counts,
+#   the difference divided by the extra pairs (cancels start-up). Includes the loop's own
+#   bookkeeping, about the same for every queue.
+# - "calls": each operation in a never-inlined function; callgrind's inclusive count per pair,
+#   and "net" after subtracting the floor (the same calls around a plain non-atomic stack).
 #
-# Usage: scripts/instructions.sh [queue ...]    (needs valgrind)
+# Usage: scripts/instructions.sh [queue ...]    (needs valgrind and bc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 queues=("$@")
 if [ ${#queues[@]} -eq 0 ]; then
-    queues=(floor ours cordyceps segqueue channel std mutex wgring wgcounted bounded)
+    queues=(ours cordyceps segqueue channel std mutex wgring wgcounted bounded)
 fi
 small=1000
 large=11000
-pairs=$(( (large - small) * 64 ))
+pairs=$(((large - small) * 64))
+rounds=10000
 
 cargo build --release --quiet --example instructions
 bin="${CARGO_TARGET_DIR:-target}/release/examples/instructions"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 
-count() { # queue rounds -> total instructions
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
+collected() { # queue rounds -> total instructions of the whole program
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" inline 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+inclusive() { # function -> instructions per call, from "$out"
+    local ir
+    ir=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null |
+        awk -v f="instructions::$1" '$0 ~ f"( |$)" { gsub(",", "", $1); print $1; exit }')
+    echo "scale=2; $ir / ($rounds * 64)" | bc
+}
 
-declare -A per
+declare -A loop enq deq
 for q in floor "${queues[@]}"; do
-    [ -n "${per[$q]:-}" ] && continue
-    a=$(count "$q" $small)
-    b=$(count "$q" $large)
-    per[$q]=$(echo "scale=2; ($b - $a) / $pairs" | bc)
+    [ -n "${loop[$q]:-}" ] && continue
+    a=$(collected "$q" $small)
+    b=$(collected "$q" $large)
+    loop[$q]=$(echo "scale=2; ($b - $a) / $pairs" | bc)
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$q" $rounds calls >/dev/null 2>&1
+    enq[$q]=$(inclusive enqueue_one)
+    deq[$q]=$(inclusive dequeue_one)
 done
 
-floor=${per[floor]}
-printf '%-12s %10s %10s\n' queue "per pair" "net"
-for q in "${queues[@]}"; do
-    printf '%-12s %10s %10s\n' "$q" "${per[$q]}" "$(echo "scale=2; ${per[$q]} - $floor" | bc)"
+pair() { echo "scale=2; ${enq[$1]} + ${deq[$1]}" | bc; }
+net() { echo "scale=2; $(pair "$1") - $(pair floor)" | bc; }
+printf '%-10s %8s | %8s %8s %8s %8s\n' "" loop enqueue dequeue calls net
+for q in floor "${queues[@]}"; do
+    printf '%-10s %8s | %8s %8s %8s %8s\n' \
+        "$q" "${loop[$q]}" "${enq[$q]}" "${deq[$q]}" "$(pair "$q")" "$(net "$q")"
 done
-if [ -n "${per[ours]:-}" ] && [ -n "${per[cordyceps]:-}" ]; then
-    net() { echo "scale=4; ${per[$1]} - $floor" | bc; }
-    echo
-    printf 'ours / cordyceps (net): %.3f\n' "$(echo "scale=4; $(net ours) / $(net cordyceps)" | bc)"
-    if [ -n "${per[segqueue]:-}" ]; then
-        printf 'ours / SegQueue  (net): %.3f\n' "$(echo "scale=4; $(net ours) / $(net segqueue)" | bc)"
+echo
+ratio() { printf '%.3f' "$(echo "scale=4; $1 / $2" | bc)"; }
+printf '%-21s %8s %8s\n' ratio loop net
+for ab in "ours cordyceps" "ours segqueue" "bounded wgring" "bounded wgcounted"; do
+    read -r a b <<<"$ab"
+    if [ -n "${loop[$a]:-}" ] && [ -n "${loop[$b]:-}" ]; then
+        printf '%-21s %8s %8s\n' "$a / $b" "$(ratio "${loop[$a]}" "${loop[$b]}")" \
+            "$(ratio "$(net "$a")" "$(net "$b")")"
     fi
-fi
+done

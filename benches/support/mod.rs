@@ -441,12 +441,11 @@ impl Subject for WgCounted {
     }
 }
 
-/// The instruction-count floor: the burst harness around a plain, non-atomic ring of 64
-/// pointers, the least any queue can do.
+/// The instruction-count floor: the burst harness around the least a queue can be, a plain,
+/// non-atomic stack of 64 pointers (one store and one index update each way).
 pub struct Floor {
     slots: std::cell::UnsafeCell<[*mut Packet; BURST]>,
-    head: std::cell::Cell<usize>,
-    tail: std::cell::Cell<usize>,
+    len: std::cell::Cell<usize>,
 }
 
 // SAFETY: never shared between threads: only the single-thread burst uses it.
@@ -455,14 +454,13 @@ unsafe impl Sync for Floor {}
 unsafe impl Send for Floor {}
 
 impl Subject for Floor {
-    const NAME: &'static str = "floor (plain ring)";
+    const NAME: &'static str = "floor (plain stack)";
     type Producer<'a> = &'a Floor;
     type Consumer<'a> = &'a Floor;
     fn new() -> Self {
         Floor {
             slots: std::cell::UnsafeCell::new([ptr::null_mut(); BURST]),
-            head: std::cell::Cell::new(0),
-            tail: std::cell::Cell::new(0),
+            len: std::cell::Cell::new(0),
         }
     }
     fn producer(&self) -> Self::Producer<'_> {
@@ -473,25 +471,22 @@ impl Subject for Floor {
     }
     #[inline]
     fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
-        let head = p.head.get();
-        if head.wrapping_sub(p.tail.get()) == BURST {
+        let len = p.len.get();
+        if len == BURST {
             return Err(packet);
         }
         // SAFETY: one thread only, and no reference into `slots` outlives this statement.
-        unsafe { (*p.slots.get())[head % BURST] = Box::into_raw(packet) };
-        p.head.set(head.wrapping_add(1));
+        unsafe { (*p.slots.get())[len] = Box::into_raw(packet) };
+        p.len.set(len + 1);
         Ok(())
     }
     #[inline]
     fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
-        let tail = c.tail.get();
-        if tail == c.head.get() {
-            return None;
-        }
-        c.tail.set(tail.wrapping_add(1));
+        let len = c.len.get().checked_sub(1)?;
+        c.len.set(len);
         // SAFETY: one thread only, and no reference into `slots` outlives this statement.
-        let packet = unsafe { (*c.slots.get())[tail % BURST] };
-        // SAFETY: a slot between tail and head holds a pointer from `Box::into_raw`, taken once.
+        let packet = unsafe { (*c.slots.get())[len] };
+        // SAFETY: a slot below `len` holds a pointer from `Box::into_raw`, taken once.
         Some(unsafe { Box::from_raw(packet) })
     }
 }
