@@ -61,6 +61,37 @@
 //! `enqueue` returns**, never before. A consumer that sleeps on `Empty` and is woken that way
 //! never misses a node.
 //!
+//! # Batches and the bounded queue
+//!
+//! - A [`Batch`] is a chain a producer links privately through the nodes' own links;
+//!   [`Queue::enqueue_batch`] splices it in with one swap and one store, whatever its length. The
+//!   consumer gets it in order and contiguous, with no other producer's node in between.
+//! - A [`BoundedQueue`] holds at most a capacity fixed at construction: [`try_enqueue`] hands the
+//!   node back when it is full, and batches go in all or nothing. Its bookkeeping costs one atomic
+//!   read-modify-write per enqueue (WireGuard's counter costs a compare-and-swap loop) and none
+//!   per dequeue (WireGuard: an atomic decrement); in exchange, an enqueue racing other producers
+//!   near the limit can be refused spuriously. [`Queue`] itself carries none of this.
+//!
+//! ```
+//! use intrusive_mpsc::{node, Batch, BoundedQueue, Link};
+//!
+//! struct Packet {
+//!     link: Link,
+//!     seq: u32,
+//! }
+//! node!(Packet, link, Box<Packet>);
+//!
+//! let queue = BoundedQueue::<Packet>::new(4);
+//! let burst: Batch<Packet> = (0..3).map(|seq| Box::new(Packet { link: Link::new(), seq })).collect();
+//! assert!(queue.try_enqueue_batch(burst).is_ok());
+//! let more: Batch<Packet> = (3..5).map(|seq| Box::new(Packet { link: Link::new(), seq })).collect();
+//! assert_eq!(queue.try_enqueue_batch(more).unwrap_err().len(), 2, "all or nothing");
+//! let seqs: Vec<u32> = queue.consumer().unwrap().drain().map(|p| p.seq).collect();
+//! assert_eq!(seqs, [0, 1, 2]);
+//! ```
+//!
+//! [`try_enqueue`]: BoundedQueue::try_enqueue
+//!
 //! # Memory ordering
 //!
 //! | operation | ordering | pairs with |
@@ -93,8 +124,8 @@
 //! - Your messages are small values that you do not already allocate: a bounded ring of values
 //!   (or a channel) avoids an allocation per message, which an intrusive queue makes you do.
 //! - You need several consumers: this queue has exactly one.
-//! - You need a capacity bound that producers block on: this queue is unbounded and producers
-//!   never wait.
+//! - You need producers that wait while the queue is full: a [`BoundedQueue`] refuses instead,
+//!   and producers never wait.
 //! - Your producers run at a priority that can be preempted indefinitely (a thread that is
 //!   descheduled between the swap and the store stalls the consumer behind it; lock-free, not
 //!   wait-free, for the consumer).
@@ -110,7 +141,7 @@
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the queue uses [loom](https://docs.rs/loom)'s atomics and
 //! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
-//! [`Link::new`] and [`Queue::new`] are not `const`.
+//! [`Link::new`], [`Queue::new`] and [`BoundedQueue::new`] are not `const`.
 #![no_std]
 
 #[cfg(feature = "std")]

@@ -2,11 +2,12 @@
 //! accounting, and the capacity under racing producers.
 
 use std::mem::size_of;
-use std::panic::catch_unwind;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr::addr_of;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue, TryDequeueError};
 
@@ -247,6 +248,7 @@ fn racing_at_the_limit(capacity: usize, consume_concurrently: bool) {
     let mut consumer = queue.consumer().unwrap();
     // Per producer, the last sequence number received, for FIFO and exactly-once delivery.
     let mut last_seen = [None::<u64>; PRODUCERS + 1];
+    let mut failure = None;
     let receive = |node: Box<Item>, last_seen: &mut [Option<u64>]| {
         let (p, seq) = ((node.id >> 32) as usize, node.id & 0xffff_ffff);
         assert!(last_seen[p] < Some(seq), "per-producer FIFO, exactly once");
@@ -283,55 +285,73 @@ fn racing_at_the_limit(capacity: usize, consume_concurrently: bool) {
         }
 
         let mut main_seq = 0u64;
+        // A failed check must not leave the producers waiting at the barrier forever: the first
+        // failure is kept, the rounds run on without checks, and it is raised after the scope.
+        macro_rules! guarded {
+            ($body:block) => {
+                if failure.is_none() {
+                    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| $body)) {
+                        failure = Some(panic);
+                    }
+                }
+            };
+        }
         for round in 0..rounds {
             barrier.wait();
             if consume_concurrently {
-                for _ in 0..capacity {
-                    match consumer.try_dequeue() {
-                        Ok(node) => receive(node, &mut last_seen),
-                        Err(_) => thread::yield_now(),
+                guarded!({
+                    for _ in 0..capacity {
+                        match consumer.try_dequeue() {
+                            Ok(node) => receive(node, &mut last_seen),
+                            Err(_) => thread::yield_now(),
+                        }
                     }
-                }
+                });
             }
             barrier.wait();
-            // Everyone is paused: the books must balance.
-            let inside = tally.accepted.load(Relaxed) - tally.received.load(Relaxed);
-            assert!(
-                inside <= capacity,
-                "{inside} nodes inside, capacity {capacity}"
-            );
-            assert_eq!(queue.len(), inside);
-            // Exactly the room left is accepted now.
-            let mut filled = 0;
-            loop {
-                created.fetch_add(1, Relaxed);
-                let node = item((PRODUCERS as u64) << 32 | main_seq, &drops);
-                if queue.try_enqueue(node).is_err() {
-                    break;
+            guarded!({
+                // Everyone is paused: the books must balance.
+                let inside = tally.accepted.load(Relaxed) - tally.received.load(Relaxed);
+                assert!(
+                    inside <= capacity,
+                    "{inside} nodes inside, capacity {capacity}"
+                );
+                assert_eq!(queue.len(), inside);
+                // Exactly the room left is accepted now.
+                let mut filled = 0;
+                loop {
+                    created.fetch_add(1, Relaxed);
+                    let node = item((PRODUCERS as u64) << 32 | main_seq, &drops);
+                    if queue.try_enqueue(node).is_err() {
+                        break;
+                    }
+                    main_seq += 1;
+                    filled += 1;
                 }
-                main_seq += 1;
-                filled += 1;
-            }
-            assert_eq!(inside + filled, capacity, "no spurious refusal at rest");
-            tally.accepted.fetch_add(filled, Relaxed);
-            // Make room for the next round: take out a varying number of nodes, peeking too.
-            let take = round % (capacity + 1);
-            for _ in 0..take {
-                consumer.peek().unwrap();
-                if round % 2 == 0 {
-                    assert!(consumer.drop_peeked());
-                    tally.received.fetch_add(1, Relaxed);
-                } else {
-                    let node = consumer.take_peeked().unwrap();
-                    receive(node, &mut last_seen);
+                tally.accepted.fetch_add(filled, Relaxed);
+                assert_eq!(inside + filled, capacity, "no spurious refusal at rest");
+                // Make room for the next round: take out a varying number of nodes, peeking too.
+                let take = round % (capacity + 1);
+                for _ in 0..take {
+                    consumer.peek().unwrap();
+                    if round % 2 == 0 {
+                        assert!(consumer.drop_peeked());
+                        tally.received.fetch_add(1, Relaxed);
+                    } else {
+                        let node = consumer.take_peeked().unwrap();
+                        receive(node, &mut last_seen);
+                    }
                 }
-            }
-            if round % 3 == 0 {
-                // Leave a peeked node in place: it must keep counting.
-                let _ = consumer.try_peek();
-            }
+                if round % 3 == 0 {
+                    // Leave a peeked node in place: it must keep counting.
+                    let _ = consumer.try_peek();
+                }
+            });
         }
     });
+    if let Some(panic) = failure {
+        resume_unwind(panic);
+    }
     let rest = consumer.drain();
     let rest: Vec<Box<Item>> = rest.collect();
     for node in rest {
@@ -371,6 +391,8 @@ fn retrying_producers_deliver_everything_in_order() {
     let per_producer: u64 = if cfg!(miri) { 50 } else { 20_000 };
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = BoundedQueue::<Item>::new(16);
+    // Fail rather than hang if the queue stops making room.
+    let deadline = Instant::now() + Duration::from_secs(30);
     thread::scope(|s| {
         for p in 0..PRODUCERS {
             let (queue, drops) = (&queue, &drops);
@@ -407,7 +429,13 @@ fn retrying_producers_deliver_everything_in_order() {
                     received += 1;
                     assert!(queue.len() <= queue.capacity());
                 }
-                Err(_) => thread::yield_now(),
+                Err(_) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "{received} nodes received, then none"
+                    );
+                    thread::yield_now();
+                }
             }
         }
     });
