@@ -77,6 +77,16 @@ impl Backoff {
     }
 }
 
+/// Tells the processor (or, under loom, the model's scheduler) that we are spinning, waiting for
+/// another thread. Loom needs the yield to let the awaited thread run.
+#[inline]
+pub(crate) fn spin_hint() {
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
 /// Parking the current thread, and a waker that unparks it, for the blocking waits.
 #[cfg(feature = "std")]
 pub(crate) mod thread {

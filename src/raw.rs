@@ -309,6 +309,40 @@ impl RawQueue {
         tail == STUB && is_stub(self.head.load(Relaxed))
     }
 
+    /// What [`pop`](Self::pop) would answer now, without taking anything: `Ok` if it would
+    /// return a node.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline]
+    pub(crate) unsafe fn probe(&self) -> Result<(), TryDequeueError> {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
+        let mut first = self.tail.with(|t| unsafe { *t });
+        if first == STUB {
+            // Acquire: as in `pop`, pairs with the producer's link store.
+            first = self.stub_next.load(Acquire);
+            if first.is_null() {
+                // Relaxed: as in `pop`, only compared.
+                return Err(if is_stub(self.head.load(Relaxed)) {
+                    TryDequeueError::Empty
+                } else {
+                    TryDequeueError::Inconsistent
+                });
+            }
+        }
+        // `first` is the oldest node. `pop` returns it if it has a successor, or if it is the
+        // newest (then `pop` puts the stub behind it).
+        // SAFETY: `first` is a live queued node.
+        let linked = !unsafe { &(*first).next }.load(Acquire).is_null();
+        // Relaxed: only compared.
+        if linked || self.head.load(Relaxed) == first {
+            Ok(())
+        } else {
+            Err(TryDequeueError::Inconsistent)
+        }
+    }
+
     /// Marks the queue "consumer asleep" if it is empty, and says whether it did.
     ///
     /// On `true`, the next producer's swap returns [`PARKED`] and [`push`](Self::push) tells that

@@ -151,8 +151,10 @@ impl<N: Node> WaitQueue<N> {
     #[inline]
     pub fn notify(&self) {
         // Release: pairs with the AcqRel swap that consumes the flag in `poll_wait`, so what the
-        // notifier did before this call is visible to the woken consumer.
-        self.notified.store(true, Release);
+        // notifier did before this call is visible to the woken consumer. A swap rather than a
+        // store only for loom, which can order a plain store inside the consumer's swap
+        // (loom#254); `notify` is not on the hot path.
+        self.notified.swap(true, Release);
         self.waker.wake();
     }
 
@@ -346,7 +348,8 @@ impl Waiter {
     }
 
     /// One look for [`WaitConsumer::wait`]'s condition: notified, or (with no node peeked) a node
-    /// available. Registers `waker` and parks otherwise.
+    /// that a dequeue would return. Registers `waker` and parks otherwise; retries while a
+    /// producer is mid-enqueue.
     fn poll_wait<N: Node>(
         &mut self,
         queue: &WaitQueue<N>,
@@ -354,9 +357,16 @@ impl Waiter {
         waker: &Waker,
     ) -> Step<()> {
         let peeked = consumer.has_peeked();
-        if !peeked && !consumer.is_empty() {
-            self.done(queue);
-            return Step::Ready(());
+        if !peeked {
+            // SAFETY: `consumer` proves we are the queue's single consumer.
+            match unsafe { queue.queue.raw.probe() } {
+                Ok(()) => {
+                    self.done(queue);
+                    return Step::Ready(());
+                }
+                Err(TryDequeueError::Inconsistent) => return Step::Retry,
+                Err(TryDequeueError::Empty) => {}
+            }
         }
         queue.waker.register(waker);
         // AcqRel: Acquire pairs with `notify`'s Release store. After registering: a `notify`
@@ -374,8 +384,8 @@ impl Waiter {
             self.parked = true;
             Step::Sleep
         } else {
-            self.done(queue);
-            Step::Ready(())
+            // A node arrived, or a producer is mid-way: look again.
+            Step::Retry
         }
     }
 
@@ -431,7 +441,8 @@ impl Waiter {
         match step {
             Step::Ready(value) => Poll::Ready(value),
             Step::Retry => {
-                // The producer that is mid-way will not wake us: ask to be polled again.
+                // The producer that is mid-way will not wake us: ask to be polled again soon.
+                crate::loom::spin_hint();
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }

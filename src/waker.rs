@@ -81,7 +81,11 @@ impl AtomicWaker {
                 }
             }
             Err(WAKING) => {
-                // A `wake` is taking the previous waker right now; count it as ours.
+                // A `wake` is taking the previous waker right now, so this one was not stored:
+                // wake it ourselves, so that the caller looks at the queue again (and registers
+                // again). First give the waking thread a moment to finish; the spin comes before
+                // the wake because, under loom, a yield after a self-unpark drops the unpark.
+                crate::loom::spin_hint();
                 waker.wake_by_ref();
             }
             Err(state) => {

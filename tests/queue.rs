@@ -1,4 +1,5 @@
 //! Integration tests of the unbounded queue through its public API.
+#![cfg(not(loom))]
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,6 +1,7 @@
 //! Nodes from a static pool as `&'static mut` handles, in a `static` queue: the set-up of a target
 //! with neither `std` nor an allocator. CI runs this file with `--no-default-features`, so the
 //! crate itself is built without `std` and `alloc` (the test harness still uses `std`).
+#![cfg(not(loom))]
 
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{AtomicBool, Ordering};

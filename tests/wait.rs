@@ -1,5 +1,6 @@
 //! The waiting consumer: blocking and async dequeues, notify/wait with a peeked node, and the
 //! lost-wakeup scenarios they must survive.
+#![cfg(not(loom))]
 
 use std::future::Future;
 use std::pin::pin;
