@@ -403,6 +403,7 @@ fn retrying_producers_deliver_everything_in_order() {
                     let len = if seq % 4 == 0 { 1 } else { 3 }.min(per_producer - seq);
                     let mut pending = batch(p << 32 | seq..p << 32 | (seq + len), drops);
                     while let Err(back) = queue.try_enqueue_batch(pending) {
+                        assert!(Instant::now() < deadline, "refused for good");
                         pending = back;
                         thread::yield_now();
                     }
