@@ -144,11 +144,15 @@
 //! [`Link::new`], [`Queue::new`] and [`BoundedQueue::new`] are not `const`.
 #![no_std]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
 mod batch;
 mod bounded;
+#[cfg(feature = "alloc")]
+pub mod channel;
 mod consumer;
 mod link;
 mod loom;
@@ -159,6 +163,8 @@ mod wait;
 mod waker;
 
 pub use batch::{Batch, BatchIntoIter};
+#[cfg(feature = "alloc")]
+pub use channel::channel;
 pub use bounded::{BoundedConsumer, BoundedDrain, BoundedQueue};
 pub use consumer::{Consumer, Drain};
 pub use link::Link;

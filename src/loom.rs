@@ -28,6 +28,13 @@ pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
+/// The channel's shared ownership: loom's `Arc` under loom, so that the model sees the
+/// synchronisation of the last drop (which drops the queue and the nodes in it).
+#[cfg(all(feature = "alloc", loom))]
+pub(crate) use loom::sync::Arc;
+#[cfg(all(feature = "alloc", not(loom)))]
+pub(crate) use alloc::sync::Arc;
+
 /// `core::cell::UnsafeCell` behind loom's closure-based API, so the same code compiles both ways
 /// and loom can check every access to consumer-owned state for races.
 #[cfg(not(loom))]

@@ -68,8 +68,8 @@ use crate::{Consumer, Drain, Node, Queue, TryDequeueError};
 /// });
 /// ```
 pub struct WaitQueue<N: Node> {
-    queue: Queue<N>,
-    waker: AtomicWaker,
+    pub(crate) queue: Queue<N>,
+    pub(crate) waker: AtomicWaker,
     /// Set by `notify`, consumed by the consumer's `wait`.
     notified: AtomicBool,
 }

@@ -156,3 +156,40 @@ fn wait_without_peek_is_ended_by_an_enqueue() {
         assert_eq!(m.seq, 7);
     });
 }
+
+/// Preemption bound 3. The channel front: two senders send one node each and leave; the
+/// receiver blocks until both nodes arrived and then learns, without a lost wake-up, that every
+/// sender is gone.
+#[test]
+fn channel_receiver_sees_every_node_then_disconnection() {
+    check(3, || {
+        let (tx, mut rx) = intrusive_mpsc::channel::channel::<Msg>();
+        for p in 0..2 {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send(msg(p, 0)).unwrap());
+        }
+        drop(tx);
+        let mut seen = [false; 2];
+        while let Some(m) = rx.recv() {
+            assert!(!seen[m.producer], "duplicate");
+            seen[m.producer] = true;
+        }
+        assert_eq!(seen, [true, true], "disconnected before everything arrived");
+    });
+}
+
+/// Preemption bound 3. An async receiver awaits a sender that sends once and leaves.
+#[test]
+fn async_channel_receiver_sees_the_node_then_disconnection() {
+    check(3, || {
+        let (tx, mut rx) = intrusive_mpsc::channel::channel::<Msg>();
+        thread::spawn(move || tx.send(msg(0, 5)).unwrap());
+        let (first, second) = loom::future::block_on(async {
+            let first = rx.recv_async().await.map(|m| m.seq);
+            let second = rx.recv_async().await.map(|m| m.seq);
+            (first, second)
+        });
+        assert_eq!(first, Some(5));
+        assert_eq!(second, None);
+    });
+}

@@ -1,0 +1,188 @@
+//! The channel front: many senders, one receiver, disconnection both ways.
+#![cfg(not(loom))]
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::Duration;
+
+use intrusive_mpsc::channel::{channel, RecvTimeoutError, SendError, TryRecvError};
+use intrusive_mpsc::{node, Link};
+
+struct Msg {
+    link: Link,
+    sender: usize,
+    seq: usize,
+    drops: Option<Arc<AtomicUsize>>,
+}
+node!(Msg, link, Box<Msg>);
+
+fn msg(sender: usize, seq: usize) -> Box<Msg> {
+    Box::new(Msg {
+        link: Link::new(),
+        sender,
+        seq,
+        drops: None,
+    })
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        if let Some(drops) = &self.drops {
+            drops.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+const STALL: Duration = Duration::from_secs(20);
+
+#[test]
+fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone() {
+    const SENDERS: usize = 4;
+    const PER_SENDER: usize = 25_000;
+    let (tx, mut rx) = channel::<Msg>();
+    let handles: Vec<_> = (0..SENDERS)
+        .map(|s| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for seq in 0..PER_SENDER {
+                    tx.send(msg(s, seq)).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut next = [0; SENDERS];
+    for m in rx.iter() {
+        assert_eq!(m.seq, next[m.sender]);
+        next[m.sender] += 1;
+    }
+    assert_eq!(next, [PER_SENDER; SENDERS]);
+    assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn a_blocked_receiver_is_woken_by_the_last_sender_leaving() {
+    let (tx, mut rx) = channel::<Msg>();
+    let tx2 = tx.clone();
+    let leaver = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        drop(tx);
+        thread::sleep(Duration::from_millis(20));
+        drop(tx2);
+    });
+    assert_eq!(
+        rx.recv_timeout(STALL).err(),
+        Some(RecvTimeoutError::Disconnected),
+        "woken by the disconnection, not by the timeout"
+    );
+    leaver.join().unwrap();
+}
+
+#[test]
+fn disconnection_is_reported_only_after_draining() {
+    let (tx, mut rx) = channel::<Msg>();
+    tx.send(msg(0, 0)).unwrap();
+    tx.send(msg(0, 1)).unwrap();
+    drop(tx);
+    assert_eq!(rx.try_recv().unwrap().seq, 0);
+    assert_eq!(rx.recv().unwrap().seq, 1);
+    assert!(rx.recv().is_none());
+    assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(1)).err(),
+        Some(RecvTimeoutError::Disconnected)
+    );
+}
+
+#[test]
+fn timeouts_and_empty() {
+    let (tx, mut rx) = channel::<Msg>();
+    assert_eq!(rx.try_recv().err(), Some(TryRecvError::Empty));
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(10)).err(),
+        Some(RecvTimeoutError::Timeout)
+    );
+    tx.send(msg(0, 3)).unwrap();
+    assert_eq!(rx.recv_timeout(STALL).unwrap().seq, 3);
+}
+
+#[test]
+fn send_after_the_receiver_is_gone_hands_the_node_back_and_nothing_leaks() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let counted = |seq| {
+        Box::new(Msg {
+            link: Link::new(),
+            sender: 0,
+            seq,
+            drops: Some(Arc::clone(&drops)),
+        })
+    };
+    let (tx, rx) = channel::<Msg>();
+    tx.send(counted(0)).unwrap();
+    tx.send(counted(1)).unwrap();
+    drop(rx);
+    let SendError(back) = tx.send(counted(2)).unwrap_err();
+    assert_eq!(back.seq, 2);
+    drop(back);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    drop(tx);
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        3,
+        "unreceived nodes dropped with the channel"
+    );
+}
+
+struct CountingWaker(AtomicUsize, thread::Thread);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        self.1.unpark();
+    }
+}
+
+#[test]
+fn async_receiver_is_woken_by_sends_and_by_disconnection() {
+    let (tx, mut rx) = channel::<Msg>();
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0), thread::current()));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut cx = Context::from_waker(&waker);
+    {
+        let mut recv = pin!(rx.recv_async());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+        tx.send(msg(0, 0)).unwrap();
+        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+        assert!(matches!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(m)) if m.seq == 0));
+    }
+    assert!(rx.poll_recv(&mut cx).is_pending());
+    drop(tx);
+    assert_eq!(counter.0.load(Ordering::Relaxed), 2, "the last sender woke us");
+    assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
+}
+
+#[test]
+fn receiver_moves_between_threads() {
+    let (tx, mut rx) = channel::<Msg>();
+    tx.send(msg(0, 0)).unwrap();
+    assert_eq!(rx.recv().unwrap().seq, 0);
+    let rx = thread::spawn(move || {
+        tx.send(msg(0, 1)).unwrap();
+        assert_eq!(rx.recv().unwrap().seq, 1);
+        rx
+    })
+    .join()
+    .unwrap();
+    let mut rx = rx;
+    assert!(rx.recv().is_none(), "the sender died with the thread");
+}
