@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{node, Link, Queue};
+use intrusive_mpsc::{node, Batch, BoundedConsumer, BoundedQueue, Consumer, Link, Queue};
 
 /// A packet: a payload, an optional fragment list, and the spare pointer the queue threads through.
 struct Packet {
@@ -66,14 +66,86 @@ impl Packet {
 
 /// One peer: its transmit queue and the "poll me" mark (WireGuard's `napi_schedule`).
 struct Peer {
-    queue: Queue<Packet>,
+    queue: PeerQueue,
     scheduled: AtomicBool,
+}
+
+/// A peer's queue: unbounded, or capped as WireGuard caps it (`--bounded 1024`).
+enum PeerQueue {
+    Unbounded(Queue<Packet>),
+    Bounded(BoundedQueue<Packet>),
+}
+
+impl PeerQueue {
+    /// Sends a batch (of one or more packets, all or nothing); hands it back if the queue is full.
+    fn send(&self, batch: Batch<Packet>) -> Result<(), Batch<Packet>> {
+        match self {
+            PeerQueue::Unbounded(queue) if batch.len() == 1 => {
+                queue.enqueue(batch.into_iter().next().expect("one packet"));
+                Ok(())
+            }
+            PeerQueue::Unbounded(queue) => {
+                queue.enqueue_batch(batch);
+                Ok(())
+            }
+            PeerQueue::Bounded(queue) if batch.len() == 1 => {
+                let packet = batch.into_iter().next().expect("one packet");
+                queue
+                    .try_enqueue(packet)
+                    .map_err(|packet| Batch::from_iter([packet]))
+            }
+            PeerQueue::Bounded(queue) => queue.try_enqueue_batch(batch),
+        }
+    }
+
+    fn consumer(&self) -> PeerConsumer<'_> {
+        match self {
+            PeerQueue::Unbounded(queue) => {
+                PeerConsumer::Unbounded(queue.consumer().expect("one consumer"))
+            }
+            PeerQueue::Bounded(queue) => {
+                PeerConsumer::Bounded(queue.consumer().expect("one consumer"))
+            }
+        }
+    }
+}
+
+/// The worker's end of a peer's queue.
+enum PeerConsumer<'q> {
+    Unbounded(Consumer<'q, Packet>),
+    Bounded(BoundedConsumer<'q, Packet>),
+}
+
+impl PeerConsumer<'_> {
+    /// Takes up to `budget` packets, handing each to `f`; returns how many it took.
+    fn drain(&mut self, budget: usize, f: impl FnMut(Box<Packet>)) -> usize {
+        let mut taken = 0;
+        let mut f = f;
+        let mut count = |packet| {
+            taken += 1;
+            f(packet);
+        };
+        match self {
+            PeerConsumer::Unbounded(c) => c.drain().take(budget).for_each(&mut count),
+            PeerConsumer::Bounded(c) => c.drain().take(budget).for_each(&mut count),
+        }
+        taken
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            PeerConsumer::Unbounded(c) => c.is_empty(),
+            PeerConsumer::Bounded(c) => c.is_empty(),
+        }
+    }
 }
 
 /// One producer: the queue its used packets come back on, and its counters.
 struct Producer {
     free: Queue<Packet>,
     sent: AtomicU64,
+    /// Packets a full peer queue refused (only with `--bounded`).
+    dropped: AtomicU64,
     allocated: AtomicU64,
     finished: AtomicBool,
 }
@@ -83,6 +155,10 @@ struct Config {
     producers: usize,
     peers: usize,
     budget: usize,
+    /// Cap each peer queue at this many packets (WireGuard: 1024); `None`: unbounded.
+    bounded: Option<usize>,
+    /// Packets a producer sends to a peer with one batch enqueue.
+    batch: usize,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -91,6 +167,8 @@ fn parse_args() -> Result<Config, String> {
         producers: 2,
         peers: 4,
         budget: 64,
+        bounded: None,
+        batch: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -117,6 +195,8 @@ fn parse_args() -> Result<Config, String> {
             "--producers" => config.producers = count("--producers")?,
             "--peers" => config.peers = count("--peers")?,
             "--budget" => config.budget = count("--budget")?,
+            "--bounded" => config.bounded = Some(count("--bounded")?),
+            "--batch" => config.batch = count("--batch")?,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -125,10 +205,14 @@ fn parse_args() -> Result<Config, String> {
 
 const USAGE: &str =
     "usage: packet_pipeline [--duration SECONDS] [--producers N] [--peers N] [--budget N]
+                       [--bounded CAPACITY] [--batch N]
   --duration   how long producers send (default 3)
   --producers  producer threads (default 2)
   --peers      per-peer queues served by the one worker (default 4)
-  --budget     packets the worker takes from one peer per turn (default 64)";
+  --budget     packets the worker takes from one peer per turn (default 64)
+  --bounded    cap each peer queue, as WireGuard does at 1024; refused packets are counted
+               as drops (default: unbounded)
+  --batch      packets sent to a peer with one batch enqueue (one swap) (default 1)";
 
 fn main() -> ExitCode {
     let config = match parse_args() {
@@ -148,7 +232,10 @@ fn main() -> ExitCode {
 
     let peers: Vec<Peer> = (0..config.peers)
         .map(|_| Peer {
-            queue: Queue::new(),
+            queue: match config.bounded {
+                None => PeerQueue::Unbounded(Queue::new()),
+                Some(capacity) => PeerQueue::Bounded(BoundedQueue::new(capacity)),
+            },
             scheduled: AtomicBool::new(false),
         })
         .collect();
@@ -156,6 +243,7 @@ fn main() -> ExitCode {
         .map(|_| Producer {
             free: Queue::new(),
             sent: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
             allocated: AtomicU64::new(0),
             finished: AtomicBool::new(false),
         })
@@ -174,7 +262,7 @@ fn main() -> ExitCode {
     let report = thread::scope(|s| {
         for (id, me) in producers.iter().enumerate() {
             let (peers, stop) = (&peers, &stop);
-            s.spawn(move || produce(id as u32, me, peers, stop));
+            s.spawn(move || produce(id as u32, me, peers, stop, config.batch));
         }
         let worker = s.spawn(|| work(&peers, &producers, config.budget, start));
         thread::sleep(config.duration);
@@ -183,6 +271,10 @@ fn main() -> ExitCode {
     });
 
     let elapsed = start.elapsed().as_secs_f64();
+    let peer_queue_size = match config.bounded {
+        None => std::mem::size_of::<Queue<Packet>>(),
+        Some(_) => std::mem::size_of::<BoundedQueue<Packet>>(),
+    };
     let sent: u64 = producers
         .iter()
         .map(|p| p.sent.load(Ordering::Relaxed))
@@ -191,11 +283,16 @@ fn main() -> ExitCode {
         .iter()
         .map(|p| p.allocated.load(Ordering::Relaxed))
         .sum();
+    let dropped: u64 = producers
+        .iter()
+        .map(|p| p.dropped.load(Ordering::Relaxed))
+        .sum();
     println!("--- summary ---");
     println!(
-        "packets: {} sent, {} received, {:.1} GB by packet length",
+        "packets: {} sent, {} received, {} dropped by full queues, {:.1} GB by packet length",
         sent,
         report.received,
+        dropped,
         report.bytes as f64 / 1e9
     );
     println!(
@@ -205,8 +302,9 @@ fn main() -> ExitCode {
     );
     for (id, p) in producers.iter().enumerate() {
         println!(
-            "producer {id}: {} packets, order per peer checked: {}",
+            "producer {id}: {} packets ({} dropped), order per peer checked: {}",
             p.sent.load(Ordering::Relaxed),
+            p.dropped.load(Ordering::Relaxed),
             if report.out_of_order[id] == 0 {
                 "in order".to_string()
             } else {
@@ -215,18 +313,17 @@ fn main() -> ExitCode {
         );
     }
     println!(
-        "memory: {} bytes per queue ({} peer queues + {} return queues = {} bytes); {} packets (and fragments) allocated for {} sent",
+        "memory: {} bytes per peer queue, {} per return queue ({} bytes for all); {} packets (and fragments) allocated for {} sent",
+        peer_queue_size,
         std::mem::size_of::<Queue<Packet>>(),
-        config.peers,
-        config.producers,
-        std::mem::size_of::<Queue<Packet>>() * (config.peers + config.producers),
+        peer_queue_size * config.peers + std::mem::size_of::<Queue<Packet>>() * config.producers,
         allocated,
         sent
     );
 
-    let ok = sent == report.received && report.out_of_order.iter().all(|&n| n == 0);
+    let ok = sent == report.received + dropped && report.out_of_order.iter().all(|&n| n == 0);
     if ok {
-        println!("ok: every packet delivered once, in order");
+        println!("ok: every packet delivered once (or counted as dropped), in order");
         ExitCode::SUCCESS
     } else {
         println!("FAILED: lost, duplicated or reordered packets");
@@ -238,9 +335,11 @@ fn main() -> ExitCode {
 /// the pool bounds the memory in flight, as WireGuard's 1024-packet queue limit does.
 const POOL_PER_PRODUCER: usize = 4096;
 
-/// A producer: takes a packet from its free list (waiting for the worker to return one when all
-/// are in flight), fills it, and sends it to the next peer in turn, until told to stop.
-fn produce(id: u32, me: &Producer, peers: &[Peer], stop: &AtomicBool) {
+/// A producer: takes packets from its free list (waiting for the worker to return some when all
+/// are in flight), fills them, and sends `batch` at a time to the next peer in turn, until told
+/// to stop. A full (bounded) peer queue refuses the whole batch: the packets are dropped, that
+/// is, returned to the free list and counted.
+fn produce(id: u32, me: &Producer, peers: &[Peer], stop: &AtomicBool, batch: usize) {
     // This thread is the only one that ever consumes from its own free list.
     let mut free = me.free.consumer().expect("free list has one consumer");
     for _ in 0..POOL_PER_PRODUCER {
@@ -249,41 +348,57 @@ fn produce(id: u32, me: &Producer, peers: &[Peer], stop: &AtomicBool) {
     me.allocated
         .store(POOL_PER_PRODUCER as u64, Ordering::Relaxed);
     let mut seqs = vec![0u64; peers.len()];
-    let mut sent = 0u64;
+    let (mut sent, mut dropped) = (0u64, 0u64);
+    let mut turn = 0usize;
     while !stop.load(Ordering::Relaxed) {
-        for _ in 0..256 {
-            let Some(mut packet) = free.dequeue() else {
-                // Every packet is in flight: back-pressure until the worker returns some.
-                thread::yield_now();
-                continue;
-            };
-            let peer = (sent % peers.len() as u64) as usize;
-            packet.producer = id;
-            packet.peer = peer as u32;
-            packet.seq = seqs[peer];
-            packet.len = 1280 + (sent % 140) as u32;
-            packet.payload[0] = sent as u8;
-            // Every eighth packet carries a fragment, as a GSO super-packet would.
-            if sent % 8 == 0 && packet.frags.is_none() {
-                let mut frag = Packet::new();
-                frag.len = 1280;
-                me.allocated.fetch_add(1, Ordering::Relaxed);
-                packet.frags = Some(frag);
+        for _ in 0..64 {
+            let peer = turn % peers.len();
+            turn += 1;
+            let mut burst = Batch::new();
+            while burst.len() < batch {
+                let Some(mut packet) = free.dequeue() else {
+                    // Every packet is in flight: back-pressure until the worker returns some.
+                    thread::yield_now();
+                    continue;
+                };
+                packet.producer = id;
+                packet.peer = peer as u32;
+                packet.seq = seqs[peer];
+                packet.len = 1280 + (sent % 140) as u32;
+                packet.payload[0] = sent as u8;
+                // Every eighth packet carries a fragment, as a GSO super-packet would.
+                if sent % 8 == 0 && packet.frags.is_none() {
+                    let mut frag = Packet::new();
+                    frag.len = 1280;
+                    me.allocated.fetch_add(1, Ordering::Relaxed);
+                    packet.frags = Some(frag);
+                }
+                seqs[peer] += 1;
+                sent += 1;
+                burst.push(packet);
             }
-            seqs[peer] += 1;
-            sent += 1;
 
             let peer = &peers[peer];
-            peer.queue.enqueue(packet);
-            // Schedule the peer after the enqueue has returned (the kernel calls napi_schedule()
-            // here; our worker polls the marks). Release: pairs with the worker's clearing swap,
-            // so if that swap reads this mark, our enqueue happens-before the drain that follows;
-            // if it came earlier, the mark stays set for the next round.
-            peer.scheduled.store(true, Ordering::Release);
+            match peer.queue.send(burst) {
+                Ok(()) => {
+                    // Schedule the peer after the enqueue has returned (the kernel calls
+                    // napi_schedule() here; our worker polls the marks). Release: pairs with
+                    // the worker's clearing swap, so if that swap reads this mark, our enqueue
+                    // happens-before the drain that follows; if it came earlier, the mark stays
+                    // set for the next round.
+                    peer.scheduled.store(true, Ordering::Release);
+                }
+                Err(refused) => {
+                    dropped += refused.len() as u64;
+                    me.free.enqueue_batch(refused);
+                }
+            }
         }
         me.sent.store(sent, Ordering::Relaxed);
+        me.dropped.store(dropped, Ordering::Relaxed);
     }
     me.sent.store(sent, Ordering::Relaxed);
+    me.dropped.store(dropped, Ordering::Relaxed);
     // Release: pairs with the worker's Acquire load; every enqueue above happens-before it.
     me.finished.store(true, Ordering::Release);
 }
@@ -297,14 +412,7 @@ struct Report {
 /// The worker: serves scheduled peers round-robin, at most `budget` packets per turn, returns
 /// each packet to its producer, and prints progress about once a second.
 fn work(peers: &[Peer], producers: &[Producer], budget: usize, start: Instant) -> Report {
-    let mut consumers: Vec<_> = peers
-        .iter()
-        .map(|p| {
-            p.queue
-                .consumer()
-                .expect("the worker is each peer's only consumer")
-        })
-        .collect();
+    let mut consumers: Vec<_> = peers.iter().map(|p| p.queue.consumer()).collect();
     let mut expected = vec![vec![0u64; peers.len()]; producers.len()];
     let mut report = Report {
         received: 0,
@@ -325,18 +433,18 @@ fn work(peers: &[Peer], producers: &[Producer], budget: usize, start: Instant) -
                 continue;
             }
             idle = false;
-            let mut taken = 0;
-            for packet in consumer.drain().take(budget) {
-                taken += 1;
+            let taken = consumer.drain(budget, |packet| {
                 let (p, q) = (packet.producer as usize, packet.peer as usize);
-                if packet.seq != expected[p][q] {
+                // Sequence numbers rise by one per packet, except across packets a full queue
+                // dropped: a number below the expected one is a reordering or a duplicate.
+                if packet.seq < expected[p][q] {
                     report.out_of_order[p] += 1;
                 }
                 expected[p][q] = packet.seq + 1;
                 report.received += 1;
                 report.bytes += packet.total_len();
                 producers[p].free.enqueue(packet);
-            }
+            });
             if taken == budget {
                 // Over budget: the peer keeps its turn for the next round.
                 peer.scheduled.store(true, Ordering::Relaxed);
