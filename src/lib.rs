@@ -92,6 +92,39 @@
 //!
 //! [`try_enqueue`]: BoundedQueue::try_enqueue
 //!
+//! # Waiting consumers and the channel
+//!
+//! - A [`WaitQueue`] adds a consumer that sleeps while the queue is empty:
+//!   [`dequeue_blocking`](WaitConsumer::dequeue_blocking) and
+//!   [`dequeue_timeout`](WaitConsumer::dequeue_timeout) park the thread (feature `std`),
+//!   [`poll_dequeue`](WaitConsumer::poll_dequeue) and [`dequeue_async`](WaitConsumer::dequeue_async)
+//!   suspend an async task. The consumer parks by swapping a second sentinel for the stub in the
+//!   head with a compare-and-swap that only succeeds on an empty queue; the producer whose swap
+//!   returns that sentinel wakes it. No wake-up is lost, a producer mid-enqueue makes the park
+//!   fail, and producers pay nothing while the consumer is awake.
+//!   [`notify`](WaitQueue::notify) with [`wait`](WaitConsumer::wait) serves a consumer that stops
+//!   at a peeked node that is not ready yet.
+//! - [`channel()`] (feature `alloc`) wraps a `WaitQueue` in an `Arc`: cloneable
+//!   [`Sender`](channel::Sender)s, one [`Receiver`](channel::Receiver) that learns when every
+//!   sender is gone.
+//!
+//! ```
+//! use intrusive_mpsc::{node, Link, WaitQueue};
+//!
+//! struct Job {
+//!     link: Link,
+//!     id: u32,
+//! }
+//! node!(Job, link, Box<Job>);
+//!
+//! let queue = WaitQueue::<Job>::new();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| queue.enqueue(Box::new(Job { link: Link::new(), id: 7 })));
+//!     // Sleeps until the producer's enqueue wakes it.
+//!     assert_eq!(queue.consumer().unwrap().dequeue_blocking().id, 7);
+//! });
+//! ```
+//!
 //! # Memory ordering
 //!
 //! | operation | ordering | pairs with |
@@ -103,6 +136,7 @@
 //! | consumer loads `head` to tell `Empty` from `Inconsistent` | `Relaxed` | coherence only: never dereferenced |
 //! | consumer re-enqueues the stub | as a producer | as a producer |
 //! | [`Queue::consumer`] claims the flag | `Acquire` | the `Release` store when a [`Consumer`] drops |
+//! | a waiting consumer marks the head "asleep" (CAS) | `Release` | the `Acquire` half of the swap of the producer that finds the mark, so it sees the consumer's waker |
 //!
 //! The swap must acquire as well as release. With a release-only swap, a producer's store into
 //! its predecessor's link could be ordered before the predecessor's own "clear my link" store,
@@ -132,8 +166,9 @@
 //!
 //! # Features
 //!
-//! - `std` (default): implies `alloc`; waiting consumers yield their thread to the OS.
-//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles.
+//! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
+//!   while waiting out a producer.
+//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, and [`channel()`].
 //!
 //! With `default-features = false`, the crate needs neither `std` nor `alloc`.
 //!
