@@ -283,12 +283,21 @@ impl<N: Node> Queue<N> {
     /// ```
     #[inline]
     pub fn enqueue_batch(&self, batch: Batch<N>) {
-        if let Some((first, last, _)) = batch.into_chain() {
+        // A plain queue's consumer never parks, so there is nobody to wake.
+        let _parked = self.enqueue_batch_and_check_parked(batch);
+    }
+
+    /// [`enqueue_batch`](Queue::enqueue_batch), returning whether the consumer was parked on the
+    /// empty queue and must be woken (for the waiting front ends).
+    #[inline]
+    pub(crate) fn enqueue_batch_and_check_parked(&self, batch: Batch<N>) -> bool {
+        match batch.into_chain() {
             // SAFETY: the batch owned every node of the chain alone (each came from a unique
             // handle), linked `first` through to `last` in `push`, and hands that ownership to
             // the queue, which keeps the nodes until the consumer turns them back into handles
             // or the queue's `Drop` does.
-            unsafe { self.raw.push_chain(first, last) };
+            Some((first, last, _)) => unsafe { self.raw.push_chain(first, last) },
+            None => false,
         }
     }
 }

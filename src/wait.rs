@@ -126,6 +126,39 @@ impl<N: Node> WaitQueue<N> {
         }
     }
 
+    /// Adds every node of `batch` at the back of the queue with one swap, as
+    /// [`Queue::enqueue_batch`] does, waking the consumer if it sleeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Batch, Link, WaitQueue};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    ///     id: u32,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = WaitQueue::<Job>::new();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         let batch: Batch<Job> = (0..3).map(|id| Box::new(Job { link: Link::new(), id })).collect();
+    ///         queue.enqueue_batch(batch);
+    ///     });
+    ///     let mut consumer = queue.consumer().unwrap();
+    ///     for id in 0..3 {
+    ///         assert_eq!(consumer.dequeue_blocking().id, id);
+    ///     }
+    /// });
+    /// ```
+    #[inline]
+    pub fn enqueue_batch(&self, batch: crate::Batch<N>) {
+        if self.queue.enqueue_batch_and_check_parked(batch) {
+            self.waker.wake();
+        }
+    }
+
     /// Wakes the consumer from [`wait`](WaitConsumer::wait) (or its siblings), or makes its next
     /// wait return at once, without enqueueing anything.
     ///

@@ -193,3 +193,22 @@ fn async_channel_receiver_sees_the_node_then_disconnection() {
         assert_eq!(second, None);
     });
 }
+
+/// Preemption bound 3. A batch spliced in with one swap wakes a consumer blocked on the empty
+/// queue, and arrives in order.
+#[test]
+fn batch_enqueue_wakes_a_blocked_consumer() {
+    check(3, || {
+        let queue = Arc::new(WaitQueue::<Msg>::new());
+        {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                let batch: intrusive_mpsc::Batch<Msg> = (0..2).map(|seq| msg(0, seq)).collect();
+                queue.enqueue_batch(batch);
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        assert_eq!(consumer.dequeue_blocking().seq, 0);
+        assert_eq!(consumer.dequeue_blocking().seq, 1);
+    });
+}

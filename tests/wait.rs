@@ -323,3 +323,21 @@ fn wait_queue_is_small_and_shares_like_a_queue() {
         9 * std::mem::size_of::<usize>()
     );
 }
+
+#[test]
+fn a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous() {
+    use intrusive_mpsc::Batch;
+    let queue = WaitQueue::<Msg>::new();
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(10));
+            let batch: Batch<Msg> = (0..4).map(|seq| msg(1, seq)).collect();
+            queue.enqueue_batch(batch);
+        });
+        let mut consumer = queue.consumer().unwrap();
+        for seq in 0..4 {
+            let m = consumer.dequeue_timeout(STALL).expect("lost wake-up");
+            assert_eq!((m.producer, m.seq), (1, seq));
+        }
+    });
+}
