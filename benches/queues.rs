@@ -31,8 +31,8 @@ fn threaded_one<Q: Subject>(
 fn burst64(c: &mut Criterion) {
     let mut group = c.benchmark_group("burst64");
     group.throughput(Throughput::Elements(BURST as u64));
-    group.measurement_time(Duration::from_secs(2));
-    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(1));
+    group.warm_up_time(Duration::from_millis(300));
     burst_one::<Ours>(&mut group);
     burst_one::<Cordyceps>(&mut group);
     burst_one::<Seg>(&mut group);
@@ -46,9 +46,9 @@ fn burst64(c: &mut Criterion) {
 fn threaded_group(c: &mut Criterion, name: &str, producers: usize) {
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements((ROUND / producers * producers) as u64));
-    group.sample_size(20);
-    group.measurement_time(Duration::from_secs(3));
-    group.warm_up_time(Duration::from_millis(500));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_millis(1500));
+    group.warm_up_time(Duration::from_millis(300));
     threaded_one::<Ours>(&mut group, producers);
     threaded_one::<Cordyceps>(&mut group, producers);
     threaded_one::<Seg>(&mut group, producers);
@@ -76,9 +76,9 @@ fn batch(c: &mut Criterion) {
     {
         let mut group = c.benchmark_group(group_name);
         group.throughput(Throughput::Elements(ROUND as u64));
-        group.sample_size(20);
-        group.measurement_time(Duration::from_secs(2));
-        group.warm_up_time(Duration::from_millis(500));
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(1));
+        group.warm_up_time(Duration::from_millis(300));
         if enqueue_only_side {
             group.bench_function("single enqueues", |b| {
                 b.iter_custom(|r| enqueue_only::<Ours, _>(2, r, &Single))
@@ -108,9 +108,9 @@ fn bounded(c: &mut Criterion) {
     for (name, producers) in [("bounded_1p1c", 1), ("bounded_2p1c", 2)] {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(ROUND as u64));
-        group.sample_size(20);
-        group.measurement_time(Duration::from_secs(2));
-        group.warm_up_time(Duration::from_millis(500));
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(1));
+        group.warm_up_time(Duration::from_millis(300));
         threaded_one::<Bounded>(&mut group, producers);
         threaded_one::<WgRing>(&mut group, producers);
         threaded_one::<WgCounted>(&mut group, producers);
