@@ -4,7 +4,10 @@
 //! Every queue moves the same `Box<Packet>` (64 bytes, allocated before timing). The intrusive
 //! queues (ours, cordyceps) link it through a field of their own; the others move the box in.
 //! Every consumer polls the same way: try once, and when nothing came, back off (spin, then
-//! yield) with crossbeam's `Backoff`.
+//! yield) with crossbeam's `Backoff`. In the threaded scenarios each producer writes to a packet
+//! before sending it and the consumer reads from it, as real users do: otherwise the queues that
+//! never touch the packet (rings and channels of boxes) would skip the cache-line transfer that
+//! an intrusive queue, linking through the packet, cannot.
 // Each packet is its own heap allocation on purpose: that is the payload every queue moves.
 #![allow(dead_code, clippy::vec_box)]
 
@@ -89,6 +92,20 @@ pub fn pin(cpu: Option<usize>) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = cpu;
+}
+
+impl Packet {
+    /// What a producer does to a packet before sending it: writes to it (a sequence number).
+    #[inline]
+    pub fn fill(&mut self) {
+        self.data[0] = self.data[0].wrapping_add(1);
+    }
+
+    /// What a consumer does with a packet it received: reads from it.
+    #[inline]
+    pub fn read(&self) -> u64 {
+        self.data[0]
+    }
 }
 
 /// `n` fresh packets.
@@ -586,6 +603,7 @@ impl<Q: Subject> Produce<Q> for Single {
     fn produce(&self, producer: &Q::Producer<'_>, share: &mut Vec<Box<Packet>>) {
         for packet in share.drain(..) {
             let mut packet = packet;
+            packet.fill();
             let backoff = Backoff::new();
             while let Err(back) = Q::push(producer, packet) {
                 packet = back;
@@ -604,7 +622,14 @@ impl<const B: usize> Produce<Ours> for Batched<B> {
     fn produce(&self, producer: &&Queue<Packet>, share: &mut Vec<Box<Packet>>) {
         let mut packets = share.drain(..);
         loop {
-            let batch: Batch<Packet> = packets.by_ref().take(B).collect();
+            let batch: Batch<Packet> = packets
+                .by_ref()
+                .take(B)
+                .map(|mut packet| {
+                    packet.fill();
+                    packet
+                })
+                .collect();
             if batch.is_empty() {
                 break;
             }
@@ -661,10 +686,12 @@ pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &
             }
             let start = Instant::now();
             go.store(round, Release);
+            let mut checksum = 0u64;
             let backoff = Backoff::new();
             while received.len() < total {
                 match Q::pop(&mut consumer) {
                     Some(packet) => {
+                        checksum = checksum.wrapping_add(packet.read());
                         received.push(packet);
                         backoff.reset();
                     }
@@ -672,6 +699,7 @@ pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &
                 }
             }
             elapsed += start.elapsed();
+            std::hint::black_box(checksum);
         }
         if pinned {
             pin(None);
