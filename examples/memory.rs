@@ -103,6 +103,7 @@ fn main() {
     println!("| queue | size_of | heap bytes when new | heap bytes on the first enqueue | allocations per message, bursts of 64 | allocations per message, {BACKLOG} queued at once |");
     println!("|---|---:|---:|---:|---:|---:|");
     row::<Ours>();
+    row::<Bounded>();
     row::<Cordyceps>();
     row::<Seg>();
     row::<CbChannel>();
