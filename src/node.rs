@@ -346,9 +346,13 @@ pub unsafe trait Node: Sized {
 /// `node!(Type, field, HandleType)` implements [`Node`] for `Type`, whose field `field` is the
 /// [`Link`], for nodes that travel as `HandleType` (`Box<Type>`, `Pin<Box<Type>>`,
 /// `&'static mut Type` or [`RawHandle<Type>`]). For a generic type, put its generic parameters in
-/// square brackets first: `node!(impl[T: Send] Message<T>, link, Box<Message<T>>)`.
+/// square brackets first: lifetimes, then type parameters, each with at most one trait bound, as
+/// in `node!(impl['a, T: Send] Message<'a, T>, link, Box<Message<'a, T>>)`. For anything more
+/// elaborate, implement [`Node`] by hand.
 ///
-/// The generated code is sound for any input that compiles. These are rejected at compile time:
+/// The generated code is sound for any input that compiles. (The generic parameters are parsed as
+/// lifetimes, identifiers and paths, never pasted as raw tokens, so no input can smuggle a second
+/// item into the macro's `unsafe impl`.) These are rejected at compile time:
 /// a field that is not of type `Link`, a field reached only through `Deref` (not part of the
 /// struct itself), a `#[repr(packed)]` struct (whose link could be misaligned), and a handle type
 /// that does not point to `Type`.
@@ -389,6 +393,17 @@ pub unsafe trait Node: Sized {
 /// node!(Bad, link, Box<Bad>);
 /// ```
 ///
+/// Nor does an attempt to slip another item into the generic parameters:
+///
+/// ```compile_fail
+/// use intrusive_mpsc::{node, Link};
+/// struct Evil(std::rc::Rc<u8>);
+/// struct Packet {
+///     link: Link,
+/// }
+/// node!(impl[> Send for Evil {} unsafe impl<] Packet, link, Box<Packet>);
+/// ```
+///
 /// Nor does a packed struct:
 ///
 /// ```compile_fail,E0793
@@ -402,11 +417,14 @@ pub unsafe trait Node: Sized {
 /// ```
 #[macro_export]
 macro_rules! node {
-    (impl[$($generics:tt)*] $node:ty, $field:ident, $handle:ty $(,)?) => {
-        $crate::__node_impl!([$($generics)*] $node, $field, $handle);
+    (
+        impl[$($lt:lifetime),* $(,)? $($param:ident $(: $bound:path)?),* $(,)?]
+        $node:ty, $field:ident, $handle:ty $(,)?
+    ) => {
+        $crate::__node_impl!([$($lt),*] [$($param $(: $bound)?),*] $node, $field, $handle);
     };
     ($node:ty, $field:ident, $handle:ty $(,)?) => {
-        $crate::__node_impl!([] $node, $field, $handle);
+        $crate::__node_impl!([] [] $node, $field, $handle);
     };
 }
 
@@ -414,13 +432,16 @@ macro_rules! node {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __node_impl {
-    ([$($generics:tt)*] $node:ty, $field:ident, $handle:ty) => {
+    (
+        [$($lt:lifetime),*] [$($param:ident $(: $bound:path)?),*]
+        $node:ty, $field:ident, $handle:ty
+    ) => {
         // SAFETY: `link` projects a pointer to a live node onto its field `$field` without reading
         // anything. That field is a `Link` (the return type is checked), is a field of the struct
         // itself (`offset_of!` accepts nothing else) and is aligned (`&n.$field` in `from_link`
         // would not compile for a packed struct). `from_link` subtracts that same field's offset,
         // giving back the original pointer.
-        unsafe impl<$($generics)*> $crate::Node for $node {
+        unsafe impl<$($lt,)* $($param $(: $bound)?),*> $crate::Node for $node {
             type Handle = $handle;
 
             #[inline(always)]

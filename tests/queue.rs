@@ -418,3 +418,24 @@ fn queue_is_five_words() {
     );
     assert_eq!(core::mem::size_of::<Link>(), core::mem::size_of::<usize>());
 }
+
+/// A node generic over a lifetime and a bounded type parameter, declared with the macro.
+struct Tagged<'a, T> {
+    tag: &'a str,
+    link: Link,
+    value: T,
+}
+node!(impl['a, T: Send] Tagged<'a, T>, link, Box<Tagged<'a, T>>);
+
+#[test]
+fn generic_nodes_with_lifetimes_and_bounds() {
+    let tag = String::from("borrowed");
+    let queue = Queue::<Tagged<'_, u64>>::new();
+    queue.enqueue(Box::new(Tagged {
+        tag: &tag,
+        link: Link::new(),
+        value: 42,
+    }));
+    let node = queue.consumer().unwrap().dequeue().unwrap();
+    assert_eq!((node.tag, node.value), ("borrowed", 42));
+}
