@@ -4,7 +4,7 @@
 use std::mem::size_of;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr::addr_of;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -441,4 +441,54 @@ fn retrying_producers_deliver_everything_in_order() {
         }
     });
     assert_eq!(drops.load(Relaxed), (PRODUCERS * per_producer) as usize);
+}
+
+/// Each producer waits for its previous node to be received before it enqueues the next, so the
+/// nodes inside plus the claims in flight never exceed the capacity, and no enqueue may be
+/// refused, not even spuriously. Catches a claim that misreads a negative count difference (the
+/// consumer handed over a node claimed after ours) as "full".
+#[test]
+fn never_refused_while_below_the_capacity() {
+    const PRODUCERS: usize = 3;
+    let per_producer: u64 = if cfg!(miri) { 20 } else { 50_000 };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::new(PRODUCERS);
+    let received: [AtomicUsize; PRODUCERS] = Default::default();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Set by a producer that was refused, so everyone stops at once and the test fails fast.
+    let refused = AtomicBool::new(false);
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let (queue, drops, received, refused) = (&queue, &drops, &received, &refused);
+            s.spawn(move || {
+                for seq in 0..per_producer {
+                    let node = item((p as u64) << 32 | seq, drops);
+                    if queue.try_enqueue(node).is_err() {
+                        refused.store(true, Relaxed);
+                        return;
+                    }
+                    while received[p].load(Relaxed) as u64 <= seq && !refused.load(Relaxed) {
+                        assert!(Instant::now() < deadline, "node never received");
+                        thread::yield_now();
+                    }
+                }
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        let mut total = 0;
+        while total < PRODUCERS as u64 * per_producer && !refused.load(Relaxed) {
+            match consumer.try_dequeue() {
+                Ok(node) => {
+                    received[(node.id >> 32) as usize].fetch_add(1, Relaxed);
+                    total += 1;
+                }
+                Err(_) => {
+                    assert!(Instant::now() < deadline, "{total} received, then none");
+                    thread::yield_now();
+                }
+            }
+        }
+    });
+    assert!(!refused.load(Relaxed), "refused below the capacity");
+    assert_eq!(drops.load(Relaxed), PRODUCERS * per_producer as usize);
 }

@@ -117,22 +117,24 @@ fn producers_race_at_the_limit() {
     });
 }
 
-/// A full queue of capacity 1; the consumer takes the node out (after writing to a plain cell)
-/// while two producers each try to enqueue one. At most one of them gets in (one place was
+/// A full queue of capacity 2; the consumer takes the first node out (after writing to a plain
+/// cell) while two producers each try to enqueue one. At most one of them gets in (one place was
 /// freed), and one that gets in sees the consumer's write: the dequeue that made room
-/// happens-before the enqueue that takes it (the `Release` store of the dequeue count paired with
-/// the producers' `Acquire` load; loom reports a data race on the cell otherwise). At rest, the
-/// queue is full again, or accepts exactly one more.
+/// happens-before the enqueue that takes it. The node taken out has a successor, so the consumer
+/// never swaps the queue's head: the `Release` store of the dequeue count, paired with the
+/// producers' `Acquire` load, is the only edge (loom reports a data race on the cell otherwise).
+/// At rest, the queue is full again, or accepts exactly one more.
 ///
 /// Preemption bound 3.
 #[test]
 fn consumer_publication_races_producers() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg>::new(1));
+        let queue = Arc::new(BoundedQueue::<Msg>::new(2));
         // Written by the consumer before its dequeue, read by a producer that got in.
         let scratch = Arc::new(UnsafeCell::new(0usize));
         assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
 
         let consumer_thread = {
             let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
@@ -141,10 +143,10 @@ fn consumer_publication_races_producers() {
                 // SAFETY: no producer reads the cell before it is accepted, which it cannot be
                 // before the dequeue below (the queue is full); loom checks exactly that.
                 scratch.with_mut(|s| unsafe { *s = 7 });
-                assert_eq!(consumer.dequeue().unwrap().id, 0);
+                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
             })
         };
-        let producers: Vec<_> = (1..3)
+        let producers: Vec<_> = (2..4)
             .map(|id| {
                 let (queue, dropped, scratch) = (
                     Arc::clone(&queue),
@@ -170,18 +172,19 @@ fn consumer_publication_races_producers() {
             accepted |= p.join().unwrap();
         }
         assert!(accepted.count_ones() <= 1, "one place was freed, not two");
-        assert_eq!(queue.len(), accepted.count_ones() as usize);
+        assert_eq!(queue.len(), 1 + accepted.count_ones() as usize);
 
         // At rest: exactly the room left is accepted.
-        let more = queue.try_enqueue(Msg::new(3, &dropped)).is_ok();
+        let more = queue.try_enqueue(Msg::new(4, &dropped)).is_ok();
         assert_eq!(
             more,
             accepted == 0,
             "no spurious refusal at rest, no overshoot"
         );
         let mut consumer = queue.consumer().unwrap();
+        assert_eq!(consumer.dequeue().unwrap().id, 1);
         let delivered = consumer.dequeue().map_or(0, |m| 1 << m.id);
-        assert_eq!(delivered, if more { 1 << 3 } else { accepted });
+        assert_eq!(delivered, if more { 1 << 4 } else { accepted });
         assert!(consumer.dequeue().is_none());
     });
 }
@@ -286,9 +289,14 @@ fn bounded_batch_is_all_or_nothing_at_the_limit() {
     });
 }
 
-/// Below the capacity nothing is ever refused, even while the consumer hands over nodes whose
-/// claims came after a producer's own claim (its count difference is then negative, which must
-/// read as "room", not as a huge unsigned number).
+/// Below the capacity nothing is ever refused, even when the consumer hands over a node whose
+/// claim came after a producer's own claim (that producer's count difference is then negative,
+/// which must read as "room", not as a huge unsigned number).
+///
+/// The consumer is a thread of its own that tries once, rather than a loop that yields: loom
+/// schedules a yielding thread only reluctantly, and the interleaving that matters here (one
+/// producer paused between its claim and its load while the other producer's node is enqueued
+/// and handed over) was never explored with the consumer spinning.
 ///
 /// Preemption bound 3.
 #[test]
@@ -296,28 +304,35 @@ fn never_refused_below_the_capacity() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
         let queue = Arc::new(BoundedQueue::<Msg>::new(2));
+        // Built here, so the producers' threads do nothing but enqueue (fewer steps to explore).
         let producers: Vec<_> = (0..2)
             .map(|id| {
-                let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+                let (queue, msg) = (Arc::clone(&queue), Msg::new(id, &dropped));
                 thread::spawn(move || {
                     assert!(
-                        queue.try_enqueue(Msg::new(id, &dropped)).is_ok(),
+                        queue.try_enqueue(msg).is_ok(),
                         "refused with room for every node"
                     );
                 })
             })
             .collect();
-        let mut consumer = queue.consumer().unwrap();
-        let mut delivered = 0usize;
-        while delivered != 0b11 {
-            match consumer.try_dequeue() {
-                Ok(msg) => delivered |= 1 << msg.id,
-                Err(_) => thread::yield_now(),
-            }
-        }
+        let consumer_thread = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                let mut consumer = queue.consumer().unwrap();
+                consumer.try_dequeue().map_or(0, |msg| 1 << msg.id)
+            })
+        };
         for p in producers {
             p.join().unwrap();
         }
+        let mut delivered: usize = consumer_thread.join().unwrap();
+        let mut consumer = queue.consumer().unwrap();
+        while let Some(msg) = consumer.dequeue() {
+            assert_eq!(delivered & 1 << msg.id, 0, "delivered once");
+            delivered |= 1 << msg.id;
+        }
+        assert_eq!(delivered, 0b11);
         assert_eq!(queue.len(), 0);
     });
 }
