@@ -382,6 +382,11 @@ impl<N: Node> BoundedQueue<N> {
     /// used, and consumers used one after the other on different threads must be ordered by
     /// happens-before.
     ///
+    /// Here "lives" is meant strictly: a bounded consumer reads the dequeue count when it is
+    /// created and publishes its own running count, so two unchecked consumers whose lifetimes
+    /// overlap, even if used in turn, can set the count back and leave the queue reporting
+    /// "full" for good. Create each one after the previous one is dropped.
+    ///
     /// # Examples
     ///
     /// ```

@@ -447,11 +447,19 @@ impl<N: Node> Receiver<N> {
 }
 
 impl<N: Node> Drop for Receiver<N> {
+    /// Drops the nodes sent but not received, as `std::sync::mpsc` does; senders get their nodes
+    /// back from then on. A node whose send is still under way when the receiver drops is dropped
+    /// with the last sender instead.
     fn drop(&mut self) {
         // Relaxed: senders use it as a hint (see `Sender::send`).
         self.shared.receiver_alive.store(false, Relaxed);
-        let shared = Arc::clone(&self.shared);
-        self.waiter.release(&shared.queue);
+        self.with_consumer(|waiter, shared, consumer| {
+            waiter.release(&shared.queue);
+            // If a node's drop panics, the rest stay queued and go with the last `Arc`.
+            while let Ok(handle) = consumer.try_dequeue() {
+                drop(handle);
+            }
+        });
     }
 }
 

@@ -28,12 +28,12 @@ pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
+#[cfg(all(feature = "alloc", not(loom)))]
+pub(crate) use alloc::sync::Arc;
 /// The channel's shared ownership: loom's `Arc` under loom, so that the model sees the
 /// synchronisation of the last drop (which drops the queue and the nodes in it).
 #[cfg(all(feature = "alloc", loom))]
 pub(crate) use loom::sync::Arc;
-#[cfg(all(feature = "alloc", not(loom)))]
-pub(crate) use alloc::sync::Arc;
 
 /// `core::cell::UnsafeCell` behind loom's closure-based API, so the same code compiles both ways
 /// and loom can check every access to consumer-owned state for races.
@@ -103,7 +103,11 @@ pub(crate) mod thread {
     #[cfg(loom)]
     pub(crate) use loom::thread::park;
     #[cfg(loom)]
+    pub(crate) use loom::thread::ThreadId;
+    #[cfg(loom)]
     use loom::thread::{current, Thread};
+    #[cfg(not(loom))]
+    pub(crate) use std::thread::ThreadId;
     #[cfg(not(loom))]
     use std::thread::{current, Thread};
     #[cfg(not(loom))]
@@ -129,8 +133,14 @@ pub(crate) mod thread {
         }
     }
 
-    /// A waker that unparks the calling thread. Allocates once; callers keep it.
-    pub(crate) fn current_waker() -> Waker {
-        Waker::from(Arc::new(Unparker(current())))
+    /// The calling thread's id, and a waker that unparks it. Allocates: callers keep it.
+    pub(crate) fn current_waker() -> (ThreadId, Waker) {
+        let thread = current();
+        (thread.id(), Waker::from(Arc::new(Unparker(thread))))
+    }
+
+    /// The calling thread's id.
+    pub(crate) fn current_id() -> ThreadId {
+        current().id()
     }
 }

@@ -29,7 +29,10 @@ use crate::Link;
 ///   it is passed to [`from_raw`](Handle::from_raw): the target is neither moved nor freed, and
 ///   nothing else accesses it, in between;
 /// - [`from_raw`](Handle::from_raw), given a pointer that `into_raw` of the same type returned,
-///   rebuilds the handle that owns the target again.
+///   rebuilds the handle that owns the target again;
+/// - if the handle type is `Send`, its target may be borrowed and dropped on whichever thread the
+///   handle was sent to: a queue of `Send` handles is shared between threads, and its consumer
+///   peeks at (`&Target`) and drops targets on its own thread.
 pub unsafe trait Handle: Sized {
     /// The type the handle points to.
     type Target;
@@ -188,7 +191,8 @@ impl<T> RawHandle<T> {
     /// # Safety
     ///
     /// Until the handle is turned back into a pointer with [`into_ptr`](RawHandle::into_ptr) (after
-    /// a consumer took it out of the queue, or without ever enqueueing it):
+    /// a consumer took it out of the queue, or without ever enqueueing it), or is dropped (by you,
+    /// or by a queue dropped with the handle inside):
     /// - `ptr` must point to a live, properly aligned `T` that is not moved or freed;
     /// - nothing else may access the `T` (reads through shared references included), and no
     ///   other `RawHandle` to it may exist: one node can be in one queue, once;

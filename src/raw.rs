@@ -26,7 +26,7 @@
 //! - The link store's `Release` pairs with the consumer's `Acquire` load of that link: everything
 //!   the producer wrote to the node before `enqueue` is visible once the consumer can reach it.
 //! - The consumer compares `head` with its position only to tell "empty" from "a producer is
-//!   mid-way". Those loads are `Relaxed`: they are never dereferenced, and read-read coherence is
+//!   mid-way". Those loads are `Relaxed`: they are never dereferenced, and write-read coherence is
 //!   enough for "empty means empty": if an enqueue happened-before the load, the load sees that
 //!   enqueue's swap or a later one (see [`RawQueue::pop`]).
 //! - The consumer re-enqueues the stub with the same swap and store as a producer.
@@ -187,8 +187,7 @@ impl RawQueue {
         let prev = unsafe { self.swap_head(last) };
         // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
         // SAFETY: `prev` is what our swap returned.
-        unsafe { self.link_behind(prev, first) };
-        prev == PARKED
+        unsafe { self.link_behind(prev, first) }
     }
 
     /// The first half of an append: makes `last` the head and returns the previous head.
@@ -212,20 +211,26 @@ impl RawQueue {
     ///
     /// `prev` was returned by [`swap_head`](Self::swap_head), and this is the only call for it.
     #[inline(always)]
-    unsafe fn link_behind(&self, prev: *mut Link, first: *mut Link) {
-        // SAFETY: `prev` was the head, so it is the stub or a queued, live link, and only we, who
-        // swapped it out, may store into its link. It stays live: the consumer cannot take it
-        // out until it has a successor, which is what we write here.
-        let prev_next = unsafe { self.next_of(prev) };
-        // Release: pairs with the consumer's Acquire load of this link in `pop`, so the consumer
-        // sees the node's contents (and our cleared link) once it can reach the node.
-        prev_next.store(first, Release);
+    unsafe fn link_behind(&self, prev: *mut Link, first: *mut Link) -> bool {
+        // Release (both stores): pairs with the consumer's Acquire load of this link in `pop`, so
+        // the consumer sees the node's contents (and our cleared link) once it can reach it.
+        if is_stub(prev) {
+            self.stub_next.store(first, Release);
+            // Only here, on the stub path, do we check for a sleeping consumer.
+            prev == PARKED
+        } else {
+            // SAFETY: `prev` was the head, so it is a queued, live node, and only we, who swapped
+            // it out, may store into its link. It stays live: the consumer cannot take it out
+            // until it has a successor, which is what we write here.
+            unsafe { &(*prev).next }.store(first, Release);
+            false
+        }
     }
 
     /// Takes the oldest link out of the queue.
     ///
     /// `Empty` is only answered when `head` is the stub too: every enqueue that happened before
-    /// this call has swapped `head` away from the stub, so the load of `head` (read-read coherence
+    /// this call has swapped `head` away from the stub, so the load of `head` (write-read coherence
     /// with that swap) cannot see the stub, unless the consumer itself re-enqueued the stub
     /// afterwards, which it does only after moving past every earlier node.
     ///

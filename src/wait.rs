@@ -318,9 +318,10 @@ pub struct WaitConsumer<'q, N: Node> {
 pub(crate) struct Waiter {
     /// Whether our last wait left the "consumer asleep" mark in `head`.
     parked: bool,
-    /// A waker that unparks this thread, made once for the blocking waits.
+    /// A waker that unparks the thread that made it, kept for the blocking waits; the consumer
+    /// may move to another thread, which then makes its own.
     #[cfg(feature = "std")]
-    thread_waker: Option<Waker>,
+    thread_waker: Option<(crate::loom::thread::ThreadId, Waker)>,
 }
 
 /// What a waiting consumer found after one look at the queue.
@@ -432,12 +433,18 @@ impl Waiter {
         }
     }
 
-    /// The waker that unparks the current thread, made on first use.
+    /// The waker that unparks the current thread, made on first use on each thread.
     #[cfg(feature = "std")]
     pub(crate) fn thread_waker(&mut self) -> Waker {
-        self.thread_waker
-            .get_or_insert_with(crate::loom::thread::current_waker)
-            .clone()
+        let current = crate::loom::thread::current_id();
+        match &self.thread_waker {
+            Some((owner, waker)) if *owner == current => waker.clone(),
+            _ => {
+                let (owner, waker) = crate::loom::thread::current_waker();
+                self.thread_waker = Some((owner, waker.clone()));
+                waker
+            }
+        }
     }
 
     /// Drives `step` to completion on this thread, parking it between looks. `None` if
@@ -453,7 +460,13 @@ impl Waiter {
         loop {
             match step(self, &waker) {
                 Step::Ready(value) => return Some(value),
-                Step::Retry => backoff.snooze(),
+                Step::Retry => {
+                    // A producer preempted mid-enqueue can make this last: keep the deadline.
+                    if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+                        return None;
+                    }
+                    backoff.snooze();
+                }
                 Step::Sleep => match deadline {
                     None => crate::loom::thread::park(),
                     Some(deadline) => {
@@ -920,7 +933,9 @@ impl<'q, N: Node> WaitConsumer<'q, N> {
 
 /// The future of [`WaitConsumer::dequeue_async`]: resolves to the oldest node.
 ///
-/// Dropping it before it completes loses no node.
+/// Dropping it before it completes loses no node. The task's waker stays registered until the
+/// consumer's next wait (or the consumer's drop), so the next enqueue may wake that task once
+/// more, harmlessly.
 ///
 /// # Examples
 ///

@@ -4,6 +4,7 @@
 //! the crate's loom facade so that loom models explore its races together with the queue's.
 //! `register` is called by the single consumer only; `wake` by any thread.
 
+use core::mem;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use core::task::Waker;
 
@@ -53,16 +54,21 @@ impl AtomicWaker {
             .compare_exchange(IDLE, REGISTERING, Acquire, Acquire)
         {
             Ok(_) => {
-                // SAFETY: `REGISTERING` gives us the cell: `take` only touches it after moving
-                // the state from `IDLE`.
-                self.waker.with_mut(|slot| {
-                    // SAFETY: as above, the cell is ours while the state is `REGISTERING`.
+                // `Waker::clone` is the caller's code and may panic. Leaving the state at
+                // `REGISTERING` would make every later `wake` a no-op, so unlock on unwind.
+                let unlock = Unlock(&self.state);
+                let old = self.waker.with_mut(|slot| {
+                    // SAFETY: `REGISTERING` gives us the cell: `take` only touches it after
+                    // moving the state from `IDLE`, and no other `register` runs.
                     let slot = unsafe { &mut *slot };
                     match slot {
-                        Some(old) if old.will_wake(waker) => {}
-                        _ => *slot = Some(waker.clone()),
+                        Some(old) if old.will_wake(waker) => None,
+                        // `replace`, not assignment: the old waker's drop (caller's code too)
+                        // runs below, outside the cell.
+                        _ => slot.replace(waker.clone()),
                     }
                 });
+                mem::forget(unlock);
                 // AcqRel: Release publishes the new waker to the next `take` (whose fetch_or
                 // acquires); Acquire on failure sees a racing `wake`'s flag.
                 if let Err(state) = self
@@ -79,6 +85,7 @@ impl AtomicWaker {
                         woken.wake();
                     }
                 }
+                drop(old);
             }
             Err(WAKING) => {
                 // A `wake` is taking the previous waker right now, so this one was not stored:
@@ -96,7 +103,8 @@ impl AtomicWaker {
         }
     }
 
-    /// Wakes the registered waker, if any, and empties the slot.
+    /// Wakes the registered waker, if any, and empties the slot. The waker runs after the cell is
+    /// released, so a panicking waker leaves the cell usable.
     pub(crate) fn wake(&self) {
         if let Some(waker) = self.take() {
             waker.wake();
@@ -118,5 +126,16 @@ impl AtomicWaker {
             // thread is waking the same waker.
             _ => None,
         }
+    }
+}
+
+/// Returns the cell to `IDLE` if a registration unwinds.
+struct Unlock<'a>(&'a AtomicUsize);
+
+impl Drop for Unlock<'_> {
+    fn drop(&mut self) {
+        // AcqRel: as the unlocking compare-exchange in `register`. A `wake` that arrived during
+        // the failed registration is dropped with it: the caller's poll is panicking anyway.
+        self.0.swap(IDLE, AcqRel);
     }
 }

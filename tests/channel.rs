@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use intrusive_mpsc::channel::{channel, RecvTimeoutError, SendError, TryRecvError};
 use intrusive_mpsc::{node, Link};
@@ -37,7 +37,22 @@ impl Drop for Msg {
     }
 }
 
+/// The timeout of every wait that a sender must end: long enough never to expire on a loaded
+/// machine unless a wake-up was really lost.
 const STALL: Duration = Duration::from_secs(20);
+
+/// Runs a wait that only a lost wake-up would stretch to its `STALL` timeout, and fails if it
+/// took that long (a timed-out wait looks once more and may still succeed). A liveness check
+/// with a ten-second margin, not a timing assertion.
+fn promptly<T>(f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let value = f();
+    assert!(
+        start.elapsed() < STALL / 2,
+        "woken only by the timeout: a wake-up was lost"
+    );
+    value
+}
 
 #[test]
 fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone() {
@@ -78,7 +93,7 @@ fn a_blocked_receiver_is_woken_by_the_last_sender_leaving() {
         drop(tx2);
     });
     assert_eq!(
-        rx.recv_timeout(STALL).err(),
+        promptly(|| rx.recv_timeout(STALL)).err(),
         Some(RecvTimeoutError::Disconnected),
         "woken by the disconnection, not by the timeout"
     );
@@ -110,7 +125,7 @@ fn timeouts_and_empty() {
         Some(RecvTimeoutError::Timeout)
     );
     tx.send(msg(0, 3)).unwrap();
-    assert_eq!(rx.recv_timeout(STALL).unwrap().seq, 3);
+    assert_eq!(promptly(|| rx.recv_timeout(STALL)).unwrap().seq, 3);
 }
 
 #[test]
@@ -128,16 +143,17 @@ fn send_after_the_receiver_is_gone_hands_the_node_back_and_nothing_leaks() {
     tx.send(counted(0)).unwrap();
     tx.send(counted(1)).unwrap();
     drop(rx);
+    assert_eq!(drops.load(Ordering::Relaxed), 2, "unreceived nodes dropped");
     let SendError(back) = tx.send(counted(2)).unwrap_err();
     assert_eq!(back.seq, 2);
-    drop(back);
-    assert_eq!(drops.load(Ordering::Relaxed), 1);
-    drop(tx);
     assert_eq!(
         drops.load(Ordering::Relaxed),
-        3,
-        "unreceived nodes dropped with the channel"
+        2,
+        "the refused node is handed back"
     );
+    drop(back);
+    drop(tx);
+    assert_eq!(drops.load(Ordering::Relaxed), 3, "each node dropped once");
 }
 
 struct CountingWaker(AtomicUsize, thread::Thread);
@@ -167,7 +183,11 @@ fn async_receiver_is_woken_by_sends_and_by_disconnection() {
     }
     assert!(rx.poll_recv(&mut cx).is_pending());
     drop(tx);
-    assert_eq!(counter.0.load(Ordering::Relaxed), 2, "the last sender woke us");
+    assert_eq!(
+        counter.0.load(Ordering::Relaxed),
+        2,
+        "the last sender woke us"
+    );
     assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
 }
 
@@ -185,4 +205,40 @@ fn receiver_moves_between_threads() {
     .unwrap();
     let mut rx = rx;
     assert!(rx.recv().is_none(), "the sender died with the thread");
+}
+
+#[test]
+fn a_receiver_moved_after_a_timed_wait_is_woken_on_its_new_thread() {
+    let (tx, mut rx) = channel::<Msg>();
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(1)).err(),
+        Some(RecvTimeoutError::Timeout)
+    );
+    let waiter = thread::spawn(move || promptly(|| rx.recv_timeout(STALL)).map(|m| m.seq));
+    thread::sleep(Duration::from_millis(20));
+    tx.send(msg(0, 11)).unwrap();
+    assert_eq!(waiter.join().unwrap().ok(), Some(11));
+}
+
+#[test]
+fn dropping_the_receiver_drops_what_it_did_not_receive() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = channel::<Msg>();
+    for seq in 0..3 {
+        tx.send(Box::new(Msg {
+            link: Link::new(),
+            sender: 0,
+            seq,
+            drops: Some(Arc::clone(&drops)),
+        }))
+        .unwrap();
+    }
+    drop(rx);
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        3,
+        "dropped with the receiver, as std::sync::mpsc does, not with the last sender"
+    );
+    drop(tx);
+    assert_eq!(drops.load(Ordering::Relaxed), 3, "and only once");
 }

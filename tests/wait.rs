@@ -27,8 +27,23 @@ fn msg(producer: usize, seq: usize) -> Box<Msg> {
     })
 }
 
-/// Long enough never to expire on a loaded machine unless a wake-up was really lost.
+/// The timeout of every wait that a producer must end: long enough never to expire on a loaded
+/// machine unless a wake-up was really lost.
 const STALL: Duration = Duration::from_secs(20);
+
+/// Runs a wait that only a lost wake-up would stretch to its `STALL` timeout, and fails if it
+/// took that long. (A timed-out wait looks at the queue once more and may still succeed, so the
+/// result alone cannot tell.) With microseconds expected against ten seconds allowed, this is a
+/// liveness check, not a timing assertion.
+fn promptly<T>(f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let value = f();
+    assert!(
+        start.elapsed() < STALL / 2,
+        "woken only by the timeout: a wake-up was lost"
+    );
+    value
+}
 
 #[test]
 fn blocking_consumer_receives_everything_from_several_producers() {
@@ -51,8 +66,7 @@ fn blocking_consumer_receives_everything_from_several_producers() {
         let mut consumer = queue.consumer().unwrap();
         let mut next = [0; PRODUCERS];
         for _ in 0..PRODUCERS * PER_PRODUCER {
-            let m = consumer
-                .dequeue_timeout(STALL)
+            let m = promptly(|| consumer.dequeue_timeout(STALL))
                 .expect("a wake-up was lost: the consumer slept through an enqueue");
             assert_eq!(m.seq, next[m.producer]);
             next[m.producer] += 1;
@@ -85,7 +99,7 @@ fn every_single_enqueue_wakes_a_sleeping_consumer() {
         let mut consumer = queue.consumer().unwrap();
         for seq in 0..ROUNDS {
             asleep.store(seq + 1, Ordering::Release);
-            let m = consumer.dequeue_timeout(STALL).expect("lost wake-up");
+            let m = promptly(|| consumer.dequeue_timeout(STALL)).expect("lost wake-up");
             assert_eq!(m.seq, seq);
         }
     });
@@ -106,7 +120,7 @@ fn dequeue_timeout_times_out_and_then_still_wakes() {
             thread::sleep(Duration::from_millis(10));
             queue.enqueue(msg(0, 1));
         });
-        assert_eq!(consumer.dequeue_timeout(STALL).unwrap().seq, 1);
+        assert_eq!(promptly(|| consumer.dequeue_timeout(STALL)).unwrap().seq, 1);
     });
 }
 
@@ -294,7 +308,7 @@ fn wireguard_stall_peeked_packet_becomes_ready_later() {
             }
             if delivered < PACKETS {
                 assert!(
-                    consumer.wait_timeout(STALL),
+                    promptly(|| consumer.wait_timeout(STALL)),
                     "stalled at packet {delivered}: a notify was lost"
                 );
             }
@@ -336,8 +350,65 @@ fn a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous() {
         });
         let mut consumer = queue.consumer().unwrap();
         for seq in 0..4 {
-            let m = consumer.dequeue_timeout(STALL).expect("lost wake-up");
+            let m = promptly(|| consumer.dequeue_timeout(STALL)).expect("lost wake-up");
             assert_eq!((m.producer, m.seq), (1, seq));
         }
+    });
+}
+
+#[test]
+fn a_consumer_moved_to_another_thread_is_woken_there() {
+    // The first blocking wait happens on this thread; the consumer then moves, and producers
+    // must wake the thread it now waits on, not the first one.
+    let queue = WaitQueue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    assert!(consumer.dequeue_timeout(Duration::from_millis(1)).is_none());
+    thread::scope(|s| {
+        let waiter = s.spawn(move || promptly(|| consumer.dequeue_timeout(STALL)).map(|m| m.seq));
+        thread::sleep(Duration::from_millis(20));
+        queue.enqueue(msg(0, 9));
+        assert_eq!(waiter.join().unwrap(), Some(9));
+    });
+}
+
+/// A waker whose first `clone` panics.
+mod panicking_waker {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    static ARMED: AtomicBool = AtomicBool::new(true);
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+
+    fn clone(data: *const ()) -> RawWaker {
+        assert!(!ARMED.swap(false, Ordering::Relaxed), "waker clone panics");
+        RawWaker::new(data, &VTABLE)
+    }
+
+    fn noop(_: *const ()) {}
+
+    pub fn waker() -> Waker {
+        // SAFETY: every vtable function ignores the data pointer and is safe to call from any
+        // thread, any number of times.
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    }
+}
+
+#[test]
+fn a_panicking_waker_does_not_wedge_the_queue() {
+    let queue = WaitQueue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    let waker = panicking_waker::waker();
+    let poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        consumer
+            .poll_dequeue(&mut Context::from_waker(&waker))
+            .is_ready()
+    }));
+    assert!(poll.is_err(), "the waker's clone panicked inside the poll");
+    // Later waits must still be woken by producers.
+    thread::scope(|s| {
+        let waiter = s.spawn(move || promptly(|| consumer.dequeue_timeout(STALL)).map(|m| m.seq));
+        thread::sleep(Duration::from_millis(20));
+        queue.enqueue(msg(0, 4));
+        assert_eq!(waiter.join().unwrap(), Some(4));
     });
 }
