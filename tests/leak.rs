@@ -2,7 +2,8 @@
 //! allocated (allocation count and bytes), including queues dropped with nodes inside, a peeked
 //! node, a node whose drop panics, consumers handed between threads, and recycled nodes.
 //!
-//! This binary holds a single test, so nothing else allocates while a scenario is measured.
+//! This binary holds a single test, and waits for the harness to settle before measuring, so
+//! nothing else allocates while a scenario is measured.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::panic::{self, AssertUnwindSafe};
@@ -125,9 +126,12 @@ fn every_scenario_frees_what_it_allocates() {
             default_hook(info);
         }
     }));
-    // Warm up whatever the runtime allocates once (thread bookkeeping, panic machinery).
+    // Warm up whatever the runtime allocates once (thread bookkeeping, panic machinery), and let
+    // the test harness's main thread, which allocates as it starts waiting for this test, settle:
+    // the counters are global, so its allocations would otherwise land inside a scenario.
     thread::spawn(|| {}).join().unwrap();
     let _ = panic::catch_unwind(|| panic!("warm-up"));
+    thread::sleep(std::time::Duration::from_millis(200));
 
     no_leak("enqueue then dequeue everything", || {
         let queue = Queue::<Msg>::new();
