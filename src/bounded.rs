@@ -60,8 +60,10 @@ use crate::{Batch, Consumer, Node, Queue, TryDequeueError};
 /// claims the whole batch with the same single `fetch_add`.
 ///
 /// `size_of::<BoundedQueue<N>>()` is `size_of::<Queue<N>>()` plus three words (the two counters
-/// and the capacity): 64 bytes on 64-bit targets, one cache line. `BoundedQueue<N>` is `Send` and
-/// `Sync` exactly when `N::Handle` is `Send`, like [`Queue`].
+/// and the capacity): 56 bytes on 64-bit targets, less than a cache line. The counters are not
+/// padded apart: producers and the consumer already share the queue's line, and padding would
+/// multiply the size. `BoundedQueue<N>` is `Send` and `Sync` exactly when `N::Handle` is `Send`,
+/// like [`Queue`].
 ///
 /// # Memory ordering
 ///
