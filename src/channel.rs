@@ -304,7 +304,9 @@ impl<N: Node> Receiver<N> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<N::Handle>> {
         let step = self.with_consumer(|waiter, shared, consumer| {
-            waiter.poll_node(&shared.queue, consumer, cx.waker(), || shared.disconnected())
+            waiter.poll_node(&shared.queue, consumer, cx.waker(), || {
+                shared.disconnected()
+            })
         });
         Waiter::poll(step, cx)
     }

@@ -198,9 +198,9 @@ mod wait;
 mod waker;
 
 pub use batch::{Batch, BatchIntoIter};
+pub use bounded::{BoundedConsumer, BoundedDrain, BoundedQueue};
 #[cfg(feature = "alloc")]
 pub use channel::channel;
-pub use bounded::{BoundedConsumer, BoundedDrain, BoundedQueue};
 pub use consumer::{Consumer, Drain};
 pub use link::Link;
 pub use node::{Handle, Node, RawHandle};
