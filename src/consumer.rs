@@ -1,7 +1,7 @@
 //! [`Consumer`]: the single consumer's side, with peeking and draining.
 
 use core::fmt;
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Release;
 
 use crate::loom::Backoff;
@@ -36,9 +36,22 @@ use crate::{Handle, Link, Node, Queue, TryDequeueError};
 /// ```
 pub struct Consumer<'q, N: Node> {
     queue: &'q Queue<N>,
+    /// The node `peek` returned, still first in the queue (see [`RawQueue::unpop`]).
+    ///
+    /// [`RawQueue::unpop`]: crate::raw::RawQueue::unpop
+    peeked: Option<NonNull<Link>>,
     /// Whether this consumer holds the queue's consumer flag (and clears it on drop).
     checked: bool,
 }
+
+// SAFETY: `Consumer` is a `&Queue<N>` (sendable when `Queue<N>: Sync`, that is when
+// `N::Handle: Send`) plus the address of the peeked node, which stays in the queue: sending the
+// consumer sends the right to take that node out, which those same bounds allow.
+unsafe impl<N: Node> Send for Consumer<'_, N> where N::Handle: Send {}
+
+// SAFETY: through `&Consumer` only `is_empty` and `queue` can be called; neither touches the
+// peeked node, and `is_empty` only reads consumer state that `&mut self` methods alone change.
+unsafe impl<N: Node> Sync for Consumer<'_, N> where N::Handle: Send {}
 
 impl<'q, N: Node> Consumer<'q, N> {
     /// # Safety
@@ -47,7 +60,11 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// threads are ordered by happens-before. `checked` says whether the caller set the flag.
     #[inline]
     pub(crate) unsafe fn new(queue: &'q Queue<N>, checked: bool) -> Self {
-        Self { queue, checked }
+        Self {
+            queue,
+            peeked: None,
+            checked,
+        }
     }
 
     /// Takes the oldest node out of the queue, without ever waiting.
@@ -85,11 +102,10 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// ```
     #[inline]
     pub fn try_dequeue(&mut self) -> Result<N::Handle, TryDequeueError> {
-        let link = match self.take_peeked_link() {
-            Some(link) => link,
-            // SAFETY: we are the queue's single consumer (the contract of `Consumer::new`).
-            None => unsafe { self.queue.raw.pop() }?,
-        };
+        // A peeked node is still first in the queue: `pop` returns it.
+        self.peeked = None;
+        // SAFETY: we are the queue's single consumer (the contract of `Consumer::new`).
+        let link = unsafe { self.queue.raw.pop() }?;
         // SAFETY: the link came out of the queue, so it is the link of a live node that
         // `Queue::enqueue` turned into a raw pointer, and it is ours alone now.
         Ok(unsafe { Self::handle_from_link(link) })
@@ -121,21 +137,35 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// ```
     #[inline]
     pub fn dequeue(&mut self) -> Option<N::Handle> {
+        match self.try_dequeue() {
+            Ok(handle) => Some(handle),
+            Err(TryDequeueError::Empty) => None,
+            Err(TryDequeueError::Inconsistent) => self.dequeue_contended(),
+        }
+    }
+
+    /// The waiting part of [`dequeue`](Consumer::dequeue), out of line so that the fast path
+    /// carries no backoff state.
+    #[cold]
+    #[inline(never)]
+    fn dequeue_contended(&mut self) -> Option<N::Handle> {
         let backoff = Backoff::default();
         loop {
+            backoff.snooze();
             match self.try_dequeue() {
                 Ok(handle) => return Some(handle),
                 Err(TryDequeueError::Empty) => return None,
-                Err(TryDequeueError::Inconsistent) => backoff.snooze(),
+                Err(TryDequeueError::Inconsistent) => {}
             }
         }
     }
 
     /// Returns the oldest node without handing it over, without ever waiting.
     ///
-    /// The node is taken out of the queue and held in the queue's peek slot until
-    /// [`take_peeked`](Consumer::take_peeked) hands it over, [`drop_peeked`](Consumer::drop_peeked)
-    /// drops it, or a dequeue returns it. Peeking again returns the same node. This is for a
+    /// The node stays first in the queue until [`take_peeked`](Consumer::take_peeked) hands it
+    /// over, [`drop_peeked`](Consumer::drop_peeked) drops it, or a dequeue returns it. Peeking
+    /// again returns the same node. The peek belongs to this consumer: a consumer that takes over
+    /// later has nothing peeked, and its first `peek` or dequeue returns that same node. This is for a
     /// consumer that must leave the oldest node in place until it is ready (WireGuard keeps a
     /// packet queued until its encryption has finished).
     ///
@@ -163,22 +193,25 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// ```
     #[inline]
     pub fn try_peek(&mut self) -> Result<&N, TryDequeueError> {
-        let link = match self.peeked_link() {
+        let link = match self.peeked {
             Some(link) => link,
             None => {
+                // Take the node out and put it straight back: `pop` does the work of making it
+                // reachable (stepping past the stub, or putting the stub behind it), and the
+                // node then stays first, linked, until a dequeue returns it.
                 // SAFETY: we are the queue's single consumer.
                 let link = unsafe { self.queue.raw.pop() }?;
-                // SAFETY: the single consumer alone touches the peek slot.
-                self.queue
-                    .peeked
-                    .with_mut(|p| unsafe { *p = link.as_ptr() });
+                // SAFETY: as above; `link` is what this `pop` returned.
+                unsafe { self.queue.raw.unpop(link) };
+                self.peeked = Some(link);
                 link
             }
         };
         // SAFETY: the link came from `N::link` for a live node (it was enqueued).
         let node = unsafe { N::from_link(link) };
-        // SAFETY: that node is out of the queue and owned by the peek slot; the returned borrow
-        // keeps `self` borrowed, so nothing can release the node while it lives.
+        // SAFETY: the node is first in the queue with its link set, so producers no longer touch
+        // it, and only this consumer can take it out; the returned borrow keeps `self` borrowed,
+        // so nothing can release the node while it lives.
         Ok(unsafe { node.as_ref() })
     }
 
@@ -258,9 +291,11 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// ```
     #[inline]
     pub fn take_peeked(&mut self) -> Option<N::Handle> {
-        let link = self.take_peeked_link()?;
-        // SAFETY: the peek slot owned this live node, and now we do.
-        Some(unsafe { Self::handle_from_link(link) })
+        self.peeked?;
+        // The peeked node is first and linked, so this dequeue returns it at once.
+        let handle = self.try_dequeue();
+        debug_assert!(handle.is_ok(), "a peeked node is always ready to dequeue");
+        handle.ok()
     }
 
     /// Drops the node held by [`peek`](Consumer::peek), if any, and says whether there was one.
@@ -353,8 +388,9 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
+        // A peeked node is still in the queue, so the raw queue counts it.
         // SAFETY: we are the queue's single consumer.
-        self.peeked_link().is_none() && unsafe { self.queue.raw.is_empty() }
+        unsafe { self.queue.raw.is_empty() }
     }
 
     /// The queue this consumer takes from, for example to enqueue into it from the consumer's own
@@ -380,28 +416,10 @@ impl<'q, N: Node> Consumer<'q, N> {
         self.queue
     }
 
-    /// Whether a node is held in the peek slot.
+    /// Whether this consumer has a peeked node.
     #[inline]
     pub(crate) fn has_peeked(&self) -> bool {
-        self.peeked_link().is_some()
-    }
-
-    /// The link in the peek slot, if any, leaving it there.
-    #[inline(always)]
-    fn peeked_link(&self) -> Option<NonNull<Link>> {
-        // SAFETY: the single consumer alone touches the peek slot.
-        NonNull::new(self.queue.peeked.with(|p| unsafe { *p }))
-    }
-
-    /// Empties the peek slot and returns what it held.
-    #[inline(always)]
-    fn take_peeked_link(&mut self) -> Option<NonNull<Link>> {
-        let link = self.peeked_link()?;
-        // SAFETY: the single consumer alone touches the peek slot.
-        self.queue
-            .peeked
-            .with_mut(|p| unsafe { *p = ptr::null_mut() });
-        Some(link)
+        self.peeked.is_some()
     }
 
     /// Turns a link that left the queue back into the handle that was enqueued.

@@ -2,19 +2,18 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::ptr;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
-use crate::loom::{const_fn, AtomicBool, UnsafeCell};
+use crate::loom::{const_fn, AtomicBool};
 use crate::raw::RawQueue;
-use crate::{Consumer, Handle, Link, Node};
+use crate::{Consumer, Handle, Node};
 
 /// An intrusive, lock-free, multi-producer single-consumer FIFO queue of `N` nodes.
 ///
 /// Any number of threads [`enqueue`](Queue::enqueue) owned node handles through a shared
 /// reference; one [`Consumer`] at a time takes them out, in the order their enqueues took effect
 /// (and so, per producer, in the order that producer enqueued them). The queue never allocates:
-/// it threads nodes together through the [`Link`] each one embeds.
+/// it threads nodes together through the [`Link`](crate::Link) each one embeds.
 ///
 /// - **Producers are wait-free**: an enqueue is one atomic swap and one store, whatever the other
 ///   threads do.
@@ -24,11 +23,12 @@ use crate::{Consumer, Handle, Link, Node};
 ///   [`dequeue`](Consumer::dequeue) waits out only the latter.
 /// - **Movable**: a queue holds no pointer to itself, so it can be returned from a function,
 ///   boxed, or placed in a `static`, with nodes inside or not. No stub node is needed from you.
-/// - **Small**: five words on 64-bit targets (`size_of::<Queue<_>>() == 40`; 20 bytes on 32-bit
-///   targets): two for the producers' head and the embedded stub's link, one for the consumer's
-///   tail, one for a node held by [`peek`](Consumer::peek), and a flag that makes the consumer
-///   unique. That is small enough to keep one queue per peer, connection or actor by the
-///   hundreds of thousands.
+/// - **Small**: four words on 64-bit targets (`size_of::<Queue<_>>() == 32`; 16 bytes on 32-bit
+///   targets): the embedded stub's link, the producers' head, the consumer's tail, and a flag
+///   that makes the consumer unique. That is small enough to keep one queue per peer, connection
+///   or actor by the hundreds of thousands. The three pointers share a cache line, which is what
+///   keeps the queue this small; the price is that a producer and a consumer running truly in
+///   parallel pass that line back and forth.
 ///
 /// `Queue<N>` is `Send` and `Sync` exactly when `N::Handle` is `Send`: handles go in on one thread
 /// and come out (or are dropped) on another.
@@ -100,9 +100,6 @@ use crate::{Consumer, Handle, Link, Node};
 pub struct Queue<N: Node> {
     /// The algorithm proper.
     pub(crate) raw: RawQueue,
-    /// A node the consumer has taken out with `peek` but not handed over yet, or null.
-    /// Owned by the consumer, like the raw queue's tail.
-    pub(crate) peeked: UnsafeCell<*mut Link>,
     /// Set while a checked [`Consumer`] exists.
     pub(crate) has_consumer: AtomicBool,
     /// The queue owns the handles inside it: they are dropped with it.
@@ -143,7 +140,6 @@ impl<N: Node> Queue<N> {
         pub fn new() -> Queue<N> {
             Queue {
                 raw: RawQueue::new(),
-                peeked: UnsafeCell::new(ptr::null_mut()),
                 has_consumer: AtomicBool::new(false),
                 _handles: PhantomData,
             }

@@ -105,12 +105,16 @@ impl core::fmt::Display for TryDequeueError {
 impl core::error::Error for TryDequeueError {}
 
 /// Vyukov's queue on raw links. See the module docs for the shape and the orderings.
+///
+/// `repr(C)` with the stub's link first: the stub's link then sits at the queue's own address,
+/// which saves an offset on the paths that reach it.
+#[repr(C)]
 pub(crate) struct RawQueue {
+    /// The stub's link: the first node enqueued behind the stub, or null.
+    stub_next: AtomicPtr<Link>,
     /// The newest link, or [`STUB`] (or [`PARKED`]). Swapped by every producer; loaded by the
     /// consumer.
     head: AtomicPtr<Link>,
-    /// The stub's link: the first node enqueued behind the stub, or null.
-    stub_next: AtomicPtr<Link>,
     /// The oldest link, or [`STUB`]. Owned by the single consumer.
     tail: UnsafeCell<*mut Link>,
 }
@@ -120,25 +124,10 @@ impl RawQueue {
         /// An empty queue: the stub alone, with nothing behind it.
         pub(crate) fn new() -> RawQueue {
             RawQueue {
-                head: AtomicPtr::new(STUB),
                 stub_next: AtomicPtr::new(ptr::null_mut()),
+                head: AtomicPtr::new(STUB),
                 tail: UnsafeCell::new(STUB),
             }
-        }
-    }
-
-    /// The link word of `link`: the stub's, or the node's own.
-    ///
-    /// # Safety
-    ///
-    /// `link` names the stub or points to a live `Link`.
-    #[inline(always)]
-    unsafe fn next_of(&self, link: *mut Link) -> &AtomicPtr<Link> {
-        if is_stub(link) {
-            &self.stub_next
-        } else {
-            // SAFETY: not the stub, so the caller guarantees a live `Link`.
-            unsafe { &(*link).next }
         }
     }
 
@@ -242,12 +231,11 @@ impl RawQueue {
     pub(crate) unsafe fn pop(&self) -> Result<NonNull<Link>, TryDequeueError> {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
         let mut tail = self.tail.with(|t| unsafe { *t });
-        // Acquire: pairs with the Release link store in `append`, so the node behind is visible.
-        // SAFETY: `tail` is the stub or a live queued link; the queue keeps it until we pop it.
-        let mut next = unsafe { self.next_of(tail) }.load(Acquire);
-
         if tail == STUB {
-            if next.is_null() {
+            // Acquire: pairs with the Release link store in `link_behind`, so the node behind
+            // the stub is visible.
+            let first = self.stub_next.load(Acquire);
+            if first.is_null() {
                 // Nothing behind the stub. Empty, unless a producer has swapped in behind it and
                 // not linked yet; possibly with more, complete, enqueues behind that one.
                 // Relaxed: only compared, never dereferenced (see the module docs).
@@ -258,13 +246,15 @@ impl RawQueue {
                 });
             }
             // Step past the stub; it stays out of the queue until we re-enqueue it.
-            tail = next;
+            tail = first;
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(tail) };
-            // SAFETY: `tail` is now a live queued node (the Acquire above made it visible).
-            next = unsafe { &(*tail).next }.load(Acquire);
         }
 
+        // The common case: `tail` is a node with a successor.
+        // Acquire: pairs with the Release link store in `link_behind`.
+        // SAFETY: `tail` is a live queued node; the queue keeps it until we pop it.
+        let next = unsafe { &(*tail).next }.load(Acquire);
         if !next.is_null() {
             // `tail` has a successor, so no producer will touch it again: it is ours.
             // SAFETY: we are the single consumer (our caller's contract).
@@ -272,8 +262,19 @@ impl RawQueue {
             // SAFETY: `tail` is a node, not the stub, hence non-null.
             return Ok(unsafe { NonNull::new_unchecked(tail) });
         }
+        // SAFETY: forwarded; `tail` is a live queued node without a successor.
+        unsafe { self.pop_last(tail) }
+    }
 
-        // `tail` is the last linked node. If `head` has moved past it, a producer is mid-way.
+    /// The rest of [`pop`](Self::pop), for a `tail` node that has no successor yet: it is either
+    /// the newest node, to be taken out by putting the stub behind it, or a producer is mid-way.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, a live queued node.
+    #[inline]
+    unsafe fn pop_last(&self, tail: *mut Link) -> Result<NonNull<Link>, TryDequeueError> {
+        // If `head` has moved past `tail`, a producer is mid-way.
         // Relaxed: only compared, never dereferenced.
         if self.head.load(Relaxed) != tail {
             return Err(TryDequeueError::Inconsistent);
@@ -289,8 +290,9 @@ impl RawQueue {
 
         // Either our append linked `tail` to the stub, or a producer swapped in between our load
         // of `head` and our swap, and `tail`'s link is that producer's to write.
+        // Acquire: as in `pop`.
         // SAFETY: `tail` is still a live queued node.
-        next = unsafe { &(*tail).next }.load(Acquire);
+        let next = unsafe { &(*tail).next }.load(Acquire);
         if next.is_null() {
             return Err(TryDequeueError::Inconsistent);
         }
@@ -298,6 +300,22 @@ impl RawQueue {
         unsafe { self.set_tail(next) };
         // SAFETY: `tail` is a node, not the stub, hence non-null.
         Ok(unsafe { NonNull::new_unchecked(tail) })
+    }
+
+    /// Puts back the node that [`pop`](Self::pop) just returned, at the front: `pop` returns it
+    /// again next, at once (its link is already set), and nothing else changes. This is how the
+    /// consumer peeks without a slot of its own in the queue.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop); `link` was returned by the latest `pop`, and no `pop` or
+    /// `unpop` came after it.
+    #[inline]
+    pub(crate) unsafe fn unpop(&self, link: NonNull<Link>) {
+        // `pop` returned `link` only once its link was set (to a node or the stub), and moved
+        // `tail` there; setting `tail` back makes `link` the front again, linked as before.
+        // SAFETY: we are the single consumer (our caller's contract).
+        unsafe { self.set_tail(link.as_ptr()) };
     }
 
     /// Whether [`pop`](Self::pop) would answer `Empty` right now.

@@ -39,7 +39,7 @@ use crate::{Consumer, Drain, Node, Queue, TryDequeueError};
 /// costs the same as on a plain [`Queue`] while the consumer is awake; it wakes the consumer only
 /// when the consumer actually sleeps.
 ///
-/// `size_of::<WaitQueue<_>>()` is 72 bytes on 64-bit targets: a [`Queue`] plus a waker slot and
+/// `size_of::<WaitQueue<_>>()` is 64 bytes on 64-bit targets: a [`Queue`] plus a waker slot and
 /// a flag for [`notify`](WaitQueue::notify).
 ///
 /// # Examples

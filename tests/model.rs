@@ -54,7 +54,8 @@ enum Op {
     /// `drain().take(k)`.
     Drain(usize),
     IsEmpty,
-    /// Drop the consumer and claim a new one; a peeked node stays for it.
+    /// Drop the consumer and claim a new one. A peek belongs to its consumer: the peeked node
+    /// stays first in line, but the new consumer has nothing peeked.
     ReacquireConsumer,
     /// Drop the consumer and move the queue, nodes and all, to another address.
     MoveQueue,
@@ -214,8 +215,12 @@ fn run(ops: &[Op]) {
             assert!(queue.consumer().is_none(), "two consumers at once");
             for op in ops.by_ref() {
                 match op {
-                    Op::ReacquireConsumer => break,
+                    Op::ReacquireConsumer => {
+                        state.peeked = false;
+                        break;
+                    }
                     Op::MoveQueue => {
+                        state.peeked = false;
                         drop(consumer);
                         // To the heap and back: two moves, with whatever the queue holds.
                         let boxed = Box::new(queue);

@@ -411,10 +411,10 @@ fn queue_is_send_and_sync_for_send_handles() {
 }
 
 #[test]
-fn queue_is_five_words() {
+fn queue_is_four_words() {
     assert_eq!(
         core::mem::size_of::<Queue<Msg>>(),
-        5 * core::mem::size_of::<usize>()
+        4 * core::mem::size_of::<usize>()
     );
     assert_eq!(core::mem::size_of::<Link>(), core::mem::size_of::<usize>());
 }

@@ -334,7 +334,7 @@ fn wait_queue_is_small_and_shares_like_a_queue() {
     assert_send_sync::<WaitQueue<Msg>>();
     assert_eq!(
         std::mem::size_of::<WaitQueue<Msg>>(),
-        9 * std::mem::size_of::<usize>()
+        8 * std::mem::size_of::<usize>()
     );
 }
 
