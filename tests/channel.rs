@@ -1,16 +1,19 @@
 //! The channel front: many senders, one receiver, disconnection both ways.
 #![cfg(not(loom))]
 
+mod support;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use intrusive_mpsc::channel::{channel, RecvTimeoutError, SendError, TryRecvError};
 use intrusive_mpsc::{node, Link};
+use support::{promptly, STALL};
 
 struct Msg {
     link: Link,
@@ -35,23 +38,6 @@ impl Drop for Msg {
             drops.fetch_add(1, Ordering::Relaxed);
         }
     }
-}
-
-/// The timeout of every wait that a sender must end: long enough never to expire on a loaded
-/// machine unless a wake-up was really lost.
-const STALL: Duration = Duration::from_secs(20);
-
-/// Runs a wait that only a lost wake-up would stretch to its `STALL` timeout, and fails if it
-/// took that long (a timed-out wait looks once more and may still succeed). A liveness check
-/// with a ten-second margin, not a timing assertion.
-fn promptly<T>(f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let value = f();
-    assert!(
-        start.elapsed() < STALL / 2,
-        "woken only by the timeout: a wake-up was lost"
-    );
-    value
 }
 
 #[test]

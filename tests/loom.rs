@@ -9,6 +9,8 @@
 //! bound, but not every weak-memory reordering: a pass is strong evidence, not a proof.
 #![cfg(loom)]
 
+mod support;
+
 use std::sync::atomic::{AtomicBool as StdAtomicBool, Ordering::SeqCst as StdSeqCst};
 
 use intrusive_mpsc::{node, Consumer, Link, Queue, TryDequeueError};
@@ -18,13 +20,7 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
-
-/// Runs `f` under every interleaving with at most `bound` preemptions.
-fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(bound);
-    builder.check(f);
-}
+use support::check;
 
 /// A test message: which producer sent it, its sequence number there, and a body written by the
 /// producer that loom checks the consumer may read (it is a loom cell, so reading it without a

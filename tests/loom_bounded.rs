@@ -9,6 +9,8 @@
 //! within the bound, but not every weak-memory reordering: a pass is strong evidence, not a proof.
 #![cfg(loom)]
 
+mod support;
+
 use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue};
 use loom::alloc::Track;
 use loom::cell::UnsafeCell;
@@ -16,13 +18,7 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::Relaxed;
 use loom::sync::Arc;
 use loom::thread;
-
-/// Runs `f` under every interleaving with at most `bound` preemptions.
-fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(bound);
-    builder.check(f);
-}
+use support::check;
 
 /// A test node: an id, a bit set on drop (a second drop fails), and a leak tracker.
 struct Msg {

@@ -12,18 +12,14 @@
 //! an unpark of the joining thread for its own notification.
 #![cfg(loom)]
 
+mod support;
+
 use intrusive_mpsc::{node, Link, WaitQueue};
 use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::{Acquire, Release};
 use loom::sync::Arc;
 use loom::thread;
-
-/// Runs `f` under every interleaving with at most `bound` preemptions.
-fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(bound);
-    builder.check(f);
-}
+use support::check;
 
 struct Msg {
     link: Link,

@@ -2,6 +2,8 @@
 //! lost-wakeup scenarios they must survive.
 #![cfg(not(loom))]
 
+mod support;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -11,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use intrusive_mpsc::{node, Link, TryDequeueError, WaitQueue};
+use support::{promptly, STALL};
 
 struct Msg {
     link: Link,
@@ -25,24 +28,6 @@ fn msg(producer: usize, seq: usize) -> Box<Msg> {
         producer,
         seq,
     })
-}
-
-/// The timeout of every wait that a producer must end: long enough never to expire on a loaded
-/// machine unless a wake-up was really lost.
-const STALL: Duration = Duration::from_secs(20);
-
-/// Runs a wait that only a lost wake-up would stretch to its `STALL` timeout, and fails if it
-/// took that long. (A timed-out wait looks at the queue once more and may still succeed, so the
-/// result alone cannot tell.) With microseconds expected against ten seconds allowed, this is a
-/// liveness check, not a timing assertion.
-fn promptly<T>(f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let value = f();
-    assert!(
-        start.elapsed() < STALL / 2,
-        "woken only by the timeout: a wake-up was lost"
-    );
-    value
 }
 
 #[test]
