@@ -10,8 +10,8 @@ use crate::{Handle, Link, Node, Queue, TryDequeueError};
 /// The unique right to take nodes out of a [`Queue`].
 ///
 /// Get one with [`Queue::consumer`] (checked: `None` while another exists) or
-/// [`Queue::consumer_unchecked`]. Dropping it gives the right back; nodes still in the queue, and
-/// one held by [`peek`](Consumer::peek), stay there for the next consumer.
+/// [`Queue::consumer_unchecked`]. Dropping it gives the right back; nodes still in the queue,
+/// including one it peeked at, stay there, in order, for the next consumer.
 ///
 /// # Examples
 ///
@@ -426,7 +426,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     ///
     /// # Safety
     ///
-    /// `link` came out of this queue (or its peek slot), and is handed over once.
+    /// `link` came out of this queue, and is handed over once.
     #[inline(always)]
     unsafe fn handle_from_link(link: NonNull<Link>) -> N::Handle {
         // SAFETY: `Queue::enqueue` produced the link with `N::link` from a live node.
@@ -440,7 +440,7 @@ impl<N: Node> Drop for Consumer<'_, N> {
     fn drop(&mut self) {
         if self.checked {
             // Release: pairs with the Acquire in `Queue::consumer`, handing our view of the
-            // tail and peek slot to the next consumer.
+            // tail to the next consumer.
             self.queue.has_consumer.store(false, Release);
         }
     }

@@ -305,8 +305,8 @@ impl<N: Node> fmt::Debug for Queue<N> {
 }
 
 impl<N: Node> Drop for Queue<N> {
-    /// Drops every node still in the queue, and one held by [`peek`](Consumer::peek), exactly once
-    /// each, oldest first.
+    /// Drops every node still in the queue (a peeked one included) exactly once each, oldest
+    /// first.
     ///
     /// If dropping a node panics, the remaining nodes are still dropped (a second panic aborts the
     /// process, as for any panic during unwinding) and then the panic continues.

@@ -539,9 +539,10 @@ fn drain_races_producers() {
 }
 
 /// Bound 3. The consumer is released on one thread, with a node possibly peeked, and claimed on
-/// another. Only one consumer exists at a time; the second sees the first's tail, peek slot
-/// and bookkeeping (loom checks the hand-over edge on every consumer-owned cell); together they
-/// receive both messages exactly once, in order.
+/// another. Only one consumer exists at a time; the second sees the first's tail and bookkeeping
+/// (loom checks the hand-over edge on every consumer-owned cell); together they receive both
+/// messages exactly once, in order, and a peek does not pass to the second consumer (the node
+/// stays first in line).
 #[test]
 fn consumer_released_and_reacquired_on_another_thread() {
     check(3, || {
@@ -584,7 +585,7 @@ fn consumer_released_and_reacquired_on_another_thread() {
             got = 1;
         }
         if let Ok(msg) = consumer.try_peek() {
-            // Left in the peek slot for the next consumer.
+            // Left first in line for the next consumer.
             assert_eq!(msg.id(), (0, got));
         }
         // SAFETY: we hold the consumer flag; the next consumer reads this after claiming it.

@@ -80,7 +80,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// The model and the test's own bookkeeping.
 struct State {
-    /// Ids in queue order; the front one is in the peek slot when `peeked`.
+    /// Ids in queue order; the current consumer has peeked at the front one when `peeked`.
     model: VecDeque<u32>,
     peeked: bool,
     /// Dequeued nodes kept for re-enqueueing.
