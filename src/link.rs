@@ -8,7 +8,7 @@ use crate::loom::{const_fn, AtomicPtr};
 
 /// The spare pointer that threads a node through a [`Queue`](crate::Queue).
 ///
-/// Embed one `Link` field in your node type and declare the type a node with [`node!`](crate::node).
+/// Embed one `Link` field in your node type and declare the type a node with [`node!`](macro@crate::node).
 /// While the node is queued, the queue owns the link: it points to the node enqueued next, or is
 /// null while the node is the newest. Outside a queue the link is unused and holds no meaning,
 /// so a fresh `Link` needs no reset before a node is enqueued again.

@@ -1,5 +1,5 @@
 //! How a user's type becomes something a queue can link: the [`Node`] trait, the owning [`Handle`]
-//! kinds a node travels as, and the [`node!`](crate::node) macro that implements `Node` soundly.
+//! kinds a node travels as, and the [`node!`](macro@crate::node) macro that implements `Node` soundly.
 
 use core::fmt;
 use core::ptr::NonNull;
@@ -271,7 +271,7 @@ unsafe impl<T> Handle for RawHandle<T> {
 /// A type that can be linked into a [`Queue`](crate::Queue): it embeds a [`Link`] and names the
 /// [`Handle`] it travels as.
 ///
-/// Implement it with the [`node!`](crate::node) macro, which writes no `unsafe` in your code and
+/// Implement it with the [`node!`](macro@crate::node) macro, which writes no `unsafe` in your code and
 /// checks at compile time that the field is a `Link` of that very struct. Implement it by hand only
 /// for layouts the macro cannot express (a link inside a nested field, say).
 ///

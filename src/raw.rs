@@ -14,6 +14,14 @@
 //! whenever nobody borrows it, with or without nodes inside. The price is one comparison with the
 //! sentinel when a producer links its predecessor.
 //!
+//! A second sentinel, [`PARKED`], is the stub as `head` holds it while a waiting consumer sleeps
+//! on the empty queue ([`RawQueue::try_park`]): the producer whose swap returns it learns that it
+//! must wake the consumer. The plain [`Queue`](crate::Queue) never parks.
+//!
+//! Besides [`RawQueue::pop`], the consumer has [`RawQueue::unpop`] (put the node just popped back
+//! at the front, which is how peeking works), [`RawQueue::probe`] (what `pop` would answer) and
+//! [`RawQueue::is_empty`].
+//!
 //! # Memory ordering
 //!
 //! - A producer first clears its node's link (`Relaxed`), then swaps the node into `head`
