@@ -18,6 +18,12 @@ use crate::loom::{const_fn, AtomicPtr};
 /// Handles that own a node outright, such as `Box<T>` or `&'static mut T`, keep the node in place
 /// anyway, because the queue holds the handle while the node is linked.
 ///
+/// ```compile_fail
+/// // `Link` is `!Unpin`, and so is every node that embeds one.
+/// fn assert_unpin<T: Unpin>() {}
+/// assert_unpin::<intrusive_mpsc::Link>();
+/// ```
+///
 /// A link is one pointer wide. Its `Debug` output deliberately shows nothing of its contents: the
 /// pointer belongs to the queue while the node is queued, and it means nothing afterwards.
 ///
