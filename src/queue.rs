@@ -217,8 +217,8 @@ impl<N: Node> Queue<N> {
     /// ```
     #[inline]
     pub fn consumer(&self) -> Option<Consumer<'_, N>> {
-        // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail and
-        // peeked slot as the previous one left them. Relaxed on failure: we touch nothing then.
+        // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail as
+        // the previous one left it. Relaxed on failure: we touch nothing then.
         self.has_consumer
             .compare_exchange(false, true, Acquire, Relaxed)
             .ok()

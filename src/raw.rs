@@ -244,14 +244,7 @@ impl RawQueue {
             // the stub is visible.
             let first = self.stub_next.load(Acquire);
             if first.is_null() {
-                // Nothing behind the stub. Empty, unless a producer has swapped in behind it and
-                // not linked yet; possibly with more, complete, enqueues behind that one.
-                // Relaxed: only compared, never dereferenced (see the module docs).
-                return Err(if is_stub(self.head.load(Relaxed)) {
-                    TryDequeueError::Empty
-                } else {
-                    TryDequeueError::Inconsistent
-                });
+                return Err(self.nothing_behind_stub());
             }
             // Step past the stub; it stays out of the queue until we re-enqueue it.
             tail = first;
@@ -354,12 +347,7 @@ impl RawQueue {
             // Acquire: as in `pop`, pairs with the producer's link store.
             first = self.stub_next.load(Acquire);
             if first.is_null() {
-                // Relaxed: as in `pop`, only compared.
-                return Err(if is_stub(self.head.load(Relaxed)) {
-                    TryDequeueError::Empty
-                } else {
-                    TryDequeueError::Inconsistent
-                });
+                return Err(self.nothing_behind_stub());
             }
         }
         // `first` is the oldest node. `pop` returns it if it has a successor, or if it is the
@@ -419,6 +407,19 @@ impl RawQueue {
         // Relaxed: nothing is published; a producer that swaps in `STUB`'s place just links
         // behind the stub as usual.
         let _ = self.head.compare_exchange(PARKED, STUB, Relaxed, Relaxed);
+    }
+
+    /// Why there is nothing to take while `tail` is the stub and the stub has no successor:
+    /// `Empty`, unless a producer has swapped in behind the stub and not linked yet (possibly with
+    /// more, complete, enqueues behind that one).
+    #[inline(always)]
+    fn nothing_behind_stub(&self) -> TryDequeueError {
+        // Relaxed: only compared, never dereferenced (see the module docs).
+        if is_stub(self.head.load(Relaxed)) {
+            TryDequeueError::Empty
+        } else {
+            TryDequeueError::Inconsistent
+        }
     }
 
     /// Moves the consumer's end to `tail`.
