@@ -7,7 +7,7 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Relaxed;
 
-use crate::{Handle, Link, Node, Queue};
+use crate::{Capacity, Handle, Layout, Link, Node, Queue, Unbounded, Waiting};
 
 /// A chain of nodes that one producer links privately and then enqueues all at once.
 ///
@@ -247,7 +247,7 @@ impl<N: Node> Batch<N> {
     }
 }
 
-impl<N: Node> Queue<N> {
+impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
     /// Adds every node of `batch` at the back of the queue, in the batch's order, with one
     /// atomic swap and one store.
     ///
@@ -283,21 +283,67 @@ impl<N: Node> Queue<N> {
     /// ```
     #[inline]
     pub fn enqueue_batch(&self, batch: Batch<N>) {
-        // A plain queue's consumer never parks, so there is nobody to wake.
-        let _parked = self.enqueue_batch_and_check_parked(batch);
+        self.push_batch(batch);
+    }
+}
+
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
+    /// Adds every node of `batch` at the back of the queue, all or none.
+    ///
+    /// If the whole batch fits, it is enqueued as by [`enqueue_batch`](Queue::enqueue_batch)
+    /// (one swap and one store, contiguous and in order); on a bounded queue the claim is the same
+    /// single `fetch_add` as for one node. An empty batch is accepted and costs nothing. On an
+    /// unbounded queue this always succeeds.
+    ///
+    /// # Errors
+    ///
+    /// `Err(batch)`, unchanged, when the batch does not fit a bounded queue: it is longer than the
+    /// room left (spuriously so near the limit, as for [`try_enqueue`](Queue::try_enqueue)), or
+    /// longer than the capacity, in which case it never will.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Batch, BoundedQueue, Link};
+    ///
+    /// struct Segment {
+    ///     link: Link,
+    /// }
+    /// node!(Segment, link, Box<Segment>);
+    ///
+    /// let segments = |n| (0..n).map(|_| Box::new(Segment { link: Link::new() })).collect::<Batch<_>>();
+    /// let queue = BoundedQueue::<Segment>::with_capacity(4);
+    /// assert!(queue.try_enqueue_batch(segments(3)).is_ok());
+    /// let refused = queue.try_enqueue_batch(segments(2)).unwrap_err();
+    /// assert_eq!((refused.len(), queue.len()), (2, 3), "nothing of it went in");
+    /// assert!(queue.try_enqueue_batch(segments(1)).is_ok());
+    /// ```
+    #[inline]
+    pub fn try_enqueue_batch(&self, batch: Batch<N>) -> Result<(), Batch<N>> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if self.claim(batch.len()) {
+            self.push_batch(batch);
+            Ok(())
+        } else {
+            Err(batch)
+        }
     }
 
-    /// [`enqueue_batch`](Queue::enqueue_batch), returning whether the consumer was parked on the
-    /// empty queue and must be woken (for the waiting front ends).
+    /// Splices `batch` in with room already claimed, and wakes a sleeping consumer.
     #[inline]
-    pub(crate) fn enqueue_batch_and_check_parked(&self, batch: Batch<N>) -> bool {
-        match batch.into_chain() {
+    fn push_batch(&self, batch: Batch<N>) {
+        let parked = match batch.into_chain() {
             // SAFETY: the batch owned every node of the chain alone (each came from a unique
             // handle), linked `first` through to `last` in `push`, and hands that ownership to
             // the queue, which keeps the nodes until the consumer turns them back into handles
             // or the queue's `Drop` does.
             Some((first, last, _)) => unsafe { self.raw.push_chain(first, last) },
             None => false,
+        };
+        if parked {
+            self.wake_parked();
         }
     }
 }

@@ -30,9 +30,9 @@ use core::pin::Pin;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use core::task::{Context, Poll};
 
+use crate::consumer::sealed::QueueRef as SealedQueueRef;
 use crate::loom::{Arc, AtomicBool, AtomicUsize};
-use crate::wait::Waiter;
-use crate::{Consumer, Node, TryDequeueError, WaitQueue};
+use crate::{Compact, Consumer, Node, QueueRef, TryDequeueError, Unbounded, Wait, WaitQueue};
 
 /// Creates a channel: a [`Sender`] to clone for each producer, and the one [`Receiver`].
 ///
@@ -62,11 +62,11 @@ pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
     let sender = Sender {
         shared: Arc::clone(&shared),
     };
-    let receiver = Receiver {
-        shared,
-        waiter: Waiter::default(),
-    };
-    (sender, receiver)
+    // SAFETY: the receiver is the channel's only consumer: it is not `Clone`, and nothing else
+    // reaches the queue's consumer side. Moving it to another thread orders its uses by
+    // happens-before.
+    let consumer = unsafe { Consumer::new(SharedRef(shared), false) };
+    (sender, Receiver { consumer })
 }
 
 struct Shared<N: Node> {
@@ -178,7 +178,7 @@ impl<N: Node> Drop for Sender<N> {
         if self.shared.senders.fetch_sub(1, AcqRel) == 1 {
             // The receiver registers its waker before it checks the count: either it sees zero,
             // or this wake-up reaches it.
-            self.shared.queue.waker.wake();
+            self.shared.queue.shared().wake();
         }
     }
 }
@@ -223,22 +223,32 @@ impl<N: Node> fmt::Debug for Sender<N> {
 /// assert!(rx.recv().is_none(), "disconnected and drained");
 /// ```
 pub struct Receiver<N: Node> {
-    shared: Arc<Shared<N>>,
-    waiter: Waiter,
+    /// The channel's one consumer, holding the shared state.
+    consumer: Consumer<SharedRef<N>>,
+}
+
+/// The channel's shared state, as the pointer its consumer holds.
+struct SharedRef<N: Node>(Arc<Shared<N>>);
+
+impl<N: Node> SealedQueueRef for SharedRef<N> {}
+
+impl<N: Node> QueueRef for SharedRef<N> {
+    type Node = N;
+    type Capacity = Unbounded;
+    type Waiting = Wait;
+    type Layout = Compact;
+
+    #[inline(always)]
+    fn queue(&self) -> &WaitQueue<N> {
+        &self.0.queue
+    }
 }
 
 impl<N: Node> Receiver<N> {
-    /// Runs `f` with the queue's consumer.
-    fn with_consumer<R>(
-        &mut self,
-        f: impl FnOnce(&mut Waiter, &Shared<N>, &mut Consumer<'_, N>) -> R,
-    ) -> R {
-        let shared = &*self.shared;
-        // SAFETY: the receiver is the channel's only consumer (it is not `Clone`, and nothing
-        // else reaches the queue's consumer side), `&mut self` keeps its uses apart, and moving
-        // it to another thread orders its uses by happens-before.
-        let mut consumer = unsafe { shared.queue.queue.consumer_unchecked() };
-        f(&mut self.waiter, shared, &mut consumer)
+    /// The shared state.
+    #[inline(always)]
+    fn shared(&self) -> &Shared<N> {
+        &self.consumer.queue.0
     }
 
     /// Receives a node without waiting.
@@ -266,20 +276,20 @@ impl<N: Node> Receiver<N> {
     /// assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
     /// ```
     pub fn try_recv(&mut self) -> Result<N::Handle, TryRecvError> {
-        self.with_consumer(|_, shared, consumer| match consumer.try_dequeue() {
+        match self.consumer.try_dequeue() {
             Ok(handle) => Ok(handle),
             Err(TryDequeueError::Inconsistent) => Err(TryRecvError::Inconsistent),
-            Err(TryDequeueError::Empty) if shared.disconnected() => {
+            Err(TryDequeueError::Empty) if self.shared().disconnected() => {
                 // Everything the senders sent happens-before the count we just read: one more
                 // look settles it.
-                match consumer.try_dequeue() {
+                match self.consumer.try_dequeue() {
                     Ok(handle) => Ok(handle),
                     Err(TryDequeueError::Inconsistent) => Err(TryRecvError::Inconsistent),
                     Err(TryDequeueError::Empty) => Err(TryRecvError::Disconnected),
                 }
             }
             Err(TryDequeueError::Empty) => Err(TryRecvError::Empty),
-        })
+        }
     }
 
     /// Polls for a node: `Ready(Some)` with one, `Ready(None)` once every sender is gone and
@@ -303,12 +313,10 @@ impl<N: Node> Receiver<N> {
     /// assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<N::Handle>> {
-        let step = self.with_consumer(|waiter, shared, consumer| {
-            waiter.poll_node(&shared.queue, consumer, cx.waker(), || {
-                shared.disconnected()
-            })
-        });
-        Waiter::poll(step, cx)
+        let step = self
+            .consumer
+            .poll_node(cx.waker(), |shared| shared.0.disconnected());
+        Consumer::<SharedRef<N>>::poll_step(step, cx)
     }
 
     /// Receives a node asynchronously; `None` once every sender is gone and everything was
@@ -402,21 +410,13 @@ impl<N: Node> Receiver<N> {
         &mut self,
         deadline: Option<std::time::Instant>,
     ) -> Result<N::Handle, RecvTimeoutError> {
-        let shared = Arc::clone(&self.shared);
-        // SAFETY: as in `with_consumer`.
-        let mut consumer = unsafe { shared.queue.queue.consumer_unchecked() };
-        let received = self.waiter.block_on(deadline, |waiter, waker| {
-            waiter.poll_node(&shared.queue, &mut consumer, waker, || {
-                shared.disconnected()
-            })
+        let received = self.consumer.block_on(deadline, |consumer, waker| {
+            consumer.poll_node(waker, |shared| shared.0.disconnected())
         });
         match received {
             Some(Some(handle)) => Ok(handle),
             Some(None) => Err(RecvTimeoutError::Disconnected),
-            None => {
-                self.waiter.release(&shared.queue);
-                Err(RecvTimeoutError::Timeout)
-            }
+            None => Err(RecvTimeoutError::Timeout),
         }
     }
 
@@ -454,14 +454,12 @@ impl<N: Node> Drop for Receiver<N> {
     /// with the last sender instead.
     fn drop(&mut self) {
         // Relaxed: senders use it as a hint (see `Sender::send`).
-        self.shared.receiver_alive.store(false, Relaxed);
-        self.with_consumer(|waiter, shared, consumer| {
-            waiter.release(&shared.queue);
-            // If a node's drop panics, the rest stay queued and go with the last `Arc`.
-            while let Ok(handle) = consumer.try_dequeue() {
-                drop(handle);
-            }
-        });
+        self.shared().receiver_alive.store(false, Relaxed);
+        self.consumer.done();
+        // If a node's drop panics, the rest stay queued and go with the last `Arc`.
+        while let Ok(handle) = self.consumer.try_dequeue() {
+            drop(handle);
+        }
     }
 }
 

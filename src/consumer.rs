@@ -1,17 +1,125 @@
-//! [`Consumer`]: the single consumer's side, with peeking and draining.
+//! [`Consumer`]: the single consumer's side, with peeking and draining, written once for every
+//! kind of queue and for both ways of holding one ([`QueueRef`]).
 
 use core::fmt;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Release;
 
+use crate::bound::sealed::Capacity as _;
 use crate::loom::Backoff;
-use crate::{Handle, Link, Node, Queue, TryDequeueError};
+use crate::wait::sealed::Waiting as _;
+use crate::{Capacity, Handle, Layout, Link, Node, Queue, TryDequeueError, Waiting};
 
-/// The unique right to take nodes out of a [`Queue`].
+/// How a [`Consumer`] holds its queue: borrowed (`&Queue`) or shared (`Arc<Queue>`, feature
+/// `alloc`).
 ///
-/// Get one with [`Queue::consumer`] (checked: `None` while another exists) or
+/// `Consumer<&'q Queue<..>>` is what [`Queue::consumer`] returns: it borrows the queue, like a
+/// `MutexGuard`. `Consumer<Arc<Queue<..>>>` ([`OwnedConsumer`](crate::OwnedConsumer)) is what
+/// [`Queue::consumer_owned`] returns: it keeps the queue alive and can be moved into a worker
+/// thread or task. Both have the same methods, because there is one `Consumer`.
+///
+/// The associated types name the queue's node type and its three choices, so code can be
+/// generic over every consumer:
+///
+/// ```
+/// use intrusive_mpsc::{node, Consumer, Link, Queue, QueueRef};
+///
+/// struct Packet {
+///     link: Link,
+///     len: usize,
+/// }
+/// node!(Packet, link, Box<Packet>);
+///
+/// /// Sends at most `budget` packets from any queue, borrowed or owned, of any kind.
+/// fn poll<Q: QueueRef<Node = Packet>>(consumer: &mut Consumer<Q>, budget: usize) -> usize {
+///     consumer.drain().take(budget).map(|packet| packet.len).sum()
+/// }
+///
+/// let queue = Queue::<Packet>::new();
+/// queue.enqueue(Box::new(Packet { link: Link::new(), len: 1420 }));
+/// assert_eq!(poll(&mut queue.consumer().unwrap(), 64), 1420);
+/// ```
+///
+/// The trait is sealed: these are the only implementations.
+pub trait QueueRef: sealed::QueueRef {
+    /// The node type.
+    type Node: Node;
+    /// The queue's [`Capacity`] choice.
+    type Capacity: Capacity;
+    /// The queue's [`Waiting`] choice.
+    type Waiting: Waiting;
+    /// The queue's [`Layout`] choice.
+    type Layout: Layout;
+
+    /// The queue.
+    fn queue(&self) -> &QueueOf<Self>;
+}
+
+/// The queue type a [`QueueRef`] points to.
+pub(crate) type QueueOf<Q> = Queue<
+    <Q as QueueRef>::Node,
+    <Q as QueueRef>::Capacity,
+    <Q as QueueRef>::Waiting,
+    <Q as QueueRef>::Layout,
+>;
+
+/// The handle type of a [`QueueRef`]'s nodes.
+pub(crate) type HandleOf<Q> = <<Q as QueueRef>::Node as Node>::Handle;
+
+/// The consumer-side state of the queue's waiting choice.
+type WaiterOf<Q> = <<Q as QueueRef>::Waiting as crate::wait::sealed::Waiting>::Waiter;
+
+pub(crate) mod sealed {
+    /// Seals [`QueueRef`](super::QueueRef): only the crate's pointers to a queue implement it,
+    /// each a stable address for as long as it lives.
+    pub trait QueueRef {}
+}
+
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> sealed::QueueRef for &Queue<N, B, W, L> {}
+
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> QueueRef for &Queue<N, B, W, L> {
+    type Node = N;
+    type Capacity = B;
+    type Waiting = W;
+    type Layout = L;
+
+    #[inline(always)]
+    fn queue(&self) -> &Queue<N, B, W, L> {
+        self
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> sealed::QueueRef
+    for alloc::sync::Arc<Queue<N, B, W, L>>
+{
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> QueueRef for alloc::sync::Arc<Queue<N, B, W, L>> {
+    type Node = N;
+    type Capacity = B;
+    type Waiting = W;
+    type Layout = L;
+
+    #[inline(always)]
+    fn queue(&self) -> &Queue<N, B, W, L> {
+        self
+    }
+}
+
+/// The unique right to take nodes out of a queue.
+///
+/// Get one with [`Queue::consumer`] (borrowing the queue; `None` while another consumer exists),
+/// [`Queue::consumer_owned`] (holding an `Arc` of the queue, to move into a worker), or
 /// [`Queue::consumer_unchecked`]. Dropping it gives the right back; nodes still in the queue,
 /// including one it peeked at, stay there, in order, for the next consumer.
+///
+/// Every kind of queue has this one consumer type: the methods below work on all of them, and a
+/// queue whose consumer can sleep ([`Wait`](crate::Wait)) adds the
+/// [waiting methods](Consumer#waiting-for-nodes). A bounded queue counts each node handed over
+/// (by a dequeue, [`take_peeked`](Consumer::take_peeked) or
+/// [`drop_peeked`](Consumer::drop_peeked)) as room for producers.
 ///
 /// # Examples
 ///
@@ -34,36 +142,41 @@ use crate::{Handle, Link, Node, Queue, TryDequeueError};
 /// assert_eq!(rest, [1, 2]);
 /// assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
 /// ```
-pub struct Consumer<'q, N: Node> {
-    queue: &'q Queue<N>,
+pub struct Consumer<Q: QueueRef> {
+    pub(crate) queue: Q,
     /// The node `peek` returned, still first in the queue (see [`RawQueue::unpop`]).
     ///
     /// [`RawQueue::unpop`]: crate::raw::RawQueue::unpop
-    peeked: Option<NonNull<Link>>,
+    pub(crate) peeked: Option<NonNull<Link>>,
     /// Whether this consumer holds the queue's consumer flag (and clears it on drop).
     checked: bool,
+    /// The waiting choice's consumer-side state (nothing for a queue that cannot wait).
+    pub(crate) waiter: WaiterOf<Q>,
 }
 
-// SAFETY: `Consumer` is a `&Queue<N>` (sendable when `Queue<N>: Sync`, that is when
-// `N::Handle: Send`) plus the address of the peeked node, which stays in the queue: sending the
-// consumer sends the right to take that node out, which those same bounds allow.
-unsafe impl<N: Node> Send for Consumer<'_, N> where N::Handle: Send {}
+// SAFETY: `Consumer` is a pointer to the queue (sendable when the queue is `Sync`, that is when the
+// handles are `Send`, and `Q: Send` says the pointer itself may move), the address of the peeked
+// node, which stays in the queue (sending the consumer sends the right to take that node out,
+// which `Handle: Send` allows), and the waiter (a flag and a `Waker`, both `Send`).
+unsafe impl<Q: QueueRef + Send> Send for Consumer<Q> where <Q::Node as Node>::Handle: Send {}
 
 // SAFETY: through `&Consumer` only `is_empty` and `queue` can be called; neither touches the
-// peeked node, and `is_empty` only reads consumer state that `&mut self` methods alone change.
-unsafe impl<N: Node> Sync for Consumer<'_, N> where N::Handle: Send {}
+// peeked node or the waiter, and `is_empty` only reads consumer state that `&mut self` methods
+// alone change.
+unsafe impl<Q: QueueRef + Sync> Sync for Consumer<Q> where <Q::Node as Node>::Handle: Send {}
 
-impl<'q, N: Node> Consumer<'q, N> {
+impl<Q: QueueRef> Consumer<Q> {
     /// # Safety
     ///
     /// No other consumer of `queue` is used while this one lives, and consumers on different
     /// threads are ordered by happens-before. `checked` says whether the caller set the flag.
     #[inline]
-    pub(crate) unsafe fn new(queue: &'q Queue<N>, checked: bool) -> Self {
+    pub(crate) unsafe fn new(queue: Q, checked: bool) -> Self {
         Self {
             queue,
             peeked: None,
             checked,
+            waiter: Default::default(),
         }
     }
 
@@ -101,11 +214,14 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// }
     /// ```
     #[inline]
-    pub fn try_dequeue(&mut self) -> Result<N::Handle, TryDequeueError> {
+    pub fn try_dequeue(&mut self) -> Result<HandleOf<Q>, TryDequeueError> {
         // A peeked node is still first in the queue: `pop` returns it.
         self.peeked = None;
+        let queue = self.queue.queue();
         // SAFETY: we are the queue's single consumer (the contract of `Consumer::new`).
-        let link = unsafe { self.queue.raw.pop() }?;
+        let link = unsafe { queue.raw.pop() }?;
+        // Room for producers, on a bounded queue; nothing otherwise.
+        Q::Capacity::handed_over(&queue.raw.consumer_extra().handed_over);
         // SAFETY: the link came out of the queue, so it is the link of a live node that
         // `Queue::enqueue` turned into a raw pointer, and it is ours alone now.
         Ok(unsafe { Self::handle_from_link(link) })
@@ -136,7 +252,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// assert!(consumer.dequeue().is_some());
     /// ```
     #[inline]
-    pub fn dequeue(&mut self) -> Option<N::Handle> {
+    pub fn dequeue(&mut self) -> Option<HandleOf<Q>> {
         match self.try_dequeue() {
             Ok(handle) => Some(handle),
             Err(TryDequeueError::Empty) => None,
@@ -148,7 +264,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// carries no backoff state.
     #[cold]
     #[inline(never)]
-    fn dequeue_contended(&mut self) -> Option<N::Handle> {
+    fn dequeue_contended(&mut self) -> Option<HandleOf<Q>> {
         let backoff = Backoff::default();
         loop {
             backoff.snooze();
@@ -192,7 +308,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// assert_eq!(consumer.try_peek().unwrap().id, 9, "peeking twice returns the same node");
     /// ```
     #[inline]
-    pub fn try_peek(&mut self) -> Result<&N, TryDequeueError> {
+    pub fn try_peek(&mut self) -> Result<&Q::Node, TryDequeueError> {
         let link = match self.peeked {
             Some(link) => link,
             None => {
@@ -200,15 +316,15 @@ impl<'q, N: Node> Consumer<'q, N> {
                 // reachable (stepping past the stub, or putting the stub behind it), and the
                 // node then stays first, linked, until a dequeue returns it.
                 // SAFETY: we are the queue's single consumer.
-                let link = unsafe { self.queue.raw.pop() }?;
+                let link = unsafe { self.queue.queue().raw.pop() }?;
                 // SAFETY: as above; `link` is what this `pop` returned.
-                unsafe { self.queue.raw.unpop(link) };
+                unsafe { self.queue.queue().raw.unpop(link) };
                 self.peeked = Some(link);
                 link
             }
         };
         // SAFETY: the link came from `N::link` for a live node (it was enqueued).
-        let node = unsafe { N::from_link(link) };
+        let node = unsafe { Q::Node::from_link(link) };
         // SAFETY: the node is first in the queue with its link set, so producers no longer touch
         // it, and only this consumer can take it out; the returned borrow keeps `self` borrowed,
         // so nothing can release the node while it lives.
@@ -253,7 +369,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// assert!(!consumer.peek().unwrap().ready.load(Ordering::Acquire));
     /// ```
     #[inline]
-    pub fn peek(&mut self) -> Option<&N> {
+    pub fn peek(&mut self) -> Option<&Q::Node> {
         let backoff = Backoff::default();
         // Probe first, then borrow: returning the borrow from inside the loop would keep `self`
         // borrowed for the whole loop.
@@ -290,7 +406,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// assert_eq!(job.id, 4);
     /// ```
     #[inline]
-    pub fn take_peeked(&mut self) -> Option<N::Handle> {
+    pub fn take_peeked(&mut self) -> Option<HandleOf<Q>> {
         self.peeked?;
         // The peeked node is first and linked, so this dequeue returns it at once.
         let handle = self.try_dequeue();
@@ -359,7 +475,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// assert!(consumer.is_empty());
     /// ```
     #[inline]
-    pub fn drain(&mut self) -> Drain<'_, 'q, N> {
+    pub fn drain(&mut self) -> Drain<'_, Q> {
         Drain { consumer: self }
     }
 
@@ -390,7 +506,7 @@ impl<'q, N: Node> Consumer<'q, N> {
     pub fn is_empty(&self) -> bool {
         // A peeked node is still in the queue, so the raw queue counts it.
         // SAFETY: we are the queue's single consumer.
-        unsafe { self.queue.raw.is_empty() }
+        unsafe { self.queue.queue().raw.is_empty() }
     }
 
     /// The queue this consumer takes from, for example to enqueue into it from the consumer's own
@@ -412,14 +528,8 @@ impl<'q, N: Node> Consumer<'q, N> {
     /// assert!(consumer.dequeue().is_some());
     /// ```
     #[inline]
-    pub fn queue(&self) -> &'q Queue<N> {
-        self.queue
-    }
-
-    /// Whether this consumer has a peeked node.
-    #[inline]
-    pub(crate) fn has_peeked(&self) -> bool {
-        self.peeked.is_some()
+    pub fn queue(&self) -> &QueueOf<Q> {
+        self.queue.queue()
     }
 
     /// Turns a link that left the queue back into the handle that was enqueued.
@@ -428,25 +538,34 @@ impl<'q, N: Node> Consumer<'q, N> {
     ///
     /// `link` came out of this queue, and is handed over once.
     #[inline(always)]
-    unsafe fn handle_from_link(link: NonNull<Link>) -> N::Handle {
+    unsafe fn handle_from_link(link: NonNull<Link>) -> HandleOf<Q> {
         // SAFETY: `Queue::enqueue` produced the link with `N::link` from a live node.
-        let node = unsafe { N::from_link(link) };
+        let node = unsafe { Q::Node::from_link(link) };
         // SAFETY: `Queue::enqueue` got `node` from `Handle::into_raw`; it comes back once.
-        unsafe { N::Handle::from_raw(node) }
+        unsafe { HandleOf::<Q>::from_raw(node) }
     }
 }
 
-impl<N: Node> Drop for Consumer<'_, N> {
+impl<Q: QueueRef> Drop for Consumer<Q> {
     fn drop(&mut self) {
+        let queue = self.queue.queue();
+        if Q::Waiting::take_parked(&mut self.waiter) {
+            // SAFETY: we are still the queue's single consumer.
+            unsafe { queue.raw.unpark() };
+        }
         if self.checked {
             // Release: pairs with the Acquire in `Queue::consumer`, handing our view of the
             // tail to the next consumer.
-            self.queue.has_consumer.store(false, Release);
+            queue
+                .raw
+                .consumer_extra()
+                .has_consumer
+                .store(false, Release);
         }
     }
 }
 
-impl<N: Node> fmt::Debug for Consumer<'_, N> {
+impl<Q: QueueRef> fmt::Debug for Consumer<Q> {
     /// Prints `Consumer { checked: .. }`, whether it holds the consumer flag.
     ///
     /// # Examples
@@ -489,20 +608,20 @@ impl<N: Node> fmt::Debug for Consumer<'_, N> {
 /// assert!(drain.next().is_some());
 /// assert!(drain.next().is_none());
 /// ```
-pub struct Drain<'c, 'q, N: Node> {
-    consumer: &'c mut Consumer<'q, N>,
+pub struct Drain<'c, Q: QueueRef> {
+    consumer: &'c mut Consumer<Q>,
 }
 
-impl<N: Node> Iterator for Drain<'_, '_, N> {
-    type Item = N::Handle;
+impl<Q: QueueRef> Iterator for Drain<'_, Q> {
+    type Item = HandleOf<Q>;
 
     #[inline]
-    fn next(&mut self) -> Option<N::Handle> {
+    fn next(&mut self) -> Option<HandleOf<Q>> {
         self.consumer.dequeue()
     }
 }
 
-impl<N: Node> fmt::Debug for Drain<'_, '_, N> {
+impl<Q: QueueRef> fmt::Debug for Drain<'_, Q> {
     /// Prints `Drain { .. }`.
     ///
     /// # Examples

@@ -81,7 +81,7 @@
 //! }
 //! node!(Packet, link, Box<Packet>);
 //!
-//! let queue = BoundedQueue::<Packet>::new(4);
+//! let queue = BoundedQueue::<Packet>::with_capacity(4);
 //! let burst: Batch<Packet> = (0..3).map(|seq| Box::new(Packet { link: Link::new(), seq })).collect();
 //! assert!(queue.try_enqueue_batch(burst).is_ok());
 //! let more: Batch<Packet> = (3..5).map(|seq| Box::new(Packet { link: Link::new(), seq })).collect();
@@ -185,10 +185,11 @@ extern crate alloc;
 extern crate std;
 
 mod batch;
-mod bounded;
+mod bound;
 #[cfg(feature = "alloc")]
 pub mod channel;
 mod consumer;
+mod layout;
 mod link;
 mod loom;
 mod node;
@@ -198,15 +199,18 @@ mod wait;
 mod waker;
 
 pub use batch::{Batch, BatchIntoIter};
-pub use bounded::{BoundedConsumer, BoundedDrain, BoundedQueue};
+pub use bound::{Bounded, Capacity, Unbounded};
 #[cfg(feature = "alloc")]
 pub use channel::channel;
-pub use consumer::{Consumer, Drain};
+pub use consumer::{Consumer, Drain, QueueRef};
+pub use layout::{Compact, Layout, Padded};
 pub use link::Link;
 pub use node::{Handle, Node, RawHandle};
-pub use queue::Queue;
+#[cfg(feature = "alloc")]
+pub use queue::OwnedConsumer;
+pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::TryDequeueError;
-pub use wait::{DequeueFuture, WaitConsumer, WaitQueue};
+pub use wait::{DequeueFuture, NoWait, Wait, Waiting};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

@@ -4,9 +4,14 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
-use crate::loom::{const_fn, AtomicBool};
+use crate::bound::{self, Claims};
+use crate::loom::{const_fn, AtomicBool, AtomicUsize};
 use crate::raw::RawQueue;
-use crate::{Consumer, Handle, Node};
+use crate::wait;
+use crate::{
+    Bounded, Capacity, Compact, Consumer, Handle, Layout, NoWait, Node, QueueRef, Unbounded, Wait,
+    Waiting,
+};
 
 /// An intrusive, lock-free, multi-producer single-consumer FIFO queue of `N` nodes.
 ///
@@ -97,29 +102,143 @@ use crate::{Consumer, Handle, Node};
 ///     s.spawn(|| queue.enqueue(Box::new(Local { link: Link::new(), shared: Rc::new(1) })));
 /// });
 /// ```
-pub struct Queue<N: Node> {
-    /// The algorithm proper.
-    pub(crate) raw: RawQueue,
-    /// Set while a checked [`Consumer`] exists.
-    pub(crate) has_consumer: AtomicBool,
+pub struct Queue<N: Node, B: Capacity = Unbounded, W: Waiting = NoWait, L: Layout = Compact> {
+    /// The algorithm proper, with the layers' state on the side that writes it.
+    pub(crate) raw: RawQueue<L, ConsumerSide<B, W>, <B as bound::sealed::Capacity>::Claims>,
     /// The queue owns the handles inside it: they are dropped with it.
     _handles: PhantomData<N::Handle>,
 }
 
+/// A queue that holds at most a capacity fixed at construction; see [`Bounded`].
+///
+/// ```
+/// use intrusive_mpsc::{node, BoundedQueue, Link};
+///
+/// struct Packet {
+///     link: Link,
+///     seq: u32,
+/// }
+/// node!(Packet, link, Box<Packet>);
+///
+/// let queue = BoundedQueue::<Packet>::with_capacity(2);
+/// assert!(queue.try_enqueue(Box::new(Packet { link: Link::new(), seq: 0 })).is_ok());
+/// assert!(queue.try_enqueue(Box::new(Packet { link: Link::new(), seq: 1 })).is_ok());
+/// let refused = queue.try_enqueue(Box::new(Packet { link: Link::new(), seq: 2 })).unwrap_err();
+/// assert_eq!(refused.seq, 2, "the packet comes back: drop it, count it, or retry later");
+///
+/// let mut consumer = queue.consumer().unwrap();
+/// assert_eq!(consumer.dequeue().unwrap().seq, 0);
+/// assert!(queue.try_enqueue(refused).is_ok(), "room again");
+/// assert_eq!(queue.len(), 2);
+/// ```
+pub type BoundedQueue<N, L = Compact> = Queue<N, Bounded, NoWait, L>;
+
+/// A queue whose consumer can sleep until a node arrives; see [`Wait`].
+///
+/// ```
+/// use intrusive_mpsc::{node, Link, WaitQueue};
+///
+/// struct Job {
+///     link: Link,
+///     id: u32,
+/// }
+/// node!(Job, link, Box<Job>);
+///
+/// let queue = WaitQueue::<Job>::new();
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         for id in 0..3 {
+///             queue.enqueue(Box::new(Job { link: Link::new(), id }));
+///         }
+///     });
+///     let mut consumer = queue.consumer().unwrap();
+///     for expected in 0..3 {
+///         // Sleeps until the producer has enqueued the next job.
+///         assert_eq!(consumer.dequeue_blocking().id, expected);
+///     }
+/// });
+/// ```
+pub type WaitQueue<N, L = Compact> = Queue<N, Unbounded, Wait, L>;
+
+/// A bounded queue whose consumer can sleep until a node arrives: WireGuard's per-peer queue,
+/// with the wake-up built in. See [`Bounded`] and [`Wait`].
+///
+/// ```
+/// use intrusive_mpsc::{node, BoundedWaitQueue, Link};
+///
+/// struct Packet {
+///     link: Link,
+///     seq: u32,
+/// }
+/// node!(Packet, link, Box<Packet>);
+///
+/// let queue = BoundedWaitQueue::<Packet>::with_capacity(1024);
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         for seq in 0..2000 {
+///             // A full queue hands the packet back: WireGuard drops it.
+///             let _ = queue.try_enqueue(Box::new(Packet { link: Link::new(), seq }));
+///         }
+///     });
+///     let mut consumer = queue.consumer().unwrap();
+///     // Sleeps until the producer's first packet arrives; the first is never dropped.
+///     assert_eq!(consumer.dequeue_blocking().seq, 0);
+/// });
+/// ```
+pub type BoundedWaitQueue<N, L = Compact> = Queue<N, Bounded, Wait, L>;
+
+/// An unbounded queue with its two ends on cache lines of their own, for one hot queue shared
+/// across cores; see [`Padded`](crate::Padded).
+///
+/// ```
+/// use intrusive_mpsc::{node, Link, PaddedQueue};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let queue = PaddedQueue::<Msg>::new();
+/// queue.enqueue(Box::new(Msg { link: Link::new() }));
+/// assert!(queue.consumer().unwrap().dequeue().is_some());
+/// ```
+pub type PaddedQueue<N> = Queue<N, Unbounded, NoWait, crate::Padded>;
+
+/// A [`Consumer`] that holds its queue through an `Arc`: see [`Queue::consumer_owned`].
+#[cfg(feature = "alloc")]
+pub type OwnedConsumer<N, B = Unbounded, W = NoWait, L = Compact> =
+    Consumer<alloc::sync::Arc<Queue<N, B, W, L>>>;
+
+/// The state the consumer writes (beside the queue's `tail`), for every layer.
+pub(crate) struct ConsumerSide<B: Capacity, W: Waiting> {
+    /// Set while a checked [`Consumer`] exists.
+    pub(crate) has_consumer: AtomicBool,
+    /// The bounded queue's count of nodes handed over (nothing when unbounded).
+    pub(crate) handed_over: <B as bound::sealed::Capacity>::HandedOver,
+    /// The sleeping consumer's waker and notification flag (nothing when it cannot sleep).
+    pub(crate) wait: <W as wait::sealed::Waiting>::Shared,
+}
+
 // SAFETY: handles enter on the producers' threads and leave (or are dropped) on the consumer's or
-// the dropping thread; with `N::Handle: Send` that is allowed. The queue's own state is atomics,
-// plus consumer-only cells whose accesses the consumer flag (or `consumer_unchecked`'s contract)
-// serialises.
-unsafe impl<N: Node> Send for Queue<N> where N::Handle: Send {}
+// the dropping thread; with `N::Handle: Send` that is allowed. The queue's own state is atomics
+// and a waker cell (both `Send` and `Sync`), plus consumer-only cells whose accesses the consumer
+// flag (or `consumer_unchecked`'s contract) serialises.
+unsafe impl<N: Node, B: Capacity, W: Waiting, L: Layout> Send for Queue<N, B, W, L> where
+    N::Handle: Send
+{
+}
 
 // SAFETY: as for `Send`: `&Queue` lets any thread enqueue (moving a handle in) or become the
 // consumer (moving handles out), both fine for `Send` handles; no `&N` is ever given to two
 // threads at once.
-unsafe impl<N: Node> Sync for Queue<N> where N::Handle: Send {}
+unsafe impl<N: Node, B: Capacity, W: Waiting, L: Layout> Sync for Queue<N, B, W, L> where
+    N::Handle: Send
+{
+}
 
-impl<N: Node> Queue<N> {
+impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
     const_fn! {
-        /// Creates an empty queue. It does not allocate.
+        /// Creates an empty unbounded queue. It does not allocate.
         ///
         /// This is a `const fn` (except under `cfg(loom)`), so a queue can be a `static`.
         ///
@@ -137,12 +256,8 @@ impl<N: Node> Queue<N> {
         /// assert!(EVENTS.consumer().unwrap().is_empty());
         /// ```
         #[must_use]
-        pub fn new() -> Queue<N> {
-            Queue {
-                raw: RawQueue::new(),
-                has_consumer: AtomicBool::new(false),
-                _handles: PhantomData,
-            }
+        pub fn new() -> Queue<N, Unbounded, W, L> {
+            Queue::from_parts((), ())
         }
     }
 
@@ -151,8 +266,8 @@ impl<N: Node> Queue<N> {
     /// Wait-free: one atomic swap and one store, never a loop, never a failure. The node is
     /// visible to the consumer once this returns; it may become visible earlier, and it may be
     /// briefly hidden behind another producer that is still inside `enqueue` (see
-    /// [`Inconsistent`](crate::TryDequeueError::Inconsistent)). A consumer that sleeps while the
-    /// queue is empty needs a wake-up from the producer *after* this returns.
+    /// [`Inconsistent`](crate::TryDequeueError::Inconsistent)). If the queue's consumer sleeps
+    /// ([`Wait`](crate::Wait)), the producer whose enqueue ends its sleep wakes it, after linking.
     ///
     /// # Examples
     ///
@@ -175,14 +290,209 @@ impl<N: Node> Queue<N> {
     /// ```
     #[inline]
     pub fn enqueue(&self, handle: N::Handle) {
-        // A plain queue's consumer never parks, so there is nobody to wake.
-        let _parked = self.enqueue_and_check_parked(handle);
+        self.push(handle);
+    }
+}
+
+impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
+    const_fn! {
+        /// Creates an empty queue that holds at most `capacity` nodes. It does not allocate.
+        ///
+        /// This is a `const fn` (except under `cfg(loom)`), so a bounded queue can be a `static`.
+        ///
+        /// # Panics
+        ///
+        /// If `capacity` is 0 (a queue that refuses everything is almost certainly a mistake,
+        /// such as a configuration where 0 meant "unbounded") or greater than `isize::MAX` (the
+        /// counters are compared as signed differences). In a `const` context this is a compile
+        /// error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use intrusive_mpsc::{node, BoundedQueue, Link};
+        ///
+        /// struct Packet {
+        ///     link: Link,
+        /// }
+        /// node!(Packet, link, &'static mut Packet);
+        ///
+        /// // WireGuard's per-peer bound.
+        /// static RX: BoundedQueue<Packet> = BoundedQueue::with_capacity(1024);
+        /// assert_eq!(RX.capacity(), 1024);
+        /// ```
+        ///
+        /// ```should_panic
+        /// # use intrusive_mpsc::{node, BoundedQueue, Link};
+        /// # struct Packet { link: Link }
+        /// # node!(Packet, link, Box<Packet>);
+        /// let _ = BoundedQueue::<Packet>::with_capacity(0);
+        /// ```
+        #[must_use]
+        pub fn with_capacity(capacity: usize) -> Queue<N, Bounded, W, L> {
+            Queue::from_parts(AtomicUsize::new(0), Claims::new(capacity))
+        }
     }
 
-    /// [`enqueue`](Queue::enqueue), returning whether the consumer was parked on the empty queue
-    /// and must be woken (for the waiting front ends).
+    /// The most nodes the queue holds at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, BoundedQueue, Link};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// assert_eq!(BoundedQueue::<Job>::with_capacity(8).capacity(), 8);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.raw.producer_extra().capacity()
+    }
+
+    /// The number of nodes in the queue, a peeked one included: exact when no enqueue or dequeue
+    /// is in progress, an estimate otherwise.
+    ///
+    /// While producers are enqueueing it counts nodes whose enqueue has begun (claims in flight,
+    /// refused ones too), and it is always between 0 and the capacity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, BoundedQueue, Link};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = BoundedQueue::<Job>::with_capacity(8);
+    /// assert_eq!(queue.len(), 0);
+    /// assert!(queue.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
+    /// assert!(queue.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
+    /// let mut consumer = queue.consumer().unwrap();
+    /// consumer.peek();
+    /// assert_eq!(queue.len(), 2, "a peeked node still counts");
+    /// consumer.drop_peeked();
+    /// assert_eq!(queue.len(), 1);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        let handed_over = &self.raw.consumer_extra().handed_over;
+        self.raw.producer_extra().len(handed_over)
+    }
+
+    /// Returns `true` if [`len`](Queue::len) is 0. An estimate like `len` while other threads use
+    /// the queue; a consumer can ask [`Consumer::is_empty`] for an answer that cannot be stale.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, BoundedQueue, Link};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = BoundedQueue::<Job>::with_capacity(8);
+    /// assert!(queue.is_empty());
+    /// assert!(queue.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
+    /// assert!(!queue.is_empty());
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
+    const_fn! {
+        /// An empty queue with the capacity's state already built.
+        fn from_parts(
+            handed_over: <B as bound::sealed::Capacity>::HandedOver,
+            claims: <B as bound::sealed::Capacity>::Claims,
+        ) -> Queue<N, B, W, L> {
+            #[cfg(not(loom))]
+            let wait = <W as wait::sealed::Waiting>::SHARED;
+            #[cfg(loom)]
+            let wait = <W as wait::sealed::Waiting>::shared();
+            Queue {
+                raw: RawQueue::new(
+                    ConsumerSide {
+                        has_consumer: AtomicBool::new(false),
+                        handed_over,
+                        wait,
+                    },
+                    claims,
+                ),
+                _handles: PhantomData,
+            }
+        }
+    }
+
+    /// Adds a node at the back of the queue if there is room, or hands it back.
+    ///
+    /// On an unbounded queue this always succeeds, exactly like [`enqueue`](Queue::enqueue): it
+    /// exists on every queue so that code generic over the [`Capacity`] can call it. On a
+    /// [`Bounded`] queue it costs two loads and, when accepted, one `fetch_add` beyond the
+    /// enqueue itself (see [`Bounded`]).
+    ///
+    /// # Errors
+    ///
+    /// `Err(handle)`, the very node, when a bounded queue holds its capacity (a peeked node
+    /// counts). Near the limit the refusal can be spurious, while other producers' claims are in
+    /// flight; see [`Bounded`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, BoundedQueue, Link};
+    ///
+    /// struct Packet {
+    ///     link: Link,
+    /// }
+    /// node!(Packet, link, Box<Packet>);
+    ///
+    /// let queue = BoundedQueue::<Packet>::with_capacity(1);
+    /// let mut dropped = 0;
+    /// for _ in 0..3 {
+    ///     if let Err(packet) = queue.try_enqueue(Box::new(Packet { link: Link::new() })) {
+    ///         dropped += 1; // WireGuard drops and counts
+    ///         drop(packet);
+    ///     }
+    /// }
+    /// assert_eq!((queue.len(), dropped), (1, 2));
+    /// ```
+    #[inline]
+    pub fn try_enqueue(&self, handle: N::Handle) -> Result<(), N::Handle> {
+        if self.claim(1) {
+            self.push(handle);
+            Ok(())
+        } else {
+            Err(handle)
+        }
+    }
+
+    /// Claims room for `n >= 1` nodes on a bounded queue (always granted when unbounded).
     #[inline(always)]
-    pub(crate) fn enqueue_and_check_parked(&self, handle: N::Handle) -> bool {
+    pub(crate) fn claim(&self, n: usize) -> bool {
+        B::claim(
+            self.raw.producer_extra(),
+            &self.raw.consumer_extra().handed_over,
+            n,
+        )
+    }
+
+    /// Enqueues `handle` with room already claimed, and wakes a sleeping consumer.
+    #[inline(always)]
+    fn push(&self, handle: N::Handle) {
         let node = handle.into_raw();
         // SAFETY: `node` points to a live node that the handle owned alone (the `Handle`
         // contract).
@@ -190,7 +500,17 @@ impl<N: Node> Queue<N> {
         // SAFETY: the handle's ownership now belongs to the queue: the link is live, in no other
         // queue (a handle is unique), and stays put until the consumer turns it back into a
         // handle or the queue's `Drop` does.
-        unsafe { self.raw.push(link) }
+        let parked = unsafe { self.raw.push(link) };
+        if parked {
+            // Only a queue that can sleep ever parks; for the others this is nothing.
+            self.wake_parked();
+        }
+    }
+
+    /// Wakes the consumer whose park mark our swap replaced (after our link store).
+    #[inline(always)]
+    pub(crate) fn wake_parked(&self) {
+        W::wake(&self.raw.consumer_extra().wait);
     }
 
     /// Becomes the queue's consumer, or returns `None` while another [`Consumer`] exists.
@@ -216,15 +536,69 @@ impl<N: Node> Queue<N> {
     /// assert!(queue.consumer().is_some());
     /// ```
     #[inline]
-    pub fn consumer(&self) -> Option<Consumer<'_, N>> {
-        // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail as
-        // the previous one left it. Relaxed on failure: we touch nothing then.
-        self.has_consumer
-            .compare_exchange(false, true, Acquire, Relaxed)
-            .ok()
+    pub fn consumer(&self) -> Option<Consumer<&Self>> {
+        if self.claim_consumer() {
             // SAFETY: the flag was clear and is now ours, so no other checked consumer exists,
             // and unchecked ones may not coexist with checked ones by their own contract.
-            .map(|_| unsafe { Consumer::new(self, true) })
+            Some(unsafe { Consumer::new(self, true) })
+        } else {
+            None
+        }
+    }
+
+    /// Becomes the queue's consumer through an `Arc`, or hands the `Arc` back while another
+    /// [`Consumer`] exists.
+    ///
+    /// The consumer keeps the queue alive, so it can be moved into a worker thread or a task
+    /// (it is `Send` when the handles are), or kept in a map beside the queue. Dropping it gives
+    /// the consumer slot back, as for [`consumer`](Queue::consumer).
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)` while another consumer exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use intrusive_mpsc::{node, Link, OwnedConsumer, Queue};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    ///     id: u32,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = Arc::new(Queue::<Job>::new());
+    /// let mut consumer: OwnedConsumer<Job> = Arc::clone(&queue).consumer_owned().unwrap();
+    /// assert!(Arc::clone(&queue).consumer_owned().is_err(), "one consumer at a time");
+    /// queue.enqueue(Box::new(Job { link: Link::new(), id: 5 }));
+    /// let worker = std::thread::spawn(move || consumer.dequeue().map(|job| job.id));
+    /// assert_eq!(worker.join().unwrap(), Some(5));
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[inline]
+    pub fn consumer_owned(
+        self: alloc::sync::Arc<Self>,
+    ) -> Result<Consumer<alloc::sync::Arc<Self>>, alloc::sync::Arc<Self>> {
+        if self.claim_consumer() {
+            // SAFETY: as in `consumer`: the flag is ours.
+            Ok(unsafe { Consumer::new(self, true) })
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Sets the consumer flag if it was clear, and says whether it did.
+    #[inline]
+    fn claim_consumer(&self) -> bool {
+        // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail as
+        // the previous one left it. Relaxed on failure: we touch nothing then.
+        self.raw
+            .consumer_extra()
+            .has_consumer
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .is_ok()
     }
 
     /// Returns a consumer without checking or claiming the consumer flag.
@@ -257,13 +631,13 @@ impl<N: Node> Queue<N> {
     /// assert!(consumer.dequeue().is_some());
     /// ```
     #[inline]
-    pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, N> {
+    pub unsafe fn consumer_unchecked(&self) -> Consumer<&Self> {
         // SAFETY: forwarded to our caller.
         unsafe { Consumer::new(self, false) }
     }
 }
 
-impl<N: Node> Default for Queue<N> {
+impl<N: Node, W: Waiting, L: Layout> Default for Queue<N, Unbounded, W, L> {
     /// Same as [`Queue::new`].
     ///
     /// # Examples
@@ -284,7 +658,7 @@ impl<N: Node> Default for Queue<N> {
     }
 }
 
-impl<N: Node> fmt::Debug for Queue<N> {
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> fmt::Debug for Queue<N, B, W, L> {
     /// Prints `Queue { .. }`: the contents can only be inspected by the consumer.
     ///
     /// # Examples
@@ -304,7 +678,7 @@ impl<N: Node> fmt::Debug for Queue<N> {
     }
 }
 
-impl<N: Node> Drop for Queue<N> {
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> Drop for Queue<N, B, W, L> {
     /// Drops every node still in the queue (a peeked one included) exactly once each, oldest
     /// first.
     ///
@@ -312,9 +686,9 @@ impl<N: Node> Drop for Queue<N> {
     /// process, as for any panic during unwinding) and then the panic continues.
     fn drop(&mut self) {
         /// Keeps dropping nodes if dropping one of them panics.
-        struct Guard<'c, 'q, N: Node>(&'c mut Consumer<'q, N>);
+        struct Guard<'c, Q: QueueRef>(&'c mut Consumer<Q>);
 
-        impl<N: Node> Drop for Guard<'_, '_, N> {
+        impl<Q: QueueRef> Drop for Guard<'_, Q> {
             fn drop(&mut self) {
                 while let Ok(handle) = self.0.try_dequeue() {
                     drop(handle);
@@ -325,11 +699,43 @@ impl<N: Node> Drop for Queue<N> {
         // With `&mut self`, no producer is inside `enqueue`, so the queue is consistent and
         // `try_dequeue` answers `Empty` only once every node is out.
         // SAFETY: `&mut self` proves that no other consumer exists.
-        let mut consumer = unsafe { Consumer::new(self, false) };
+        let mut consumer = unsafe { Consumer::new(&*self, false) };
         while let Ok(handle) = consumer.try_dequeue() {
             let guard = Guard(&mut consumer);
             drop(handle);
             core::mem::forget(guard);
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use core::mem::size_of;
+
+    use crate::{node, Bounded, Link, NoWait, Padded, Queue, Unbounded, Wait};
+
+    struct Msg {
+        link: Link,
+    }
+    node!(Msg, link, &'static mut Msg);
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn compact_sizes_are_what_the_docs_say() {
+        assert_eq!(size_of::<Queue<Msg>>(), 32);
+        assert_eq!(size_of::<Queue<Msg, Bounded>>(), 56);
+        assert_eq!(size_of::<Queue<Msg, Unbounded, Wait>>(), 64);
+        assert_eq!(size_of::<Queue<Msg, Bounded, Wait>>(), 88);
+    }
+
+    #[test]
+    fn padded_ends_fill_one_line_each() {
+        let line = core::mem::align_of::<crossbeam_utils::CachePadded<u8>>();
+        assert_eq!(size_of::<Queue<Msg, Unbounded, NoWait, Padded>>(), 2 * line);
+        assert_eq!(size_of::<Queue<Msg, Bounded, Wait, Padded>>(), 2 * line);
+        assert_eq!(
+            core::mem::align_of::<Queue<Msg, Bounded, NoWait, Padded>>(),
+            line
+        );
     }
 }

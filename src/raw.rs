@@ -42,11 +42,12 @@
 use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
+use crate::layout::{sealed::Layout, Line};
 use crate::loom::{const_fn, AtomicPtr, UnsafeCell};
 use crate::Link;
 
 /// The stub's name: an address no `Link` can have (links are at least 2-aligned, being atomic
-/// pointers), never dereferenced. Its link is [`RawQueue::stub_next`].
+/// pointers), never dereferenced. Its link is [`ConsumerEnd::stub_next`].
 const STUB: *mut Link = 1 as *mut Link;
 
 /// The stub again, as `head` holds it while the consumer sleeps on an empty queue: written by
@@ -114,29 +115,69 @@ impl core::error::Error for TryDequeueError {}
 
 /// Vyukov's queue on raw links. See the module docs for the shape and the orderings.
 ///
+/// The fields are grouped by the side that writes them: [`ConsumerEnd`] (the stub's link and
+/// `tail`, plus `C`, state of the layers above that the consumer writes) and [`ProducerEnd`]
+/// (`head`, plus `P`, state the producers write). The layout `L` decides whether the two groups
+/// share a cache line; the algorithm is the same either way.
+///
 /// `repr(C)` with the stub's link first: the stub's link then sits at the queue's own address,
 /// which saves an offset on the paths that reach it.
 #[repr(C)]
-pub(crate) struct RawQueue {
-    /// The stub's link: the first node enqueued behind the stub, or null.
+pub(crate) struct RawQueue<L: Layout, C, P> {
+    consumer: Line<ConsumerEnd<C>, L>,
+    producer: Line<ProducerEnd<P>, L>,
+}
+
+/// The fields the consumer writes, and the stub's link.
+#[repr(C)]
+struct ConsumerEnd<C> {
+    /// The stub's link: the first node enqueued behind the stub, or null. Written by the producer
+    /// that links behind the stub, and by the consumer while the stub is out of the queue.
     stub_next: AtomicPtr<Link>,
+    /// The oldest link, or [`STUB`]. Owned by the single consumer.
+    tail: UnsafeCell<*mut Link>,
+    /// The layers' consumer-side state.
+    extra: C,
+}
+
+/// The fields the producers write.
+#[repr(C)]
+struct ProducerEnd<P> {
     /// The newest link, or [`STUB`] (or [`PARKED`]). Swapped by every producer; loaded by the
     /// consumer.
     head: AtomicPtr<Link>,
-    /// The oldest link, or [`STUB`]. Owned by the single consumer.
-    tail: UnsafeCell<*mut Link>,
+    /// The layers' producer-side state.
+    extra: P,
 }
 
-impl RawQueue {
+impl<L: Layout, C, P> RawQueue<L, C, P> {
     const_fn! {
-        /// An empty queue: the stub alone, with nothing behind it.
-        pub(crate) fn new() -> RawQueue {
+        /// An empty queue: the stub alone, with nothing behind it, and the layers' state.
+        pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<L, C, P> {
             RawQueue {
-                stub_next: AtomicPtr::new(ptr::null_mut()),
-                head: AtomicPtr::new(STUB),
-                tail: UnsafeCell::new(STUB),
+                consumer: Line::new(ConsumerEnd {
+                    stub_next: AtomicPtr::new(ptr::null_mut()),
+                    tail: UnsafeCell::new(STUB),
+                    extra: consumer_extra,
+                }),
+                producer: Line::new(ProducerEnd {
+                    head: AtomicPtr::new(STUB),
+                    extra: producer_extra,
+                }),
             }
         }
+    }
+
+    /// The layers' consumer-side state.
+    #[inline(always)]
+    pub(crate) fn consumer_extra(&self) -> &C {
+        &self.consumer.extra
+    }
+
+    /// The layers' producer-side state.
+    #[inline(always)]
+    pub(crate) fn producer_extra(&self) -> &P {
+        &self.producer.extra
     }
 
     /// Appends `node` at the head. Wait-free: one swap, one store.
@@ -199,7 +240,7 @@ impl RawQueue {
         // before our store into it in `link_behind` (see the module docs for why Release alone
         // loses nodes), and, when we replace `PARKED`, the consumer's waker registration before
         // our wake-up.
-        self.head.swap(last, AcqRel)
+        self.producer.head.swap(last, AcqRel)
     }
 
     /// The second half of an append: links the previous head `prev` to `first`.
@@ -212,7 +253,7 @@ impl RawQueue {
         // Release (both stores): pairs with the consumer's Acquire load of this link in `pop`, so
         // the consumer sees the node's contents (and our cleared link) once it can reach it.
         if is_stub(prev) {
-            self.stub_next.store(first, Release);
+            self.consumer.stub_next.store(first, Release);
             // Only here, on the stub path, do we check for a sleeping consumer.
             prev == PARKED
         } else {
@@ -238,11 +279,11 @@ impl RawQueue {
     #[inline]
     pub(crate) unsafe fn pop(&self) -> Result<NonNull<Link>, TryDequeueError> {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let mut tail = self.tail.with(|t| unsafe { *t });
+        let mut tail = self.consumer.tail.with(|t| unsafe { *t });
         if tail == STUB {
             // Acquire: pairs with the Release link store in `link_behind`, so the node behind
             // the stub is visible.
-            let first = self.stub_next.load(Acquire);
+            let first = self.consumer.stub_next.load(Acquire);
             if first.is_null() {
                 return Err(self.nothing_behind_stub());
             }
@@ -277,13 +318,13 @@ impl RawQueue {
     unsafe fn pop_last(&self, tail: *mut Link) -> Result<NonNull<Link>, TryDequeueError> {
         // If `head` has moved past `tail`, a producer is mid-way.
         // Relaxed: only compared, never dereferenced.
-        if self.head.load(Relaxed) != tail {
+        if self.producer.head.load(Relaxed) != tail {
             return Err(TryDequeueError::Inconsistent);
         }
 
         // Take `tail` out by putting the stub behind it. The stub is out of the queue (we stepped
         // past it), so its link is ours to reset. Relaxed: published by the swap in `append`.
-        self.stub_next.store(ptr::null_mut(), Relaxed);
+        self.consumer.stub_next.store(ptr::null_mut(), Relaxed);
         // SAFETY: the stub is out of the queue and its link is cleared. `head` is a node, not
         // `PARKED`: the consumer parks only with `tail` at the stub.
         let parked = unsafe { self.append(STUB, STUB) };
@@ -327,10 +368,10 @@ impl RawQueue {
     #[inline]
     pub(crate) unsafe fn is_empty(&self) -> bool {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let tail = self.tail.with(|t| unsafe { *t });
+        let tail = self.consumer.tail.with(|t| unsafe { *t });
         // While `tail` is the stub, `head` is the stub exactly when nothing is behind it: the
         // consumer never re-enqueues the stub while it sits at it. Relaxed: as in `pop`.
-        tail == STUB && is_stub(self.head.load(Relaxed))
+        tail == STUB && is_stub(self.producer.head.load(Relaxed))
     }
 
     /// What [`pop`](Self::pop) would answer now, without taking anything: `Ok` if it would
@@ -342,10 +383,10 @@ impl RawQueue {
     #[inline]
     pub(crate) unsafe fn probe(&self) -> Result<(), TryDequeueError> {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let mut first = self.tail.with(|t| unsafe { *t });
+        let mut first = self.consumer.tail.with(|t| unsafe { *t });
         if first == STUB {
             // Acquire: as in `pop`, pairs with the producer's link store.
-            first = self.stub_next.load(Acquire);
+            first = self.consumer.stub_next.load(Acquire);
             if first.is_null() {
                 return Err(self.nothing_behind_stub());
             }
@@ -355,7 +396,7 @@ impl RawQueue {
         // SAFETY: `first` is a live queued node.
         let linked = !unsafe { &(*first).next }.load(Acquire).is_null();
         // Relaxed: only compared.
-        if linked || self.head.load(Relaxed) == first {
+        if linked || self.producer.head.load(Relaxed) == first {
             Ok(())
         } else {
             Err(TryDequeueError::Inconsistent)
@@ -380,7 +421,7 @@ impl RawQueue {
     #[inline]
     pub(crate) unsafe fn try_park(&self) -> bool {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let tail = self.tail.with(|t| unsafe { *t });
+        let tail = self.consumer.tail.with(|t| unsafe { *t });
         if tail != STUB {
             // A node is queued (possibly with the stub re-enqueued behind it).
             return false;
@@ -390,7 +431,8 @@ impl RawQueue {
         // so our new registration is published by this write too.
         // Release: pairs with the Acquire half of the producer's swap that reads the mark.
         [STUB, PARKED].into_iter().any(|current| {
-            self.head
+            self.producer
+                .head
                 .compare_exchange(current, PARKED, Release, Relaxed)
                 .is_ok()
         })
@@ -406,7 +448,10 @@ impl RawQueue {
     pub(crate) unsafe fn unpark(&self) {
         // Relaxed: nothing is published; a producer that swaps in `STUB`'s place just links
         // behind the stub as usual.
-        let _ = self.head.compare_exchange(PARKED, STUB, Relaxed, Relaxed);
+        let _ = self
+            .producer
+            .head
+            .compare_exchange(PARKED, STUB, Relaxed, Relaxed);
     }
 
     /// Why there is nothing to take while `tail` is the stub and the stub has no successor:
@@ -415,7 +460,7 @@ impl RawQueue {
     #[inline(always)]
     fn nothing_behind_stub(&self) -> TryDequeueError {
         // Relaxed: only compared, never dereferenced (see the module docs).
-        if is_stub(self.head.load(Relaxed)) {
+        if is_stub(self.producer.head.load(Relaxed)) {
             TryDequeueError::Empty
         } else {
             TryDequeueError::Inconsistent
@@ -430,7 +475,7 @@ impl RawQueue {
     #[inline(always)]
     unsafe fn set_tail(&self, tail: *mut Link) {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        self.tail.with_mut(|t| unsafe { *t = tail });
+        self.consumer.tail.with_mut(|t| unsafe { *t = tail });
     }
 }
 
@@ -441,16 +486,18 @@ mod tests {
 
     use super::*;
 
+    type Raw = RawQueue<crate::Compact, (), ()>;
+
     /// A producer's enqueue, split at the window of inconsistency.
     struct Paused<'q> {
-        queue: &'q RawQueue,
+        queue: &'q Raw,
         node: *mut Link,
         prev: *mut Link,
     }
 
     impl<'q> Paused<'q> {
         /// Clears the link and swaps `node` in, then stops.
-        fn begin(queue: &'q RawQueue, node: &Link) -> Self {
+        fn begin(queue: &'q Raw, node: &Link) -> Self {
             let node = ptr::from_ref(node).cast_mut();
             // SAFETY: `node` is a live link that is in no queue.
             unsafe { (*node).next.store(ptr::null_mut(), Relaxed) };
@@ -466,31 +513,31 @@ mod tests {
         }
     }
 
-    fn push(queue: &RawQueue, node: &Link) {
+    fn push(queue: &Raw, node: &Link) {
         // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
         unsafe { queue.push(NonNull::from(node)) };
     }
 
-    fn pop(queue: &RawQueue) -> Result<*const Link, TryDequeueError> {
+    fn pop(queue: &Raw) -> Result<*const Link, TryDequeueError> {
         // SAFETY: each test is the queue's only consumer.
         unsafe { queue.pop() }.map(|link| link.as_ptr().cast_const())
     }
 
-    fn is_empty(queue: &RawQueue) -> bool {
+    fn is_empty(queue: &Raw) -> bool {
         // SAFETY: each test is the queue's only consumer.
         unsafe { queue.is_empty() }
     }
 
     #[test]
     fn empty_queue_is_empty() {
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         assert!(is_empty(&queue));
         assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
     }
 
     #[test]
     fn paused_first_producer_is_inconsistent_not_empty() {
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let a = Link::new();
         let paused = Paused::begin(&queue, &a);
         assert!(!is_empty(&queue));
@@ -504,7 +551,7 @@ mod tests {
     fn completed_enqueue_hidden_behind_paused_producer_is_inconsistent() {
         // The subtle case: A swaps in behind the stub and stalls; B enqueues completely behind A.
         // B's enqueue has returned, so answering Empty would strand it.
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let (a, b) = (Link::new(), Link::new());
         let paused = Paused::begin(&queue, &a);
         push(&queue, &b);
@@ -520,7 +567,7 @@ mod tests {
     fn first_node_waits_for_paused_successor() {
         // The consumer steps past the stub to `a`, whose successor `b` is swapped in but not
         // linked: `a` cannot leave yet, and the queue is not empty.
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let (a, b) = (Link::new(), Link::new());
         push(&queue, &a);
         let paused = Paused::begin(&queue, &b);
@@ -535,7 +582,7 @@ mod tests {
     #[test]
     fn later_node_waits_for_paused_successor() {
         // As above, with the consumer already inside the list (at `b`) rather than at the stub.
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let (a, b, c) = (Link::new(), Link::new(), Link::new());
         push(&queue, &a);
         push(&queue, &b);
@@ -552,7 +599,7 @@ mod tests {
     fn last_node_leaves_through_the_stub_again_and_again() {
         // Each pop of a lone node re-enqueues the stub behind it; the queue must come back to
         // exactly the empty state each time, and take new nodes after it.
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let nodes = [Link::new(), Link::new(), Link::new()];
         for node in &nodes {
             push(&queue, node);
@@ -564,19 +611,19 @@ mod tests {
     }
 
     /// Pushes and says whether the push found the consumer parked.
-    fn push_wakes(queue: &RawQueue, node: &Link) -> bool {
+    fn push_wakes(queue: &Raw, node: &Link) -> bool {
         // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
         unsafe { queue.push(NonNull::from(node)) }
     }
 
-    fn try_park(queue: &RawQueue) -> bool {
+    fn try_park(queue: &Raw) -> bool {
         // SAFETY: each test is the queue's only consumer.
         unsafe { queue.try_park() }
     }
 
     #[test]
     fn park_only_on_an_empty_queue_and_the_next_push_reports_it() {
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let (a, b) = (Link::new(), Link::new());
         assert!(try_park(&queue));
         assert!(try_park(&queue), "parking again re-arms the mark");
@@ -598,7 +645,7 @@ mod tests {
     #[test]
     fn parking_with_the_last_node_still_queued_fails() {
         // `tail` at a node whose stub re-enqueue left `head` at the stub: not empty.
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let (a, b) = (Link::new(), Link::new());
         push(&queue, &a);
         push(&queue, &b);
@@ -609,7 +656,7 @@ mod tests {
 
     #[test]
     fn no_parking_while_a_producer_is_mid_enqueue() {
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         let a = Link::new();
         let paused = Paused::begin(&queue, &a);
         assert!(!try_park(&queue));
@@ -621,7 +668,7 @@ mod tests {
     fn queue_moves_with_nodes_inside() {
         // Nothing points into the queue, so a bitwise move keeps it intact.
         let (a, b) = (Link::new(), Link::new());
-        let queue = RawQueue::new();
+        let queue = Raw::new((), ());
         push(&queue, &a);
         push(&queue, &b);
         let moved = [queue];
