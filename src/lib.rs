@@ -2,7 +2,9 @@
 //!
 //! Put one [`Link`] field in your own message, packet or task type, declare the type a [`Node`]
 //! with one line of [`node!`], and any number of threads can [`enqueue`](Queue::enqueue) owned
-//! nodes while one [`Consumer`] takes them out in FIFO order. The queue threads nodes together
+//! nodes while one [`Consumer`] takes them out in FIFO order. Bounded, sleeping, cache-padded and
+//! owned-consumer variants are type parameters of the same [`Queue`] (see
+//! [which queue do I need](#which-queue-do-i-need)). The queue threads nodes together
 //! through their links: no ring to size, no block to allocate, no lock, and it works with
 //! `#![no_std]` and without an allocator.
 //!
@@ -61,16 +63,87 @@
 //! `enqueue` returns**, never before. A consumer that sleeps on `Empty` and is woken that way
 //! never misses a node.
 //!
-//! # Batches and the bounded queue
+//! # Which queue do I need?
 //!
-//! - A [`Batch`] is a chain a producer links privately through the nodes' own links;
-//!   [`Queue::enqueue_batch`] splices it in with one swap and one store, whatever its length. The
-//!   consumer gets it in order and contiguous, with no other producer's node in between.
-//! - A [`BoundedQueue`] holds at most a capacity fixed at construction: [`try_enqueue`] hands the
-//!   node back when it is full, and batches go in all or nothing. Its bookkeeping costs one atomic
-//!   read-modify-write per enqueue (WireGuard's counter costs a compare-and-swap loop) and none
-//!   per dequeue (WireGuard: an atomic decrement); in exchange, an enqueue racing other producers
-//!   near the limit can be refused spuriously. [`Queue`] itself carries none of this.
+//! One type, [`Queue<N, B, W, L>`](Queue), with three independent choices; each costs nothing
+//! when it is not taken, and every combination works. The common kinds have names:
+//!
+//! | you need | type | `size_of` (64-bit) |
+//! |---|---|---:|
+//! | an unbounded queue, consumer polls | [`Queue<N>`](Queue) | 32 |
+//! | a capacity (WireGuard's 1024 per peer): `try_enqueue` hands the node back when full | [`BoundedQueue<N>`] | 56 |
+//! | a consumer that sleeps until a node arrives (thread or async task) | [`WaitQueue<N>`] | 64 |
+//! | both: WireGuard's per-peer queue with its wake-up built in | [`BoundedWaitQueue<N>`] | 88 |
+//! | one hot queue whose producers and consumer run on different cores | [`PaddedQueue<N>`], or `L = Padded` on any kind | 2 cache lines |
+//! | a consumer moved into a worker thread or kept beside an `Arc`'d queue | [`Queue::consumer_owned`] → [`OwnedConsumer`] | — |
+//! | `Sender`s and a `Receiver` that learn when the other side is gone | [`channel()`] (feature `alloc`) | — |
+//! | no `std`, no allocator | any of them, with `&'static mut` or [`RawHandle`] nodes | — |
+//!
+//! The parameters, each a sealed trait with two marker types:
+//!
+//! - [`Capacity`]: [`Unbounded`] (default) or [`Bounded`]. Every queue has
+//!   [`try_enqueue`](Queue::try_enqueue) (always `Ok` when unbounded), so code can be generic over
+//!   the capacity; unbounded queues also have [`enqueue`](Queue::enqueue), which cannot fail.
+//! - [`Waiting`]: [`NoWait`] (default: the consumer polls) or [`Wait`] (it can also block, time out
+//!   or await, and [`notify`](Queue::notify) / [`wait`](Consumer::wait) serve a consumer that waits
+//!   for its peeked node to become ready).
+//! - [`Layout`]: [`Compact`] (default: one block, for many queues) or [`Padded`] (each end on its
+//!   own cache line).
+//!
+//! There is one [`Consumer`] for all of them, holding the queue either borrowed
+//! ([`Queue::consumer`]) or through an `Arc` ([`Queue::consumer_owned`]); see [`QueueRef`]. Code
+//! generic over every queue takes a `&Queue<N, B, W, L>` with `B: Capacity, W: Waiting,
+//! L: Layout`, or a `&mut Consumer<Q>` with `Q: QueueRef<Node = N>`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use intrusive_mpsc::{node, BoundedWaitQueue, Link};
+//!
+//! struct Packet {
+//!     link: Link,
+//!     seq: u32,
+//! }
+//! node!(Packet, link, Box<Packet>);
+//!
+//! // A peer's transmit queue: at most 1024 packets, and a sender that sleeps while it is empty.
+//! let queue = Arc::new(BoundedWaitQueue::<Packet>::with_capacity(1024));
+//! let mut sender = Arc::clone(&queue).consumer_owned().expect("one consumer");
+//! let worker = std::thread::spawn(move || {
+//!     let mut next = 0;
+//!     while next < 3 {
+//!         assert_eq!(sender.dequeue_blocking().seq, next);
+//!         next += 1;
+//!     }
+//! });
+//! for seq in 0..3 {
+//!     if let Err(dropped) = queue.try_enqueue(Box::new(Packet { link: Link::new(), seq })) {
+//!         unreachable!("room for 1024, dropped {}", dropped.seq);
+//!     }
+//! }
+//! worker.join().unwrap();
+//! ```
+//!
+//! # What this crate does not do
+//!
+//! - **Several consumers**: each queue has exactly one consumer at a time.
+//! - **Producers that wait for room**: a full bounded queue refuses the node and hands it back;
+//!   nothing blocks a producer.
+//! - **A consumer that never waits for a producer**: a producer preempted between the two steps of
+//!   its enqueue hides its node, and every node after it, until it runs again. Producers are
+//!   wait-free; the consumer is not ([`Inconsistent`](TryDequeueError::Inconsistent) says when this
+//!   happens).
+//! - **Values that are not already allocated nodes**: the queue links nodes you own; if your
+//!   messages are small values, a ring of values avoids the allocation per message that an
+//!   intrusive queue makes you do.
+//! - **Shared nodes**: a node travels as a unique owning handle, never as `&T`, `Rc` or `Arc`.
+//!
+//! # Batches
+//!
+//! A [`Batch`] is a chain a producer links privately through the nodes' own links;
+//! [`enqueue_batch`](Queue::enqueue_batch) splices it in with one swap and one store, whatever its
+//! length. The consumer gets it in order and contiguous, with no other producer's node in
+//! between. On a bounded queue, [`try_enqueue_batch`](Queue::try_enqueue_batch) takes it all or
+//! nothing.
 //!
 //! ```
 //! use intrusive_mpsc::{node, Batch, BoundedQueue, Link};
@@ -90,23 +163,21 @@
 //! assert_eq!(seqs, [0, 1, 2]);
 //! ```
 //!
-//! [`try_enqueue`]: BoundedQueue::try_enqueue
-//!
 //! # Waiting consumers and the channel
 //!
-//! - A [`WaitQueue`] adds a consumer that sleeps while the queue is empty:
-//!   [`dequeue_blocking`](WaitConsumer::dequeue_blocking) and
-//!   [`dequeue_timeout`](WaitConsumer::dequeue_timeout) park the thread (feature `std`),
-//!   [`poll_dequeue`](WaitConsumer::poll_dequeue) and [`dequeue_async`](WaitConsumer::dequeue_async)
-//!   suspend an async task. The consumer parks by swapping a second sentinel for the stub in the
-//!   head with a compare-and-swap that only succeeds on an empty queue; the producer whose swap
-//!   returns that sentinel wakes it. No wake-up is lost, a producer mid-enqueue makes the park
-//!   fail, and producers pay nothing while the consumer is awake.
-//!   [`notify`](WaitQueue::notify) with [`wait`](WaitConsumer::wait) serves a consumer that stops
-//!   at a peeked node that is not ready yet.
-//! - [`channel()`] (feature `alloc`) wraps a `WaitQueue` in an `Arc`: cloneable
-//!   [`Sender`](channel::Sender)s, one [`Receiver`](channel::Receiver) that learns when every
-//!   sender is gone.
+//! A queue with [`Wait`] lets its consumer sleep while the queue is empty:
+//! [`dequeue_blocking`](Consumer::dequeue_blocking) and
+//! [`dequeue_timeout`](Consumer::dequeue_timeout) park the thread (feature `std`),
+//! [`poll_dequeue`](Consumer::poll_dequeue) and [`dequeue_async`](Consumer::dequeue_async) suspend
+//! an async task. The consumer parks by swapping a second sentinel for the stub in the head with a
+//! compare-and-swap that only succeeds on an empty queue; the producer whose swap returns that
+//! sentinel wakes it. No wake-up is lost, a producer mid-enqueue makes the park fail, and
+//! producers pay nothing while the consumer is awake. This works the same on a bounded queue: a
+//! refused enqueue does not touch the head, so it neither wakes nor strands the consumer.
+//!
+//! [`channel()`] (feature `alloc`) wraps a waiting queue in an `Arc`: cloneable
+//! [`Sender`](channel::Sender)s, one [`Receiver`](channel::Receiver) that learns when every sender
+//! is gone.
 //!
 //! ```
 //! use intrusive_mpsc::{node, Link, WaitQueue};
@@ -135,7 +206,8 @@
 //! | consumer loads a link | `Acquire` | the producer's link store |
 //! | consumer loads `head` to tell `Empty` from `Inconsistent` | `Relaxed` | coherence only: never dereferenced |
 //! | consumer re-enqueues the stub | as a producer | as a producer |
-//! | [`Queue::consumer`] claims the flag | `Acquire` | the `Release` store when a [`Consumer`] drops |
+//! | [`Queue::consumer`] / [`consumer_owned`](Queue::consumer_owned) claims the flag | `Acquire` | the `Release` store when a [`Consumer`] drops |
+//! | a bounded queue's producer reads the consumer's count | `Acquire` | the consumer's `Release` store of its count after each hand-over |
 //! | a waiting consumer marks the head "asleep" (CAS) | `Release` | the `Acquire` half of the swap of the producer that finds the mark, so it sees the consumer's waker |
 //!
 //! The swap must acquire as well as release. With a release-only swap, a producer's store into
@@ -153,17 +225,6 @@
 //! Shared pointers (`&T`, `Rc`, `Arc`) are not handles for that reason. A queue is `Send` and
 //! `Sync` only when its handles are `Send`.
 //!
-//! # When not to use an intrusive queue
-//!
-//! - Your messages are small values that you do not already allocate: a bounded ring of values
-//!   (or a channel) avoids an allocation per message, which an intrusive queue makes you do.
-//! - You need several consumers: this queue has exactly one.
-//! - You need producers that wait while the queue is full: a [`BoundedQueue`] refuses instead,
-//!   and producers never wait.
-//! - Your producers run at a priority that can be preempted indefinitely (a thread that is
-//!   descheduled between the swap and the store stalls the consumer behind it; lock-free, not
-//!   wait-free, for the consumer).
-//!
 //! # Features
 //!
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
@@ -176,7 +237,7 @@
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the queue uses [loom](https://docs.rs/loom)'s atomics and
 //! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
-//! [`Link::new`], [`Queue::new`] and [`BoundedQueue::new`] are not `const`.
+//! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`.
 #![no_std]
 
 #[cfg(feature = "alloc")]

@@ -576,6 +576,25 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     /// let worker = std::thread::spawn(move || consumer.dequeue().map(|job| job.id));
     /// assert_eq!(worker.join().unwrap(), Some(5));
     /// ```
+    ///
+    /// The same with handles that are not `Send` does not compile: the consumer would drop them
+    /// on another thread.
+    ///
+    /// ```compile_fail
+    /// use std::rc::Rc;
+    /// use std::sync::Arc;
+    /// use intrusive_mpsc::{node, Link, Queue};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    ///     owner: Rc<u32>, // makes `Box<Job>` !Send
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = Arc::new(Queue::<Job>::new());
+    /// let mut consumer = Arc::clone(&queue).consumer_owned().unwrap();
+    /// std::thread::spawn(move || consumer.dequeue().map(|job| *job.owner));
+    /// ```
     #[cfg(feature = "alloc")]
     #[inline]
     pub fn consumer_owned(
