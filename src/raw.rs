@@ -124,20 +124,115 @@ impl core::error::Error for TryDequeueError {}
 /// which saves an offset on the paths that reach it.
 #[repr(C)]
 pub(crate) struct RawQueue<L: Layout, C, P> {
-    consumer: Line<ConsumerEnd<C>, L>,
+    consumer: Line<ConsumerEnd<L::Snapshot, C>, L>,
     producer: Line<ProducerEnd<P>, L>,
 }
 
 /// The fields the consumer writes, and the stub's link.
 #[repr(C)]
-struct ConsumerEnd<C> {
+struct ConsumerEnd<S, C> {
     /// The stub's link: the first node enqueued behind the stub, or null. Written by the producer
     /// that links behind the stub, and by the consumer while the stub is out of the queue.
     stub_next: AtomicPtr<Link>,
     /// The oldest link, or [`STUB`]. Owned by the single consumer.
     tail: UnsafeCell<*mut Link>,
+    /// The consumer's snapshot of `head`, in the layouts that keep one (see [`Snapshot`]).
+    snapshot: S,
     /// The layers' consumer-side state.
     extra: C,
+}
+
+/// Where a layout keeps the consumer's snapshot of `head`, or nothing.
+///
+/// With a snapshot, the consumer reads `head` (the producers' cache line) only when it reaches
+/// the node it last saw there, and never reads the link of a node that may still be the newest
+/// before it knows that the node has a successor. Every node before the snapshot has had a
+/// successor swapped in behind it, so a null link there can only mean that producer is mid-way:
+/// no need to look at `head` to answer [`Inconsistent`](TryDequeueError::Inconsistent). That keeps
+/// the consumer off the producers' line while it is behind them, at the price of a compare and a
+/// store per dequeue; [`Padded`](crate::Padded) keeps one, [`Compact`](crate::Compact) does not.
+///
+/// The invariant: the snapshot is either equal to `tail` (then `pop` asks `head`) or a node (or the
+/// stub) enqueued after `tail`'s node, so `tail` reaches it before passing it. It is never
+/// dereferenced.
+pub trait Snapshot: 'static {
+    /// Whether this layout keeps a snapshot at all.
+    const ON: bool;
+
+    /// An empty queue's snapshot: the stub, like `tail`.
+    #[cfg(not(loom))]
+    #[allow(
+        clippy::declare_interior_mutable_const,
+        reason = "only ever moved into a new queue, never borrowed"
+    )]
+    const INIT: Self;
+
+    /// An empty queue's snapshot (loom's cells have no `const` constructor).
+    #[cfg(loom)]
+    fn init() -> Self;
+
+    /// The snapshot.
+    ///
+    /// # Safety
+    ///
+    /// Called by the single consumer only.
+    unsafe fn get(&self) -> *mut Link;
+
+    /// Replaces the snapshot.
+    ///
+    /// # Safety
+    ///
+    /// Called by the single consumer only.
+    unsafe fn set(&self, link: *mut Link);
+}
+
+impl Snapshot for () {
+    const ON: bool = false;
+
+    #[cfg(not(loom))]
+    const INIT: () = ();
+
+    #[cfg(loom)]
+    fn init() {}
+
+    #[inline(always)]
+    unsafe fn get(&self) -> *mut Link {
+        ptr::null_mut()
+    }
+
+    #[inline(always)]
+    unsafe fn set(&self, _: *mut Link) {}
+}
+
+/// The padded layout's snapshot of `head`: consumer-owned, like `tail`.
+pub struct HeadSnapshot(UnsafeCell<*mut Link>);
+
+impl Snapshot for HeadSnapshot {
+    const ON: bool = true;
+
+    #[cfg(not(loom))]
+    #[allow(
+        clippy::declare_interior_mutable_const,
+        reason = "only ever moved into a new queue, never borrowed"
+    )]
+    const INIT: HeadSnapshot = HeadSnapshot(UnsafeCell::new(STUB));
+
+    #[cfg(loom)]
+    fn init() -> HeadSnapshot {
+        HeadSnapshot(UnsafeCell::new(STUB))
+    }
+
+    #[inline(always)]
+    unsafe fn get(&self) -> *mut Link {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches the snapshot.
+        self.0.with(|s| unsafe { *s })
+    }
+
+    #[inline(always)]
+    unsafe fn set(&self, link: *mut Link) {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches the snapshot.
+        self.0.with_mut(|s| unsafe { *s = link });
+    }
 }
 
 /// The fields the producers write.
@@ -154,10 +249,15 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     const_fn! {
         /// An empty queue: the stub alone, with nothing behind it, and the layers' state.
         pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<L, C, P> {
+            #[cfg(not(loom))]
+            let snapshot = <L::Snapshot as Snapshot>::INIT;
+            #[cfg(loom)]
+            let snapshot = <L::Snapshot as Snapshot>::init();
             RawQueue {
                 consumer: Line::new(ConsumerEnd {
                     stub_next: AtomicPtr::new(ptr::null_mut()),
                     tail: UnsafeCell::new(STUB),
+                    snapshot,
                     extra: consumer_extra,
                 }),
                 producer: Line::new(ProducerEnd {
@@ -291,6 +391,28 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
             tail = first;
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(tail) };
+            // `first` may be the newest node: make the snapshot ask `head` about it.
+            // SAFETY: as above.
+            unsafe { self.set_snapshot(tail) };
+        }
+
+        if <L::Snapshot as Snapshot>::ON {
+            // SAFETY: we are the single consumer (our caller's contract).
+            if tail == unsafe { self.snapshot() } {
+                // `tail` may be the newest node. Ask `head` before touching `tail`'s link, which
+                // the next producer is about to write.
+                // Relaxed: only compared, and kept as a snapshot that is never dereferenced.
+                let head = self.producer.head.load(Relaxed);
+                if head == tail {
+                    // SAFETY: forwarded; `tail` is a live queued node and the newest.
+                    return unsafe { self.take_last(tail) };
+                }
+                // Something was swapped in after `tail`: a node, or the stub we re-enqueued.
+                // Either is after `tail`, as the snapshot must be; the stub is not worth keeping.
+                let snapshot = if is_stub(head) { tail } else { head };
+                // SAFETY: we are the single consumer (our caller's contract).
+                unsafe { self.set_snapshot(snapshot) };
+            }
         }
 
         // The common case: `tail` is a node with a successor.
@@ -301,8 +423,17 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
             // `tail` has a successor, so no producer will touch it again: it is ours.
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(next) };
+            if <L::Snapshot as Snapshot>::ON {
+                // Start fetching the next node's line while the caller works on this one.
+                prefetch(next);
+            }
             // SAFETY: `tail` is a node, not the stub, hence non-null.
             return Ok(unsafe { NonNull::new_unchecked(tail) });
+        }
+        if <L::Snapshot as Snapshot>::ON {
+            // The snapshot is after `tail` (we just made sure), so a successor was swapped in
+            // behind `tail` and its producer has not linked it yet.
+            return Err(TryDequeueError::Inconsistent);
         }
         // SAFETY: forwarded; `tail` is a live queued node without a successor.
         unsafe { self.pop_last(tail) }
@@ -321,9 +452,21 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         if self.producer.head.load(Relaxed) != tail {
             return Err(TryDequeueError::Inconsistent);
         }
+        // SAFETY: forwarded; `tail` is the newest node.
+        unsafe { self.take_last(tail) }
+    }
 
-        // Take `tail` out by putting the stub behind it. The stub is out of the queue (we stepped
-        // past it), so its link is ours to reset. Relaxed: published by the swap in `append`.
+    /// Takes out `tail`, which was the newest node when the caller loaded `head`, by putting the
+    /// stub behind it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, a live queued node, and
+    /// `head` named it at the caller's last load.
+    #[inline]
+    unsafe fn take_last(&self, tail: *mut Link) -> Result<NonNull<Link>, TryDequeueError> {
+        // The stub is out of the queue (we stepped past it), so its link is ours to reset.
+        // Relaxed: published by the swap in `append`.
         self.consumer.stub_next.store(ptr::null_mut(), Relaxed);
         // SAFETY: the stub is out of the queue and its link is cleared. `head` is a node, not
         // `PARKED`: the consumer parks only with `tail` at the stub.
@@ -336,10 +479,14 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         // SAFETY: `tail` is still a live queued node.
         let next = unsafe { &(*tail).next }.load(Acquire);
         if next.is_null() {
+            // The snapshot still equals `tail`: the next `pop` asks `head` again.
             return Err(TryDequeueError::Inconsistent);
         }
         // SAFETY: we are the single consumer (our caller's contract).
         unsafe { self.set_tail(next) };
+        // `next` (the stub, or a node that may be the newest) must be asked about again.
+        // SAFETY: as above.
+        unsafe { self.set_snapshot(next) };
         // SAFETY: `tail` is a node, not the stub, hence non-null.
         Ok(unsafe { NonNull::new_unchecked(tail) })
     }
@@ -467,6 +614,28 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         }
     }
 
+    /// The consumer's snapshot of `head` (null in layouts without one).
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline(always)]
+    unsafe fn snapshot(&self) -> *mut Link {
+        // SAFETY: forwarded.
+        unsafe { self.consumer.snapshot.get() }
+    }
+
+    /// Replaces the consumer's snapshot of `head` (nothing in layouts without one).
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline(always)]
+    unsafe fn set_snapshot(&self, link: *mut Link) {
+        // SAFETY: forwarded.
+        unsafe { self.consumer.snapshot.set(link) };
+    }
+
     /// Moves the consumer's end to `tail`.
     ///
     /// # Safety
@@ -479,202 +648,225 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
-mod tests {
-    //! White-box tests of states that public calls cannot pause in: a producer stopped between
-    //! its swap and its link store.
-
-    use super::*;
-
-    type Raw = RawQueue<crate::Compact, (), ()>;
-
-    /// A producer's enqueue, split at the window of inconsistency.
-    struct Paused<'q> {
-        queue: &'q Raw,
-        node: *mut Link,
-        prev: *mut Link,
+/// Asks the processor to start loading the cache line at `link`, without waiting for it. Never
+/// faults, whatever the address (the stub's sentinel included); a no-op where we have no stable
+/// prefetch instruction, and under loom.
+#[inline(always)]
+fn prefetch(link: *mut Link) {
+    #[cfg(all(target_arch = "x86_64", not(loom)))]
+    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has; a prefetch only
+    // hints the cache and does not access memory architecturally, so any address is allowed.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(link.cast::<i8>());
     }
-
-    impl<'q> Paused<'q> {
-        /// Clears the link and swaps `node` in, then stops.
-        fn begin(queue: &'q Raw, node: &Link) -> Self {
-            let node = ptr::from_ref(node).cast_mut();
-            // SAFETY: `node` is a live link that is in no queue.
-            unsafe { (*node).next.store(ptr::null_mut(), Relaxed) };
-            // SAFETY: as above; `finish` follows.
-            let prev = unsafe { queue.swap_head(node) };
-            Paused { queue, node, prev }
-        }
-
-        /// Completes the enqueue.
-        fn finish(self) {
-            // SAFETY: `prev` came from our swap, and this is its only link store.
-            unsafe { self.queue.link_behind(self.prev, self.node) };
-        }
-    }
-
-    fn push(queue: &Raw, node: &Link) {
-        // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
-        unsafe { queue.push(NonNull::from(node)) };
-    }
-
-    fn pop(queue: &Raw) -> Result<*const Link, TryDequeueError> {
-        // SAFETY: each test is the queue's only consumer.
-        unsafe { queue.pop() }.map(|link| link.as_ptr().cast_const())
-    }
-
-    fn is_empty(queue: &Raw) -> bool {
-        // SAFETY: each test is the queue's only consumer.
-        unsafe { queue.is_empty() }
-    }
-
-    #[test]
-    fn empty_queue_is_empty() {
-        let queue = Raw::new((), ());
-        assert!(is_empty(&queue));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-    }
-
-    #[test]
-    fn paused_first_producer_is_inconsistent_not_empty() {
-        let queue = Raw::new((), ());
-        let a = Link::new();
-        let paused = Paused::begin(&queue, &a);
-        assert!(!is_empty(&queue));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
-        paused.finish();
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-    }
-
-    #[test]
-    fn completed_enqueue_hidden_behind_paused_producer_is_inconsistent() {
-        // The subtle case: A swaps in behind the stub and stalls; B enqueues completely behind A.
-        // B's enqueue has returned, so answering Empty would strand it.
-        let queue = Raw::new((), ());
-        let (a, b) = (Link::new(), Link::new());
-        let paused = Paused::begin(&queue, &a);
-        push(&queue, &b);
-        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
-        assert!(!is_empty(&queue));
-        paused.finish();
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-    }
-
-    #[test]
-    fn first_node_waits_for_paused_successor() {
-        // The consumer steps past the stub to `a`, whose successor `b` is swapped in but not
-        // linked: `a` cannot leave yet, and the queue is not empty.
-        let queue = Raw::new((), ());
-        let (a, b) = (Link::new(), Link::new());
-        push(&queue, &a);
-        let paused = Paused::begin(&queue, &b);
-        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
-        assert!(!is_empty(&queue));
-        paused.finish();
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-    }
-
-    #[test]
-    fn later_node_waits_for_paused_successor() {
-        // As above, with the consumer already inside the list (at `b`) rather than at the stub.
-        let queue = Raw::new((), ());
-        let (a, b, c) = (Link::new(), Link::new(), Link::new());
-        push(&queue, &a);
-        push(&queue, &b);
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        let paused = Paused::begin(&queue, &c);
-        assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
-        paused.finish();
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&c)));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-    }
-
-    #[test]
-    fn last_node_leaves_through_the_stub_again_and_again() {
-        // Each pop of a lone node re-enqueues the stub behind it; the queue must come back to
-        // exactly the empty state each time, and take new nodes after it.
-        let queue = Raw::new((), ());
-        let nodes = [Link::new(), Link::new(), Link::new()];
-        for node in &nodes {
-            push(&queue, node);
-            assert!(!is_empty(&queue));
-            assert_eq!(pop(&queue), Ok(ptr::from_ref(node)));
-            assert!(is_empty(&queue));
-            assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-        }
-    }
-
-    /// Pushes and says whether the push found the consumer parked.
-    fn push_wakes(queue: &Raw, node: &Link) -> bool {
-        // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
-        unsafe { queue.push(NonNull::from(node)) }
-    }
-
-    fn try_park(queue: &Raw) -> bool {
-        // SAFETY: each test is the queue's only consumer.
-        unsafe { queue.try_park() }
-    }
-
-    #[test]
-    fn park_only_on_an_empty_queue_and_the_next_push_reports_it() {
-        let queue = Raw::new((), ());
-        let (a, b) = (Link::new(), Link::new());
-        assert!(try_park(&queue));
-        assert!(try_park(&queue), "parking again re-arms the mark");
-        assert!(is_empty(&queue), "a parked queue is empty");
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-        assert!(push_wakes(&queue, &a), "the first push wakes");
-        assert!(!push_wakes(&queue, &b), "only the first");
-        assert!(!try_park(&queue), "not empty: no sleeping");
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        assert!(!try_park(&queue), "b is still queued");
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
-        assert!(try_park(&queue));
-        // SAFETY: this test is the queue's only consumer.
-        unsafe { queue.unpark() };
-        assert!(!push_wakes(&queue, &a), "unparked: nobody to wake");
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-    }
-
-    #[test]
-    fn parking_with_the_last_node_still_queued_fails() {
-        // `tail` at a node whose stub re-enqueue left `head` at the stub: not empty.
-        let queue = Raw::new((), ());
-        let (a, b) = (Link::new(), Link::new());
-        push(&queue, &a);
-        push(&queue, &b);
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        assert!(!try_park(&queue));
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
-    }
-
-    #[test]
-    fn no_parking_while_a_producer_is_mid_enqueue() {
-        let queue = Raw::new((), ());
-        let a = Link::new();
-        let paused = Paused::begin(&queue, &a);
-        assert!(!try_park(&queue));
-        paused.finish();
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-    }
-
-    #[test]
-    fn queue_moves_with_nodes_inside() {
-        // Nothing points into the queue, so a bitwise move keeps it intact.
-        let (a, b) = (Link::new(), Link::new());
-        let queue = Raw::new((), ());
-        push(&queue, &a);
-        push(&queue, &b);
-        let moved = [queue];
-        let queue = core::hint::black_box(moved).into_iter().next().unwrap();
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
-        assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
-        assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
-    }
+    #[cfg(not(all(target_arch = "x86_64", not(loom))))]
+    let _ = link;
 }
+
+/// White-box tests of states that public calls cannot pause in (a producer stopped between its
+/// swap and its link store), for one layout.
+#[cfg(all(test, not(loom)))]
+macro_rules! white_box_tests {
+    ($name:ident, $layout:ty) => {
+        mod $name {
+            use super::*;
+
+            type Raw = RawQueue<$layout, (), ()>;
+
+            /// A producer's enqueue, split at the window of inconsistency.
+            struct Paused<'q> {
+                queue: &'q Raw,
+                node: *mut Link,
+                prev: *mut Link,
+            }
+
+            impl<'q> Paused<'q> {
+                /// Clears the link and swaps `node` in, then stops.
+                fn begin(queue: &'q Raw, node: &Link) -> Self {
+                    let node = ptr::from_ref(node).cast_mut();
+                    // SAFETY: `node` is a live link that is in no queue.
+                    unsafe { (*node).next.store(ptr::null_mut(), Relaxed) };
+                    // SAFETY: as above; `finish` follows.
+                    let prev = unsafe { queue.swap_head(node) };
+                    Paused { queue, node, prev }
+                }
+
+                /// Completes the enqueue.
+                fn finish(self) {
+                    // SAFETY: `prev` came from our swap, and this is its only link store.
+                    unsafe { self.queue.link_behind(self.prev, self.node) };
+                }
+            }
+
+            fn push(queue: &Raw, node: &Link) {
+                // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
+                unsafe { queue.push(NonNull::from(node)) };
+            }
+
+            fn pop(queue: &Raw) -> Result<*const Link, TryDequeueError> {
+                // SAFETY: each test is the queue's only consumer.
+                unsafe { queue.pop() }.map(|link| link.as_ptr().cast_const())
+            }
+
+            fn is_empty(queue: &Raw) -> bool {
+                // SAFETY: each test is the queue's only consumer.
+                unsafe { queue.is_empty() }
+            }
+
+            #[test]
+            fn empty_queue_is_empty() {
+                let queue = Raw::new((), ());
+                assert!(is_empty(&queue));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+            }
+
+            #[test]
+            fn paused_first_producer_is_inconsistent_not_empty() {
+                let queue = Raw::new((), ());
+                let a = Link::new();
+                let paused = Paused::begin(&queue, &a);
+                assert!(!is_empty(&queue));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+                paused.finish();
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+            }
+
+            #[test]
+            fn completed_enqueue_hidden_behind_paused_producer_is_inconsistent() {
+                // The subtle case: A swaps in behind the stub and stalls; B enqueues completely behind A.
+                // B's enqueue has returned, so answering Empty would strand it.
+                let queue = Raw::new((), ());
+                let (a, b) = (Link::new(), Link::new());
+                let paused = Paused::begin(&queue, &a);
+                push(&queue, &b);
+                assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+                assert!(!is_empty(&queue));
+                paused.finish();
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+            }
+
+            #[test]
+            fn first_node_waits_for_paused_successor() {
+                // The consumer steps past the stub to `a`, whose successor `b` is swapped in but not
+                // linked: `a` cannot leave yet, and the queue is not empty.
+                let queue = Raw::new((), ());
+                let (a, b) = (Link::new(), Link::new());
+                push(&queue, &a);
+                let paused = Paused::begin(&queue, &b);
+                assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+                assert!(!is_empty(&queue));
+                paused.finish();
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+            }
+
+            #[test]
+            fn later_node_waits_for_paused_successor() {
+                // As above, with the consumer already inside the list (at `b`) rather than at the stub.
+                let queue = Raw::new((), ());
+                let (a, b, c) = (Link::new(), Link::new(), Link::new());
+                push(&queue, &a);
+                push(&queue, &b);
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                let paused = Paused::begin(&queue, &c);
+                assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
+                paused.finish();
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&c)));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+            }
+
+            #[test]
+            fn last_node_leaves_through_the_stub_again_and_again() {
+                // Each pop of a lone node re-enqueues the stub behind it; the queue must come back to
+                // exactly the empty state each time, and take new nodes after it.
+                let queue = Raw::new((), ());
+                let nodes = [Link::new(), Link::new(), Link::new()];
+                for node in &nodes {
+                    push(&queue, node);
+                    assert!(!is_empty(&queue));
+                    assert_eq!(pop(&queue), Ok(ptr::from_ref(node)));
+                    assert!(is_empty(&queue));
+                    assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+                }
+            }
+
+            /// Pushes and says whether the push found the consumer parked.
+            fn push_wakes(queue: &Raw, node: &Link) -> bool {
+                // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
+                unsafe { queue.push(NonNull::from(node)) }
+            }
+
+            fn try_park(queue: &Raw) -> bool {
+                // SAFETY: each test is the queue's only consumer.
+                unsafe { queue.try_park() }
+            }
+
+            #[test]
+            fn park_only_on_an_empty_queue_and_the_next_push_reports_it() {
+                let queue = Raw::new((), ());
+                let (a, b) = (Link::new(), Link::new());
+                assert!(try_park(&queue));
+                assert!(try_park(&queue), "parking again re-arms the mark");
+                assert!(is_empty(&queue), "a parked queue is empty");
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+                assert!(push_wakes(&queue, &a), "the first push wakes");
+                assert!(!push_wakes(&queue, &b), "only the first");
+                assert!(!try_park(&queue), "not empty: no sleeping");
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                assert!(!try_park(&queue), "b is still queued");
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+                assert!(try_park(&queue));
+                // SAFETY: this test is the queue's only consumer.
+                unsafe { queue.unpark() };
+                assert!(!push_wakes(&queue, &a), "unparked: nobody to wake");
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+            }
+
+            #[test]
+            fn parking_with_the_last_node_still_queued_fails() {
+                // `tail` at a node whose stub re-enqueue left `head` at the stub: not empty.
+                let queue = Raw::new((), ());
+                let (a, b) = (Link::new(), Link::new());
+                push(&queue, &a);
+                push(&queue, &b);
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                assert!(!try_park(&queue));
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+            }
+
+            #[test]
+            fn no_parking_while_a_producer_is_mid_enqueue() {
+                let queue = Raw::new((), ());
+                let a = Link::new();
+                let paused = Paused::begin(&queue, &a);
+                assert!(!try_park(&queue));
+                paused.finish();
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+            }
+
+            #[test]
+            fn queue_moves_with_nodes_inside() {
+                // Nothing points into the queue, so a bitwise move keeps it intact.
+                let (a, b) = (Link::new(), Link::new());
+                let queue = Raw::new((), ());
+                push(&queue, &a);
+                push(&queue, &b);
+                let moved = [queue];
+                let queue = core::hint::black_box(moved).into_iter().next().unwrap();
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
+                assert_eq!(pop(&queue), Ok(ptr::from_ref(&b)));
+                assert_eq!(pop(&queue), Err(TryDequeueError::Empty));
+            }
+        }
+    };
+}
+
+#[cfg(all(test, not(loom)))]
+white_box_tests!(compact_tests, crate::Compact);
+#[cfg(all(test, not(loom)))]
+white_box_tests!(padded_tests, crate::Padded);
