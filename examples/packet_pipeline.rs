@@ -13,8 +13,14 @@
 //! producer marks the peer scheduled *after* `enqueue` returns; the worker clears the mark *before*
 //! draining, and a drain only ends when the queue is `Empty`. So no packet is ever stranded.
 //!
+//! The kind of peer queue is a type parameter: `main` picks unbounded or bounded (`--bounded`),
+//! compact or padded (`--padded`) once, and the rest is generic code that any kind of queue
+//! runs: `try_enqueue_batch` (which every queue has, and which an unbounded queue always accepts)
+//! and the one `Consumer` type.
+//!
 //! ```text
 //! cargo run --release --example packet_pipeline -- --duration 3 --producers 2 --peers 4
+//! cargo run --release --example packet_pipeline -- --bounded 1024 --batch 8 --padded
 //! ```
 
 use std::process::ExitCode;
@@ -22,7 +28,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{node, Batch, BoundedConsumer, BoundedQueue, Consumer, Link, Queue};
+use intrusive_mpsc::{
+    node, Batch, Bounded, Capacity, Compact, Consumer, Layout, Link, NoWait, Padded, Queue,
+    QueueRef, Unbounded,
+};
 
 /// A packet: a payload, an optional fragment list, and the spare pointer the queue threads through.
 struct Packet {
@@ -65,79 +74,11 @@ impl Packet {
 }
 
 /// One peer: its transmit queue and the "poll me" mark (WireGuard's `napi_schedule`).
-struct Peer {
-    queue: PeerQueue,
+///
+/// The queue's capacity and layout are type parameters, chosen once in `main` from the flags.
+struct Peer<B: Capacity, L: Layout> {
+    queue: Queue<Packet, B, NoWait, L>,
     scheduled: AtomicBool,
-}
-
-/// A peer's queue: unbounded, or capped as WireGuard caps it (`--bounded 1024`).
-enum PeerQueue {
-    Unbounded(Queue<Packet>),
-    Bounded(BoundedQueue<Packet>),
-}
-
-impl PeerQueue {
-    /// Sends a batch (of one or more packets, all or nothing); hands it back if the queue is full.
-    fn send(&self, batch: Batch<Packet>) -> Result<(), Batch<Packet>> {
-        match self {
-            PeerQueue::Unbounded(queue) if batch.len() == 1 => {
-                queue.enqueue(batch.into_iter().next().expect("one packet"));
-                Ok(())
-            }
-            PeerQueue::Unbounded(queue) => {
-                queue.enqueue_batch(batch);
-                Ok(())
-            }
-            PeerQueue::Bounded(queue) if batch.len() == 1 => {
-                let packet = batch.into_iter().next().expect("one packet");
-                queue
-                    .try_enqueue(packet)
-                    .map_err(|packet| Batch::from_iter([packet]))
-            }
-            PeerQueue::Bounded(queue) => queue.try_enqueue_batch(batch),
-        }
-    }
-
-    fn consumer(&self) -> PeerConsumer<'_> {
-        match self {
-            PeerQueue::Unbounded(queue) => {
-                PeerConsumer::Unbounded(queue.consumer().expect("one consumer"))
-            }
-            PeerQueue::Bounded(queue) => {
-                PeerConsumer::Bounded(queue.consumer().expect("one consumer"))
-            }
-        }
-    }
-}
-
-/// The worker's end of a peer's queue.
-enum PeerConsumer<'q> {
-    Unbounded(Consumer<'q, Packet>),
-    Bounded(BoundedConsumer<'q, Packet>),
-}
-
-impl PeerConsumer<'_> {
-    /// Takes up to `budget` packets, handing each to `f`; returns how many it took.
-    fn drain(&mut self, budget: usize, f: impl FnMut(Box<Packet>)) -> usize {
-        let mut taken = 0;
-        let mut f = f;
-        let mut count = |packet| {
-            taken += 1;
-            f(packet);
-        };
-        match self {
-            PeerConsumer::Unbounded(c) => c.drain().take(budget).for_each(&mut count),
-            PeerConsumer::Bounded(c) => c.drain().take(budget).for_each(&mut count),
-        }
-        taken
-    }
-
-    fn is_empty(&self) -> bool {
-        match self {
-            PeerConsumer::Unbounded(c) => c.is_empty(),
-            PeerConsumer::Bounded(c) => c.is_empty(),
-        }
-    }
 }
 
 /// One producer: the queue its used packets come back on, and its counters.
@@ -159,6 +100,8 @@ struct Config {
     bounded: Option<usize>,
     /// Packets a producer sends to a peer with one batch enqueue.
     batch: usize,
+    /// Give each peer queue's two ends cache lines of their own.
+    padded: bool,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -169,11 +112,16 @@ fn parse_args() -> Result<Config, String> {
         budget: 64,
         bounded: None,
         batch: 1,
+        padded: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
             return Err(String::new());
+        }
+        if flag == "--padded" {
+            config.padded = true;
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let count = |what: &str| -> Result<usize, String> {
@@ -205,14 +153,16 @@ fn parse_args() -> Result<Config, String> {
 
 const USAGE: &str =
     "usage: packet_pipeline [--duration SECONDS] [--producers N] [--peers N] [--budget N]
-                       [--bounded CAPACITY] [--batch N]
+                       [--bounded CAPACITY] [--batch N] [--padded]
   --duration   how long producers send (default 3)
   --producers  producer threads (default 2)
   --peers      per-peer queues served by the one worker (default 4)
   --budget     packets the worker takes from one peer per turn (default 64)
   --bounded    cap each peer queue, as WireGuard does at 1024; refused packets are counted
                as drops (default: unbounded)
-  --batch      packets sent to a peer with one batch enqueue (one swap) (default 1)";
+  --batch      packets sent to a peer with one batch enqueue (one swap) (default 1)
+  --padded     give each peer queue's producer end and consumer end cache lines of their
+               own (the Padded layout) instead of one compact block (default: compact)";
 
 fn main() -> ExitCode {
     let config = match parse_args() {
@@ -230,12 +180,28 @@ fn main() -> ExitCode {
         }
     };
 
-    let peers: Vec<Peer> = (0..config.peers)
+    // The one place that names the queue kind; everything below is generic over it.
+    match (config.bounded, config.padded) {
+        (None, false) => run(&config, Queue::<Packet, Unbounded, NoWait, Compact>::new),
+        (None, true) => run(&config, Queue::<Packet, Unbounded, NoWait, Padded>::new),
+        (Some(capacity), false) => run(&config, || {
+            Queue::<Packet, Bounded, NoWait, Compact>::with_capacity(capacity)
+        }),
+        (Some(capacity), true) => run(&config, || {
+            Queue::<Packet, Bounded, NoWait, Padded>::with_capacity(capacity)
+        }),
+    }
+}
+
+/// Runs the pipeline with peer queues made by `new_queue`, prints the summary, and fails on any
+/// lost, duplicated or reordered packet.
+fn run<B: Capacity, L: Layout>(
+    config: &Config,
+    new_queue: impl Fn() -> Queue<Packet, B, NoWait, L>,
+) -> ExitCode {
+    let peers: Vec<Peer<B, L>> = (0..config.peers)
         .map(|_| Peer {
-            queue: match config.bounded {
-                None => PeerQueue::Unbounded(Queue::new()),
-                Some(capacity) => PeerQueue::Bounded(BoundedQueue::new(capacity)),
-            },
+            queue: new_queue(),
             scheduled: AtomicBool::new(false),
         })
         .collect();
@@ -251,9 +217,13 @@ fn main() -> ExitCode {
     let stop = AtomicBool::new(false);
 
     println!(
-        "packet_pipeline: {} producers -> {} peer queues -> 1 worker (budget {}), {:.1} s",
+        "packet_pipeline: {} producers -> {} {} {} peer queues -> 1 worker (budget {}), {:.1} s",
         config.producers,
         config.peers,
+        config
+            .bounded
+            .map_or("unbounded".to_string(), |c| format!("bounded ({c})")),
+        if config.padded { "padded" } else { "compact" },
         config.budget,
         config.duration.as_secs_f64()
     );
@@ -271,10 +241,7 @@ fn main() -> ExitCode {
     });
 
     let elapsed = start.elapsed().as_secs_f64();
-    let peer_queue_size = match config.bounded {
-        None => std::mem::size_of::<Queue<Packet>>(),
-        Some(_) => std::mem::size_of::<BoundedQueue<Packet>>(),
-    };
+    let peer_queue_size = std::mem::size_of::<Queue<Packet, B, NoWait, L>>();
     let sent: u64 = producers
         .iter()
         .map(|p| p.sent.load(Ordering::Relaxed))
@@ -339,7 +306,13 @@ const POOL_PER_PRODUCER: usize = 4096;
 /// are in flight), fills them, and sends `batch` at a time to the next peer in turn, until told
 /// to stop. A full (bounded) peer queue refuses the whole batch: the packets are dropped, that
 /// is, returned to the free list and counted.
-fn produce(id: u32, me: &Producer, peers: &[Peer], stop: &AtomicBool, batch: usize) {
+fn produce<B: Capacity, L: Layout>(
+    id: u32,
+    me: &Producer,
+    peers: &[Peer<B, L>],
+    stop: &AtomicBool,
+    batch: usize,
+) {
     // This thread is the only one that ever consumes from its own free list.
     let mut free = me.free.consumer().expect("free list has one consumer");
     for _ in 0..POOL_PER_PRODUCER {
@@ -379,7 +352,7 @@ fn produce(id: u32, me: &Producer, peers: &[Peer], stop: &AtomicBool, batch: usi
             }
 
             let peer = &peers[peer];
-            match peer.queue.send(burst) {
+            match peer.queue.try_enqueue_batch(burst) {
                 Ok(()) => {
                     // Schedule the peer after the enqueue has returned (the kernel calls
                     // napi_schedule() here; our worker polls the marks). Release: pairs with
@@ -411,8 +384,20 @@ struct Report {
 
 /// The worker: serves scheduled peers round-robin, at most `budget` packets per turn, returns
 /// each packet to its producer, and prints progress about once a second.
-fn work(peers: &[Peer], producers: &[Producer], budget: usize, start: Instant) -> Report {
-    let mut consumers: Vec<_> = peers.iter().map(|p| p.queue.consumer()).collect();
+fn work<B: Capacity, L: Layout>(
+    peers: &[Peer<B, L>],
+    producers: &[Producer],
+    budget: usize,
+    start: Instant,
+) -> Report {
+    let mut consumers: Vec<_> = peers
+        .iter()
+        .map(|p| {
+            p.queue
+                .consumer()
+                .expect("the worker is each queue's one consumer")
+        })
+        .collect();
     let mut expected = vec![vec![0u64; peers.len()]; producers.len()];
     let mut report = Report {
         received: 0,
@@ -433,7 +418,7 @@ fn work(peers: &[Peer], producers: &[Producer], budget: usize, start: Instant) -
                 continue;
             }
             idle = false;
-            let taken = consumer.drain(budget, |packet| {
+            let taken = poll(consumer, budget, |packet| {
                 let (p, q) = (packet.producer as usize, packet.peer as usize);
                 // Sequence numbers rise by one per packet, except across packets a full queue
                 // dropped: a number below the expected one is a reordering or a duplicate.
@@ -471,4 +456,19 @@ fn work(peers: &[Peer], producers: &[Producer], budget: usize, start: Instant) -
             thread::yield_now();
         }
     }
+}
+
+/// Takes up to `budget` packets from one peer's queue, handing each to `deliver`; returns how many
+/// it took. Generic over the consumer: any queue kind, borrowed (`&Queue`) or owned (`Arc<Queue>`).
+fn poll<Q: QueueRef<Node = Packet>>(
+    consumer: &mut Consumer<Q>,
+    budget: usize,
+    mut deliver: impl FnMut(Box<Packet>),
+) -> usize {
+    let mut taken = 0;
+    for packet in consumer.drain().take(budget) {
+        taken += 1;
+        deliver(packet);
+    }
+    taken
 }
