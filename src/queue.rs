@@ -290,7 +290,7 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
     /// ```
     #[inline]
     pub fn enqueue(&self, handle: N::Handle) {
-        self.push(handle);
+        let _parked = self.push(handle);
     }
 }
 
@@ -472,12 +472,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     /// ```
     #[inline]
     pub fn try_enqueue(&self, handle: N::Handle) -> Result<(), N::Handle> {
-        if self.claim(1) {
-            self.push(handle);
-            Ok(())
-        } else {
-            Err(handle)
-        }
+        self.try_push_parked(handle).map(|_parked| ())
     }
 
     /// Claims room for `n >= 1` nodes on a bounded queue (always granted when unbounded).
@@ -490,9 +485,22 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
         )
     }
 
-    /// Enqueues `handle` with room already claimed, and wakes a sleeping consumer.
+    /// Adds a node if there is room, as [`try_enqueue`](Queue::try_enqueue), and says whether
+    /// this enqueue replaced the park mark (for the [`ReadySet`](crate::ReadySet), which then
+    /// schedules the queue).
+    #[inline]
+    pub(crate) fn try_push_parked(&self, handle: N::Handle) -> Result<bool, N::Handle> {
+        if self.claim(1) {
+            Ok(self.push(handle))
+        } else {
+            Err(handle)
+        }
+    }
+
+    /// Enqueues `handle` with room already claimed, and wakes a sleeping consumer. Returns
+    /// whether our swap replaced the park mark.
     #[inline(always)]
-    fn push(&self, handle: N::Handle) {
+    pub(crate) fn push(&self, handle: N::Handle) -> bool {
         let node = handle.into_raw();
         // SAFETY: `node` points to a live node that the handle owned alone (the `Handle`
         // contract).
@@ -502,9 +510,10 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
         // handle or the queue's `Drop` does.
         let parked = unsafe { self.raw.push(link) };
         if parked {
-            // Only a queue that can sleep ever parks; for the others this is nothing.
+            // Only a queue that can sleep wakes anyone; for the others this is nothing.
             self.wake_parked();
         }
+        parked
     }
 
     /// Wakes the consumer whose park mark our swap replaced (after our link store).

@@ -1,0 +1,492 @@
+//! [`ReadySet`]: many queues served by one worker that never scans: a queue schedules itself
+//! when a node arrives while it is idle. The protocol is documented on [`ReadySet`].
+
+use core::fmt;
+use core::future::Future;
+use core::ptr::NonNull;
+use core::task::{Context, Poll};
+
+use crate::{
+    Bounded, Capacity, Compact, Consumer, Layout, Link, NoWait, Node, Queue, RawHandle,
+    TryDequeueError, Unbounded, Wait,
+};
+
+/// One queue of a [`ReadySet`]: a [`Queue`] that cannot wait (the set waits for it), plus the entry
+/// that puts it on the set's ready list.
+///
+/// The set creates its members ([`ReadySet::new`], [`ReadySet::with_capacity`]); you reach them
+/// through the set, by index, and through [`Ready`] guards.
+#[repr(C)]
+pub struct Member<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
+    /// The member's entry in the ready list. First, so that the entry's address is the member's.
+    entry: Link,
+    /// The queue.
+    queue: Queue<N, B, NoWait, L>,
+}
+
+// SAFETY: `entry` is the first field of a `repr(C)` struct, so a pointer to the member is a pointer
+// to its entry and back, with the same provenance.
+unsafe impl<N: Node, B: Capacity, L: Layout> Node for Member<N, B, L> {
+    type Handle = RawHandle<Member<N, B, L>>;
+
+    #[inline(always)]
+    unsafe fn link(node: NonNull<Self>) -> NonNull<Link> {
+        node.cast()
+    }
+
+    #[inline(always)]
+    unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self> {
+        link.cast()
+    }
+}
+
+impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
+    /// The member's queue, for what any thread may ask of it ([`len`](Queue::len) and
+    /// [`capacity`](Queue::capacity) on a bounded one). Enqueue through the set.
+    #[inline]
+    pub fn queue(&self) -> &Queue<N, B, NoWait, L> {
+        &self.queue
+    }
+}
+
+impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Member<N, B, L> {
+    /// Prints `Member { .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Member").finish_non_exhaustive()
+    }
+}
+
+/// The set's ready list: the entries of the members that have nodes and are not held.
+type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
+
+/// Many queues and one ready list: a worker takes the next queue that has nodes, without ever
+/// looking at the idle ones.
+///
+/// This is what WireGuard gets from its workqueue (`queue_work` / `napi_schedule` after each
+/// enqueue) and what an actor runtime needs for its mailboxes: a queue per peer is only practical
+/// when something schedules the peer whose queue just got packets and never touches the thousands
+/// that are idle. Producers enqueue into member `i` through the set; the producer whose enqueue
+/// ends the queue's idleness puts it on the ready list (no other producer pays anything extra);
+/// the [`Worker`] takes [`Ready`] queues in turn, drains each with a budget, and drops the guard,
+/// which re-arms the queue or sends it to the back of the list. See the protocol below, and
+/// `examples/many_peers.rs`.
+///
+/// The members are allocated once, when the set is made (feature `alloc`); nothing allocates
+/// afterwards. Members may be [`Bounded`] or [`Unbounded`], [`Compact`] or
+/// [`Padded`](crate::Padded); every member of one set is of the same kind.
+///
+/// # The protocol
+///
+/// Every member queue is, at any time, in exactly one of three states:
+///
+/// - **idle**: empty, with the "consumer asleep" mark in its `head` (the mark a sleeping consumer
+///   leaves, see [`Wait`](crate::Wait));
+/// - **scheduled**: its entry is in the set's ready list;
+/// - **held**: the worker holds it as a [`Ready`] guard and drains it.
+///
+/// The producer whose swap of an idle queue's `head` returns the mark (exactly one producer per
+/// idle period, since the swaps are read-modify-writes of one word) pushes the queue's entry into
+/// the ready list after linking its node, and that push wakes the worker if it sleeps. Every other
+/// producer pays nothing: the mark is tested only on the path that links behind the stub, as for a
+/// sleeping consumer. When the worker drops a [`Ready`] guard, the queue goes to the back of the
+/// ready list if it still has nodes (so a flooded queue cannot starve the others), or is marked
+/// idle again with the same compare-and-swap a sleeping consumer uses, which succeeds only on an
+/// empty queue with no producer mid-enqueue; if it fails, the queue is scheduled again.
+///
+/// So a queue with a node is always scheduled or held (no lost wake-up), it is never scheduled
+/// twice (only the producer that ends an idle period, or the worker that held it, schedules it),
+/// and the worker's cost per node does not depend on how many queues are idle.
+///
+/// The ready list is a [`WaitQueue`](crate::WaitQueue) of entries, one [`Link`] inside each member,
+/// so the worker blocks, times out or awaits with the same no-lost-wake-up protocol as any sleeping
+/// consumer.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{node, Link, ReadySet};
+///
+/// struct Packet {
+///     link: Link,
+///     seq: u32,
+/// }
+/// node!(Packet, link, Box<Packet>);
+///
+/// // 10,000 peers, each with a bounded queue of 1024 packets.
+/// let peers = ReadySet::<Packet, _>::with_capacity(10_000, 1024);
+/// let mut worker = peers.worker().expect("one worker");
+/// assert!(worker.next().is_none(), "nothing scheduled");
+///
+/// for seq in 0..3 {
+///     assert!(peers.try_enqueue(42, Box::new(Packet { link: Link::new(), seq })).is_ok());
+/// }
+/// assert!(peers.try_enqueue(7, Box::new(Packet { link: Link::new(), seq: 0 })).is_ok());
+///
+/// // Peer 42 became ready first, then peer 7; nobody looked at the 9,998 others.
+/// let mut ready = worker.next().unwrap();
+/// assert_eq!(ready.index(), 42);
+/// let seqs: Vec<u32> = ready.drain().take(2).map(|p| p.seq).collect(); // a budget of 2
+/// assert_eq!(seqs, [0, 1]);
+/// drop(ready); // still has a packet: back of the line
+///
+/// let mut ready = worker.next().unwrap();
+/// assert_eq!((ready.index(), ready.drain().count()), (7, 1));
+/// drop(ready); // empty: idle again
+///
+/// let mut ready = worker.next().unwrap();
+/// assert_eq!((ready.index(), ready.dequeue().map(|p| p.seq)), (42, Some(2)));
+/// drop(ready); // empty: idle again until its next packet
+/// assert!(worker.next().is_none());
+/// ```
+#[cfg(feature = "alloc")]
+pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
+    /// The entries of the members with nodes that no [`Ready`] guard holds.
+    ready: ReadyList<N, B, L>,
+    /// The members, which never move: the ready list points into this allocation.
+    members: alloc::boxed::Box<[Member<N, B, L>]>,
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
+    /// Creates a set of `count` empty, unbounded, idle queues. Allocates the members once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, ReadySet};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let mailboxes = ReadySet::<Msg>::new(100);
+    /// assert_eq!(mailboxes.len(), 100);
+    /// ```
+    #[must_use]
+    pub fn new(count: usize) -> Self {
+        Self::from_members((0..count).map(|_| Queue::new()))
+    }
+
+    /// Adds a node at the back of member `index`'s queue, and schedules that queue if it was
+    /// idle. Wait-free, like [`Queue::enqueue`]; only the enqueue that ends an idle period does
+    /// more (one enqueue into the ready list).
+    ///
+    /// # Panics
+    ///
+    /// If `index >= self.len()`.
+    #[inline]
+    pub fn enqueue(&self, index: usize, handle: N::Handle) {
+        let member = &self.members[index];
+        if member.queue.push(handle) {
+            self.schedule(member);
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, L: Layout> ReadySet<N, Bounded, L> {
+    /// Creates a set of `count` empty, idle queues, each holding at most `capacity` nodes.
+    /// Allocates the members once.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or greater than `isize::MAX`, as [`Queue::with_capacity`].
+    #[must_use]
+    pub fn with_capacity(count: usize, capacity: usize) -> Self {
+        Self::from_members((0..count).map(|_| Queue::with_capacity(capacity)))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
+    /// A set of these queues, every one idle.
+    fn from_members(queues: impl Iterator<Item = Queue<N, B, NoWait, L>>) -> Self {
+        let members = queues
+            .map(|queue| Member {
+                entry: Link::new(),
+                queue,
+            })
+            .collect::<alloc::boxed::Box<[_]>>();
+        for member in members.iter() {
+            // SAFETY: no consumer of the new queue exists; the set is its consumer from now on.
+            let parked = unsafe { member.queue.raw.try_park() };
+            debug_assert!(parked, "a new queue is empty");
+        }
+        ReadySet {
+            ready: Queue::new(),
+            members,
+        }
+    }
+
+    /// The number of member queues.
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether the set has no member queue at all.
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Member `index`, for what any thread may ask of its queue (such as its
+    /// [`len`](Queue::len) when bounded), or `None` if out of range.
+    #[inline]
+    #[must_use]
+    pub fn member(&self, index: usize) -> Option<&Member<N, B, L>> {
+        self.members.get(index)
+    }
+
+    /// Adds a node at the back of member `index`'s queue if there is room, or hands it back; on
+    /// success, schedules the queue if it was idle.
+    ///
+    /// On unbounded members this always succeeds, so code can be generic over the capacity.
+    ///
+    /// # Errors
+    ///
+    /// `Err(handle)`, the very node, when member `index` is bounded and full (see
+    /// [`Queue::try_enqueue`]).
+    ///
+    /// # Panics
+    ///
+    /// If `index >= self.len()`.
+    #[inline]
+    pub fn try_enqueue(&self, index: usize, handle: N::Handle) -> Result<(), N::Handle> {
+        let member = &self.members[index];
+        if member.queue.try_push_parked(handle)? {
+            self.schedule(member);
+        }
+        Ok(())
+    }
+
+    /// Puts `member` on the ready list. The caller has just ended its idle period (its swap
+    /// replaced the mark) or held it as a [`Ready`] guard: either way nobody else can schedule it
+    /// until it is marked idle again.
+    #[inline]
+    fn schedule(&self, member: &Member<N, B, L>) {
+        // SAFETY: the member lives as long as the set (its allocation never moves or shrinks), the
+        // ready list is dropped before it (field order), and only this one entry handle to it
+        // exists: an idle member is on no list and held by nobody, and the caller is the one
+        // thread that ended its idle period or gave up the guard.
+        let entry = unsafe { RawHandle::new(NonNull::from(member)) };
+        self.ready.enqueue(entry);
+    }
+
+    /// Becomes the set's worker, or returns `None` while another [`Worker`] exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, ReadySet};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let set = ReadySet::<Msg>::new(4);
+    /// let worker = set.worker().unwrap();
+    /// assert!(set.worker().is_none(), "one worker at a time");
+    /// drop(worker);
+    /// assert!(set.worker().is_some());
+    /// ```
+    #[inline]
+    pub fn worker(&self) -> Option<Worker<'_, N, B, L>> {
+        Some(Worker {
+            set: self,
+            ready: self.ready.consumer()?,
+        })
+    }
+
+    /// The index of `member`, a member of this set.
+    #[inline]
+    fn index_of(&self, member: &Member<N, B, L>) -> usize {
+        let offset = (member as *const Member<N, B, L> as usize)
+            .wrapping_sub(self.members.as_ptr() as usize);
+        // A zero-sized member is impossible: it holds at least its entry's link.
+        offset / core::mem::size_of::<Member<N, B, L>>()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
+    /// Prints `ReadySet { len: .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadySet")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The unique right to take queues off a [`ReadySet`]'s ready list; see [`ReadySet::worker`].
+///
+/// Each [`Ready`] guard it hands out is one queue that has nodes, for the caller to drain. Guards
+/// for different queues may be held at once, and sent to other threads when the handles are
+/// `Send`: each queue still has one consumer at a time.
+#[cfg(feature = "alloc")]
+pub struct Worker<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
+    set: &'s ReadySet<N, B, L>,
+    ready: Consumer<&'s ReadyList<N, B, L>>,
+}
+
+#[cfg(feature = "alloc")]
+impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
+    /// Takes the next queue that has nodes, without ever waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`Consumer::try_dequeue`] on the ready list: [`Empty`](TryDequeueError::Empty) when no
+    /// queue is scheduled, [`Inconsistent`](TryDequeueError::Inconsistent) when a producer is in
+    /// the middle of scheduling one.
+    #[inline]
+    pub fn try_next(&mut self) -> Result<Ready<'s, N, B, L>, TryDequeueError> {
+        let entry = self.ready.try_dequeue()?;
+        Ok(self.hold(entry))
+    }
+
+    /// The set this worker serves.
+    #[inline]
+    pub fn set(&self) -> &'s ReadySet<N, B, L> {
+        self.set
+    }
+
+    /// Takes the next queue that has nodes, sleeping until one is scheduled.
+    #[cfg(feature = "std")]
+    pub fn next_blocking(&mut self) -> Ready<'s, N, B, L> {
+        let entry = self.ready.dequeue_blocking();
+        self.hold(entry)
+    }
+
+    /// Takes the next queue that has nodes, sleeping until one is scheduled or `timeout` has
+    /// passed; `None` on timeout.
+    #[cfg(feature = "std")]
+    pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L>> {
+        let entry = self.ready.dequeue_timeout(timeout)?;
+        Some(self.hold(entry))
+    }
+
+    /// Polls for the next queue that has nodes: `Ready` with it, or `Pending` with the task's
+    /// waker registered to be woken when one is scheduled.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Ready<'s, N, B, L>> {
+        self.ready.poll_dequeue(cx).map(|entry| self.hold(entry))
+    }
+
+    /// Waits asynchronously for the next queue that has nodes. Cancel-safe: dropping the future
+    /// loses no scheduled queue.
+    pub fn next_async(&mut self) -> impl Future<Output = Ready<'s, N, B, L>> + '_ {
+        core::future::poll_fn(move |cx| self.poll_next(cx))
+    }
+
+    /// Turns an entry taken off the ready list into a guard on its queue.
+    #[inline]
+    fn hold(&self, entry: RawHandle<Member<N, B, L>>) -> Ready<'s, N, B, L> {
+        // SAFETY: every entry on the ready list points to a member of `self.set` (see
+        // `ReadySet::schedule`), which lives for `'s`.
+        let member: &'s Member<N, B, L> = unsafe { entry.into_ptr().as_ref() };
+        // SAFETY: the member is held by this guard alone until it is dropped: it is on no list and
+        // idle to no producer, so no other consumer of its queue can exist. The previous consumer
+        // (the last guard, or none) happens-before us: its drop scheduled the entry (or marked the
+        // queue idle, which the scheduling producer's swap acquired), and we took the entry off
+        // the ready list with an Acquire load.
+        let consumer = unsafe { member.queue.consumer_unchecked() };
+        Ready {
+            set: self.set,
+            member,
+            consumer,
+        }
+    }
+}
+
+/// Takes the next queue that has nodes, or `None` when no queue is scheduled: the worker is an
+/// iterator over what is ready now (`while let Some(ready) = worker.next()`), and starts yielding
+/// again once a producer schedules a queue (it is not fused). Each step waits out a producer that
+/// is in the middle of scheduling a queue (a few instructions, unless that producer is preempted),
+/// as [`Consumer::dequeue`] does; it never sleeps.
+#[cfg(feature = "alloc")]
+impl<'s, N: Node, B: Capacity, L: Layout> Iterator for Worker<'s, N, B, L> {
+    type Item = Ready<'s, N, B, L>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Ready<'s, N, B, L>> {
+        let entry = self.ready.dequeue()?;
+        Some(self.hold(entry))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Worker<'_, N, B, L> {
+    /// Prints `Worker { .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker").finish_non_exhaustive()
+    }
+}
+
+/// A queue of a [`ReadySet`] that has nodes, held by the worker: drain it through its
+/// [`Consumer`] (this guard dereferences to one), with a budget.
+///
+/// Dropping the guard re-arms the queue: if it still has nodes (the budget ran out, or a producer
+/// is mid-enqueue) it goes to the back of the ready list; otherwise it is idle until the next
+/// enqueue schedules it.
+#[cfg(feature = "alloc")]
+pub struct Ready<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
+    set: &'s ReadySet<N, B, L>,
+    member: &'s Member<N, B, L>,
+    consumer: Consumer<&'s Queue<N, B, NoWait, L>>,
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> Ready<'_, N, B, L> {
+    /// The member's index in its set (the peer, connection or actor it serves).
+    #[inline]
+    #[must_use]
+    pub fn index(&self) -> usize {
+        self.set.index_of(self.member)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<'s, N: Node, B: Capacity, L: Layout> core::ops::Deref for Ready<'s, N, B, L> {
+    type Target = Consumer<&'s Queue<N, B, NoWait, L>>;
+
+    #[inline]
+    fn deref(&self) -> &Self::Target {
+        &self.consumer
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> core::ops::DerefMut for Ready<'_, N, B, L> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.consumer
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> Drop for Ready<'_, N, B, L> {
+    fn drop(&mut self) {
+        // Idle only if empty with nobody mid-enqueue: the mark's compare-and-swap checks exactly
+        // that, atomically with the producers' swaps (a peeked node is still queued, so it fails).
+        // SAFETY: this guard is the queue's single consumer.
+        let idle = unsafe { self.member.queue.raw.try_park() };
+        if !idle {
+            // Still has nodes (or one is on its way): to the back of the line, so that a flooded
+            // queue cannot starve the others.
+            self.set.schedule(self.member);
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Ready<'_, N, B, L> {
+    /// Prints `Ready { index: .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ready")
+            .field("index", &self.index())
+            .finish_non_exhaustive()
+    }
+}
