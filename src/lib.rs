@@ -225,6 +225,24 @@
 //! Shared pointers (`&T`, `Rc`, `Arc`) are not handles for that reason. A queue is `Send` and
 //! `Sync` only when its handles are `Send`.
 //!
+//! # Embedded targets and interrupt handlers
+//!
+//! The queue needs an atomic pointer swap and compare-and-swap (`target_has_atomic = "ptr"`):
+//! every 32- and 64-bit target Rust supports with atomics, Cortex-M3 and up (`thumbv7m`,
+//! `thumbv7em`, `thumbv8m`) included. Targets without atomic read-modify-writes (Cortex-M0,
+//! `thumbv6m`, and RISC-V cores without the A extension) are not supported.
+//!
+//! **In an interrupt handler, use [`try_dequeue`](Consumer::try_dequeue), never
+//! [`dequeue`](Consumer::dequeue) or [`peek`](Consumer::peek).** On a single core, a handler that
+//! consumes and interrupts a producer between the two steps of its enqueue sees
+//! [`Inconsistent`](TryDequeueError::Inconsistent) until it returns, because the producer cannot
+//! run again before that; `dequeue` would spin forever. Return from the handler and look again
+//! later (the producer can pend the interrupt after its enqueue returns). Producers may run in
+//! handlers freely: an enqueue never waits.
+//!
+//! A node pool for targets without an allocator is shown on [`Handle`]; `static` queues work
+//! because [`Queue::new`] is `const`.
+//!
 //! # Features
 //!
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
@@ -239,6 +257,8 @@
 //! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
 //! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`.
 #![no_std]
+// On docs.rs, badges say which items need the `alloc` or `std` feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

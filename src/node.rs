@@ -14,6 +14,62 @@ use crate::Link;
 /// enqueueing consumes it, safe code can never put one node into two queues, or into one queue
 /// twice. That is why shared pointers (`&T`, `Rc<T>`, `Arc<T>`) are not handles.
 ///
+/// # Which handle do I pick?
+///
+/// | handle | pick it when | cost |
+/// |---|---|---|
+/// | `Box<T>` (feature `alloc`) | nodes are allocated per message and freed by whoever ends up with them: the common case | an allocation per node, made by you |
+/// | `Pin<Box<T>>` (feature `alloc`) | the node must not move once created (it holds self-references, or its address is registered elsewhere, as a `Future` or a DMA buffer) | as `Box<T>` |
+/// | `&'static mut T` | no allocator (`no_std` firmware): nodes come from a `static` pool taken once, and are recycled through a second queue | none; see the pool pattern below |
+/// | [`RawHandle<T>`] | you manage the memory yourself (an arena, a slab, a pool with its own free list, memory from C) | none; creating one is `unsafe`, with the promises a `Box` would keep |
+///
+/// Shared pointers (`&T`, `Rc<T>`, `Arc<T>`) are not handles: a node reachable through two of them
+/// could be enqueued twice. To share a node's state with another thread while it is queued (a
+/// "ready" flag set by an encryption worker, say), put an `Arc` of that state *inside* the node.
+///
+/// # A static pool without an allocator
+///
+/// Take the pool once, guarded by a flag, then hand each slot out as a `&'static mut`: each slot
+/// is then owned by exactly one handle, as the trait requires. A second queue of free slots
+/// recycles them (`examples/static_queue.rs` runs this with the crate built without `std` and
+/// `alloc`).
+///
+/// ```
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use intrusive_mpsc::{node, Link, Queue};
+///
+/// struct Event {
+///     link: Link,
+///     value: u32,
+/// }
+/// node!(Event, link, &'static mut Event);
+///
+/// static EVENTS: Queue<Event> = Queue::new();
+/// static FREE: Queue<Event> = Queue::new();
+///
+/// /// Hands the pool out, once.
+/// fn take_pool() -> &'static mut [Event; 4] {
+///     static mut POOL: [Event; 4] = [const { Event { link: Link::new(), value: 0 } }; 4];
+///     static TAKEN: AtomicBool = AtomicBool::new(false);
+///     assert!(!TAKEN.swap(true, Ordering::AcqRel), "the pool is taken once");
+///     // SAFETY: the flag lets exactly one caller through, so this is the only reference ever
+///     // made to `POOL`.
+///     unsafe { &mut *core::ptr::addr_of_mut!(POOL) }
+/// }
+///
+/// for slot in take_pool() {
+///     FREE.enqueue(slot); // every slot starts free
+/// }
+/// // A producer (a thread, or an interrupt handler) takes a free slot, fills it, sends it.
+/// let slot = FREE.consumer().unwrap().dequeue().expect("a free slot");
+/// slot.value = 42;
+/// EVENTS.enqueue(slot);
+/// // The consumer handles it and gives the slot back.
+/// let event = EVENTS.consumer().unwrap().dequeue().unwrap();
+/// assert_eq!(event.value, 42);
+/// FREE.enqueue(event);
+/// ```
+///
 /// Implemented for:
 /// - `Box<T>` and `Pin<Box<T>>` (feature `alloc`);
 /// - `&'static mut T`, for nodes in a static pool, without any allocator;
@@ -350,9 +406,11 @@ pub unsafe trait Node: Sized {
 /// `node!(Type, field, HandleType)` implements [`Node`] for `Type`, whose field `field` is the
 /// [`Link`], for nodes that travel as `HandleType` (`Box<Type>`, `Pin<Box<Type>>`,
 /// `&'static mut Type` or [`RawHandle<Type>`]). For a generic type, put its generic parameters in
-/// square brackets first: lifetimes, then type parameters, each with at most one trait bound, as
-/// in `node!(impl['a, T: Send] Message<'a, T>, link, Box<Message<'a, T>>)`. For anything more
-/// elaborate, implement [`Node`] by hand.
+/// square brackets first: lifetimes, then type parameters, each with at most one trait bound,
+/// then, after a `;`, const parameters of a primitive type, as in
+/// `node!(impl['a, T: Send; const N: usize] Message<'a, T, N>, link, Box<Message<'a, T, N>>)`
+/// (`impl[const N: usize]` when there are only const parameters). For anything more elaborate,
+/// implement [`Node`] by hand.
 ///
 /// The generated code is sound for any input that compiles. (The generic parameters are parsed as
 /// lifetimes, identifiers and paths, never pasted as raw tokens, so no input can smuggle a second
@@ -385,6 +443,27 @@ pub unsafe trait Node: Sized {
 /// let messages = Queue::<Message<&str>>::new();
 /// messages.enqueue(Box::new(Message { body: "hi", link: Link::new() }));
 /// assert_eq!(messages.consumer().unwrap().dequeue().unwrap().body, "hi");
+///
+/// // Const generics, as for a buffer of a size fixed at compile time.
+/// struct Frame<'a, T: Copy, const LEN: usize> {
+///     link: Link,
+///     bytes: [u8; LEN],
+///     tag: &'a T,
+/// }
+/// node!(impl['a, T: Copy; const LEN: usize] Frame<'a, T, LEN>, link, Box<Frame<'a, T, LEN>>);
+///
+/// struct Block<const LEN: usize> {
+///     link: Link,
+///     words: [u64; LEN],
+/// }
+/// node!(impl[const LEN: usize] Block<LEN>, link, Box<Block<LEN>>);
+///
+/// let frames = Queue::<Frame<'_, u8, 4>>::new();
+/// frames.enqueue(Box::new(Frame { link: Link::new(), bytes: [1, 2, 3, 4], tag: &7 }));
+/// assert_eq!(frames.consumer().unwrap().dequeue().unwrap().bytes[3], 4);
+/// let blocks = Queue::<Block<2>>::new();
+/// blocks.enqueue(Box::new(Block { link: Link::new(), words: [5, 6] }));
+/// assert_eq!(blocks.consumer().unwrap().dequeue().unwrap().words, [5, 6]);
 /// ```
 ///
 /// A field of another type does not compile:
@@ -422,13 +501,26 @@ pub unsafe trait Node: Sized {
 #[macro_export]
 macro_rules! node {
     (
-        impl[$($lt:lifetime),* $(,)? $($param:ident $(: $bound:path)?),* $(,)?]
+        impl[$(const $const:ident: $const_ty:ident),+ $(,)?]
         $node:ty, $field:ident, $handle:ty $(,)?
     ) => {
-        $crate::__node_impl!([$($lt),*] [$($param $(: $bound)?),*] $node, $field, $handle);
+        $crate::__node_impl!([] [$($const: $const_ty),*] [] $node, $field, $handle);
+    };
+    (
+        impl[
+            $($lt:lifetime),* $(,)?
+            $($param:ident $(: $bound:path)?),* $(,)?
+            $(; $(const $const:ident: $const_ty:ident),* $(,)?)?
+        ]
+        $node:ty, $field:ident, $handle:ty $(,)?
+    ) => {
+        $crate::__node_impl!(
+            [$($lt),*] [$($($const: $const_ty),*)?] [$($param $(: $bound)?),*]
+            $node, $field, $handle
+        );
     };
     ($node:ty, $field:ident, $handle:ty $(,)?) => {
-        $crate::__node_impl!([] [] $node, $field, $handle);
+        $crate::__node_impl!([] [] [] $node, $field, $handle);
     };
 }
 
@@ -437,7 +529,8 @@ macro_rules! node {
 #[macro_export]
 macro_rules! __node_impl {
     (
-        [$($lt:lifetime),*] [$($param:ident $(: $bound:path)?),*]
+        [$($lt:lifetime),*] [$($const:ident: $const_ty:ident),*]
+        [$($param:ident $(: $bound:path)?),*]
         $node:ty, $field:ident, $handle:ty
     ) => {
         // SAFETY: `link` projects a pointer to a live node onto its field `$field` without reading
@@ -445,7 +538,9 @@ macro_rules! __node_impl {
         // itself (`offset_of!` accepts nothing else) and is aligned (`&n.$field` in `from_link`
         // would not compile for a packed struct). `from_link` subtracts that same field's offset,
         // giving back the original pointer.
-        unsafe impl<$($lt,)* $($param $(: $bound)?),*> $crate::Node for $node {
+        unsafe impl<$($lt,)* $($param $(: $bound)?,)* $(const $const: $const_ty),*> $crate::Node
+            for $node
+        {
             type Handle = $handle;
 
             #[inline(always)]
