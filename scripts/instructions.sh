@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per enqueue+dequeue pair, single thread, for this crate and each peer, counted by
 # callgrind (load-independent and repeatable). Every queue runs bursts of 64 enqueues then 64
-# dequeues of the same boxed packet (examples/instructions.rs), measured two ways:
+# dequeues of the same boxed packet (perf/src/bin/instructions.rs, in the workspace's perf crate),
+# measured two ways:
 # - "loop": the burst loop with everything inlined, as in a user's hot loop; two round counts,
 #   the difference divided by the extra pairs (cancels start-up). Includes the loop's own
 #   bookkeeping, about the same for every queue.
@@ -18,15 +19,15 @@ cd "$(dirname "$0")/.."
 
 queues=("$@")
 if [ ${#queues[@]} -eq 0 ]; then
-    queues=(ours cordyceps segqueue channel std mutex wgring wgcounted bounded)
+    queues=(ours padded cordyceps segqueue channel std mutex wgring wgcounted bounded)
 fi
 small=1000
 large=11000
 pairs=$(((large - small) * 64))
 rounds=10000
 
-cargo build --release --quiet --example instructions
-bin="${CARGO_TARGET_DIR:-target}/release/examples/instructions"
+cargo build --release --quiet -p intrusive-mpsc-perf --bin instructions
+bin="${CARGO_TARGET_DIR:-target}/release/instructions"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -61,7 +62,7 @@ done
 echo
 ratio() { printf '%.3f' "$(echo "scale=4; $1 / $2" | bc)"; }
 printf '%-21s %8s %8s\n' ratio loop calls
-for ab in "ours cordyceps" "ours segqueue" "bounded wgring" "bounded wgcounted"; do
+for ab in "ours cordyceps" "padded cordyceps" "ours segqueue" "bounded wgring" "bounded wgcounted"; do
     read -r a b <<<"$ab"
     if [ -n "${loop[$a]:-}" ] && [ -n "${loop[$b]:-}" ]; then
         printf '%-21s %8s %8s\n' "$a / $b" "$(ratio "${loop[$a]}" "${loop[$b]}")" \

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Everything the README's "Performance" section quotes, in one run: the machine, the load, the
-# commit, instruction counts (callgrind), the memory table, and the interleaved timing runs with
-# the target ratios. Criterion's own report (plots included) is `cargo bench`.
+# commit, instruction counts (callgrind), the memory table,
+# and the interleaved timing runs with the target ratios: every scenario unpinned, then the
+# 1-producer scenarios (threaded and bounded) again with the threads pinned to distinct cores.
+# All of it runs from the workspace's perf crate (perf/, package intrusive-mpsc-perf); criterion's
+# own report (plots included) is `cargo bench -p intrusive-mpsc-perf`.
 #
 # Usage: scripts/perf-report.sh [runs]    (default 31 interleaved runs; needs valgrind and bc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-31}"
+perf() { cargo run --release --quiet -p intrusive-mpsc-perf --bin "$@"; }
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -18,12 +22,12 @@ echo "## instructions per pair (callgrind)"
 scripts/instructions.sh
 echo
 echo "## memory"
-cargo run --release --quiet --example memory
+perf memory
 echo
 echo "## interleaved timing runs"
-cargo run --release --quiet --example targets -- "$runs"
+perf targets -- "$runs"
 echo
-echo "## 1 producer / 1 consumer with the threads pinned to distinct cores (BENCH_PIN=1)"
-BENCH_PIN=1 cargo run --release --quiet --example targets -- "$runs" "1 producer"
+echo "## 1 producer / 1 consumer, threaded and bounded, threads pinned to distinct cores (BENCH_PIN=1)"
+BENCH_PIN=1 perf targets -- "$runs" "1 producer / 1 consumer"
 echo
 echo "load after: $(uptime | sed 's/.*load average/load average/')"

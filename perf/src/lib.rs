@@ -1,5 +1,6 @@
-//! What the benches, the instruction counter and the interleaved runner share: the payload, one
-//! trait over every queue compared, each queue driven through its public API, and the drivers.
+//! What the criterion benches, the instruction counter, the memory table and the interleaved
+//! runner share: the payload, one trait over every queue compared, each queue driven through its
+//! public API, and the drivers.
 //!
 //! Every queue moves the same `Box<Packet>` (64 bytes, allocated before timing). The intrusive
 //! queues (ours, cordyceps) link it through a field of their own; the others move the box in.
@@ -8,20 +9,24 @@
 //! before sending it and the consumer reads from it, as real users do: otherwise the queues that
 //! never touch the packet (rings and channels of boxes) would skip the cache-line transfer that
 //! an intrusive queue, linking through the packet, cannot.
+//!
+//! This crate is a workspace member that is never published: the peers and the benchmark tooling
+//! are its dependencies, not the library's.
 // Each packet is its own heap allocation on purpose: that is the payload every queue moves.
-#![allow(dead_code, clippy::vec_box)]
+#![allow(clippy::vec_box)]
 
 use std::collections::VecDeque;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicPtr};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cordyceps::mpsc_queue::Links;
 use crossbeam_utils::{Backoff, CachePadded};
-use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue};
+use intrusive_mpsc::{
+    node, Batch, Bounded, Compact, Layout, Link, NoWait, Padded, Queue, Unbounded,
+};
 
 /// The payload: a 64-byte packet, with a link for each intrusive queue.
 #[derive(Default)]
@@ -82,7 +87,7 @@ pub fn pin(cpu: Option<usize>) {
         // SAFETY: `cpu_set_t` is plain bits, for which all zeroes is a valid value.
         let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
         for c in 0..cores {
-            if cpu.map_or(true, |cpu| cpu % cores == c) {
+            if cpu.is_none_or(|cpu| cpu % cores == c) {
                 // SAFETY: `c` is below the number of cores, within the set's capacity.
                 unsafe { libc::CPU_SET(c, &mut set) };
             }
@@ -137,14 +142,38 @@ pub trait Subject {
     fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>>;
 }
 
-/// This crate: `Queue::enqueue`, and the consumer's `dequeue` (which waits out a producer that is
-/// mid-enqueue and answers `None` when empty).
-pub struct Ours(Queue<Packet>);
+/// The names of our queues in reports, per layout.
+pub trait Named: Layout {
+    /// The unbounded queue.
+    const QUEUE: &'static str;
+    /// The bounded queue at [`BOUND`].
+    const BOUNDED: &'static str;
+}
 
-impl Subject for Ours {
-    const NAME: &'static str = "intrusive-mpsc";
-    type Producer<'a> = &'a Queue<Packet>;
-    type Consumer<'a> = intrusive_mpsc::Consumer<'a, Packet>;
+impl Named for Compact {
+    const QUEUE: &'static str = "intrusive-mpsc";
+    const BOUNDED: &'static str = "BoundedQueue (1024)";
+}
+
+impl Named for Padded {
+    const QUEUE: &'static str = "intrusive-mpsc, padded";
+    const BOUNDED: &'static str = "BoundedQueue, padded (1024)";
+}
+
+/// This crate's unbounded queue in layout `L`: `Queue::enqueue`, and the consumer's `dequeue`
+/// (which waits out a producer that is mid-enqueue and answers `None` when empty).
+pub struct Ours<L: Layout = Compact>(Queue<Packet, Unbounded, NoWait, L>);
+
+/// [`Ours`] in the compact layout (`Queue`, 32 bytes).
+pub type OursCompact = Ours<Compact>;
+/// [`Ours`] in the padded layout (`PaddedQueue`: the producers' end and the consumer's end on
+/// cache lines of their own).
+pub type OursPadded = Ours<Padded>;
+
+impl<L: Named> Subject for Ours<L> {
+    const NAME: &'static str = L::QUEUE;
+    type Producer<'a> = &'a Queue<Packet, Unbounded, NoWait, L>;
+    type Consumer<'a> = intrusive_mpsc::Consumer<&'a Queue<Packet, Unbounded, NoWait, L>>;
     fn new() -> Self {
         Ours(Queue::new())
     }
@@ -158,6 +187,38 @@ impl Subject for Ours {
     fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
         p.enqueue(packet);
         Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.dequeue()
+    }
+}
+
+/// This crate's `BoundedQueue` at WireGuard's bound, in layout `L`: `try_enqueue`, and the
+/// consumer's `dequeue`.
+pub struct OursBounded<L: Layout = Compact>(Queue<Packet, Bounded, NoWait, L>);
+
+/// [`OursBounded`] in the compact layout (`BoundedQueue`, 56 bytes).
+pub type BoundedCompact = OursBounded<Compact>;
+/// [`OursBounded`] in the padded layout.
+pub type BoundedPadded = OursBounded<Padded>;
+
+impl<L: Named> Subject for OursBounded<L> {
+    const NAME: &'static str = L::BOUNDED;
+    type Producer<'a> = &'a Queue<Packet, Bounded, NoWait, L>;
+    type Consumer<'a> = intrusive_mpsc::Consumer<&'a Queue<Packet, Bounded, NoWait, L>>;
+    fn new() -> Self {
+        OursBounded(Queue::with_capacity(BOUND))
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self.0.consumer().expect("one consumer")
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.try_enqueue(packet)
     }
     #[inline]
     fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
@@ -306,23 +367,24 @@ impl Subject for MutexDeque {
     }
 }
 
-/// What WireGuard used before this design (Linux `ptr_ring`): a bounded ring of pointers, a null
-/// slot meaning free, producers serialised by a spinlock, one consumer without a lock.
-pub struct WgRing {
+/// What WireGuard used before this design (Linux `ptr_ring`): a bounded ring of pointers to boxed
+/// `T`, a null slot meaning free, producers serialised by a spinlock, one consumer without a lock.
+pub struct WgRing<T = Packet> {
     /// The producers' spinlock.
     lock: CachePadded<AtomicBool>,
     /// Next slot to fill; under the lock.
     producer: CachePadded<AtomicUsize>,
     /// Next slot to take; the consumer's.
     consumer: CachePadded<AtomicUsize>,
-    slots: Box<[AtomicPtr<Packet>]>,
+    slots: Box<[AtomicPtr<T>]>,
 }
 
 /// WireGuard's bound (`MAX_QUEUED_PACKETS`).
 pub const BOUND: usize = 1024;
 
-impl WgRing {
-    fn with_capacity(capacity: usize) -> Self {
+impl<T> WgRing<T> {
+    /// An empty ring of `capacity` slots.
+    pub fn with_capacity(capacity: usize) -> Self {
         WgRing {
             lock: CachePadded::new(AtomicBool::new(false)),
             producer: CachePadded::new(AtomicUsize::new(0)),
@@ -335,8 +397,10 @@ impl WgRing {
 
     /// `ptr_ring_produce`: take the lock, fail if the next slot is still full, fill it.
     #[inline]
-    fn produce(&self, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+    pub fn produce(&self, item: Box<T>) -> Result<(), Box<T>> {
         let backoff = Backoff::new();
+        // Acquire: pairs with the Release unlock below of the previous holder, so we see the
+        // `producer` index it wrote.
         while self
             .lock
             .compare_exchange_weak(false, true, Acquire, Relaxed)
@@ -344,11 +408,16 @@ impl WgRing {
         {
             backoff.snooze();
         }
+        // Relaxed: only lock holders write `producer`; the lock orders them.
         let at = self.producer.load(Relaxed);
+        // Relaxed: only tests for null. A slot the consumer emptied is reused for a box whose
+        // contents we publish with the Release store below; nothing of the old box is read.
         let result = if !self.slots[at].load(Relaxed).is_null() {
-            Err(packet)
+            Err(item)
         } else {
-            self.slots[at].store(Box::into_raw(packet), Release);
+            // Release: pairs with the consumer's Acquire load of the slot, publishing the box.
+            self.slots[at].store(Box::into_raw(item), Release);
+            // Relaxed: published to the next producer by the unlock.
             self.producer.store(
                 if at + 1 == self.slots.len() {
                     0
@@ -359,19 +428,25 @@ impl WgRing {
             );
             Ok(())
         };
+        // Release: pairs with the next producer's Acquire on the lock.
         self.lock.store(false, Release);
         result
     }
 
     /// `ptr_ring_consume` for the single consumer: take the slot if it is full, free it.
     #[inline]
-    fn consume(&self) -> Option<Box<Packet>> {
+    pub fn consume(&self) -> Option<Box<T>> {
+        // Relaxed: only the single consumer writes `consumer`.
         let at = self.consumer.load(Relaxed);
-        let packet = self.slots[at].load(Acquire);
-        if packet.is_null() {
+        // Acquire: pairs with the producer's Release store of the slot, so the box is visible.
+        let item = self.slots[at].load(Acquire);
+        if item.is_null() {
             return None;
         }
+        // Release, though nothing needs it: producers only test the slot for null and never
+        // touch the box it held, so there is nothing to publish to them.
         self.slots[at].store(ptr::null_mut(), Release);
+        // Relaxed: only the single consumer reads and writes `consumer`.
         self.consumer.store(
             if at + 1 == self.slots.len() {
                 0
@@ -381,11 +456,11 @@ impl WgRing {
             Relaxed,
         );
         // SAFETY: a full slot holds a pointer from `Box::into_raw`, and only we empty slots.
-        Some(unsafe { Box::from_raw(packet) })
+        Some(unsafe { Box::from_raw(item) })
     }
 }
 
-impl Drop for WgRing {
+impl<T> Drop for WgRing<T> {
     fn drop(&mut self) {
         while self.consume().is_some() {}
     }
@@ -414,32 +489,6 @@ impl Subject for WgRing {
     }
 }
 
-/// This crate's `BoundedQueue` at WireGuard's bound: `try_enqueue`, and the consumer's `dequeue`.
-pub struct Bounded(BoundedQueue<Packet>);
-
-impl Subject for Bounded {
-    const NAME: &'static str = "BoundedQueue (1024)";
-    type Producer<'a> = &'a BoundedQueue<Packet>;
-    type Consumer<'a> = intrusive_mpsc::BoundedConsumer<'a, Packet>;
-    fn new() -> Self {
-        Bounded(BoundedQueue::new(BOUND))
-    }
-    fn producer(&self) -> Self::Producer<'_> {
-        &self.0
-    }
-    fn consumer(&self) -> Self::Consumer<'_> {
-        self.0.consumer().expect("one consumer")
-    }
-    #[inline]
-    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
-        p.try_enqueue(packet)
-    }
-    #[inline]
-    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
-        c.dequeue()
-    }
-}
-
 /// Our unbounded queue with a bound kept WireGuard's way beside it: an add-unless-full counter
 /// (`fetch_update`) before each enqueue and a decrement after each dequeue.
 pub struct WgCounted {
@@ -453,7 +502,7 @@ pub struct WgCountedProducer<'a>(&'a WgCounted);
 impl Subject for WgCounted {
     const NAME: &'static str = "Queue + WireGuard counter (1024)";
     type Producer<'a> = WgCountedProducer<'a>;
-    type Consumer<'a> = (&'a WgCounted, intrusive_mpsc::Consumer<'a, Packet>);
+    type Consumer<'a> = (&'a WgCounted, intrusive_mpsc::Consumer<&'a Queue<Packet>>);
     fn new() -> Self {
         WgCounted {
             queue: Queue::new(),
@@ -468,7 +517,9 @@ impl Subject for WgCounted {
     }
     #[inline]
     fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
-        // `atomic_add_unless(&count, 1, MAX)`.
+        // `atomic_add_unless(&count, 1, MAX)`. AcqRel on success, as the kernel's fully ordered
+        // RMW: its Acquire pairs with the consumer's Release decrement; Relaxed on failure, where
+        // nothing is enqueued.
         match p
             .0
             .count
@@ -484,6 +535,7 @@ impl Subject for WgCounted {
     #[inline]
     fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
         let packet = c.1.dequeue()?;
+        // Release: pairs with a producer's Acquire increment that reuses the room.
         c.0.count.fetch_sub(1, Release);
         Some(packet)
     }
@@ -588,13 +640,18 @@ pub fn time_burst<Q: Subject>(rounds: u64) -> Duration {
 /// Messages per round of the threaded scenarios, summed over all producers.
 pub const ROUND: usize = 1 << 14;
 
+/// Messages per round of the "not overloaded" bounded scenarios: half of [`BOUND`]. A round is
+/// drained completely before the next one starts, so the bounded queues never hold more than
+/// this, stay clear of their bound and never refuse: what is measured is the bookkeeping alone.
+pub const CALM_ROUND: usize = BOUND / 2;
+
 /// How a producer enqueues its share of a round.
 pub trait Produce<Q: Subject>: Sync {
-    /// Enqueues every packet of `share`, retrying with backoff while a bounded queue is full.
+    /// Enqueues every packet of `share`, retrying while a bounded queue is full.
     fn produce(&self, producer: &Q::Producer<'_>, share: &mut Vec<Box<Packet>>);
 }
 
-/// One enqueue per packet.
+/// One enqueue per packet; while a bounded queue is full, back off (spin, then yield).
 #[derive(Default)]
 pub struct Single;
 
@@ -613,13 +670,52 @@ impl<Q: Subject> Produce<Q> for Single {
     }
 }
 
+/// Overload: one enqueue per packet, and while the queue is full, try again at once, without any
+/// pause: the producers hammer a full bounded queue while the consumer drains it. Counts the
+/// refused attempts.
+#[derive(Default)]
+pub struct Hammer {
+    refused: AtomicU64,
+}
+
+impl Hammer {
+    /// Refused enqueue attempts so far, summed over every producer. Read it after the producer
+    /// threads have been joined.
+    pub fn refused(&self) -> u64 {
+        // Relaxed: the caller reads after joining the producers, and the join orders their
+        // additions before this load.
+        self.refused.load(Relaxed)
+    }
+}
+
+impl<Q: Subject> Produce<Q> for Hammer {
+    #[inline]
+    fn produce(&self, producer: &Q::Producer<'_>, share: &mut Vec<Box<Packet>>) {
+        let mut refused = 0;
+        for packet in share.drain(..) {
+            let mut packet = packet;
+            packet.fill();
+            while let Err(back) = Q::push(producer, packet) {
+                packet = back;
+                refused += 1;
+            }
+        }
+        // Relaxed: a statistic, read after the threads are joined (see `refused`).
+        self.refused.fetch_add(refused, Relaxed);
+    }
+}
+
 /// Chains of `B` packets built with `Batch::push` and enqueued with `Queue::enqueue_batch`.
 #[derive(Default)]
 pub struct Batched<const B: usize>;
 
-impl<const B: usize> Produce<Ours> for Batched<B> {
+impl<const B: usize, L: Named> Produce<Ours<L>> for Batched<B> {
     #[inline]
-    fn produce(&self, producer: &&Queue<Packet>, share: &mut Vec<Box<Packet>>) {
+    fn produce(
+        &self,
+        producer: &&Queue<Packet, Unbounded, NoWait, L>,
+        share: &mut Vec<Box<Packet>>,
+    ) {
         let mut packets = share.drain(..);
         loop {
             let batch: Batch<Packet> = packets
@@ -640,19 +736,31 @@ impl<const B: usize> Produce<Ours> for Batched<B> {
 
 /// `producers` threads and one consumer (the calling thread), `rounds` rounds of [`ROUND`]
 /// messages; returns the time from each round's start to the consumer's last dequeue, summed.
+pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &P) -> Duration {
+    threaded_rounds::<Q, P>(producers, ROUND, rounds, how)
+}
+
+/// `producers` threads and one consumer (the calling thread), `rounds` rounds of `round`
+/// messages (split evenly between the producers); returns the time from each round's start to
+/// the consumer's last dequeue, summed.
 ///
 /// Packets are allocated before timing and handed back to the producers between rounds, outside
-/// the timed part.
-pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &P) -> Duration {
+/// the timed part. A round is drained completely before the next one starts.
+pub fn threaded_rounds<Q: Subject, P: Produce<Q>>(
+    producers: usize,
+    round: usize,
+    rounds: u64,
+    how: &P,
+) -> Duration {
     // Padded, so that no variable of the harness shares a cache line with the queue.
     let queue = CachePadded::new(Q::new());
-    let share = ROUND / producers;
+    let share = round / producers;
     let total = share * producers;
     let slots: Vec<Mutex<Vec<Box<Packet>>>> = (0..producers)
         .map(|_| Mutex::new(Vec::with_capacity(share)))
         .collect();
     let mut received = packets(total);
-    // Round number the producers may start; `u64::MAX` never comes.
+    // Round number the producers may start.
     let go = CachePadded::new(AtomicUsize::new(0));
     let mut elapsed = Duration::ZERO;
     let pinned = pinning();
@@ -666,6 +774,8 @@ pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &
                 }
                 for round in 1..=rounds as usize {
                     let backoff = Backoff::new();
+                    // Acquire: pairs with the consumer's Release store of `round` (the slot's
+                    // mutex orders the packets themselves).
                     while go.load(Acquire) < round {
                         backoff.snooze();
                     }
@@ -685,6 +795,7 @@ pub fn threaded<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, how: &
                 slot.extend(received.drain(received.len() - share..));
             }
             let start = Instant::now();
+            // Release: pairs with the producers' Acquire loads of `go`.
             go.store(round, Release);
             let mut checksum = 0u64;
             let backoff = Backoff::new();
@@ -734,12 +845,15 @@ pub fn enqueue_only<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, ho
                 }
                 for round in 1..=rounds as usize {
                     let backoff = Backoff::new();
+                    // Acquire: pairs with the consumer's Release store of `round`.
                     while go.load(Acquire) < round {
                         backoff.snooze();
                     }
                     let mut share = slot.lock().unwrap();
                     how.produce(&producer, &mut share);
                     drop(share);
+                    // Release: pairs with the consumer's Acquire load of `done`, so the
+                    // enqueues are complete when it drains.
                     done.fetch_add(1, Release);
                 }
             });
@@ -751,7 +865,9 @@ pub fn enqueue_only<Q: Subject, P: Produce<Q>>(producers: usize, rounds: u64, ho
                 slot.extend(received.drain(received.len() - share..));
             }
             let start = Instant::now();
+            // Release: pairs with the producers' Acquire loads of `go`.
             go.store(round, Release);
+            // Acquire: pairs with each producer's Release increment.
             while done.load(Acquire) < round * producers {
                 std::thread::yield_now();
             }

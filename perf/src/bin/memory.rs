@@ -1,14 +1,12 @@
 //! Memory of each queue compared: its `size_of`, the heap a new empty queue allocates, and heap
 //! allocations per message, all measured with a counting global allocator.
 //!
-//! `cargo run --release --example memory`
+//! `cargo run --release -p intrusive-mpsc-perf --bin memory`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-#[path = "../benches/support/mod.rs"]
-mod support;
-use support::*;
+use intrusive_mpsc_perf::*;
 
 /// The system allocator, counting allocations and bytes.
 struct Counting;
@@ -19,7 +17,9 @@ static BYTES: AtomicUsize = AtomicUsize::new(0);
 // SAFETY: every call is forwarded to `System` unchanged; the counters are only bookkeeping.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // Relaxed: counters only, read on this same thread (the measurements are single-thread).
         ALLOCS.fetch_add(1, Relaxed);
+        // Relaxed: as above.
         BYTES.fetch_add(layout.size(), Relaxed);
         // SAFETY: forwarded contract.
         unsafe { System.alloc(layout) }
@@ -31,7 +31,9 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // Relaxed: as in `alloc`.
         ALLOCS.fetch_add(1, Relaxed);
+        // Relaxed: as in `alloc`.
         BYTES.fetch_add(new_size, Relaxed);
         // SAFETY: forwarded contract.
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -43,11 +45,14 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations and bytes allocated while `f` runs.
 fn counted<R>(f: impl FnOnce() -> R) -> (R, usize, usize) {
+    // Relaxed: read on the thread that allocates.
     let (allocs, bytes) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
     let result = f();
     (
         result,
+        // Relaxed: as above.
         ALLOCS.load(Relaxed) - allocs,
+        // Relaxed: as above.
         BYTES.load(Relaxed) - bytes,
     )
 }
@@ -102,8 +107,10 @@ fn main() {
     println!();
     println!("| queue | size_of | heap bytes when new | heap bytes on the first enqueue | allocations per message, bursts of 64 | allocations per message, {BACKLOG} queued at once |");
     println!("|---|---:|---:|---:|---:|---:|");
-    row::<Ours>();
-    row::<Bounded>();
+    row::<OursCompact>();
+    row::<OursPadded>();
+    row::<BoundedCompact>();
+    row::<BoundedPadded>();
     row::<Cordyceps>();
     row::<Seg>();
     row::<CbChannel>();

@@ -1,9 +1,10 @@
 //! Runs single-thread bursts (64 enqueues, then 64 dequeues) on one queue, for counting
 //! instructions per enqueue and per dequeue under callgrind; `scripts/instructions.sh` drives it.
 //!
-//! `instructions <queue> <rounds>`: queue is one of `ours`, `cordyceps`, `segqueue`, `channel`,
-//! `std`, `mutex`, `wgring`, `wgcounted` (our queue plus a WireGuard-style counter), `bounded`,
-//! `floor` (a plain non-atomic stack: the cost of the call and of storing a pointer at all).
+//! `instructions <queue> <rounds> [inline|calls]`: queue is one of `ours`, `padded` (our queue
+//! in the padded layout), `cordyceps`, `segqueue`, `channel`, `std`, `mutex`, `wgring`,
+//! `wgcounted` (our queue plus a WireGuard-style counter), `bounded`, `floor` (a plain
+//! non-atomic stack: the cost of the call and of storing a pointer at all).
 //!
 //! Two modes, both counted by the script:
 //! - `inline` (default): the burst loop with every operation inlined, as in a user's hot loop;
@@ -11,11 +12,9 @@
 //!   cancels start-up. The loop's own bookkeeping is included.
 //! - `calls`: each enqueue and each dequeue goes through a function that is never inlined, so
 //!   callgrind attributes instructions to it, inclusive of everything the queue calls; the script
-//!   divides by the number of pairs and subtracts the floor's.
+//!   divides by the number of pairs.
 
-#[path = "../benches/support/mod.rs"]
-mod support;
-use support::*;
+use intrusive_mpsc_perf::*;
 
 /// One enqueue, on its own so that callgrind counts it.
 #[inline(never)]
@@ -67,7 +66,8 @@ fn main() {
         }
     };
     match name.as_str() {
-        "ours" => run::<Ours>(rounds, calls),
+        "ours" => run::<OursCompact>(rounds, calls),
+        "padded" => run::<OursPadded>(rounds, calls),
         "cordyceps" => run::<Cordyceps>(rounds, calls),
         "segqueue" => run::<Seg>(rounds, calls),
         "channel" => run::<CbChannel>(rounds, calls),
@@ -75,7 +75,7 @@ fn main() {
         "mutex" => run::<MutexDeque>(rounds, calls),
         "wgring" => run::<WgRing>(rounds, calls),
         "wgcounted" => run::<WgCounted>(rounds, calls),
-        "bounded" => run::<Bounded>(rounds, calls),
+        "bounded" => run::<BoundedCompact>(rounds, calls),
         "floor" => run::<Floor>(rounds, calls),
         _ => {
             eprintln!("unknown queue {name}");
