@@ -12,6 +12,8 @@
 # The "floor" row is the same harness around a plain, non-atomic stack of pointers. It is shown
 # for scale, not subtracted: the lightest queues (cordyceps) cost no more than that stack, so a
 # subtraction would leave nothing but codegen noise.
+# This harness is tuned for the queues (the link is the packet's first field; the consumer's
+# waiting `dequeue`); scripts/instructions-plain.sh counts the same pairs in plain user code.
 #
 # Usage: scripts/instructions.sh [queue ...]    (needs valgrind and bc)
 set -euo pipefail
