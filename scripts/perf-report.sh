@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything the README's "Performance" section quotes, in one run: the machine, the load, the
-# commit, instruction counts (callgrind), the memory table,
+# commit, instruction counts (callgrind; the tuned harness and the plain one), the memory table,
 # and the interleaved timing runs with the target ratios: every scenario unpinned, then the
 # 1-producer scenarios (threaded and bounded) again with the threads pinned to distinct cores.
 # All of it runs from the workspace's perf crate (perf/, package intrusive-mpsc-perf); criterion's
@@ -18,8 +18,11 @@ echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
 echo "rustc: $(rustc --version)"
 echo "load before: $(uptime | sed 's/.*load average/load average/')"
 echo
-echo "## instructions per pair (callgrind)"
+echo "## instructions per pair (callgrind), tuned harness"
 scripts/instructions.sh
+echo
+echo "## instructions per pair (callgrind), plain harness"
+scripts/instructions-plain.sh
 echo
 echo "## memory"
 perf memory
