@@ -240,6 +240,13 @@
 //! later (the producer can pend the interrupt after its enqueue returns). Producers may run in
 //! handlers freely: an enqueue never waits.
 //!
+//! With the `critical-section` feature, each enqueue's swap and link store run inside one
+//! [`critical_section::with`](https://docs.rs/critical-section), as NuttX's MPSC queue disables
+//! interrupts around the same two steps: on a single-core target a handler then never sees a
+//! producer mid-enqueue, so `Inconsistent` cannot happen there. It costs the platform's critical
+//! section (on Cortex-M, reading PRIMASK, `cpsid` and a conditional `cpsie`) per enqueue, and does
+//! nothing for producers on other cores.
+//!
 //! A node pool for targets without an allocator is shown on [`Handle`]; `static` queues work
 //! because [`Queue::new`] is `const`.
 //!
@@ -248,6 +255,8 @@
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
 //!   while waiting out a producer.
 //! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, and [`channel()`].
+//! - `critical-section`: enqueues run inside a critical section (see
+//!   [interrupt handlers](#embedded-targets-and-interrupt-handlers)); your HAL provides it.
 //!
 //! With `default-features = false`, the crate needs neither `std` nor `alloc`.
 //!

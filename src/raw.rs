@@ -321,11 +321,19 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     /// with `last`'s link already cleared.
     #[inline(always)]
     unsafe fn append(&self, first: *mut Link, last: *mut Link) -> bool {
-        // SAFETY: forwarded from our caller.
-        let prev = unsafe { self.swap_head(last) };
-        // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
-        // SAFETY: `prev` is what our swap returned.
-        unsafe { self.link_behind(prev, first) }
+        let append = || {
+            // SAFETY: forwarded from our caller.
+            let prev = unsafe { self.swap_head(last) };
+            // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
+            // SAFETY: `prev` is what our swap returned.
+            unsafe { self.link_behind(prev, first) }
+        };
+        // With the feature, nothing on this core (an interrupt handler that consumes, say) can run
+        // inside the window; on other cores it changes nothing.
+        #[cfg(feature = "critical-section")]
+        return critical_section::with(|_| append());
+        #[cfg(not(feature = "critical-section"))]
+        append()
     }
 
     /// The first half of an append: makes `last` the head and returns the previous head.
