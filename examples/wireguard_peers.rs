@@ -211,6 +211,8 @@ fn send(
             Some(true) => {
                 let packet = queue.take_peeked().expect("a packet was peeked");
                 let state = &packet.state;
+                // The ciphertext load is Relaxed: the Acquire load of `ready` made the worker's
+                // store visible. A wrong value here would be a broken hand-off.
                 if packet.seq < next_seq
                     || state.plaintext != plaintext(peer, packet.seq)
                     || state.ciphertext.load(Relaxed) != encrypt(state.plaintext)
@@ -363,7 +365,8 @@ fn run(config: &Config) -> Result<(), String> {
     thread::sleep(config.duration);
     let stop = Instant::now();
     let deadline = stop + SHUTDOWN_LIMIT;
-    // 1. Producers stop; once joined, every packet and job they made is in a queue.
+    // 1. Producers stop (Relaxed: a signal; the joins order what they did before what follows).
+    //    Once they are joined, every packet and job they made is in a queue.
     shutdown.producing.store(false, Relaxed);
     let produced = join_all("producers", producers, deadline)?;
     // 2. Workers and senders drain. Release: pairs with their Acquire loads. Then wake every one
