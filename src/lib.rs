@@ -285,6 +285,7 @@ mod loom;
 mod node;
 mod queue;
 mod raw;
+#[cfg(feature = "alloc")]
 mod ready;
 mod wait;
 mod waker;
@@ -301,9 +302,8 @@ pub use node::{Handle, Node, RawHandle};
 pub use queue::OwnedConsumer;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::TryDequeueError;
-pub use ready::Member;
 #[cfg(feature = "alloc")]
-pub use ready::{Ready, ReadySet, Worker};
+pub use ready::{Member, Ready, ReadySet, Worker};
 pub use wait::{DequeueFuture, NoWait, Wait, Waiting};
 
 /// The README's examples, compiled and run by `cargo test`.

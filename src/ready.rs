@@ -4,6 +4,7 @@
 use core::fmt;
 use core::future::Future;
 use core::ptr::NonNull;
+use core::sync::atomic::Ordering::{AcqRel, Acquire};
 use core::task::{Context, Poll};
 
 use crate::{
@@ -20,9 +21,19 @@ use crate::{
 pub struct Member<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The member's entry in the ready list. First, so that the entry's address is the member's.
     entry: Link,
+    /// Whether the worker left the queue waiting for [`ReadySet::notify`] ([`DEFERRED`]), holds
+    /// it ([`HELD`]), or was notified while holding it ([`NOTIFIED`]).
+    notify: crate::loom::AtomicUsize,
     /// The queue.
     queue: Queue<N, B, NoWait, L>,
 }
+
+/// [`Member::notify`]: a worker holds the queue (or it is idle or scheduled).
+const HELD: usize = 0;
+/// [`Member::notify`]: the worker left the queue, which has nodes, until the next `notify`.
+const DEFERRED: usize = 1;
+/// [`Member::notify`]: `notify` came while the queue was held (or idle or scheduled).
+const NOTIFIED: usize = 2;
 
 // SAFETY: `entry` is the first field of a `repr(C)` struct, so a pointer to the member is a pointer
 // to its entry and back, with the same provenance.
@@ -138,7 +149,6 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 /// drop(ready); // empty: idle again until its next packet
 /// assert!(worker.next().is_none());
 /// ```
-#[cfg(feature = "alloc")]
 pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The entries of the members with nodes that no [`Ready`] guard holds.
     ready: ReadyList<N, B, L>,
@@ -146,7 +156,6 @@ pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     members: alloc::boxed::Box<[Member<N, B, L>]>,
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
     /// Creates a set of `count` empty, unbounded, idle queues. Allocates the members once.
     ///
@@ -184,7 +193,6 @@ impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, L: Layout> ReadySet<N, Bounded, L> {
     /// Creates a set of `count` empty, idle queues, each holding at most `capacity` nodes.
     /// Allocates the members once.
@@ -198,13 +206,13 @@ impl<N: Node, L: Layout> ReadySet<N, Bounded, L> {
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// A set of these queues, every one idle.
     fn from_members(queues: impl Iterator<Item = Queue<N, B, NoWait, L>>) -> Self {
         let members = queues
             .map(|queue| Member {
                 entry: Link::new(),
+                notify: crate::loom::AtomicUsize::new(HELD),
                 queue,
             })
             .collect::<alloc::boxed::Box<[_]>>();
@@ -263,6 +271,57 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
         Ok(())
     }
 
+    /// Schedules member `index` if the worker left it with [`Ready::defer_until_notified`], and
+    /// otherwise makes that call return at once the next time: call it when whatever the worker
+    /// waits for has happened, such as the oldest packet of that queue becoming ready.
+    ///
+    /// Each `notify` schedules the queue at most once; calls while it is scheduled, idle or held
+    /// cost one atomic swap and do nothing else.
+    ///
+    /// # Panics
+    ///
+    /// If `index >= self.len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use intrusive_mpsc::{node, Link, ReadySet};
+    ///
+    /// struct Packet {
+    ///     link: Link,
+    ///     ready: Arc<AtomicBool>, // set by an encryption worker
+    /// }
+    /// node!(Packet, link, Box<Packet>);
+    ///
+    /// let peers = ReadySet::<Packet>::new(8);
+    /// let mut worker = peers.worker().unwrap();
+    /// let ready = Arc::new(AtomicBool::new(false));
+    /// peers.enqueue(3, Box::new(Packet { link: Link::new(), ready: Arc::clone(&ready) }));
+    ///
+    /// let mut peer = worker.next().unwrap();
+    /// assert!(!peer.peek().unwrap().ready.load(Ordering::Acquire));
+    /// peer.defer_until_notified(); // the oldest packet is not ready: leave the queue
+    /// assert!(worker.next().is_none(), "not rescheduled by itself");
+    ///
+    /// ready.store(true, Ordering::Release); // encryption finished
+    /// peers.notify(3);
+    /// let mut peer = worker.next().unwrap();
+    /// assert!(peer.take_peeked().is_some() || peer.dequeue().is_some());
+    /// ```
+    pub fn notify(&self, index: usize) {
+        let member = &self.members[index];
+        // AcqRel: Release publishes what the caller did before (the packet's ready state) to the
+        // worker that next holds the queue, whose swap in `Worker::hold` acquires it, or that
+        // `defer_until_notified` fails to defer (its compare-exchange acquires); Acquire pairs with
+        // the deferring compare-exchange, so we schedule a queue whose consumer state is settled.
+        if member.notify.swap(NOTIFIED, AcqRel) == DEFERRED {
+            // We replaced `DEFERRED`: we alone end the deferral.
+            self.schedule(member);
+        }
+    }
+
     /// Puts `member` on the ready list. The caller has just ended its idle period (its swap
     /// replaced the mark) or held it as a [`Ready`] guard: either way nobody else can schedule it
     /// until it is marked idle again.
@@ -312,7 +371,6 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
     /// Prints `ReadySet { len: .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -327,13 +385,11 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
 /// Each [`Ready`] guard it hands out is one queue that has nodes, for the caller to drain. Guards
 /// for different queues may be held at once, and sent to other threads when the handles are
 /// `Send`: each queue still has one consumer at a time.
-#[cfg(feature = "alloc")]
 pub struct Worker<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     set: &'s ReadySet<N, B, L>,
     ready: Consumer<&'s ReadyList<N, B, L>>,
 }
 
-#[cfg(feature = "alloc")]
 impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
     /// Takes the next queue that has nodes, without ever waiting.
     ///
@@ -387,6 +443,10 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
         // SAFETY: every entry on the ready list points to a member of `self.set` (see
         // `ReadySet::schedule`), which lives for `'s`.
         let member: &'s Member<N, B, L> = unsafe { entry.into_ptr().as_ref() };
+        // Forget notifications from before we held it: we are about to look at the queue anyway.
+        // Acquire: pairs with `notify`'s Release, so what a notifier did before its `notify` is
+        // visible to us if we overwrite its flag.
+        member.notify.swap(HELD, Acquire);
         // SAFETY: the member is held by this guard alone until it is dropped: it is on no list and
         // idle to no producer, so no other consumer of its queue can exist. The previous consumer
         // (the last guard, or none) happens-before us: its drop scheduled the entry (or marked the
@@ -406,7 +466,6 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
 /// again once a producer schedules a queue (it is not fused). Each step waits out a producer that
 /// is in the middle of scheduling a queue (a few instructions, unless that producer is preempted),
 /// as [`Consumer::dequeue`] does; it never sleeps.
-#[cfg(feature = "alloc")]
 impl<'s, N: Node, B: Capacity, L: Layout> Iterator for Worker<'s, N, B, L> {
     type Item = Ready<'s, N, B, L>;
 
@@ -417,7 +476,6 @@ impl<'s, N: Node, B: Capacity, L: Layout> Iterator for Worker<'s, N, B, L> {
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Worker<'_, N, B, L> {
     /// Prints `Worker { .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -431,14 +489,12 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Worker<'_, N, B, L> {
 /// Dropping the guard re-arms the queue: if it still has nodes (the budget ran out, or a producer
 /// is mid-enqueue) it goes to the back of the ready list; otherwise it is idle until the next
 /// enqueue schedules it.
-#[cfg(feature = "alloc")]
 pub struct Ready<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     set: &'s ReadySet<N, B, L>,
     member: &'s Member<N, B, L>,
     consumer: Consumer<&'s Queue<N, B, NoWait, L>>,
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> Ready<'_, N, B, L> {
     /// The member's index in its set (the peer, connection or actor it serves).
     #[inline]
@@ -446,9 +502,36 @@ impl<N: Node, B: Capacity, L: Layout> Ready<'_, N, B, L> {
     pub fn index(&self) -> usize {
         self.set.index_of(self.member)
     }
+
+    /// Leaves the queue unscheduled, nodes and all, until [`ReadySet::notify`] is called for it:
+    /// for a worker that stops at an oldest node which is not ready yet (WireGuard's transmit
+    /// path stops at a packet still being encrypted).
+    ///
+    /// New enqueues do not schedule a deferred queue (nodes behind a node that is not ready
+    /// cannot be handled either); the next `notify(index)` does. If a `notify` came while the
+    /// guard was held, the queue is scheduled again at once instead, so none is lost. Do not
+    /// defer an empty queue: its next enqueue would not schedule it, only a `notify` would.
+    ///
+    /// See [`ReadySet::notify`] for an example.
+    pub fn defer_until_notified(self) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // AcqRel: Release hands our consumer state to the `notify` that schedules the queue
+        // (whose swap acquires it); Acquire on failure pairs with the `notify` that came while we
+        // held the queue.
+        if this
+            .member
+            .notify
+            .compare_exchange(HELD, DEFERRED, AcqRel, Acquire)
+            .is_err()
+        {
+            // Notified while we held it: look again.
+            this.set.schedule(this.member);
+        }
+        // The consumer holds no resource (an unchecked consumer of a queue that cannot wait):
+        // forgetting it (inside `this`) leaves nothing behind.
+    }
 }
 
-#[cfg(feature = "alloc")]
 impl<'s, N: Node, B: Capacity, L: Layout> core::ops::Deref for Ready<'s, N, B, L> {
     type Target = Consumer<&'s Queue<N, B, NoWait, L>>;
 
@@ -458,7 +541,6 @@ impl<'s, N: Node, B: Capacity, L: Layout> core::ops::Deref for Ready<'s, N, B, L
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> core::ops::DerefMut for Ready<'_, N, B, L> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Self::Target {
@@ -466,7 +548,6 @@ impl<N: Node, B: Capacity, L: Layout> core::ops::DerefMut for Ready<'_, N, B, L>
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> Drop for Ready<'_, N, B, L> {
     fn drop(&mut self) {
         // Idle only if empty with nobody mid-enqueue: the mark's compare-and-swap checks exactly
@@ -481,7 +562,6 @@ impl<N: Node, B: Capacity, L: Layout> Drop for Ready<'_, N, B, L> {
     }
 }
 
-#[cfg(feature = "alloc")]
 impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Ready<'_, N, B, L> {
     /// Prints `Ready { index: .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
