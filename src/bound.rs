@@ -55,7 +55,7 @@ pub trait Capacity: sealed::Capacity {}
 /// A type-level marker; it has no values.
 pub enum Unbounded {}
 
-/// At most a capacity fixed at construction ([`Queue::new`](crate::Queue::with_capacity) takes it):
+/// At most a capacity fixed at construction ([`Queue::with_capacity`](crate::Queue::with_capacity) takes it):
 /// [`try_enqueue`](crate::Queue::try_enqueue) hands the node back when the queue is full.
 ///
 /// WireGuard caps each peer's queue the same way (1024 packets) so that a flood cannot pin
@@ -111,7 +111,21 @@ impl fmt::Debug for Bounded {
     }
 }
 
+/// What a claim for room did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The room is ours.
+    Granted,
+    /// Refused without writing anything: it cannot have made another claim fail.
+    Refused,
+    /// Refused after counting itself and undoing that: while it counted, a concurrent claim may
+    /// have been refused spuriously because of it.
+    Undone,
+}
+
 pub(crate) mod sealed {
+    use super::Claim;
+
     /// What a capacity decides: the state on each side of the queue, and the two hooks that keep
     /// it.
     pub trait Capacity: 'static {
@@ -119,9 +133,18 @@ pub(crate) mod sealed {
         type Claims: Send + Sync;
         /// State the consumer writes: the count of nodes handed over.
         type HandedOver: Send + Sync;
+        /// The channel's senders waiting for room: none when unbounded.
+        #[cfg(feature = "alloc")]
+        type Room: crate::channel::Room;
+
+        /// Claims room for `n` nodes, `n >= 1`, and says how it went.
+        fn try_claim(claims: &Self::Claims, handed_over: &Self::HandedOver, n: usize) -> Claim;
 
         /// Claims room for `n` nodes, `n >= 1`, or returns `false` having claimed nothing.
-        fn claim(claims: &Self::Claims, handed_over: &Self::HandedOver, n: usize) -> bool;
+        #[inline(always)]
+        fn claim(claims: &Self::Claims, handed_over: &Self::HandedOver, n: usize) -> bool {
+            Self::try_claim(claims, handed_over, n) == Claim::Granted
+        }
 
         /// Records that the single consumer handed one node over.
         fn handed_over(handed_over: &Self::HandedOver);
@@ -131,10 +154,12 @@ pub(crate) mod sealed {
 impl sealed::Capacity for Unbounded {
     type Claims = ();
     type HandedOver = ();
+    #[cfg(feature = "alloc")]
+    type Room = ();
 
     #[inline(always)]
-    fn claim(_: &(), _: &(), _: usize) -> bool {
-        true
+    fn try_claim(_: &(), _: &(), _: usize) -> Claim {
+        Claim::Granted
     }
 
     #[inline(always)]
@@ -202,17 +227,19 @@ impl Claims {
 impl sealed::Capacity for Bounded {
     type Claims = Claims;
     type HandedOver = AtomicUsize;
+    #[cfg(feature = "alloc")]
+    type Room = crate::channel::Waiters;
 
     #[inline(always)]
-    fn claim(claims: &Claims, dequeued: &AtomicUsize, n: usize) -> bool {
+    fn try_claim(claims: &Claims, dequeued: &AtomicUsize, n: usize) -> Claim {
         if n > claims.capacity {
-            return false;
+            return Claim::Refused;
         }
         // The read-only pre-check: refuse without writing when the queue looks full. Relaxed on
         // `enqueued`: a stale (smaller) value only lets us go on to the real claim. Acquire on
         // `dequeued`: as below; a stale (smaller) value can only refuse, which is allowed.
         if !claims.fits(claims.enqueued.load(Relaxed), dequeued.load(Acquire), n) {
-            return false;
+            return Claim::Refused;
         }
         // Relaxed: the claim needs only its place in this counter's modification order, which
         // every read-modify-write gets; it publishes nothing (the nodes are published by the
@@ -221,11 +248,11 @@ impl sealed::Capacity for Bounded {
         // Acquire: pairs with the consumer's Release store in `handed_over`, so the dequeues we
         // count on happen-before our enqueue.
         if claims.fits(enqueued, dequeued.load(Acquire), n) {
-            true
+            Claim::Granted
         } else {
             // Relaxed: undoes our own claim; as above, it only needs to be atomic.
             claims.enqueued.fetch_sub(n, Relaxed);
-            false
+            Claim::Undone
         }
     }
 

@@ -76,7 +76,7 @@
 //! | both: WireGuard's per-peer queue with its wake-up built in | [`BoundedWaitQueue<N>`] | 88 |
 //! | one hot queue whose producers and consumer run on different cores | [`PaddedQueue<N>`], or `L = Padded` on any kind | 2 cache lines |
 //! | a consumer moved into a worker thread or kept beside an `Arc`'d queue | [`Queue::consumer_owned`] → [`OwnedConsumer`] | — |
-//! | `Sender`s and a `Receiver` that learn when the other side is gone | [`channel()`] (feature `alloc`) | — |
+//! | `Sender`s and a `Receiver`, async or blocking, that learn when the other side is gone or closes; senders that wait for room | [`channel()`], [`channel::bounded`] (feature `alloc`) | — |
 //! | no `std`, no allocator | any of them, with `&'static mut` or [`RawHandle`] nodes | — |
 //!
 //! The parameters, each a sealed trait with two marker types:
@@ -126,8 +126,9 @@
 //! # What this crate does not do
 //!
 //! - **Several consumers**: each queue has exactly one consumer at a time.
-//! - **Producers that wait for room**: a full bounded queue refuses the node and hands it back;
-//!   nothing blocks a producer.
+//! - **Producers that wait for room, on a queue**: a full bounded queue refuses the node and
+//!   hands it back; nothing blocks a producer. The bounded [channel](channel::bounded) adds that
+//!   wait on top (`send(node).await`, `send_blocking`).
 //! - **A consumer that never waits for a producer**: a producer preempted between the two steps of
 //!   its enqueue hides its node, and every node after it, until it runs again. Producers are
 //!   wait-free; the consumer is not ([`Inconsistent`](TryDequeueError::Inconsistent) says when this
@@ -175,9 +176,11 @@
 //! producers pay nothing while the consumer is awake. This works the same on a bounded queue: a
 //! refused enqueue does not touch the head, so it neither wakes nor strands the consumer.
 //!
-//! [`channel()`] (feature `alloc`) wraps a waiting queue in an `Arc`: cloneable
-//! [`Sender`](channel::Sender)s, one [`Receiver`](channel::Receiver) that learns when every sender
-//! is gone.
+//! [`channel()`] and [`channel::bounded`] (feature `alloc`) wrap a waiting queue in an `Arc`:
+//! cloneable [`Sender`](channel::Sender)s, one [`Receiver`](channel::Receiver) that learns when
+//! every sender is gone, `rx.recv().await` in async tasks and `rx.recv_blocking()` on threads,
+//! closing as in tokio, and on the bounded channel senders that wait for room
+//! (`tx.send(node).await`, `tx.send_blocking(node)`).
 //!
 //! ```
 //! use intrusive_mpsc::{node, Link, WaitQueue};
@@ -254,7 +257,10 @@
 //!
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
 //!   while waiting out a producer.
-//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, and [`channel()`].
+//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, and [`channel()`] (whose senders wait in
+//!   an `event-listener` list).
+//! - `futures-core`: `Stream` for the channel's [`Receiver`](channel::Receiver) and for a
+//!   [`Consumer`] whose queue can sleep.
 //! - `critical-section`: enqueues run inside a critical section (see
 //!   [interrupt handlers](#embedded-targets-and-interrupt-handlers)); your HAL provides it.
 //!
