@@ -667,3 +667,40 @@ impl<Q: QueueRef<Waiting = Wait>> fmt::Debug for DequeueFuture<'_, Q> {
         f.debug_struct("DequeueFuture").finish_non_exhaustive()
     }
 }
+
+/// With the feature `futures-core`, a consumer that can sleep is an endless `Stream` of its
+/// queue's nodes: each `poll_next` is a [`poll_dequeue`](Consumer::poll_dequeue). It never ends
+/// (producers can always enqueue more), so it is not a `FusedStream`; the channel's
+/// [`Receiver`](crate::channel::Receiver) is the stream that ends. This is meant for an
+/// [`OwnedConsumer`](crate::OwnedConsumer) moved into a task; a borrowed consumer works too.
+///
+/// # Examples
+///
+/// ```
+/// use std::pin::Pin;
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll, Waker};
+/// use futures_core::Stream;
+/// use intrusive_mpsc::{node, Link, WaitQueue};
+///
+/// struct Job {
+///     link: Link,
+///     id: u8,
+/// }
+/// node!(Job, link, Box<Job>);
+///
+/// let queue = Arc::new(WaitQueue::<Job>::new());
+/// let mut jobs = Arc::clone(&queue).consumer_owned().unwrap();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(Pin::new(&mut jobs).poll_next(&mut cx).is_pending());
+/// queue.enqueue(Box::new(Job { link: Link::new(), id: 3 }));
+/// assert!(matches!(Pin::new(&mut jobs).poll_next(&mut cx), Poll::Ready(Some(job)) if job.id == 3));
+/// ```
+#[cfg(feature = "futures-core")]
+impl<Q: QueueRef<Waiting = Wait> + Unpin> futures_core::Stream for Consumer<Q> {
+    type Item = HandleOf<Q>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<HandleOf<Q>>> {
+        self.get_mut().poll_dequeue(cx).map(Some)
+    }
+}
