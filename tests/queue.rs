@@ -1,12 +1,23 @@
-//! Integration tests of the unbounded queue through its public API.
+//! Integration tests of the unbounded queue through its public API, each behavioural test run
+//! for both layouts (`Queue` and `PaddedQueue`).
 #![cfg(not(loom))]
+
+mod support;
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use intrusive_mpsc::{node, Consumer, Link, Queue, RawHandle, TryDequeueError};
+use intrusive_mpsc::{
+    node, Consumer, Layout, Link, NoWait, PaddedQueue, Queue, QueueRef, RawHandle, TryDequeueError,
+    Unbounded,
+};
+use support::kinds::every_layout;
+use support::scaled;
+
+/// The unbounded, non-waiting queue of `N` with layout `L`: `Queue<N>` or `PaddedQueue<N>`.
+type Unb<N, L> = Queue<N, Unbounded, NoWait, L>;
 
 /// A message that records its producer and sequence number, and counts its drops.
 struct Msg {
@@ -45,23 +56,22 @@ impl Drop for Msg {
     }
 }
 
-fn seqs(consumer: &mut Consumer<'_, Msg>) -> Vec<usize> {
+fn seqs<Q: QueueRef<Node = Msg>>(consumer: &mut Consumer<Q>) -> Vec<usize> {
     consumer.drain().map(|m| m.seq).collect()
 }
 
-#[test]
-fn fifo_from_one_producer_thread() {
-    const N: usize = 50_000;
-    let queue = Queue::<Msg>::new();
+fn fifo_from_one_producer_thread<L: Layout>() {
+    let n = scaled(50_000);
+    let queue = Unb::<Msg, L>::new();
     thread::scope(|s| {
         s.spawn(|| {
-            for seq in 0..N {
+            for seq in 0..n {
                 queue.enqueue(Msg::new(0, seq));
             }
         });
         let mut consumer = queue.consumer().unwrap();
         let mut next = 0;
-        while next < N {
+        while next < n {
             if let Some(msg) = consumer.dequeue() {
                 assert_eq!(msg.seq, next, "FIFO order");
                 next += 1;
@@ -73,18 +83,17 @@ fn fifo_from_one_producer_thread() {
     });
 }
 
-#[test]
-fn four_producers_deliver_every_node_once_in_per_producer_order() {
+fn four_producers_deliver_every_node_once_in_per_producer_order<L: Layout>() {
     const PRODUCERS: usize = 4;
-    const PER_PRODUCER: usize = 100_000;
-    let queue = Queue::<Msg>::new();
+    let per_producer = scaled(100_000);
+    let queue = Unb::<Msg, L>::new();
     let start = Barrier::new(PRODUCERS + 1);
     thread::scope(|s| {
         for p in 0..PRODUCERS {
             let (queue, start) = (&queue, &start);
             s.spawn(move || {
                 start.wait();
-                for seq in 0..PER_PRODUCER {
+                for seq in 0..per_producer {
                     queue.enqueue(Msg::new(p, seq));
                 }
             });
@@ -95,7 +104,7 @@ fn four_producers_deliver_every_node_once_in_per_producer_order() {
         // loss and duplication at once.
         let mut next = [0; PRODUCERS];
         let mut received = 0;
-        while received < PRODUCERS * PER_PRODUCER {
+        while received < PRODUCERS * per_producer {
             match consumer.try_dequeue() {
                 Ok(msg) => {
                     assert_eq!(msg.seq, next[msg.producer], "producer {}", msg.producer);
@@ -105,24 +114,23 @@ fn four_producers_deliver_every_node_once_in_per_producer_order() {
                 Err(_) => thread::yield_now(),
             }
         }
-        assert_eq!(next, [PER_PRODUCER; PRODUCERS]);
+        assert_eq!(next, [per_producer; PRODUCERS]);
         assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     });
 }
 
-#[test]
-fn empty_is_never_answered_while_a_completed_enqueue_is_pending() {
+fn empty_is_never_answered_while_a_completed_enqueue_is_pending<L: Layout>() {
     // Producers publish how many enqueues have *returned*; the consumer may then never see
     // `Empty` before it has received that many, whatever other producers are doing.
     const PRODUCERS: usize = 3;
-    const PER_PRODUCER: usize = 20_000;
-    let queue = Queue::<Msg>::new();
+    let per_producer = scaled(20_000);
+    let queue = Unb::<Msg, L>::new();
     let completed = AtomicUsize::new(0);
     thread::scope(|s| {
         for p in 0..PRODUCERS {
             let (queue, completed) = (&queue, &completed);
             s.spawn(move || {
-                for seq in 0..PER_PRODUCER {
+                for seq in 0..per_producer {
                     queue.enqueue(Msg::new(p, seq));
                     // Release: the enqueue above happens-before a consumer that reads this.
                     completed.fetch_add(1, Ordering::Release);
@@ -131,7 +139,7 @@ fn empty_is_never_answered_while_a_completed_enqueue_is_pending() {
         }
         let mut consumer = queue.consumer().unwrap();
         let mut received = 0;
-        while received < PRODUCERS * PER_PRODUCER {
+        while received < PRODUCERS * per_producer {
             let known = completed.load(Ordering::Acquire);
             match consumer.try_dequeue() {
                 Ok(_) => received += 1,
@@ -146,10 +154,9 @@ fn empty_is_never_answered_while_a_completed_enqueue_is_pending() {
     });
 }
 
-#[test]
-fn dropping_a_non_empty_queue_drops_each_node_once() {
+fn dropping_a_non_empty_queue_drops_each_node_once<L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = Queue::<Msg>::new();
+    let queue = Unb::<Msg, L>::new();
     for seq in 0..10 {
         queue.enqueue(Msg::counted(seq, &drops));
     }
@@ -171,10 +178,9 @@ fn dropping_a_non_empty_queue_drops_each_node_once() {
     );
 }
 
-#[test]
-fn consumer_dropped_mid_drain_leaves_the_rest_queued() {
+fn consumer_dropped_mid_drain_leaves_the_rest_queued<L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = Queue::<Msg>::new();
+    let queue = Unb::<Msg, L>::new();
     for seq in 0..6 {
         queue.enqueue(Msg::counted(seq, &drops));
     }
@@ -193,10 +199,9 @@ fn consumer_dropped_mid_drain_leaves_the_rest_queued() {
     assert_eq!(drops.load(Ordering::Relaxed), 6, "no node dropped twice");
 }
 
-#[test]
-fn peek_take_and_drop() {
+fn peek_take_and_drop<L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = Queue::<Msg>::new();
+    let queue = Unb::<Msg, L>::new();
     let mut consumer = queue.consumer().unwrap();
     assert!(consumer.peek().is_none());
     assert_eq!(consumer.try_peek().err(), Some(TryDequeueError::Empty));
@@ -235,9 +240,8 @@ fn peek_take_and_drop() {
     assert_eq!(drops.load(Ordering::Relaxed), 4);
 }
 
-#[test]
-fn peeked_node_survives_consumer_handover_to_another_thread() {
-    let queue = Queue::<Msg>::new();
+fn peeked_node_survives_consumer_handover_to_another_thread<L: Layout>() {
+    let queue = Unb::<Msg, L>::new();
     queue.enqueue(Msg::new(0, 7));
     queue.enqueue(Msg::new(0, 8));
     let mut consumer = queue.consumer().unwrap();
@@ -252,7 +256,7 @@ fn peeked_node_survives_consumer_handover_to_another_thread() {
 }
 
 /// Builds a queue with nodes in it inside a function and returns it by value.
-fn make_queue(n: usize) -> Queue<Msg> {
+fn make_queue<L: Layout>(n: usize) -> Unb<Msg, L> {
     let queue = Queue::new();
     for seq in 0..n {
         queue.enqueue(Msg::new(0, seq));
@@ -260,11 +264,10 @@ fn make_queue(n: usize) -> Queue<Msg> {
     queue
 }
 
-#[test]
-fn non_empty_queue_can_be_moved_and_used() {
+fn non_empty_queue_can_be_moved_and_used<L: Layout>() {
     // Returned from a function, half drained, moved into a Box, then into an Arc shared with
     // another thread, then back out: every move carries nodes.
-    let queue = make_queue(4);
+    let queue = make_queue::<L>(4);
     assert_eq!(queue.consumer().unwrap().dequeue().unwrap().seq, 0);
     let boxed = Box::new(queue);
     boxed.enqueue(Msg::new(0, 4));
@@ -281,19 +284,24 @@ fn non_empty_queue_can_be_moved_and_used() {
     assert_eq!(seqs(&mut consumer), [1, 2, 3, 4, 5, 6]);
 }
 
-#[test]
-fn static_queue_with_boxed_nodes() {
-    static QUEUE: Queue<Msg> = Queue::new();
-    thread::spawn(|| QUEUE.enqueue(Msg::new(0, 1)))
+fn static_queue_with_boxed_nodes<L: Layout>(queue: &'static Unb<Msg, L>) {
+    thread::spawn(|| queue.enqueue(Msg::new(0, 1)))
         .join()
         .unwrap();
-    let mut consumer = QUEUE.consumer().unwrap();
+    let mut consumer = queue.consumer().unwrap();
     assert_eq!(seqs(&mut consumer), [1]);
 }
 
 #[test]
-fn only_one_consumer_at_a_time() {
-    let queue = Queue::<Msg>::new();
+fn static_queues_with_boxed_nodes() {
+    static QUEUE: Queue<Msg> = Queue::new();
+    static PADDED: PaddedQueue<Msg> = PaddedQueue::new();
+    static_queue_with_boxed_nodes(&QUEUE);
+    static_queue_with_boxed_nodes(&PADDED);
+}
+
+fn only_one_consumer_at_a_time<L: Layout>() {
+    let queue = Unb::<Msg, L>::new();
     let first = queue.consumer().unwrap();
     assert!(queue.consumer().is_none());
     thread::scope(|s| {
@@ -311,9 +319,8 @@ fn only_one_consumer_at_a_time() {
     assert!(queue.consumer().is_some());
 }
 
-#[test]
-fn unchecked_consumer_does_not_release_the_flag() {
-    let queue = Queue::<Msg>::new();
+fn unchecked_consumer_does_not_release_the_flag<L: Layout>() {
+    let queue = Unb::<Msg, L>::new();
     queue.enqueue(Msg::new(0, 1));
     {
         // SAFETY: no other consumer exists or is used while this one lives.
@@ -332,9 +339,8 @@ fn unchecked_consumer_does_not_release_the_flag() {
     drop(checked);
 }
 
-#[test]
-fn drain_with_budget_and_is_empty() {
-    let queue = make_queue(10);
+fn drain_with_budget_and_is_empty<L: Layout>() {
+    let queue = make_queue::<L>(10);
     let mut consumer = queue.consumer().unwrap();
     let budget: Vec<usize> = consumer.drain().take(3).map(|m| m.seq).collect();
     assert_eq!(budget, [0, 1, 2]);
@@ -354,9 +360,8 @@ struct Pinned {
 }
 node!(Pinned, link, Pin<Box<Pinned>>);
 
-#[test]
-fn pinned_boxes_travel_pinned() {
-    let queue = Queue::<Pinned>::new();
+fn pinned_boxes_travel_pinned<L: Layout>() {
+    let queue = Unb::<Pinned, L>::new();
     let node = Box::pin(Pinned {
         link: Link::new(),
         value: 5,
@@ -374,15 +379,14 @@ struct Pooled {
 }
 node!(Pooled, link, RawHandle<Pooled>);
 
-#[test]
-fn raw_handles_from_a_caller_managed_pool() {
+fn raw_handles_from_a_caller_managed_pool<L: Layout>() {
     let mut pool: Vec<Pooled> = (0..8)
         .map(|value| Pooled {
             link: Link::new(),
             value,
         })
         .collect();
-    let queue = Queue::<Pooled>::new();
+    let queue = Unb::<Pooled, L>::new();
     for slot in pool.iter_mut() {
         // SAFETY: each slot is handed out once and the pool is not touched until the queue has
         // given every handle back (or been dropped).
@@ -406,8 +410,10 @@ fn queue_is_send_and_sync_for_send_handles() {
     assert_send_sync::<Queue<Msg>>();
     assert_send_sync::<Queue<Pinned>>();
     assert_send_sync::<Queue<Pooled>>();
+    assert_send_sync::<PaddedQueue<Msg>>();
     fn assert_send<T: Send>() {}
-    assert_send::<Consumer<'static, Msg>>();
+    assert_send::<Consumer<&'static Queue<Msg>>>();
+    assert_send::<Consumer<&'static PaddedQueue<Msg>>>();
 }
 
 #[test]
@@ -427,10 +433,9 @@ struct Tagged<'a, T> {
 }
 node!(impl['a, T: Send] Tagged<'a, T>, link, Box<Tagged<'a, T>>);
 
-#[test]
-fn generic_nodes_with_lifetimes_and_bounds() {
+fn generic_nodes_with_lifetimes_and_bounds<L: Layout>() {
     let tag = String::from("borrowed");
-    let queue = Queue::<Tagged<'_, u64>>::new();
+    let queue = Unb::<Tagged<'_, u64>, L>::new();
     queue.enqueue(Box::new(Tagged {
         tag: &tag,
         link: Link::new(),
@@ -439,3 +444,31 @@ fn generic_nodes_with_lifetimes_and_bounds() {
     let node = queue.consumer().unwrap().dequeue().unwrap();
     assert_eq!((node.tag, node.value), ("borrowed", 42));
 }
+
+#[test]
+fn padded_queue_is_whole_cache_lines() {
+    let line = core::mem::align_of::<PaddedQueue<Msg>>();
+    assert!(line >= 32, "aligned to a cache line");
+    assert_eq!(
+        core::mem::size_of::<PaddedQueue<Msg>>(),
+        2 * line,
+        "one line per end"
+    );
+}
+
+every_layout!(
+    fifo_from_one_producer_thread,
+    four_producers_deliver_every_node_once_in_per_producer_order,
+    empty_is_never_answered_while_a_completed_enqueue_is_pending,
+    dropping_a_non_empty_queue_drops_each_node_once,
+    consumer_dropped_mid_drain_leaves_the_rest_queued,
+    peek_take_and_drop,
+    peeked_node_survives_consumer_handover_to_another_thread,
+    non_empty_queue_can_be_moved_and_used,
+    only_one_consumer_at_a_time,
+    unchecked_consumer_does_not_release_the_flag,
+    drain_with_budget_and_is_empty,
+    pinned_boxes_travel_pinned,
+    raw_handles_from_a_caller_managed_pool,
+    generic_nodes_with_lifetimes_and_bounds,
+);
