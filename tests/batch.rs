@@ -1,11 +1,19 @@
-//! Batch enqueue: order, contiguity under concurrent producers, and ownership of the nodes.
+//! Batch enqueue: order, contiguity under concurrent producers (for every kind of queue), and
+//! ownership of the nodes.
+#![cfg(not(loom))]
+
+mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use intrusive_mpsc::{node, Batch, Link, Queue, TryDequeueError};
+use intrusive_mpsc::{node, Batch, Layout, Link, Queue, TryDequeueError};
+use support::kinds::{
+    enqueue_batch_retrying, enqueue_retrying, every_kind, CapacityKind, WaitingKind,
+};
+use support::scaled;
 
 /// A node that counts its drops and can be told to panic when dropped.
 struct Item {
@@ -159,16 +167,16 @@ fn queue_dropped_with_batches_inside_drops_each_node_once() {
 }
 
 /// Producers enqueue batches of different lengths (and single nodes) while the consumer drains;
-/// every batch must come out whole, in order, with nothing between its nodes.
-#[test]
-fn batches_stay_contiguous_with_concurrent_producers() {
+/// every batch must come out whole, in order, with nothing between its nodes. A bounded queue
+/// holds two of the longest batches: producers retry what it refuses, batches whole.
+fn batches_stay_contiguous_with_concurrent_producers<B: CapacityKind, W: WaitingKind, L: Layout>() {
     const PRODUCERS: u64 = 3;
-    const BATCHES: u64 = if cfg!(miri) { 20 } else { 3_000 };
+    let batches = if cfg!(miri) { 20 } else { scaled(3_000) as u64 };
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = Queue::<Item>::new();
+    let queue = B::queue::<Item, W, L>(14);
     let start = Barrier::new(PRODUCERS as usize + 1);
     // id = producer << 48 | batch << 16 | index; index 0xffff marks a single enqueue.
-    let per_producer: u64 = (0..BATCHES)
+    let per_producer: u64 = (0..batches)
         .map(|b| if b % 5 == 4 { 1 } else { b % 7 + 1 })
         .sum();
     let expected_nodes = PRODUCERS * per_producer;
@@ -177,15 +185,15 @@ fn batches_stay_contiguous_with_concurrent_producers() {
             let (queue, drops, start) = (&queue, &drops, &start);
             s.spawn(move || {
                 start.wait();
-                for b in 0..BATCHES {
+                for b in 0..batches {
                     if b % 5 == 4 {
-                        queue.enqueue(item(p << 48 | b << 16 | 0xffff, drops));
+                        enqueue_retrying(queue, item(p << 48 | b << 16 | 0xffff, drops));
                     } else {
                         let len = b % 7 + 1;
                         let batch: Batch<Item> = (0..len)
                             .map(|i| item(p << 48 | b << 16 | i, drops))
                             .collect();
-                        queue.enqueue_batch(batch);
+                        enqueue_batch_retrying(queue, batch);
                     }
                 }
             });
@@ -228,5 +236,7 @@ fn batches_stay_contiguous_with_concurrent_producers() {
         }
         i += len as usize;
     }
-    assert!(next_batch.iter().all(|&n| n == BATCHES));
+    assert!(next_batch.iter().all(|&n| n == batches));
 }
+
+every_kind!(batches_stay_contiguous_with_concurrent_producers);

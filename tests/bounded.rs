@@ -1,5 +1,8 @@
 //! The bounded queue: FIFO, refusals that hand the node back, all-or-nothing batches, the peek
 //! accounting, and the capacity under racing producers.
+#![cfg(not(loom))]
+
+mod support;
 
 use std::mem::size_of;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -9,7 +12,15 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue, TryDequeueError};
+use intrusive_mpsc::{
+    node, Batch, Bounded, BoundedQueue, BoundedWaitQueue, Layout, Link, Queue, TryDequeueError,
+    Waiting,
+};
+use support::kinds::every_bounded_kind;
+use support::scaled;
+
+/// The bounded queue of items, whichever its waiting choice and layout.
+type Bq<W, L> = Queue<Item, Bounded, W, L>;
 
 #[derive(Debug)]
 struct Item {
@@ -37,10 +48,9 @@ fn batch(ids: std::ops::Range<u64>, drops: &Arc<AtomicUsize>) -> Batch<Item> {
     ids.map(|id| item(id, drops)).collect()
 }
 
-#[test]
-fn fifo_up_to_the_capacity_and_the_refused_node_comes_back() {
+fn fifo_up_to_the_capacity_and_the_refused_node_comes_back<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(3);
+    let queue = Bq::<W, L>::with_capacity(3);
     assert_eq!((queue.capacity(), queue.len()), (3, 0));
     assert!(queue.is_empty());
     for id in 0..3 {
@@ -66,10 +76,9 @@ fn fifo_up_to_the_capacity_and_the_refused_node_comes_back() {
     assert_eq!(drops.load(Relaxed), 5);
 }
 
-#[test]
-fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek() {
+fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(2);
+    let queue = Bq::<W, L>::with_capacity(2);
     let mut consumer = queue.consumer().unwrap();
     let fill = |next: &mut u64| {
         while queue.try_enqueue(item(*next, &drops)).is_ok() {
@@ -111,10 +120,9 @@ fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek() {
     assert_eq!(next, 2 + 5);
 }
 
-#[test]
-fn the_dequeue_count_survives_the_consumer() {
+fn the_dequeue_count_survives_the_consumer<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(2);
+    let queue = Bq::<W, L>::with_capacity(2);
     for round in 0..10 {
         queue.try_enqueue(item(round, &drops)).unwrap();
         queue.try_enqueue(item(round, &drops)).unwrap();
@@ -136,10 +144,9 @@ fn the_dequeue_count_survives_the_consumer() {
     assert_eq!(queue.len(), 0);
 }
 
-#[test]
-fn batches_are_all_or_nothing_at_the_limit() {
+fn batches_are_all_or_nothing_at_the_limit<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(5);
+    let queue = Bq::<W, L>::with_capacity(5);
     queue.try_enqueue_batch(batch(0..3, &drops)).unwrap();
     assert_eq!(queue.len(), 3);
 
@@ -173,10 +180,9 @@ fn batches_are_all_or_nothing_at_the_limit() {
     assert_eq!(drops.load(Relaxed), 21);
 }
 
-#[test]
-fn a_bounded_queue_dropped_non_empty_drops_each_node_once() {
+fn a_bounded_queue_dropped_non_empty_drops_each_node_once<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(8);
+    let queue = Bq::<W, L>::with_capacity(8);
     queue.try_enqueue_batch(batch(0..5, &drops)).unwrap();
     queue.try_enqueue(item(5, &drops)).unwrap();
     {
@@ -192,16 +198,16 @@ fn a_bounded_queue_dropped_non_empty_drops_each_node_once() {
 
 #[test]
 fn capacity_must_be_between_one_and_isize_max() {
-    assert!(catch_unwind(|| BoundedQueue::<Item>::new(0)).is_err());
-    assert!(catch_unwind(|| BoundedQueue::<Item>::new(isize::MAX as usize + 1)).is_err());
-    assert!(catch_unwind(|| BoundedQueue::<Item>::new(usize::MAX)).is_err());
-    let huge = BoundedQueue::<Item>::new(isize::MAX as usize);
+    assert!(catch_unwind(|| BoundedQueue::<Item>::with_capacity(0)).is_err());
+    assert!(catch_unwind(|| BoundedQueue::<Item>::with_capacity(isize::MAX as usize + 1)).is_err());
+    assert!(catch_unwind(|| BoundedQueue::<Item>::with_capacity(usize::MAX)).is_err());
+    let huge = BoundedQueue::<Item>::with_capacity(isize::MAX as usize);
     let drops = Arc::new(AtomicUsize::new(0));
     huge.try_enqueue(item(0, &drops)).unwrap();
     huge.try_enqueue_batch(batch(1..4, &drops)).unwrap();
     assert_eq!(huge.len(), 4);
     assert_eq!(huge.consumer().unwrap().drain().count(), 4);
-    assert_eq!(BoundedQueue::<Item>::new(1).capacity(), 1);
+    assert_eq!(BoundedQueue::<Item>::with_capacity(1).capacity(), 1);
 }
 
 #[test]
@@ -213,15 +219,13 @@ fn size_is_the_queue_plus_three_words() {
     assert_eq!(size_of::<Batch<Item>>(), 3 * size_of::<usize>());
     fn send_sync<T: Send + Sync>() {}
     send_sync::<BoundedQueue<Item>>();
+    send_sync::<BoundedWaitQueue<Item>>();
 }
 
 #[test]
 fn debug_output() {
-    let queue = BoundedQueue::<Item>::new(2);
-    assert_eq!(
-        format!("{queue:?}"),
-        "BoundedQueue { capacity: 2, len: 0, .. }"
-    );
+    let queue = BoundedQueue::<Item>::with_capacity(2);
+    assert_eq!(format!("{queue:?}"), "Queue { .. }");
 }
 
 /// What the test knows of the queue's contents, from the results its threads saw.
@@ -237,12 +241,12 @@ struct Tally {
 /// in bursts. Whenever every thread is paused (a barrier), the nodes inside (accepted minus
 /// received) must be at most the capacity, `len()` must match, and the queue must accept exactly
 /// as many more as there is room (no spurious refusal when nobody is enqueueing).
-fn racing_at_the_limit(capacity: usize, consume_concurrently: bool) {
+fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurrently: bool) {
     const PRODUCERS: usize = 3;
-    let rounds: usize = if cfg!(miri) { 4 } else { 400 };
+    let rounds = if cfg!(miri) { 4 } else { scaled(400) };
     let drops = Arc::new(AtomicUsize::new(0));
     let created = AtomicUsize::new(0);
-    let queue = BoundedQueue::<Item>::new(capacity);
+    let queue = Bq::<W, L>::with_capacity(capacity);
     let tally = Tally::default();
     let barrier = Barrier::new(PRODUCERS + 1);
     let mut consumer = queue.consumer().unwrap();
@@ -371,16 +375,14 @@ fn racing_at_the_limit(capacity: usize, consume_concurrently: bool) {
     );
 }
 
-#[test]
-fn racing_producers_never_exceed_the_capacity() {
-    racing_at_the_limit(4, false);
-    racing_at_the_limit(1, false);
+fn racing_producers_never_exceed_the_capacity<W: Waiting, L: Layout>() {
+    racing_at_the_limit::<W, L>(4, false);
+    racing_at_the_limit::<W, L>(1, false);
 }
 
-#[test]
-fn racing_producers_and_consumer_never_exceed_the_capacity() {
-    racing_at_the_limit(4, true);
-    racing_at_the_limit(7, true);
+fn racing_producers_and_consumer_never_exceed_the_capacity<W: Waiting, L: Layout>() {
+    racing_at_the_limit::<W, L>(4, true);
+    racing_at_the_limit::<W, L>(7, true);
 }
 
 /// Producers enqueue as fast as they can, retrying refused nodes, while the consumer drains; all
@@ -388,9 +390,13 @@ fn racing_producers_and_consumer_never_exceed_the_capacity() {
 #[test]
 fn retrying_producers_deliver_everything_in_order() {
     const PRODUCERS: u64 = 3;
-    let per_producer: u64 = if cfg!(miri) { 50 } else { 20_000 };
+    let per_producer = if cfg!(miri) {
+        50
+    } else {
+        scaled(20_000) as u64
+    };
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(16);
+    let queue = BoundedQueue::<Item>::with_capacity(16);
     // Fail rather than hang if the queue stops making room.
     let deadline = Instant::now() + Duration::from_secs(30);
     thread::scope(|s| {
@@ -450,9 +456,13 @@ fn retrying_producers_deliver_everything_in_order() {
 #[test]
 fn never_refused_while_below_the_capacity() {
     const PRODUCERS: usize = 3;
-    let per_producer: u64 = if cfg!(miri) { 20 } else { 50_000 };
+    let per_producer = if cfg!(miri) {
+        20
+    } else {
+        scaled(50_000) as u64
+    };
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::new(PRODUCERS);
+    let queue = BoundedQueue::<Item>::with_capacity(PRODUCERS);
     let received: [AtomicUsize; PRODUCERS] = Default::default();
     let deadline = Instant::now() + Duration::from_secs(60);
     // Set by a producer that was refused, so everyone stops at once and the test fails fast.
@@ -492,3 +502,13 @@ fn never_refused_while_below_the_capacity() {
     assert!(!refused.load(Relaxed), "refused below the capacity");
     assert_eq!(drops.load(Relaxed), PRODUCERS * per_producer as usize);
 }
+
+every_bounded_kind!(
+    fifo_up_to_the_capacity_and_the_refused_node_comes_back,
+    room_is_made_by_every_kind_of_hand_over_and_not_by_peek,
+    the_dequeue_count_survives_the_consumer,
+    batches_are_all_or_nothing_at_the_limit,
+    a_bounded_queue_dropped_non_empty_drops_each_node_once,
+    racing_producers_never_exceed_the_capacity,
+    racing_producers_and_consumer_never_exceed_the_capacity,
+);
