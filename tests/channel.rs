@@ -7,13 +7,13 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{channel, RecvTimeoutError, SendError, TryRecvError};
 use intrusive_mpsc::{node, Link};
-use support::{promptly, STALL};
+use support::{promptly, CountingWaker, STALL};
 
 struct Msg {
     link: Link,
@@ -142,38 +142,21 @@ fn send_after_the_receiver_is_gone_hands_the_node_back_and_nothing_leaks() {
     assert_eq!(drops.load(Ordering::Relaxed), 3, "each node dropped once");
 }
 
-struct CountingWaker(AtomicUsize, thread::Thread);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        self.1.unpark();
-    }
-}
-
 #[test]
 fn async_receiver_is_woken_by_sends_and_by_disconnection() {
     let (tx, mut rx) = channel::<Msg>();
-    let counter = Arc::new(CountingWaker(AtomicUsize::new(0), thread::current()));
-    let waker = Waker::from(Arc::clone(&counter));
+    let (counter, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     {
         let mut recv = pin!(rx.recv_async());
         assert!(recv.as_mut().poll(&mut cx).is_pending());
         tx.send(msg(0, 0)).unwrap();
-        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+        assert_eq!(counter.wakes(), 1);
         assert!(matches!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(m)) if m.seq == 0));
     }
     assert!(rx.poll_recv(&mut cx).is_pending());
     drop(tx);
-    assert_eq!(
-        counter.0.load(Ordering::Relaxed),
-        2,
-        "the last sender woke us"
-    );
+    assert_eq!(counter.wakes(), 2, "the last sender woke us");
     assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
 }
 

@@ -1,17 +1,25 @@
 //! No leaks: a counting global allocator shows that every scenario frees exactly what it
 //! allocated (allocation count and bytes), including queues dropped with nodes inside, a peeked
-//! node, a node whose drop panics, consumers handed between threads, and recycled nodes.
+//! node, a node whose drop panics, consumers handed between threads, and recycled nodes; and for
+//! every kind of queue, an owned consumer that outlives the other `Arc`s of its queue, after a
+//! sleep that left a waker in the queue.
 //!
 //! This binary holds a single test, and waits for the harness to settle before measuring, so
 //! nothing else allocates while a scenario is measured.
+#![cfg(not(loom))]
+
+mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
-use intrusive_mpsc::{node, Link, Queue};
+use intrusive_mpsc::{node, Layout as QueueLayout, Link, Queue};
+use support::kinds::{enqueue_now, for_every_kind, CapacityKind, EveryKind, WaitingKind};
+use support::scaled;
 
 /// The system allocator, counting.
 struct Counting;
@@ -103,17 +111,40 @@ impl Drop for Msg {
     }
 }
 
-fn scale() -> usize {
-    let scale: f64 = std::env::var("INTRUSIVE_MPSC_TEST_SCALE")
-        .ok()
-        .map(|s| s.parse().expect("INTRUSIVE_MPSC_TEST_SCALE is a number"))
-        .unwrap_or(1.0);
-    ((10_000.0 * scale) as usize).max(10)
+/// For every kind: `n` nodes through an owned consumer, a sleep where the consumer can sleep (its
+/// waker stays in the queue), `n` more nodes left inside with one peeked, and the consumer
+/// dropped after every other `Arc`, taking the queue and all of it along.
+struct OwnedConsumerOutlivesItsQueue {
+    n: usize,
+}
+
+impl EveryKind for OwnedConsumerOutlivesItsQueue {
+    fn run<B: CapacityKind, W: WaitingKind, L: QueueLayout>(&mut self) {
+        let n = self.n;
+        no_leak(std::any::type_name::<Queue<Msg, B, W, L>>(), || {
+            let queue = Arc::new(B::queue::<Msg, W, L>(n));
+            for i in 0..n {
+                enqueue_now(&*queue, msg(i % 64));
+            }
+            let mut consumer = Arc::clone(&queue).consumer_owned().unwrap();
+            assert_eq!(consumer.drain().count(), n);
+            if let Some(got) = W::dequeue_timeout(&mut consumer, Duration::from_millis(1)) {
+                assert!(got.is_none(), "nothing was queued");
+            }
+            for _ in 0..n {
+                enqueue_now(consumer.queue(), msg(8));
+            }
+            assert!(consumer.peek().is_some());
+            drop(queue);
+            drop(consumer);
+            assert_eq!(LIVE.load(Relaxed), 0);
+        });
+    }
 }
 
 #[test]
 fn every_scenario_frees_what_it_allocates() {
-    let n = scale();
+    let n = scaled(10_000).max(10);
     // Silence the expected panics (and only those); installing the hook allocates, so do it
     // before measuring.
     let default_hook = panic::take_hook();
@@ -131,6 +162,7 @@ fn every_scenario_frees_what_it_allocates() {
     // the counters are global, so its allocations would otherwise land inside a scenario.
     thread::spawn(|| {}).join().unwrap();
     let _ = panic::catch_unwind(|| panic!("warm-up"));
+    let _ = thread::current();
     thread::sleep(std::time::Duration::from_millis(200));
 
     no_leak("enqueue then dequeue everything", || {
@@ -233,6 +265,8 @@ fn every_scenario_frees_what_it_allocates() {
         drop(queue);
         assert_eq!(LIVE.load(Relaxed), 0);
     });
+
+    for_every_kind(&mut OwnedConsumerOutlivesItsQueue { n });
 
     drop(panic::take_hook());
 }

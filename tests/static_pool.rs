@@ -1,12 +1,15 @@
-//! Nodes from a static pool as `&'static mut` handles, in a `static` queue: the set-up of a target
-//! with neither `std` nor an allocator. CI runs this file with `--no-default-features`, so the
+//! Nodes from a static pool as `&'static mut` handles, in `static` queues of every kind: the
+//! set-up of a target with neither `std` nor an allocator. CI runs this file with `--no-default-features`, so the
 //! crate itself is built without `std` and `alloc` (the test harness still uses `std`).
 #![cfg(not(loom))]
 
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use intrusive_mpsc::{node, Link, Queue, TryDequeueError};
+use intrusive_mpsc::{
+    node, BoundedQueue, BoundedWaitQueue, Capacity, Layout, Link, PaddedQueue, Queue,
+    TryDequeueError, WaitQueue, Waiting,
+};
 
 struct Frame {
     link: Link,
@@ -64,12 +67,45 @@ fn static_queue_of_static_pool_nodes() {
     QUEUE.enqueue(first);
     QUEUE.enqueue(d);
 
-    let mut order = [0u8; 4];
-    let mut n = 0;
+    let mut frames = Vec::new();
     while let Some(frame) = consumer.dequeue() {
-        order[n] = frame.id;
-        n += 1;
+        frames.push(frame);
     }
-    assert_eq!(&order[..n], &[1, 2, 0, 3]);
+    let order: Vec<u8> = frames.iter().map(|frame| frame.id).collect();
+    assert_eq!(order, [1, 2, 0, 3]);
     assert!(consumer.is_empty());
+
+    // The same frames, through a static queue of each other kind, each built by a `const fn`.
+    static PADDED: PaddedQueue<Frame> = PaddedQueue::new();
+    static WAITING: WaitQueue<Frame> = WaitQueue::new();
+    static BOUNDED: BoundedQueue<Frame> = BoundedQueue::with_capacity(3);
+    static BOUNDED_WAITING: BoundedWaitQueue<Frame> = BoundedWaitQueue::with_capacity(1);
+    let frames = relay(&PADDED, frames, 0);
+    let frames = relay(&WAITING, frames, 0);
+    let frames = relay(&BOUNDED, frames, 1);
+    let frames = relay(&BOUNDED_WAITING, frames, 3);
+    let order: Vec<u8> = frames.iter().map(|frame| frame.id).collect();
+    assert_eq!(order, [1, 2, 0, 3], "FIFO through every queue");
+}
+
+/// Passes `frames` through `queue` in order, taking the oldest out whenever the queue refuses the
+/// next one, which must happen `refusals` times; returns them in the order they came out.
+fn relay<B: Capacity, W: Waiting, L: Layout>(
+    queue: &'static Queue<Frame, B, W, L>,
+    frames: Vec<&'static mut Frame>,
+    refusals: usize,
+) -> Vec<&'static mut Frame> {
+    let mut consumer = queue.consumer().unwrap();
+    let mut out = Vec::new();
+    let mut refused = 0;
+    for mut frame in frames {
+        while let Err(back) = queue.try_enqueue(frame) {
+            refused += 1;
+            out.push(consumer.dequeue().expect("refused, so not empty"));
+            frame = back;
+        }
+    }
+    out.extend(consumer.drain());
+    assert_eq!(refused, refusals);
+    out
 }
