@@ -1,5 +1,7 @@
 //! The waiting consumer: blocking and async dequeues, notify/wait with a peeked node, and the
-//! lost-wakeup scenarios they must survive.
+//! lost-wakeup scenarios they must survive; each for every kind whose consumer can sleep
+//! (unbounded and bounded, both layouts). On a bounded queue the producers retry refused nodes,
+//! so a sleeping consumer is woken by accepted enqueues only.
 #![cfg(not(loom))]
 
 mod support;
@@ -7,13 +9,15 @@ mod support;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{node, Link, TryDequeueError, WaitQueue};
-use support::{promptly, STALL};
+use intrusive_mpsc::{
+    node, Batch, BoundedWaitQueue, Layout, Link, Queue, TryDequeueError, Wait, WaitQueue,
+};
+use support::kinds::{enqueue_now, enqueue_retrying, every_waiting_kind, CapacityKind};
+use support::{block_on, promptly, scaled, CountingWaker, STALL};
 
 struct Msg {
     link: Link,
@@ -30,17 +34,21 @@ fn msg(producer: usize, seq: usize) -> Box<Msg> {
     })
 }
 
-#[test]
-fn blocking_consumer_receives_everything_from_several_producers() {
+/// A queue of messages whose consumer can sleep, holding at most `capacity` when bounded.
+fn queue<B: CapacityKind, L: Layout>(capacity: usize) -> Queue<Msg, B, Wait, L> {
+    B::queue(capacity)
+}
+
+fn blocking_consumer_receives_everything_from_several_producers<B: CapacityKind, L: Layout>() {
     const PRODUCERS: usize = 4;
-    const PER_PRODUCER: usize = 20_000;
-    let queue = WaitQueue::<Msg>::new();
+    let per_producer = scaled(20_000);
+    let queue = queue::<B, L>(64);
     thread::scope(|s| {
         for p in 0..PRODUCERS {
             let queue = &queue;
             s.spawn(move || {
-                for seq in 0..PER_PRODUCER {
-                    queue.enqueue(msg(p, seq));
+                for seq in 0..per_producer {
+                    enqueue_retrying(queue, msg(p, seq));
                     if seq % 64 == 0 {
                         // Let the consumer catch up and fall asleep now and then.
                         thread::yield_now();
@@ -50,7 +58,7 @@ fn blocking_consumer_receives_everything_from_several_producers() {
         }
         let mut consumer = queue.consumer().unwrap();
         let mut next = [0; PRODUCERS];
-        for _ in 0..PRODUCERS * PER_PRODUCER {
+        for _ in 0..PRODUCERS * per_producer {
             let m = promptly(|| consumer.dequeue_timeout(STALL))
                 .expect("a wake-up was lost: the consumer slept through an enqueue");
             assert_eq!(m.seq, next[m.producer]);
@@ -60,16 +68,16 @@ fn blocking_consumer_receives_everything_from_several_producers() {
     });
 }
 
-#[test]
-fn every_single_enqueue_wakes_a_sleeping_consumer() {
+fn every_single_enqueue_wakes_a_sleeping_consumer<B: CapacityKind, L: Layout>() {
     // One node at a time, with the consumer asleep before each: each enqueue must find the mark
-    // and wake it.
-    const ROUNDS: usize = 2_000;
-    let queue = WaitQueue::<Msg>::new();
+    // and wake it. A bounded queue holds one node: the previous one has been taken, so it is
+    // never refused.
+    let rounds = scaled(2_000);
+    let queue = queue::<B, L>(1);
     let asleep = AtomicUsize::new(0);
     thread::scope(|s| {
         s.spawn(|| {
-            for seq in 0..ROUNDS {
+            for seq in 0..rounds {
                 // Wait until the consumer has asked for node `seq`, then give it a moment to
                 // fall asleep.
                 while asleep.load(Ordering::Acquire) <= seq {
@@ -78,11 +86,11 @@ fn every_single_enqueue_wakes_a_sleeping_consumer() {
                 if seq % 2 == 0 {
                     thread::sleep(Duration::from_micros(50));
                 }
-                queue.enqueue(msg(0, seq));
+                enqueue_now(&queue, msg(0, seq));
             }
         });
         let mut consumer = queue.consumer().unwrap();
-        for seq in 0..ROUNDS {
+        for seq in 0..rounds {
             asleep.store(seq + 1, Ordering::Release);
             let m = promptly(|| consumer.dequeue_timeout(STALL)).expect("lost wake-up");
             assert_eq!(m.seq, seq);
@@ -90,9 +98,8 @@ fn every_single_enqueue_wakes_a_sleeping_consumer() {
     });
 }
 
-#[test]
-fn dequeue_timeout_times_out_and_then_still_wakes() {
-    let queue = WaitQueue::<Msg>::new();
+fn dequeue_timeout_times_out_and_then_still_wakes<B: CapacityKind, L: Layout>() {
+    let queue = queue::<B, L>(1);
     let mut consumer = queue.consumer().unwrap();
     let start = Instant::now();
     assert!(consumer
@@ -103,68 +110,31 @@ fn dequeue_timeout_times_out_and_then_still_wakes() {
     thread::scope(|s| {
         s.spawn(|| {
             thread::sleep(Duration::from_millis(10));
-            queue.enqueue(msg(0, 1));
+            enqueue_now(&queue, msg(0, 1));
         });
         assert_eq!(promptly(|| consumer.dequeue_timeout(STALL)).unwrap().seq, 1);
     });
 }
 
-#[test]
-fn dequeue_blocking_returns_queued_nodes_without_sleeping() {
-    let queue = WaitQueue::<Msg>::new();
-    queue.enqueue(msg(0, 0));
-    queue.enqueue(msg(0, 1));
+fn dequeue_blocking_returns_queued_nodes_without_sleeping<B: CapacityKind, L: Layout>() {
+    let queue = queue::<B, L>(2);
+    enqueue_now(&queue, msg(0, 0));
+    enqueue_now(&queue, msg(0, 1));
     let mut consumer = queue.consumer().unwrap();
     assert_eq!(consumer.dequeue_blocking().seq, 0);
     assert_eq!(consumer.dequeue_blocking().seq, 1);
 }
 
-/// Wakes a thread, counting the wake-ups.
-struct ThreadWaker {
-    thread: thread::Thread,
-    wakes: AtomicUsize,
-}
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.wakes.fetch_add(1, Ordering::Relaxed);
-        self.thread.unpark();
-    }
-}
-
-/// A minimal executor: polls `future` on this thread, parking between polls.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Arc::new(ThreadWaker {
-        thread: thread::current(),
-        wakes: AtomicUsize::new(0),
-    });
-    let task_waker = Waker::from(waker);
-    let mut cx = Context::from_waker(&task_waker);
-    let mut future = pin!(future);
-    let deadline = Instant::now() + STALL;
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        assert!(Instant::now() < deadline, "the future was never woken");
-        thread::park_timeout(deadline - Instant::now());
-    }
-}
-
-#[test]
-fn async_consumer_receives_everything() {
+fn async_consumer_receives_everything<B: CapacityKind, L: Layout>() {
     const PRODUCERS: usize = 3;
-    const PER_PRODUCER: usize = 10_000;
-    let queue = WaitQueue::<Msg>::new();
+    let per_producer = scaled(10_000);
+    let queue = queue::<B, L>(64);
     thread::scope(|s| {
         for p in 0..PRODUCERS {
             let queue = &queue;
             s.spawn(move || {
-                for seq in 0..PER_PRODUCER {
-                    queue.enqueue(msg(p, seq));
+                for seq in 0..per_producer {
+                    enqueue_retrying(queue, msg(p, seq));
                     if seq % 128 == 0 {
                         thread::sleep(Duration::from_micros(20));
                     }
@@ -174,74 +144,63 @@ fn async_consumer_receives_everything() {
         let mut consumer = queue.consumer().unwrap();
         let next = block_on(async {
             let mut next = [0; PRODUCERS];
-            for _ in 0..PRODUCERS * PER_PRODUCER {
+            for _ in 0..PRODUCERS * per_producer {
                 let m = consumer.dequeue_async().await;
                 assert_eq!(m.seq, next[m.producer]);
                 next[m.producer] += 1;
             }
             next
         });
-        assert_eq!(next, [PER_PRODUCER; PRODUCERS]);
+        assert_eq!(next, [per_producer; PRODUCERS]);
     });
 }
 
-#[test]
-fn pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing() {
-    let queue = WaitQueue::<Msg>::new();
+fn pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing<
+    B: CapacityKind,
+    L: Layout,
+>() {
+    let queue = queue::<B, L>(2);
     let mut consumer = queue.consumer().unwrap();
-    let waker = Arc::new(ThreadWaker {
-        thread: thread::current(),
-        wakes: AtomicUsize::new(0),
-    });
-    let task_waker = Waker::from(Arc::clone(&waker));
+    let (waker, task_waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&task_waker);
     {
         let mut future = pin!(consumer.dequeue_async());
         assert!(future.as_mut().poll(&mut cx).is_pending());
     } // dropped while pending
-    assert_eq!(waker.wakes.load(Ordering::Relaxed), 0);
-    queue.enqueue(msg(0, 5));
-    assert_eq!(
-        waker.wakes.load(Ordering::Relaxed),
-        1,
-        "the enqueue woke the registered waker"
-    );
-    queue.enqueue(msg(0, 6));
-    assert_eq!(waker.wakes.load(Ordering::Relaxed), 1, "only the first");
+    assert_eq!(waker.wakes(), 0);
+    enqueue_now(&queue, msg(0, 5));
+    assert_eq!(waker.wakes(), 1, "the enqueue woke the registered waker");
+    enqueue_now(&queue, msg(0, 6));
+    assert_eq!(waker.wakes(), 1, "only the first");
     assert_eq!(consumer.try_dequeue().map(|m| m.seq).ok(), Some(5));
     assert!(matches!(consumer.poll_dequeue(&mut cx), Poll::Ready(m) if m.seq == 6));
     // After a completed wait the mark is gone: enqueues wake nobody.
-    queue.enqueue(msg(0, 7));
-    assert_eq!(waker.wakes.load(Ordering::Relaxed), 1);
+    enqueue_now(&queue, msg(0, 7));
+    assert_eq!(waker.wakes(), 1);
 }
 
-#[test]
-fn notify_ends_a_wait_on_a_peeked_node_and_enqueues_do_not() {
-    let queue = WaitQueue::<Msg>::new();
-    let waker = Arc::new(ThreadWaker {
-        thread: thread::current(),
-        wakes: AtomicUsize::new(0),
-    });
-    let task_waker = Waker::from(Arc::clone(&waker));
+fn notify_ends_a_wait_on_a_peeked_node_and_enqueues_do_not<B: CapacityKind, L: Layout>() {
+    let queue = queue::<B, L>(2);
+    let (waker, task_waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&task_waker);
     let mut consumer = queue.consumer().unwrap();
 
     // Nothing queued: the wait sleeps, and an enqueue ends it.
     assert!(consumer.poll_wait(&mut cx).is_pending());
-    queue.enqueue(msg(0, 0));
-    assert_eq!(waker.wakes.load(Ordering::Relaxed), 1);
+    enqueue_now(&queue, msg(0, 0));
+    assert_eq!(waker.wakes(), 1);
     assert!(consumer.poll_wait(&mut cx).is_ready());
 
     // A peeked node that is not ready: only `notify` ends the wait.
     assert_eq!(consumer.peek().unwrap().seq, 0);
     assert!(consumer.poll_wait(&mut cx).is_pending());
-    queue.enqueue(msg(0, 1));
+    enqueue_now(&queue, msg(0, 1));
     assert!(
         consumer.poll_wait(&mut cx).is_pending(),
         "enqueue does not end it"
     );
     queue.notify();
-    assert!(waker.wakes.load(Ordering::Relaxed) >= 2);
+    assert!(waker.wakes() >= 2);
     assert!(consumer.poll_wait(&mut cx).is_ready());
     assert!(
         consumer.poll_wait(&mut cx).is_pending(),
@@ -249,19 +208,19 @@ fn notify_ends_a_wait_on_a_peeked_node_and_enqueues_do_not() {
     );
 }
 
-#[test]
-fn wireguard_stall_peeked_packet_becomes_ready_later() {
+fn wireguard_stall_peeked_packet_becomes_ready_later<B: CapacityKind, L: Layout>() {
     // The threaded-NAPI stall: the queue fills, the consumer stops at a head packet that is not
     // ready yet, and it must be rescheduled when that packet becomes ready, not by an enqueue.
     // "Encryption" finishes out of order; the consumer must still deliver in queue order and
     // never sleep through a `notify`.
     const PACKETS: usize = 1024;
-    let queue = WaitQueue::<Msg>::new();
+    // A bounded queue is full: exactly WireGuard's stall.
+    let queue = queue::<B, L>(PACKETS);
     // Readiness lives beside the queue, where the "encryptor" can reach it while the packets
     // are queued.
     let ready: Vec<AtomicBool> = (0..PACKETS).map(|_| AtomicBool::new(false)).collect();
     for seq in 0..PACKETS {
-        queue.enqueue(msg(0, seq));
+        enqueue_now(&queue, msg(0, seq));
     }
     thread::scope(|s| {
         let ready = &ready;
@@ -302,12 +261,11 @@ fn wireguard_stall_peeked_packet_becomes_ready_later() {
     assert!(ready.iter().all(|flag| flag.load(Ordering::Relaxed)));
 }
 
-#[test]
-fn wait_without_peek_returns_for_queued_nodes() {
-    let queue = WaitQueue::<Msg>::new();
+fn wait_without_peek_returns_for_queued_nodes<B: CapacityKind, L: Layout>() {
+    let queue = queue::<B, L>(1);
     let mut consumer = queue.consumer().unwrap();
     assert!(!consumer.wait_timeout(Duration::from_millis(5)));
-    queue.enqueue(msg(0, 0));
+    enqueue_now(&queue, msg(0, 0));
     assert!(consumer.wait_timeout(Duration::from_millis(5)));
     consumer.wait(); // still a node available: returns at once
     assert_eq!(consumer.drain().count(), 1);
@@ -317,21 +275,24 @@ fn wait_without_peek_returns_for_queued_nodes() {
 fn wait_queue_is_small_and_shares_like_a_queue() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<WaitQueue<Msg>>();
+    assert_send_sync::<BoundedWaitQueue<Msg>>();
     assert_eq!(
         std::mem::size_of::<WaitQueue<Msg>>(),
         8 * std::mem::size_of::<usize>()
     );
+    assert_eq!(
+        std::mem::size_of::<BoundedWaitQueue<Msg>>(),
+        11 * std::mem::size_of::<usize>()
+    );
 }
 
-#[test]
-fn a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous() {
-    use intrusive_mpsc::Batch;
-    let queue = WaitQueue::<Msg>::new();
+fn a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous<B: CapacityKind, L: Layout>() {
+    let queue = queue::<B, L>(4);
     thread::scope(|s| {
         s.spawn(|| {
             thread::sleep(Duration::from_millis(10));
             let batch: Batch<Msg> = (0..4).map(|seq| msg(1, seq)).collect();
-            queue.enqueue_batch(batch);
+            assert!(queue.try_enqueue_batch(batch).is_ok(), "room for 4");
         });
         let mut consumer = queue.consumer().unwrap();
         for seq in 0..4 {
@@ -341,17 +302,16 @@ fn a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous() {
     });
 }
 
-#[test]
-fn a_consumer_moved_to_another_thread_is_woken_there() {
+fn a_consumer_moved_to_another_thread_is_woken_there<B: CapacityKind, L: Layout>() {
     // The first blocking wait happens on this thread; the consumer then moves, and producers
     // must wake the thread it now waits on, not the first one.
-    let queue = WaitQueue::<Msg>::new();
+    let queue = queue::<B, L>(1);
     let mut consumer = queue.consumer().unwrap();
     assert!(consumer.dequeue_timeout(Duration::from_millis(1)).is_none());
     thread::scope(|s| {
         let waiter = s.spawn(move || promptly(|| consumer.dequeue_timeout(STALL)).map(|m| m.seq));
         thread::sleep(Duration::from_millis(20));
-        queue.enqueue(msg(0, 9));
+        enqueue_now(&queue, msg(0, 9));
         assert_eq!(waiter.join().unwrap(), Some(9));
     });
 }
@@ -393,7 +353,21 @@ fn a_panicking_waker_does_not_wedge_the_queue() {
     thread::scope(|s| {
         let waiter = s.spawn(move || promptly(|| consumer.dequeue_timeout(STALL)).map(|m| m.seq));
         thread::sleep(Duration::from_millis(20));
-        queue.enqueue(msg(0, 4));
+        enqueue_now(&queue, msg(0, 4));
         assert_eq!(waiter.join().unwrap(), Some(4));
     });
 }
+
+every_waiting_kind!(
+    blocking_consumer_receives_everything_from_several_producers,
+    every_single_enqueue_wakes_a_sleeping_consumer,
+    dequeue_timeout_times_out_and_then_still_wakes,
+    dequeue_blocking_returns_queued_nodes_without_sleeping,
+    async_consumer_receives_everything,
+    pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing,
+    notify_ends_a_wait_on_a_peeked_node_and_enqueues_do_not,
+    wireguard_stall_peeked_packet_becomes_ready_later,
+    wait_without_peek_returns_for_queued_nodes,
+    a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous,
+    a_consumer_moved_to_another_thread_is_woken_there,
+);
