@@ -1,60 +1,42 @@
-//! Stress tests on plain threads: 1, 2, 4 and 8 producers with random yields against one
-//! consumer that mixes every way of taking nodes out and checks per-producer FIFO order, no loss
-//! and no duplicate; and nodes recycled back to their producers through a second queue.
+//! Stress tests on plain threads, for every kind of queue: 1, 2, 4 and 8 producers with random
+//! yields against one consumer that mixes every way of taking nodes out (sleeping for them too,
+//! where the consumer can sleep) and checks per-producer FIFO order, no loss and no duplicate,
+//! and on a bounded queue that it never holds more than its capacity; and nodes recycled back to
+//! their producers through a second queue.
 //!
-//! Sizes: hundreds of thousands of nodes per producer, fewer in debug builds, so that each test
-//! stays within a few seconds. `INTRUSIVE_MPSC_TEST_SCALE` (a factor, e.g. `0.01` under
-//! valgrind) scales every count.
+//! Sizes: hundreds of thousands of nodes per test in release builds, fewer in debug builds, so
+//! that the 40 tests stay within a few seconds each on two cores. `INTRUSIVE_MPSC_TEST_SCALE` (a
+//! factor, e.g. `0.01` under valgrind) scales every count.
+#![cfg(not(loom))]
 
-use std::sync::atomic::{AtomicBool, Ordering};
+mod support;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use intrusive_mpsc::{node, Consumer, Link, Queue, TryDequeueError};
+use intrusive_mpsc::{node, Consumer, Layout, Link, Queue, QueueRef, TryDequeueError};
+use support::kinds::{enqueue_retrying, every_kind, CapacityKind, WaitingKind};
+use support::{block_on, promptly, scaled, Rng, STALL};
 
-/// `count` scaled by `INTRUSIVE_MPSC_TEST_SCALE`, at least 1.
-fn scaled(count: usize) -> usize {
-    let scale: f64 = std::env::var("INTRUSIVE_MPSC_TEST_SCALE")
-        .ok()
-        .map(|s| s.parse().expect("INTRUSIVE_MPSC_TEST_SCALE is a number"))
-        .unwrap_or(1.0);
-    ((count as f64 * scale) as usize).max(1)
-}
-
-/// Nodes per producer: two million in release builds, 500 000 in debug builds (a few seconds for
-/// eight producers on two cores either way).
-fn per_producer() -> usize {
-    scaled(if cfg!(debug_assertions) {
-        500_000
+/// Nodes per producer, for `producers` producers: the total is about the same whatever the number
+/// of producers (two cores run them all), and smaller in debug builds.
+fn per_producer(producers: usize) -> usize {
+    let total = if cfg!(debug_assertions) {
+        PER_TEST_DEBUG
     } else {
-        2_000_000
-    })
+        PER_TEST_RELEASE
+    };
+    scaled(total / producers)
 }
 
-/// Fails the test instead of hanging it when the consumer stops making progress.
-const STALL: Duration = Duration::from_secs(20);
+/// Nodes per stress test in debug and release builds.
+const PER_TEST_DEBUG: usize = 300_000;
+const PER_TEST_RELEASE: usize = 2_000_000;
 
-/// A small, fast, deterministic random number generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// True with probability 1 / `n`.
-    fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
-    }
-}
+/// The capacity of the bounded queues: small, so that producers are refused often.
+const CAPACITY: usize = 32;
 
 struct Msg {
     link: Link,
@@ -110,9 +92,25 @@ impl Tally {
     }
 }
 
+/// The consumer's operations, chosen at random: the first six work on every queue; the last two
+/// sleep until a node arrives, where the consumer can sleep.
+const OPS: u64 = 6;
+const SLEEPING_OPS: u64 = 2;
+
 /// Takes at least one node out with a randomly chosen operation, or reports that none was there.
-fn take_some(consumer: &mut Consumer<'_, Msg>, rng: &mut Rng, tally: &mut Tally) -> bool {
-    match rng.next() % 6 {
+/// Only called while more nodes are due, so a sleeping operation must return one.
+fn take_some<Q>(consumer: &mut Consumer<Q>, rng: &mut Rng, tally: &mut Tally) -> bool
+where
+    Q: QueueRef<Node = Msg>,
+    Q::Waiting: WaitingKind,
+{
+    type W<Q> = <Q as QueueRef>::Waiting;
+    let ops = if W::<Q>::WAITS {
+        OPS + SLEEPING_OPS
+    } else {
+        OPS
+    };
+    match rng.next() % ops {
         0 => match consumer.try_dequeue() {
             Ok(msg) => tally.got(&msg),
             Err(TryDequeueError::Empty | TryDequeueError::Inconsistent) => return false,
@@ -141,7 +139,7 @@ fn take_some(consumer: &mut Consumer<'_, Msg>, rng: &mut Rng, tally: &mut Tally)
             tally.got_fields(msg.producer, msg.seq, msg.check);
             assert!(consumer.drop_peeked(), "drop the node just peeked");
         }
-        _ => {
+        4 | 5 => {
             let budget = (rng.next() % 64) as usize + 1;
             let before = tally.received;
             for msg in consumer.drain().take(budget) {
@@ -149,26 +147,61 @@ fn take_some(consumer: &mut Consumer<'_, Msg>, rng: &mut Rng, tally: &mut Tally)
             }
             return tally.received > before;
         }
+        6 => {
+            let msg = promptly(|| W::<Q>::dequeue_timeout(consumer, STALL))
+                .expect("a sleeping operation")
+                .expect("no node within the timeout: a wake-up was lost");
+            tally.got(&msg);
+        }
+        _ => {
+            let msg = block_on(std::future::poll_fn(|cx| {
+                W::<Q>::poll_dequeue(consumer, cx).expect("a sleeping operation")
+            }));
+            tally.got(&msg);
+        }
     }
     true
 }
 
-/// `producers` threads enqueue `per` nodes each, yielding at random; the consumer checks them.
-fn stress(producers: usize) {
-    let per = per_producer();
-    let queue = Arc::new(Queue::<Msg>::new());
+/// Fails if a bounded queue has ever held more than its capacity, by what the threads know:
+/// `accepted` counts the nodes whose `try_enqueue` has returned `Ok`, `received` the nodes the
+/// consumer has taken out. Every counted acceptance made room for itself out of hand-overs the
+/// consumer had already made (its claim read the consumer's count before the producer counted
+/// it, and the consumer's load below comes before its later hand-overs), so
+/// `accepted - received` is at most the number of nodes inside, and at most the capacity.
+fn check_bound<B: CapacityKind>(accepted: &AtomicUsize, received: usize) {
+    if B::BOUNDED {
+        // Relaxed: see above; the argument needs no ordering beyond the queue's own.
+        // Zero while producers have not counted nodes the consumer already took.
+        let inside = accepted.load(Ordering::Relaxed).saturating_sub(received);
+        assert!(
+            inside <= CAPACITY,
+            "{inside} nodes inside a queue of capacity {CAPACITY}"
+        );
+    }
+}
+
+/// `producers` threads enqueue their share of the nodes, yielding at random and retrying refused
+/// nodes; the consumer checks them.
+fn stress<B: CapacityKind, W: WaitingKind, L: Layout>(producers: usize) {
+    let per = per_producer(producers);
+    let queue = Arc::new(B::queue::<Msg, W, L>(CAPACITY));
     let start = Arc::new(AtomicBool::new(false));
+    let accepted = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..producers)
         .map(|p| {
             let queue = Arc::clone(&queue);
             let start = Arc::clone(&start);
+            let accepted = Arc::clone(&accepted);
             thread::spawn(move || {
                 let mut rng = Rng::new(p as u64 + 1);
                 while !start.load(Ordering::Acquire) {
                     std::hint::spin_loop();
                 }
                 for seq in 0..per {
-                    queue.enqueue(Msg::new(p, seq));
+                    enqueue_retrying(&*queue, Msg::new(p, seq));
+                    // Relaxed: see `check_bound`.
+                    accepted.fetch_add(1, Ordering::Relaxed);
                     if rng.one_in(64) {
                         thread::yield_now();
                     }
@@ -184,6 +217,7 @@ fn stress(producers: usize) {
     let mut last_progress = Instant::now();
     start.store(true, Ordering::Release);
     while tally.received < total {
+        check_bound::<B>(&accepted, tally.received);
         if take_some(&mut consumer, &mut rng, &mut tally) {
             last_progress = Instant::now();
         } else {
@@ -204,38 +238,33 @@ fn stress(producers: usize) {
     assert!(consumer.is_empty());
 }
 
-#[test]
-fn one_producer() {
-    stress(1);
+fn one_producer<B: CapacityKind, W: WaitingKind, L: Layout>() {
+    stress::<B, W, L>(1);
 }
 
-#[test]
-fn two_producers() {
-    stress(2);
+fn two_producers<B: CapacityKind, W: WaitingKind, L: Layout>() {
+    stress::<B, W, L>(2);
 }
 
-#[test]
-fn four_producers() {
-    stress(4);
+fn four_producers<B: CapacityKind, W: WaitingKind, L: Layout>() {
+    stress::<B, W, L>(4);
 }
 
-#[test]
-fn eight_producers() {
-    stress(8);
+fn eight_producers<B: CapacityKind, W: WaitingKind, L: Layout>() {
+    stress::<B, W, L>(8);
 }
 
 /// Nodes recycled: each producer owns a pool of 32 nodes and gets them back from the consumer
 /// through its own return queue, so every node is enqueued many times with a stale link.
-#[test]
-fn recycled_nodes_round_trip() {
+fn recycled_nodes_round_trip<B: CapacityKind, W: WaitingKind, L: Layout>() {
     const PRODUCERS: usize = 2;
     const POOL: usize = 32;
     let rounds = scaled(if cfg!(debug_assertions) {
-        200_000
+        100_000
     } else {
-        2_000_000
+        1_000_000
     });
-    let queue = Arc::new(Queue::<Msg>::new());
+    let queue = Arc::new(B::queue::<Msg, W, L>(CAPACITY));
     let returns: Arc<Vec<Queue<Msg>>> = Arc::new((0..PRODUCERS).map(|_| Queue::new()).collect());
 
     let handles: Vec<_> = (0..PRODUCERS)
@@ -261,7 +290,7 @@ fn recycled_nodes_round_trip() {
                     assert_eq!(msg.producer, p, "a node came back to the wrong producer");
                     msg.seq = seq;
                     msg.check = check_of(p, seq);
-                    queue.enqueue(msg);
+                    enqueue_retrying(&*queue, msg);
                     if rng.one_in(128) {
                         thread::yield_now();
                     }
@@ -295,3 +324,11 @@ fn recycled_nodes_round_trip() {
     }
     assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
 }
+
+every_kind!(
+    one_producer,
+    two_producers,
+    four_producers,
+    eight_producers,
+    recycled_nodes_round_trip,
+);
