@@ -315,11 +315,12 @@ fn a_cancelled_waiting_send_passes_its_wake_up_on() {
     assert_eq!(rx.try_recv().unwrap().sender, 2);
 }
 
+/// Both ends of a channel.
+type Ends<B> = (Sender<Msg, B>, Receiver<Msg, B>);
+
 /// Senders race with `close()`: every send that was accepted is received before the receiver
 /// sees the end, and none after. Run for the unbounded and the bounded channel.
-fn close_strands_no_accepted_node<B: intrusive_mpsc::Capacity>(
-    make: fn() -> (Sender<Msg, B>, Receiver<Msg, B>),
-) {
+fn close_strands_no_accepted_node<B: intrusive_mpsc::Capacity>(make: fn() -> Ends<B>) {
     const SENDERS: usize = 3;
     for round in 0..100 {
         let (tx, mut rx) = make();
