@@ -1,4 +1,5 @@
-//! The channel front: many senders, one receiver, disconnection both ways.
+//! The unbounded channel: many senders, one receiver, disconnection both ways (the bounded
+//! channel has tests/channel_bounded.rs).
 #![cfg(not(loom))]
 
 mod support;
@@ -57,7 +58,7 @@ fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone()
         .collect();
     drop(tx);
     let mut next = [0; SENDERS];
-    for m in rx.iter() {
+    for m in rx.iter_blocking() {
         assert_eq!(m.seq, next[m.sender]);
         next[m.sender] += 1;
     }
@@ -93,8 +94,8 @@ fn disconnection_is_reported_only_after_draining() {
     tx.send(msg(0, 1)).unwrap();
     drop(tx);
     assert_eq!(rx.try_recv().unwrap().seq, 0);
-    assert_eq!(rx.recv().unwrap().seq, 1);
-    assert!(rx.recv().is_none());
+    assert_eq!(rx.recv_blocking().unwrap().seq, 1);
+    assert!(rx.recv_blocking().is_none());
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
     assert_eq!(
         rx.recv_timeout(Duration::from_millis(1)).err(),
@@ -148,7 +149,7 @@ fn async_receiver_is_woken_by_sends_and_by_disconnection() {
     let (counter, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     {
-        let mut recv = pin!(rx.recv_async());
+        let mut recv = pin!(rx.recv());
         assert!(recv.as_mut().poll(&mut cx).is_pending());
         tx.send(msg(0, 0)).unwrap();
         assert_eq!(counter.wakes(), 1);
@@ -164,16 +165,19 @@ fn async_receiver_is_woken_by_sends_and_by_disconnection() {
 fn receiver_moves_between_threads() {
     let (tx, mut rx) = channel::<Msg>();
     tx.send(msg(0, 0)).unwrap();
-    assert_eq!(rx.recv().unwrap().seq, 0);
+    assert_eq!(rx.recv_blocking().unwrap().seq, 0);
     let rx = thread::spawn(move || {
         tx.send(msg(0, 1)).unwrap();
-        assert_eq!(rx.recv().unwrap().seq, 1);
+        assert_eq!(rx.recv_blocking().unwrap().seq, 1);
         rx
     })
     .join()
     .unwrap();
     let mut rx = rx;
-    assert!(rx.recv().is_none(), "the sender died with the thread");
+    assert!(
+        rx.recv_blocking().is_none(),
+        "the sender died with the thread"
+    );
 }
 
 #[test]
