@@ -32,7 +32,7 @@ fn per_producer(producers: usize) -> usize {
 }
 
 /// Nodes per stress test in debug and release builds.
-const PER_TEST_DEBUG: usize = 300_000;
+const PER_TEST_DEBUG: usize = 200_000;
 const PER_TEST_RELEASE: usize = 2_000_000;
 
 /// The capacity of the bounded queues: small, so that producers are refused often.
