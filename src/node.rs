@@ -89,6 +89,12 @@ use crate::Link;
 /// - if the handle type is `Send`, its target may be borrowed and dropped on whichever thread the
 ///   handle was sent to: a queue of `Send` handles is shared between threads, and its consumer
 ///   peeks at (`&Target`) and drops targets on its own thread.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a node handle",
+    note = "handles are `Box<T>` and `Pin<Box<T>>` (feature `alloc`, on by default with `std`), \
+            `&'static mut T`, and `RawHandle<T>`; with `default-features = false`, enable the \
+            `alloc` feature for `Box`"
+)]
 pub unsafe trait Handle: Sized {
     /// The type the handle points to.
     type Target;
