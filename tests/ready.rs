@@ -1,0 +1,750 @@
+//! `ReadySet`: many queues served by one worker. Behaviour (the order queues are handed out in, the
+//! budget's re-queue to the back, re-arming an empty queue, a peeked node keeping its queue
+//! scheduled, bounded members refusing nodes, guards held at once and sent to other threads, the
+//! worker's sleeping methods woken by an enqueue, the accessors) for every kind of member, and a
+//! stress test: thousands of queues, several producers, one worker with a budget that sleeps
+//! whenever nothing is ready.
+//!
+//! A lost wake-up makes a sleeping worker wait for a timeout it should never reach; the support
+//! watchdogs (`promptly`, `from_worker`, `block_on`) turn that into a failure instead of a hang.
+#![cfg(not(loom))]
+
+mod support;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::Duration;
+
+use intrusive_mpsc::{
+    node, Bounded, Capacity, Compact, Layout, Link, Padded, Ready, ReadySet, TryDequeueError,
+    Unbounded,
+};
+use support::{block_on, from_worker, promptly, scaled, CountingWaker, STALL};
+
+struct Msg {
+    link: Link,
+    producer: usize,
+    seq: usize,
+}
+node!(Msg, link, Box<Msg>);
+
+fn msg(producer: usize, seq: usize) -> Box<Msg> {
+    Box::new(Msg {
+        link: Link::new(),
+        producer,
+        seq,
+    })
+}
+
+/// A member kind the tests can build a set of.
+trait Kind: Capacity + Sized {
+    /// A set of `count` members, each holding at most `capacity` nodes when bounded.
+    fn set<L: Layout>(count: usize, capacity: usize) -> ReadySet<Msg, Self, L>;
+}
+
+impl Kind for Unbounded {
+    fn set<L: Layout>(count: usize, _: usize) -> ReadySet<Msg, Self, L> {
+        ReadySet::new(count)
+    }
+}
+
+impl Kind for Bounded {
+    fn set<L: Layout>(count: usize, capacity: usize) -> ReadySet<Msg, Self, L> {
+        ReadySet::with_capacity(count, capacity)
+    }
+}
+
+/// Room enough for every node the behaviour tests put into one bounded member.
+const ROOMY: usize = 64;
+
+/// Enqueues a node that must be accepted (the behaviour tests never fill a roomy member).
+fn put<B: Capacity, L: Layout>(
+    set: &ReadySet<Msg, B, L>,
+    index: usize,
+    producer: usize,
+    seq: usize,
+) {
+    assert!(set.try_enqueue(index, msg(producer, seq)).is_ok());
+}
+
+/// The sequence numbers of up to `budget` nodes taken out of a held queue.
+fn take<B: Capacity, L: Layout>(ready: &mut Ready<'_, Msg, B, L>, budget: usize) -> Vec<usize> {
+    ready.drain().take(budget).map(|m| m.seq).collect()
+}
+
+/// One `#[test]` per member kind for each generic test function: `f::unbounded_compact` runs
+/// `f::<Unbounded, Compact>()`, and so on.
+macro_rules! every_kind {
+    ($($f:ident),+ $(,)?) => {$(
+        mod $f {
+            use super::*;
+
+            #[test]
+            fn unbounded_compact() {
+                super::$f::<Unbounded, Compact>();
+            }
+
+            #[test]
+            fn unbounded_padded() {
+                super::$f::<Unbounded, Padded>();
+            }
+
+            #[test]
+            fn bounded_compact() {
+                super::$f::<Bounded, Compact>();
+            }
+
+            #[test]
+            fn bounded_padded() {
+                super::$f::<Bounded, Padded>();
+            }
+        }
+    )+};
+}
+
+every_kind!(
+    queues_are_handed_out_in_the_order_they_became_ready,
+    a_queue_over_budget_goes_to_the_back,
+    an_emptied_queue_is_rearmed_and_scheduled_again_by_its_next_enqueue,
+    enqueues_into_a_held_queue_do_not_schedule_it,
+    a_peeked_node_keeps_its_queue_scheduled,
+    guards_for_two_members_are_held_at_once_and_dropped_on_other_threads,
+    dropping_the_set_drops_every_queued_node_once,
+    stress_one_worker_many_queues,
+);
+
+fn queues_are_handed_out_in_the_order_they_became_ready<B: Kind, L: Layout>() {
+    let set = B::set::<L>(16, ROOMY);
+    let mut worker = set.worker().unwrap();
+    assert!(worker.next().is_none(), "a new set has nothing scheduled");
+    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+
+    // Queues become ready in the order 9, 3, 12; later enqueues into a scheduled queue do not
+    // move it or schedule it again.
+    for (seq, index) in [9, 3, 9, 12, 3, 9].into_iter().enumerate() {
+        put(&set, index, 0, seq);
+    }
+    let mut order = Vec::new();
+    for mut ready in worker.by_ref() {
+        order.push((ready.index(), take(&mut ready, usize::MAX)));
+    }
+    assert_eq!(
+        order,
+        [(9, vec![0, 2, 5]), (3, vec![1, 4]), (12, vec![3])],
+        "each queue once, in the order it became ready, with its nodes in order"
+    );
+    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+}
+
+fn a_queue_over_budget_goes_to_the_back<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let worker = set.worker().unwrap();
+    for seq in 0..5 {
+        put(&set, 0, 0, seq);
+    }
+    put(&set, 1, 0, 100);
+    put(&set, 2, 0, 200);
+
+    // A budget of 2: queue 0 needs three turns, and the others get theirs in between.
+    let mut turns = Vec::new();
+    for mut ready in worker {
+        turns.push((ready.index(), take(&mut ready, 2)));
+    }
+    assert_eq!(
+        turns,
+        [
+            (0, vec![0, 1]),
+            (1, vec![100]),
+            (2, vec![200]),
+            (0, vec![2, 3]),
+            (0, vec![4]),
+        ]
+    );
+}
+
+fn an_emptied_queue_is_rearmed_and_scheduled_again_by_its_next_enqueue<B: Kind, L: Layout>() {
+    let set = B::set::<L>(3, ROOMY);
+    let mut worker = set.worker().unwrap();
+    for round in 0..4 {
+        put(&set, 1, 0, round);
+        let mut ready = worker.next().expect("the enqueue scheduled the idle queue");
+        assert_eq!(ready.index(), 1);
+        assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
+        assert!(ready.is_empty());
+        drop(ready);
+        assert!(
+            worker.next().is_none(),
+            "an emptied queue is idle, not scheduled"
+        );
+    }
+}
+
+fn enqueues_into_a_held_queue_do_not_schedule_it<B: Kind, L: Layout>() {
+    let set = B::set::<L>(3, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 0, 0, 0);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.index(), 0);
+    // Producers keep sending to the held queue, and another queue becomes ready meanwhile.
+    put(&set, 0, 0, 1);
+    put(&set, 2, 0, 10);
+    put(&set, 0, 0, 2);
+    {
+        let mut other = worker.next().expect("queue 2 was scheduled");
+        assert_eq!(other.index(), 2, "never the held queue");
+        assert_eq!(take(&mut other, usize::MAX), [10]);
+    }
+    assert!(worker.next().is_none(), "the held queue is not on the list");
+    // The guard sees what arrived while it was held; it leaves one node behind, so dropping it
+    // schedules the queue again (once).
+    assert_eq!(take(&mut ready, 2), [0, 1]);
+    drop(ready);
+    let mut ready = worker.next().expect("re-queued with a node left");
+    assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (0, vec![2]));
+    drop(ready);
+    assert!(worker.next().is_none());
+}
+
+fn a_peeked_node_keeps_its_queue_scheduled<B: Kind, L: Layout>() {
+    let set = B::set::<L>(2, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 1, 0, 7);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.peek().map(|m| m.seq), Some(7));
+    // Not taken: the node is still queued, so the queue is not idle.
+    drop(ready);
+    let mut ready = worker
+        .next()
+        .expect("a peeked node keeps the queue scheduled");
+    assert_eq!(ready.index(), 1);
+    // The new guard has nothing peeked; its first look returns that same node.
+    assert_eq!(ready.try_peek().map(|m| m.seq).ok(), Some(7));
+    assert_eq!(ready.take_peeked().map(|m| m.seq), Some(7));
+    drop(ready);
+    assert!(worker.next().is_none());
+}
+
+fn guards_for_two_members_are_held_at_once_and_dropped_on_other_threads<B: Kind, L: Layout>() {
+    let set = B::set::<L>(3, ROOMY);
+    let mut worker = set.worker().unwrap();
+    for seq in 0..3 {
+        put(&set, 0, 0, seq);
+        put(&set, 2, 2, seq);
+    }
+    let a = worker.next().unwrap();
+    let b = worker.next().unwrap();
+    assert_eq!((a.index(), b.index()), (0, 2));
+    assert!(worker.next().is_none(), "both held, nothing else scheduled");
+    let drained = thread::scope(|s| {
+        let drain = |mut ready: Ready<'_, Msg, B, L>| {
+            let index = ready.index();
+            let got: Vec<_> = ready.drain().map(|m| (m.producer, m.seq)).collect();
+            // The guard is dropped here, on this thread: the queue is empty, so it is re-armed.
+            (index, got)
+        };
+        let a = s.spawn(move || drain(a));
+        let b = s.spawn(move || drain(b));
+        [a.join().unwrap(), b.join().unwrap()]
+    });
+    assert_eq!(drained[0], (0, vec![(0, 0), (0, 1), (0, 2)]));
+    assert_eq!(drained[1], (2, vec![(2, 0), (2, 1), (2, 2)]));
+    assert!(worker.next().is_none(), "both re-armed, neither scheduled");
+    // Re-armed on the other threads: the next enqueues schedule them again.
+    put(&set, 2, 2, 3);
+    put(&set, 0, 0, 3);
+    let order: Vec<_> = worker
+        .by_ref()
+        .map(|mut r| (r.index(), take(&mut r, usize::MAX)))
+        .collect();
+    assert_eq!(order, [(2, vec![3]), (0, vec![3])]);
+}
+
+/// A node that counts its drops.
+struct Counted {
+    link: Link,
+    drops: Arc<AtomicUsize>,
+}
+node!(Counted, link, Box<Counted>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn dropping_the_set_drops_every_queued_node_once<B: CountedKind, L: Layout>() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let counted = || {
+        Box::new(Counted {
+            link: Link::new(),
+            drops: Arc::clone(&drops),
+        })
+    };
+    let set = B::counted_set::<L>(5);
+    for index in [0, 1, 1, 3, 3, 3] {
+        assert!(set.try_enqueue(index, counted()).is_ok());
+    }
+    {
+        let mut worker = set.worker().unwrap();
+        // Queue 0 emptied and re-armed, queue 1 re-queued with a node left, queue 3 left on the
+        // list untouched.
+        let mut ready = worker.next().unwrap();
+        drop(ready.dequeue());
+        drop(ready);
+        let mut ready = worker.next().unwrap();
+        drop(ready.dequeue());
+        drop(ready);
+    }
+    assert_eq!(drops.load(Ordering::Relaxed), 2);
+    drop(set);
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        6,
+        "each node dropped exactly once"
+    );
+}
+
+/// Builds sets of [`Counted`] nodes of each member kind.
+trait CountedKind: Capacity + Sized {
+    fn counted_set<L: Layout>(count: usize) -> ReadySet<Counted, Self, L>;
+}
+
+impl CountedKind for Unbounded {
+    fn counted_set<L: Layout>(count: usize) -> ReadySet<Counted, Self, L> {
+        ReadySet::new(count)
+    }
+}
+
+impl CountedKind for Bounded {
+    fn counted_set<L: Layout>(count: usize) -> ReadySet<Counted, Self, L> {
+        ReadySet::with_capacity(count, ROOMY)
+    }
+}
+
+#[test]
+fn bounded_members_refuse_when_full_and_a_refused_enqueue_schedules_nothing() {
+    let set = ReadySet::<Msg, Bounded>::with_capacity(3, 2);
+    let mut worker = set.worker().unwrap();
+    assert_eq!(set.member(1).unwrap().queue().capacity(), 2);
+    put(&set, 1, 0, 0);
+    put(&set, 1, 0, 1);
+    assert_eq!(set.member(1).unwrap().queue().len(), 2);
+    // Full: the very node comes back.
+    let refused = set.try_enqueue(1, msg(0, 2)).unwrap_err();
+    assert_eq!((refused.producer, refused.seq), (0, 2));
+    // Other members have their own room.
+    put(&set, 0, 0, 50);
+
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.index(), 1);
+    assert!(
+        set.try_enqueue(1, refused).is_err(),
+        "still full while held"
+    );
+    let mut other = worker.next().expect("queue 0");
+    assert_eq!(other.index(), 0);
+    assert!(
+        worker.next().is_none(),
+        "the refused enqueues scheduled nothing: queue 1 is held, not listed again"
+    );
+    drop(other.dequeue());
+    drop(other);
+
+    // Taking a node out makes room for one more, which a producer adds while the queue is held.
+    assert_eq!(ready.dequeue().map(|m| m.seq), Some(0));
+    assert_eq!(set.member(1).unwrap().queue().len(), 1);
+    put(&set, 1, 0, 2);
+    assert!(set.try_enqueue(1, msg(0, 3)).is_err());
+    drop(ready);
+    let mut ready = worker.next().expect("re-queued with nodes left");
+    assert_eq!(
+        (ready.index(), take(&mut ready, usize::MAX)),
+        (1, vec![1, 2])
+    );
+    drop(ready);
+    assert_eq!(set.member(1).unwrap().queue().len(), 0);
+    assert!(worker.next().is_none());
+}
+
+#[test]
+fn a_refused_enqueue_into_a_full_scheduled_queue_leaves_it_listed_once() {
+    let set = ReadySet::<Msg, Bounded, Padded>::with_capacity(2, 1);
+    let mut worker = set.worker().unwrap();
+    put(&set, 0, 0, 0);
+    for seq in 1..4 {
+        assert!(set.try_enqueue(0, msg(0, seq)).is_err());
+    }
+    let listed: Vec<_> = worker
+        .by_ref()
+        .map(|mut r| (r.index(), take(&mut r, usize::MAX)))
+        .collect();
+    assert_eq!(listed, [(0, vec![0])]);
+}
+
+#[test]
+fn accessors() {
+    let set = ReadySet::<Msg>::new(10);
+    assert_eq!(set.len(), 10);
+    assert!(!set.is_empty());
+    assert!(set.member(9).is_some());
+    assert!(set.member(10).is_none());
+    assert_eq!(format!("{set:?}"), "ReadySet { len: 10, .. }");
+
+    let mut worker = set.worker().unwrap();
+    assert!(set.worker().is_none(), "one worker at a time");
+    assert!(std::ptr::eq(worker.set(), &set));
+    assert_eq!(format!("{worker:?}"), "Worker { .. }");
+    for index in [9, 0, 5] {
+        put(&set, index, 0, index);
+    }
+    for index in [9, 0, 5] {
+        let mut ready = worker.next().unwrap();
+        assert_eq!(ready.index(), index);
+        assert_eq!(
+            format!("{ready:?}"),
+            format!("Ready {{ index: {index}, .. }}")
+        );
+        assert_eq!(ready.dequeue().map(|m| m.seq), Some(index));
+    }
+    drop(worker);
+    assert!(set.worker().is_some(), "the worker's drop frees the slot");
+
+    let none = ReadySet::<Msg>::new(0);
+    assert!(none.is_empty());
+    assert!(none.member(0).is_none());
+    assert!(none.worker().unwrap().next().is_none());
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds")]
+fn enqueue_out_of_range_panics() {
+    let set = ReadySet::<Msg>::new(3);
+    set.enqueue(3, msg(0, 0));
+}
+
+#[test]
+fn next_blocking_is_woken_by_an_enqueue() {
+    // The worker sleeps on its own thread, so that a lost wake-up is reported (by `from_worker`)
+    // rather than hanging the test.
+    const ROUNDS: usize = 200;
+    let set = Arc::new(ReadySet::<Msg>::new(64));
+    let (asked, asked_rx) = mpsc::channel::<usize>();
+    let (report, reports) = mpsc::channel();
+    {
+        let set = Arc::clone(&set);
+        thread::spawn(move || {
+            let mut worker = set.worker().unwrap();
+            for round in 0..ROUNDS {
+                asked.send(round).unwrap();
+                let mut ready = worker.next_blocking();
+                let got = (ready.index(), ready.dequeue().map(|m| m.seq));
+                drop(ready);
+                report.send(got).unwrap();
+            }
+        });
+    }
+    for round in 0..ROUNDS {
+        assert_eq!(asked_rx.recv().unwrap(), round);
+        if round % 2 == 0 {
+            // Give the worker time to fall asleep first, most of the time.
+            thread::sleep(Duration::from_micros(200));
+        }
+        let index = (round * 7) % 64;
+        set.enqueue(index, msg(0, round));
+        assert_eq!(from_worker(&reports), (index, Some(round)));
+    }
+}
+
+#[test]
+fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
+    let set = ReadySet::<Msg>::new(8);
+    let mut worker = set.worker().unwrap();
+    assert!(worker.next_timeout(Duration::from_millis(10)).is_none());
+    for round in 0..100 {
+        let index = round % 8;
+        thread::scope(|s| {
+            s.spawn(|| {
+                if round % 2 == 0 {
+                    thread::sleep(Duration::from_micros(200));
+                }
+                set.enqueue(index, msg(0, round));
+            });
+            let mut ready = promptly(|| worker.next_timeout(STALL))
+                .expect("no queue within the timeout: a wake-up was lost");
+            assert_eq!(ready.index(), index);
+            assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
+        });
+    }
+    // A timed-out wait left nothing behind that would swallow the next wake-up.
+    assert!(worker.next_timeout(Duration::from_millis(1)).is_none());
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(5));
+            set.enqueue(3, msg(0, 1000));
+        });
+        let ready = promptly(|| worker.next_timeout(STALL)).expect("lost wake-up");
+        assert_eq!(ready.index(), 3);
+    });
+}
+
+#[test]
+fn poll_next_registers_and_the_scheduling_enqueue_wakes_once() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    let (counter, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    assert!(worker.poll_next(&mut cx).is_pending());
+    assert_eq!(counter.wakes(), 0);
+    thread::scope(|s| {
+        s.spawn(|| set.enqueue(2, msg(0, 0)));
+    });
+    assert_eq!(
+        counter.wakes(),
+        1,
+        "the enqueue that scheduled a queue woke the worker"
+    );
+    // Another queue scheduled behind it, and another node into the listed queue: no more wakes
+    // (the worker is not asleep any more as far as the list knows).
+    set.enqueue(1, msg(0, 1));
+    set.enqueue(2, msg(0, 2));
+    assert_eq!(counter.wakes(), 1);
+    let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
+        panic!("a queue was scheduled");
+    };
+    assert_eq!(
+        (ready.index(), take(&mut ready, usize::MAX)),
+        (2, vec![0, 2])
+    );
+    drop(ready);
+    let Poll::Ready(ready) = worker.poll_next(&mut cx) else {
+        panic!("a queue was scheduled");
+    };
+    assert_eq!(ready.index(), 1);
+}
+
+#[test]
+fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
+    let set = ReadySet::<Msg>::new(32);
+    let mut worker = set.worker().unwrap();
+
+    // Cancelled while pending: nothing is lost, the next wait finds the queue.
+    {
+        let mut future = pin!(worker.next_async());
+        let (_counter, waker) = CountingWaker::new();
+        assert!(future
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+    }
+    set.enqueue(5, msg(0, 0));
+    let mut ready = block_on(worker.next_async());
+    assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (5, vec![0]));
+    drop(ready);
+
+    for round in 1..50 {
+        let index = (round * 11) % 32;
+        thread::scope(|s| {
+            s.spawn(|| {
+                thread::sleep(Duration::from_micros(100));
+                set.enqueue(index, msg(0, round));
+            });
+            // `block_on` fails if the future is not woken within the stall timeout.
+            let mut ready = block_on(worker.next_async());
+            assert_eq!(ready.index(), index);
+            assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
+        });
+    }
+}
+
+// --- Stress -------------------------------------------------------------------------------
+
+/// A small, fast, deterministic random number generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const STRESS_PRODUCERS: usize = 3;
+/// How many nodes the worker takes from a queue per turn: small, so that busy queues go to the
+/// back of the list often.
+const STRESS_BUDGET: usize = 4;
+/// How many guards the worker holds at once, at most.
+const STRESS_HELD: usize = 3;
+/// The capacity of bounded members: small, so that producers are refused.
+const STRESS_CAPACITY: usize = 8;
+/// Nodes per test, over all producers.
+const STRESS_NODES_DEBUG: usize = 150_000;
+const STRESS_NODES_RELEASE: usize = 1_000_000;
+
+/// What the worker thread tells the test thread.
+enum Report {
+    /// Still making progress: so many nodes received.
+    Progress(usize),
+    /// Done, after handing out so many guards.
+    Done { guards: usize },
+}
+
+/// Thousands of queues (4096, scaled), three producers sending to random queues (now and then a
+/// burst into one queue, to use up the budget), one worker that holds up to three guards at once
+/// and takes at most `STRESS_BUDGET` nodes per turn. The worker checks that every node arrives
+/// exactly once and, per queue, in each producer's order; that a queue handed out is never
+/// already held and always has a node; and, when everything has arrived, that nothing is left
+/// on the list. It sleeps (`next_blocking`, or `next_timeout` in the watchdog) whenever it holds
+/// nothing and nothing is listed, so a lost wake-up stalls it, and the test thread's watchdog
+/// (`from_worker`) fails the test.
+fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
+    let queues = scaled(4096);
+    let total = if cfg!(debug_assertions) {
+        STRESS_NODES_DEBUG
+    } else {
+        STRESS_NODES_RELEASE
+    };
+    let per_producer = scaled(total) / STRESS_PRODUCERS;
+    let total = per_producer * STRESS_PRODUCERS;
+    let set = Arc::new(B::set::<L>(queues, STRESS_CAPACITY));
+
+    let producers: Vec<_> = (0..STRESS_PRODUCERS)
+        .map(|p| {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                let mut rng = Rng::new(p as u64 + 1);
+                let mut seq = 0;
+                while seq < per_producer {
+                    let index = rng.below(queues);
+                    // One in 16 picks starts a burst into the same queue.
+                    let burst = if rng.below(16) == 0 {
+                        1 + rng.below(40)
+                    } else {
+                        1
+                    };
+                    for _ in 0..burst.min(per_producer - seq) {
+                        let mut node = msg(p, seq);
+                        while let Err(refused) = set.try_enqueue(index, node) {
+                            // Full (bounded members only): wait for the worker to make room.
+                            node = refused;
+                            thread::yield_now();
+                        }
+                        seq += 1;
+                    }
+                    if rng.below(32) == 0 {
+                        // Let the worker catch up and fall asleep now and then (it is slower
+                        // than three producers when unbounded).
+                        thread::sleep(Duration::from_micros(500));
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let (report, reports) = mpsc::channel();
+    let worker_thread = {
+        let set = Arc::clone(&set);
+        thread::spawn(move || {
+            let mut worker = set.worker().unwrap();
+            let mut seen = vec![vec![false; per_producer]; STRESS_PRODUCERS];
+            // Per queue and producer, the next sequence number may not be below this.
+            let mut next = vec![0; queues * STRESS_PRODUCERS];
+            let mut held_flags = vec![false; queues];
+            let mut held: VecDeque<Ready<'_, Msg, B, L>> = VecDeque::new();
+            let (mut received, mut guards, mut sleeps) = (0, 0, 0);
+            while received < total {
+                // Take more guards while there are some, up to the limit; sleep for one when
+                // holding none.
+                while held.len() < STRESS_HELD {
+                    let ready = if held.is_empty() {
+                        sleeps += 1;
+                        if sleeps % 2 == 0 {
+                            worker.next_blocking()
+                        } else {
+                            promptly(|| worker.next_timeout(STALL))
+                                .expect("nothing scheduled within the timeout: a wake-up was lost")
+                        }
+                    } else {
+                        match worker.try_next() {
+                            Ok(ready) => ready,
+                            Err(_) => break,
+                        }
+                    };
+                    let index = ready.index();
+                    assert!(
+                        !std::mem::replace(&mut held_flags[index], true),
+                        "queue {index} handed out while already held: scheduled twice"
+                    );
+                    guards += 1;
+                    held.push_back(ready);
+                }
+                let mut ready = held.pop_front().expect("holding at least one guard");
+                let index = ready.index();
+                let mut taken = 0;
+                for m in ready.drain().take(STRESS_BUDGET) {
+                    let slot = &mut next[index * STRESS_PRODUCERS + m.producer];
+                    assert!(
+                        m.seq >= *slot,
+                        "queue {index}, producer {}: {} after {} (reordered)",
+                        m.producer,
+                        m.seq,
+                        *slot
+                    );
+                    *slot = m.seq + 1;
+                    assert!(
+                        !std::mem::replace(&mut seen[m.producer][m.seq], true),
+                        "node delivered twice"
+                    );
+                    taken += 1;
+                }
+                assert!(taken > 0, "queue {index} was handed out without a node");
+                received += taken;
+                held_flags[index] = false;
+                drop(ready);
+                if received / 4096 != (received - taken) / 4096 {
+                    report.send(Report::Progress(received)).unwrap();
+                }
+            }
+            assert!(
+                held.is_empty(),
+                "a held queue has a node, but every node has arrived"
+            );
+            assert!(seen.iter().flatten().all(|&s| s), "every node delivered");
+            assert_eq!(
+                worker.try_next().err(),
+                Some(TryDequeueError::Empty),
+                "everything delivered, so nothing may still be listed"
+            );
+            assert!(guards <= total, "each guard delivered at least one node");
+            report.send(Report::Done { guards }).unwrap();
+        })
+    };
+
+    loop {
+        match from_worker(&reports) {
+            Report::Progress(received) => assert!(received <= total),
+            Report::Done { guards } => {
+                assert!(guards > 0);
+                break;
+            }
+        }
+    }
+    worker_thread.join().unwrap();
+    for producer in producers {
+        producer.join().unwrap();
+    }
+}
