@@ -619,7 +619,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
 
     /// Sets the consumer flag if it was clear, and says whether it did.
     #[inline]
-    fn claim_consumer(&self) -> bool {
+    pub(crate) fn claim_consumer(&self) -> bool {
         // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail as
         // the previous one left it. Relaxed on failure: we touch nothing then.
         self.raw

@@ -416,8 +416,9 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
                     return unsafe { self.take_last(tail) };
                 }
                 // Something was swapped in after `tail`: a node, or the stub we re-enqueued.
-                // Either is after `tail`, as the snapshot must be; the stub is not worth keeping.
-                let snapshot = if is_stub(head) { tail } else { head };
+                // Either is after `tail`, as the snapshot must be. (Keeping `tail` for the stub
+                // would go stale once this pop moves `tail` on.)
+                let snapshot = if is_stub(head) { STUB } else { head };
                 // SAFETY: we are the single consumer (our caller's contract).
                 unsafe { self.set_snapshot(snapshot) };
             }
@@ -601,8 +602,11 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     /// As for [`pop`](Self::pop): called by the single consumer.
     #[inline]
     pub(crate) unsafe fn unpark(&self) {
-        // Relaxed: nothing is published; a producer that swaps in `STUB`'s place just links
-        // behind the stub as usual.
+        // Relaxed, and it must stay a read-modify-write: a producer that swaps after us reads our
+        // `STUB` and must still see the consumer's reset of the stub's link (made before the swap
+        // that put the stub back, in `take_last`). A read-modify-write continues the release
+        // sequence of that swap and of the park CAS, so the producer's Acquire swap still
+        // synchronizes with them; a plain store here would break that chain.
         let _ = self
             .producer
             .head

@@ -8,7 +8,7 @@ use core::sync::atomic::Ordering::{AcqRel, Acquire};
 use core::task::{Context, Poll};
 
 use crate::{
-    Bounded, Capacity, Compact, Consumer, Layout, Link, NoWait, Node, Queue, RawHandle,
+    Bounded, Capacity, Compact, Consumer, Drain, Layout, Link, NoWait, Node, Queue,
     TryDequeueError, Unbounded, Wait,
 };
 
@@ -38,7 +38,7 @@ const NOTIFIED: usize = 2;
 // SAFETY: `entry` is the first field of a `repr(C)` struct, so a pointer to the member is a pointer
 // to its entry and back, with the same provenance.
 unsafe impl<N: Node, B: Capacity, L: Layout> Node for Member<N, B, L> {
-    type Handle = RawHandle<Member<N, B, L>>;
+    type Handle = Entry<N, B, L>;
 
     #[inline(always)]
     unsafe fn link(node: NonNull<Self>) -> NonNull<Link> {
@@ -51,12 +51,63 @@ unsafe impl<N: Node, B: Capacity, L: Layout> Node for Member<N, B, L> {
     }
 }
 
-impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
-    /// The member's queue, for what any thread may ask of it ([`len`](Queue::len) and
-    /// [`capacity`](Queue::capacity) on a bounded one). Enqueue through the set.
+/// A member on the ready list: the set's own handle kind, a pointer to a member of the set.
+///
+/// Unlike the public handles, an `Entry` does not own its member exclusively: producers, the set
+/// and `Ready` guards read the member through `&Member` while its entry is on the list. That is
+/// all the ready list needs; see the `Handle` impl.
+pub struct Entry<N: Node, B: Capacity, L: Layout>(NonNull<Member<N, B, L>>);
+
+// SAFETY: the ready list moves entries between threads and, on those threads, only reads members
+// through `&Member` (never `&mut`, never a drop: dropping an `Entry` does nothing), so sending an
+// entry needs exactly what sharing a member needs: `Member: Sync`.
+unsafe impl<N: Node, B: Capacity, L: Layout> Send for Entry<N, B, L> where Member<N, B, L>: Sync {}
+
+// SAFETY: what a queue relies on from a handle holds for the entries of one set:
+// - the pointer is valid and in place from `into_raw` to `from_raw`: members live in the set's
+//   allocation, which is freed only after the ready list is gone (`ReadySet::drop`);
+// - a target is never linked twice at once: by the set's protocol at most one `Entry` per member
+//   exists (made by the one thread that ended the member's idle period or gave up its guard);
+// - through the pointer the queue touches only the entry's `Link` (atomics) and, when peeked,
+//   `&Member`; both are shared accesses, compatible with the other `&Member`s that exist
+//   meanwhile. The trait's rule that nothing else reaches the target exists for handles whose
+//   owner may mutate or free the target through them; an `Entry` does neither (its drop does
+//   nothing, and it is never dereferenced mutably).
+unsafe impl<N: Node, B: Capacity, L: Layout> crate::Handle for Entry<N, B, L> {
+    type Target = Member<N, B, L>;
+
+    #[inline(always)]
+    fn into_raw(self) -> NonNull<Member<N, B, L>> {
+        self.0
+    }
+
+    #[inline(always)]
+    unsafe fn from_raw(ptr: NonNull<Member<N, B, L>>) -> Self {
+        Entry(ptr)
+    }
+}
+
+impl<N: Node, L: Layout> Member<N, Bounded, L> {
+    /// The number of nodes in this member's queue: an estimate while others use it, as
+    /// [`Queue::len`].
     #[inline]
-    pub fn queue(&self) -> &Queue<N, B, NoWait, L> {
-        &self.queue
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether [`len`](Member::len) is 0.
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// The most nodes this member's queue holds.
+    #[inline]
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.queue.capacity()
     }
 }
 
@@ -150,10 +201,31 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 /// assert!(worker.next().is_none());
 /// ```
 pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
-    /// The entries of the members with nodes that no [`Ready`] guard holds.
-    ready: ReadyList<N, B, L>,
-    /// The members, which never move: the ready list points into this allocation.
-    members: alloc::boxed::Box<[Member<N, B, L>]>,
+    /// The entries of the members with nodes that no [`Ready`] guard holds. Dropped by hand,
+    /// before the members are freed: dropping it walks their entries.
+    ready: core::mem::ManuallyDrop<ReadyList<N, B, L>>,
+    /// The members, a boxed slice taken apart (`Box::into_raw`) so that moving the set moves no
+    /// `Box` that the ready list's pointers into the allocation would depend on. Freed by `Drop`.
+    members: NonNull<[Member<N, B, L>]>,
+}
+
+// SAFETY: the set owns its members (as a `Box<[Member]>` would) and its ready list; sending the
+// set sends both, which `Member: Send` (the handles are `Send`) and the ready list allow.
+unsafe impl<N: Node, B: Capacity, L: Layout> Send for ReadySet<N, B, L> where N::Handle: Send {}
+
+// SAFETY: `&ReadySet` gives `&Member`s (shared between threads as a `&[Member]` would be, fine
+// when the handles are `Send`, which makes `Member: Sync`) and the ready list's own `&self`
+// operations, which are thread-safe for `Send` entries.
+unsafe impl<N: Node, B: Capacity, L: Layout> Sync for ReadySet<N, B, L> where N::Handle: Send {}
+
+impl<N: Node, B: Capacity, L: Layout> Drop for ReadySet<N, B, L> {
+    fn drop(&mut self) {
+        // SAFETY: the ready list is dropped once, here, and not used afterwards.
+        unsafe { core::mem::ManuallyDrop::drop(&mut self.ready) };
+        // SAFETY: `members` came from `Box::into_raw` in `from_members` and is freed once, here,
+        // after the ready list that pointed into it.
+        drop(unsafe { alloc::boxed::Box::from_raw(self.members.as_ptr()) });
+    }
 }
 
 impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
@@ -186,7 +258,7 @@ impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
     /// If `index >= self.len()`.
     #[inline]
     pub fn enqueue(&self, index: usize, handle: N::Handle) {
-        let member = &self.members[index];
+        let member = &self.members()[index];
         if member.queue.push(handle) {
             self.schedule(member);
         }
@@ -217,28 +289,41 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
             })
             .collect::<alloc::boxed::Box<[_]>>();
         for member in members.iter() {
-            // SAFETY: no consumer of the new queue exists; the set is its consumer from now on.
+            // The set is each queue's consumer for good: taking the flag (and never giving it
+            // back) makes `consumer()` on a member fail, whoever asks.
+            let claimed = member.queue.claim_consumer();
+            debug_assert!(claimed, "a new queue has no consumer");
+            // SAFETY: we are the new queue's single consumer, as above.
             let parked = unsafe { member.queue.raw.try_park() };
             debug_assert!(parked, "a new queue is empty");
         }
         ReadySet {
-            ready: Queue::new(),
-            members,
+            ready: core::mem::ManuallyDrop::new(Queue::new()),
+            // SAFETY: `Box::into_raw` never returns null.
+            members: unsafe { NonNull::new_unchecked(alloc::boxed::Box::into_raw(members)) },
         }
+    }
+
+    /// The members.
+    #[inline(always)]
+    fn members(&self) -> &[Member<N, B, L>] {
+        // SAFETY: `members` is a live boxed slice owned by the set until its drop, and nothing
+        // ever takes `&mut` to it.
+        unsafe { self.members.as_ref() }
     }
 
     /// The number of member queues.
     #[inline]
     #[must_use]
     pub fn len(&self) -> usize {
-        self.members.len()
+        self.members().len()
     }
 
     /// Whether the set has no member queue at all.
     #[inline]
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.members().is_empty()
     }
 
     /// Member `index`, for what any thread may ask of its queue (such as its
@@ -246,7 +331,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     #[inline]
     #[must_use]
     pub fn member(&self, index: usize) -> Option<&Member<N, B, L>> {
-        self.members.get(index)
+        self.members().get(index)
     }
 
     /// Adds a node at the back of member `index`'s queue if there is room, or hands it back; on
@@ -264,7 +349,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// If `index >= self.len()`.
     #[inline]
     pub fn try_enqueue(&self, index: usize, handle: N::Handle) -> Result<(), N::Handle> {
-        let member = &self.members[index];
+        let member = &self.members()[index];
         if member.queue.try_push_parked(handle)? {
             self.schedule(member);
         }
@@ -311,7 +396,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// assert!(peer.take_peeked().is_some() || peer.dequeue().is_some());
     /// ```
     pub fn notify(&self, index: usize) {
-        let member = &self.members[index];
+        let member = &self.members()[index];
         // AcqRel: Release publishes what the caller did before (the packet's ready state) to the
         // worker that next holds the queue, whose swap in `Worker::hold` acquires it, or that
         // `defer_until_notified` fails to defer (its compare-exchange acquires); Acquire pairs with
@@ -327,12 +412,9 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// until it is marked idle again.
     #[inline]
     fn schedule(&self, member: &Member<N, B, L>) {
-        // SAFETY: the member lives as long as the set (its allocation never moves or shrinks), the
-        // ready list is dropped before it (field order), and only this one entry handle to it
-        // exists: an idle member is on no list and held by nobody, and the caller is the one
-        // thread that ended its idle period or gave up the guard.
-        let entry = unsafe { RawHandle::new(NonNull::from(member)) };
-        self.ready.enqueue(entry);
+        // The one entry for this member (see `Entry`'s `Handle` impl): an idle or deferred member
+        // is on no list and held by nobody, and the caller is the one thread that ended that.
+        self.ready.enqueue(Entry(NonNull::from(member)));
     }
 
     /// Becomes the set's worker, or returns `None` while another [`Worker`] exists.
@@ -365,7 +447,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     #[inline]
     fn index_of(&self, member: &Member<N, B, L>) -> usize {
         let offset = (member as *const Member<N, B, L> as usize)
-            .wrapping_sub(self.members.as_ptr() as usize);
+            .wrapping_sub(self.members().as_ptr() as usize);
         // A zero-sized member is impossible: it holds at least its entry's link.
         offset / core::mem::size_of::<Member<N, B, L>>()
     }
@@ -384,7 +466,8 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
 ///
 /// Each [`Ready`] guard it hands out is one queue that has nodes, for the caller to drain. Guards
 /// for different queues may be held at once, and sent to other threads when the handles are
-/// `Send`: each queue still has one consumer at a time.
+/// `Send`: each queue still has one consumer at a time. A worker that is leaked (`mem::forget`)
+/// keeps the worker slot taken for good.
 pub struct Worker<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     set: &'s ReadySet<N, B, L>,
     ready: Consumer<&'s ReadyList<N, B, L>>,
@@ -439,10 +522,10 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
 
     /// Turns an entry taken off the ready list into a guard on its queue.
     #[inline]
-    fn hold(&self, entry: RawHandle<Member<N, B, L>>) -> Ready<'s, N, B, L> {
+    fn hold(&self, entry: Entry<N, B, L>) -> Ready<'s, N, B, L> {
         // SAFETY: every entry on the ready list points to a member of `self.set` (see
         // `ReadySet::schedule`), which lives for `'s`.
-        let member: &'s Member<N, B, L> = unsafe { entry.into_ptr().as_ref() };
+        let member: &'s Member<N, B, L> = unsafe { entry.0.as_ref() };
         // Forget notifications from before we held it: we are about to look at the queue anyway.
         // Acquire: pairs with `notify`'s Release, so what a notifier did before its `notify` is
         // visible to us if we overwrite its flag.
@@ -483,19 +566,20 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Worker<'_, N, B, L> {
     }
 }
 
-/// A queue of a [`ReadySet`] that has nodes, held by the worker: drain it through its
-/// [`Consumer`] (this guard dereferences to one), with a budget.
+/// A queue of a [`ReadySet`] that has nodes, held by the worker: drain it with the consumer
+/// methods below (the [`Consumer`]'s, for this queue), with a budget.
 ///
 /// Dropping the guard re-arms the queue: if it still has nodes (the budget ran out, or a producer
 /// is mid-enqueue) it goes to the back of the ready list; otherwise it is idle until the next
-/// enqueue schedules it.
+/// enqueue schedules it. A guard that is leaked (`mem::forget`) leaves its queue unscheduled for
+/// good; nothing unsafe follows, but its nodes stay until the set is dropped.
 pub struct Ready<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     set: &'s ReadySet<N, B, L>,
     member: &'s Member<N, B, L>,
     consumer: Consumer<&'s Queue<N, B, NoWait, L>>,
 }
 
-impl<N: Node, B: Capacity, L: Layout> Ready<'_, N, B, L> {
+impl<'s, N: Node, B: Capacity, L: Layout> Ready<'s, N, B, L> {
     /// The member's index in its set (the peer, connection or actor it serves).
     #[inline]
     #[must_use]
@@ -503,17 +587,84 @@ impl<N: Node, B: Capacity, L: Layout> Ready<'_, N, B, L> {
         self.set.index_of(self.member)
     }
 
+    /// Takes the oldest node without waiting; see [`Consumer::try_dequeue`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Consumer::try_dequeue`].
+    #[inline]
+    pub fn try_dequeue(&mut self) -> Result<N::Handle, TryDequeueError> {
+        self.consumer.try_dequeue()
+    }
+
+    /// Takes the oldest node, waiting out a producer that is mid-enqueue; see
+    /// [`Consumer::dequeue`].
+    #[inline]
+    pub fn dequeue(&mut self) -> Option<N::Handle> {
+        self.consumer.dequeue()
+    }
+
+    /// Returns the oldest node without taking it; see [`Consumer::try_peek`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Consumer::try_peek`].
+    #[inline]
+    pub fn try_peek(&mut self) -> Result<&N, TryDequeueError> {
+        self.consumer.try_peek()
+    }
+
+    /// Returns the oldest node without taking it, waiting out a producer that is mid-enqueue;
+    /// see [`Consumer::peek`].
+    #[inline]
+    pub fn peek(&mut self) -> Option<&N> {
+        self.consumer.peek()
+    }
+
+    /// Hands over the peeked node; see [`Consumer::take_peeked`].
+    #[inline]
+    pub fn take_peeked(&mut self) -> Option<N::Handle> {
+        self.consumer.take_peeked()
+    }
+
+    /// Drops the peeked node; see [`Consumer::drop_peeked`].
+    #[inline]
+    pub fn drop_peeked(&mut self) -> bool {
+        self.consumer.drop_peeked()
+    }
+
+    /// An iterator that dequeues until the queue is empty; limit it with
+    /// [`take`](Iterator::take) for a budget. See [`Consumer::drain`].
+    #[inline]
+    pub fn drain(&mut self) -> Drain<'_, &'s Queue<N, B, NoWait, L>> {
+        self.consumer.drain()
+    }
+
+    /// Whether a dequeue now would answer [`Empty`](TryDequeueError::Empty); see
+    /// [`Consumer::is_empty`].
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.consumer.is_empty()
+    }
+
     /// Leaves the queue unscheduled, nodes and all, until [`ReadySet::notify`] is called for it:
     /// for a worker that stops at an oldest node which is not ready yet (WireGuard's transmit
     /// path stops at a packet still being encrypted).
     ///
-    /// New enqueues do not schedule a deferred queue (nodes behind a node that is not ready
-    /// cannot be handled either); the next `notify(index)` does. If a `notify` came while the
-    /// guard was held, the queue is scheduled again at once instead, so none is lost. Do not
-    /// defer an empty queue: its next enqueue would not schedule it, only a `notify` would.
+    /// It defers only a queue whose oldest node is peeked (held by [`peek`](Ready::peek) or
+    /// [`try_peek`](Ready::try_peek)): that node is the one waited for. Without one, it does what
+    /// dropping the guard does (re-arm the queue, or put it back on the list), so that no node is
+    /// left where no enqueue would schedule it. New enqueues do not schedule a deferred queue
+    /// (nodes behind a node that is not ready cannot be handled either); the next `notify(index)`
+    /// does. If a `notify` came while the guard was held, the queue is scheduled again at once
+    /// instead, so none is lost.
     ///
     /// See [`ReadySet::notify`] for an example.
     pub fn defer_until_notified(self) {
+        if self.consumer.peeked.is_none() {
+            return; // dropping `self` re-arms the queue
+        }
         let this = core::mem::ManuallyDrop::new(self);
         // AcqRel: Release hands our consumer state to the `notify` that schedules the queue
         // (whose swap acquires it); Acquire on failure pairs with the `notify` that came while we
@@ -529,22 +680,6 @@ impl<N: Node, B: Capacity, L: Layout> Ready<'_, N, B, L> {
         }
         // The consumer holds no resource (an unchecked consumer of a queue that cannot wait):
         // forgetting it (inside `this`) leaves nothing behind.
-    }
-}
-
-impl<'s, N: Node, B: Capacity, L: Layout> core::ops::Deref for Ready<'s, N, B, L> {
-    type Target = Consumer<&'s Queue<N, B, NoWait, L>>;
-
-    #[inline]
-    fn deref(&self) -> &Self::Target {
-        &self.consumer
-    }
-}
-
-impl<N: Node, B: Capacity, L: Layout> core::ops::DerefMut for Ready<'_, N, B, L> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.consumer
     }
 }
 
@@ -568,5 +703,33 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Ready<'_, N, B, L> {
         f.debug_struct("Ready")
             .field("index", &self.index())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::node;
+
+    struct Msg {
+        link: Link,
+    }
+    node!(Msg, link, alloc::boxed::Box<Msg>);
+
+    #[test]
+    fn the_set_holds_every_members_consumer_slot() {
+        // A second consumer of a member (through `Queue::consumer`) would race the worker's
+        // guards; the set takes every member's slot for good.
+        let set = ReadySet::<Msg>::new(3);
+        set.enqueue(1, alloc::boxed::Box::new(Msg { link: Link::new() }));
+        let mut worker = set.worker().unwrap();
+        let ready = worker.next().unwrap();
+        for member in set.members() {
+            assert!(member.queue.consumer().is_none());
+        }
+        drop(ready);
+        for member in set.members() {
+            assert!(member.queue.consumer().is_none());
+        }
     }
 }
