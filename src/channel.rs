@@ -189,9 +189,13 @@ fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, 
     let sender = Sender {
         shared: Arc::clone(&shared),
     };
-    // SAFETY: the receiver is the channel's only consumer: it is not `Clone`, and nothing else
-    // reaches the queue's consumer side. Moving it to another thread orders its uses by
-    // happens-before.
+    // The receiver is the queue's consumer for good: taking the flag (never given back) keeps
+    // `consumer()` failing should the queue ever become reachable.
+    let claimed = shared.queue.claim_consumer();
+    debug_assert!(claimed, "a new queue has no consumer");
+    // SAFETY: the receiver is the channel's only consumer: it holds the flag, it is not `Clone`,
+    // and nothing else reaches the queue's consumer side. Moving it to another thread orders its
+    // uses by happens-before.
     let consumer = unsafe { Consumer::new(SharedRef(shared), false) };
     let receiver = Receiver {
         consumer,
