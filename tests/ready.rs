@@ -330,10 +330,10 @@ impl CountedKind for Bounded {
 fn bounded_members_refuse_when_full_and_a_refused_enqueue_schedules_nothing() {
     let set = ReadySet::<Msg, Bounded>::with_capacity(3, 2);
     let mut worker = set.worker().unwrap();
-    assert_eq!(set.member(1).unwrap().queue().capacity(), 2);
+    assert_eq!(set.member(1).unwrap().capacity(), 2);
     put(&set, 1, 0, 0);
     put(&set, 1, 0, 1);
-    assert_eq!(set.member(1).unwrap().queue().len(), 2);
+    assert_eq!(set.member(1).unwrap().len(), 2);
     // Full: the very node comes back.
     let refused = set.try_enqueue(1, msg(0, 2)).unwrap_err();
     assert_eq!((refused.producer, refused.seq), (0, 2));
@@ -357,7 +357,7 @@ fn bounded_members_refuse_when_full_and_a_refused_enqueue_schedules_nothing() {
 
     // Taking a node out makes room for one more, which a producer adds while the queue is held.
     assert_eq!(ready.dequeue().map(|m| m.seq), Some(0));
-    assert_eq!(set.member(1).unwrap().queue().len(), 1);
+    assert_eq!(set.member(1).unwrap().len(), 1);
     put(&set, 1, 0, 2);
     assert!(set.try_enqueue(1, msg(0, 3)).is_err());
     drop(ready);
@@ -367,7 +367,7 @@ fn bounded_members_refuse_when_full_and_a_refused_enqueue_schedules_nothing() {
         (1, vec![1, 2])
     );
     drop(ready);
-    assert_eq!(set.member(1).unwrap().queue().len(), 0);
+    assert_eq!(set.member(1).unwrap().len(), 0);
     assert!(worker.next().is_none());
 }
 
