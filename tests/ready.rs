@@ -561,6 +561,194 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
     }
 }
 
+// --- Deferring until notified ----------------------------------------------------------
+
+every_kind!(
+    a_deferred_queue_waits_for_notify_not_for_enqueues,
+    a_notify_while_held_makes_the_deferral_reschedule_at_once,
+);
+
+fn a_deferred_queue_waits_for_notify_not_for_enqueues<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 2, 0, 0);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.peek().map(|m| m.seq), Some(0));
+    // The oldest node "is not ready": leave the queue, nodes and all.
+    ready.defer_until_notified();
+    assert!(worker.next().is_none(), "a deferred queue is not listed");
+    // Enqueues do not schedule it (its oldest node still is not ready), nor do notifies of
+    // other queues.
+    put(&set, 2, 0, 1);
+    set.notify(1);
+    assert!(worker.next().is_none());
+    set.notify(2);
+    set.notify(2); // a second notify schedules nothing more
+    let mut ready = worker.next().expect("notify schedules the deferred queue");
+    assert_eq!(ready.index(), 2);
+    assert!(worker.next().is_none(), "scheduled once");
+    assert_eq!(take(&mut ready, usize::MAX), [0, 1]);
+    drop(ready);
+    assert!(worker.next().is_none(), "emptied: idle");
+    // Once idle again, the queue is scheduled by enqueues as before; the notifies that came while
+    // it was scheduled or idle are forgotten when it is next held, so a deferral waits for a new
+    // one.
+    set.notify(2);
+    put(&set, 2, 0, 2);
+    set.notify(2);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.peek().map(|m| m.seq), Some(2));
+    ready.defer_until_notified();
+    assert!(
+        worker.next().is_none(),
+        "earlier notifies do not end a later deferral"
+    );
+    set.notify(2);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(
+        ready.take_peeked().map(|m| m.seq),
+        None,
+        "a new guard has nothing peeked"
+    );
+    assert_eq!(ready.dequeue().map(|m| m.seq), Some(2));
+}
+
+fn a_notify_while_held_makes_the_deferral_reschedule_at_once<B: Kind, L: Layout>() {
+    let set = B::set::<L>(2, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 0, 0, 0);
+    put(&set, 1, 0, 10);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.peek().map(|m| m.seq), Some(0));
+    // The node becomes ready while the worker is looking at it: the notify must not be lost.
+    set.notify(0);
+    ready.defer_until_notified();
+    let order: Vec<_> = worker
+        .by_ref()
+        .map(|mut r| (r.index(), take(&mut r, usize::MAX)))
+        .collect();
+    assert_eq!(
+        order,
+        [(1, vec![10]), (0, vec![0])],
+        "re-queued at the back"
+    );
+
+    // Without a peeked node, deferring is dropping: an empty queue is re-armed, one with nodes
+    // goes back on the list (nothing is left where no enqueue would schedule it).
+    put(&set, 1, 0, 11);
+    put(&set, 1, 0, 12);
+    let mut ready = worker.next().unwrap();
+    assert_eq!(ready.dequeue().map(|m| m.seq), Some(11));
+    ready.defer_until_notified();
+    let mut ready = worker.next().expect("not deferred: nothing was peeked");
+    assert_eq!(take(&mut ready, usize::MAX), [12]);
+    ready.defer_until_notified();
+    assert!(worker.next().is_none());
+    put(&set, 1, 0, 13);
+    assert_eq!(
+        worker.next().map(|r| r.index()),
+        Some(1),
+        "re-armed, not deferred"
+    );
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds")]
+fn notify_out_of_range_panics() {
+    ReadySet::<Msg>::new(3).notify(3);
+}
+
+/// A packet that another thread "encrypts": the worker may send it only once `done` is set.
+struct Packet {
+    link: Link,
+    seq: usize,
+    done: Arc<std::sync::atomic::AtomicBool>,
+}
+node!(Packet, link, Box<Packet>);
+
+/// WireGuard's transmit path on threads: a producer queues packets to random peers and hands each
+/// to an "encryption" thread, which finishes them in order, now and then after a pause, and
+/// notifies the packet's peer. The worker sends each peer's packets in order, stopping at the
+/// first one not finished and deferring the peer until notified. It sleeps in `next_timeout`
+/// (under the watchdog) whenever nothing is listed, so a lost notify or enqueue stalls it; every
+/// packet must be sent once, in order.
+#[test]
+fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
+    const PEERS: usize = 64;
+    let packets = scaled(if cfg!(debug_assertions) {
+        20_000
+    } else {
+        100_000
+    });
+    let set = ReadySet::<Packet>::new(PEERS);
+    let (to_encrypt, encrypt) = mpsc::channel::<(usize, Arc<std::sync::atomic::AtomicBool>)>();
+    thread::scope(|s| {
+        s.spawn(|| {
+            let mut rng = Rng::new(7);
+            let mut seq = [0; PEERS];
+            for _ in 0..packets {
+                let peer = rng.below(PEERS);
+                let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                to_encrypt.send((peer, Arc::clone(&done))).unwrap();
+                set.enqueue(
+                    peer,
+                    Box::new(Packet {
+                        link: Link::new(),
+                        seq: seq[peer],
+                        done,
+                    }),
+                );
+                seq[peer] += 1;
+            }
+            drop(to_encrypt);
+        });
+        s.spawn(|| {
+            let mut rng = Rng::new(8);
+            for (peer, done) in encrypt {
+                if rng.below(64) == 0 {
+                    thread::sleep(Duration::from_micros(100));
+                }
+                // Release: the worker's Acquire load of `done` sees the "encrypted" packet.
+                done.store(true, Ordering::Release);
+                set.notify(peer);
+            }
+        });
+        let mut worker = set.worker().unwrap();
+        let mut next = [0; PEERS];
+        let (mut sent, mut deferrals) = (0, 0);
+        while sent < packets {
+            let mut ready = promptly(|| worker.next_timeout(STALL))
+                .expect("nothing scheduled within the timeout: a notify or enqueue was lost");
+            let peer = ready.index();
+            // A budget of 8 packets per turn.
+            for _ in 0..8 {
+                let Some(packet) = ready.peek() else {
+                    break;
+                };
+                if !packet.done.load(Ordering::Acquire) {
+                    break;
+                }
+                let packet = ready.take_peeked().expect("just peeked");
+                assert_eq!(packet.seq, next[peer], "peer {peer}: out of order");
+                next[peer] += 1;
+                sent += 1;
+            }
+            if ready
+                .try_peek()
+                .is_ok_and(|p| !p.done.load(Ordering::Acquire))
+            {
+                deferrals += 1;
+                ready.defer_until_notified();
+            }
+        }
+        assert_eq!(next.iter().sum::<usize>(), packets);
+        assert!(
+            deferrals > 0,
+            "the worker never caught up with the encryption thread"
+        );
+    });
+}
+
 // --- Stress -------------------------------------------------------------------------------
 
 /// A small, fast, deterministic random number generator (xorshift64*).
