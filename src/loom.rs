@@ -1,11 +1,20 @@
-//! The one place that chooses between loom's types and `core`'s.
+//! The one place that chooses between loom's types, shuttle's and `core`'s.
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, every atomic, cell and wait in the crate goes through
 //! [loom](https://docs.rs/loom), so a loom model that contains our queue (ours or a user's) explores
-//! the interleavings of our algorithm too. Otherwise these are the plain `core` types and cost
-//! nothing. The rest of the crate imports from here and never names `core::sync::atomic` itself.
+//! the interleavings of our algorithm too. Built with `RUSTFLAGS="--cfg shuttle"`, the atomics,
+//! thread parking, yields and spin hints go through [shuttle](https://docs.rs/shuttle) instead,
+//! whose randomized schedulers reach thread and operation counts that loom cannot explore
+//! exhaustively (shuttle checks no cell accesses and treats every ordering as `SeqCst`, so the
+//! `core`-based `UnsafeCell` below serves it). Otherwise these are the plain `core` types and
+//! cost nothing. The rest of the crate imports from here and never names `core::sync::atomic`
+//! itself.
+
+#[cfg(all(loom, shuttle))]
+compile_error!("`--cfg loom` and `--cfg shuttle` exclude each other: build with one of them");
 
 /// Defines a `const fn` that is only `const` outside loom, whose atomics have no `const` constructor.
+/// (Shuttle's atomics have one, so under shuttle it stays `const`.)
 macro_rules! const_fn {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
         #[cfg(not(loom))]
@@ -22,21 +31,29 @@ pub(crate) use const_fn;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
-#[cfg(not(loom))]
+#[cfg(shuttle)]
+pub(crate) use shuttle::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
+
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
-#[cfg(all(feature = "alloc", not(loom)))]
+#[cfg(all(feature = "alloc", not(any(loom, shuttle))))]
 pub(crate) use alloc::sync::Arc;
 /// The channel's shared ownership: loom's `Arc` under loom, so that the model sees the
 /// synchronisation of the last drop (which drops the queue and the nodes in it).
 #[cfg(all(feature = "alloc", loom))]
 pub(crate) use loom::sync::Arc;
+/// The channel's shared ownership under shuttle: shuttle's `Arc` (today `std`'s own, which
+/// shuttle needs no hooks in).
+#[cfg(all(feature = "alloc", shuttle))]
+pub(crate) use shuttle::sync::Arc;
 
 /// `core::cell::UnsafeCell` behind loom's closure-based API, so the same code compiles both ways
-/// and loom can check every access to consumer-owned state for races.
+/// and loom can check every access to consumer-owned state for races. Shuttle uses this one too:
+/// it has no checked cell.
 #[cfg(not(loom))]
 #[derive(Debug)]
 #[repr(transparent)]
@@ -64,12 +81,14 @@ impl<T> UnsafeCell<T> {
 
 /// Waits a little before a consumer looks at the queue again.
 ///
-/// Outside loom this is crossbeam's exponential [`Backoff`](crossbeam_utils::Backoff): it spins
-/// first and, with the `std` feature, yields the thread to the OS after a few rounds. Under loom a
-/// spin loop would never let the awaited producer run, so every wait is a loom yield.
+/// Outside loom and shuttle this is crossbeam's exponential [`Backoff`](crossbeam_utils::Backoff):
+/// it spins first and, with the `std` feature, yields the thread to the OS after a few rounds.
+/// Under loom a spin loop would never let the awaited producer run, so every wait is a loom yield;
+/// under shuttle, likewise a shuttle yield (which its PCT scheduler also takes as a cue to
+/// deprioritize the spinning thread).
 #[derive(Debug, Default)]
 pub(crate) struct Backoff {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     inner: crossbeam_utils::Backoff,
 }
 
@@ -77,21 +96,26 @@ impl Backoff {
     /// Waits once, a little longer each call.
     #[inline]
     pub(crate) fn snooze(&self) {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         self.inner.snooze();
         #[cfg(loom)]
         loom::thread::yield_now();
+        #[cfg(shuttle)]
+        shuttle::thread::yield_now();
     }
 }
 
-/// Tells the processor (or, under loom, the model's scheduler) that we are spinning, waiting for
-/// another thread. Loom needs the yield to let the awaited thread run.
+/// Tells the processor (or, under loom or shuttle, the model's scheduler) that we are spinning,
+/// waiting for another thread. Loom needs the yield to let the awaited thread run; shuttle's
+/// `spin_loop` yields to its scheduler too.
 #[inline]
 pub(crate) fn spin_hint() {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     core::hint::spin_loop();
     #[cfg(loom)]
     loom::thread::yield_now();
+    #[cfg(shuttle)]
+    shuttle::hint::spin_loop();
 }
 
 /// Parking the current thread, and a waker that unparks it, for the blocking waits.
@@ -106,11 +130,18 @@ pub(crate) mod thread {
     pub(crate) use loom::thread::ThreadId;
     #[cfg(loom)]
     use loom::thread::{current, Thread};
-    #[cfg(not(loom))]
+    // Shuttle parks and unparks by token, as `std` does, and takes threads that all park for
+    // good as a deadlock: a lost wake-up fails the test. It has no clock, so a timed park is an
+    // untimed one to it.
+    #[cfg(shuttle)]
+    use shuttle::thread::{current, Thread};
+    #[cfg(shuttle)]
+    pub(crate) use shuttle::thread::{park, park_timeout, ThreadId};
+    #[cfg(not(any(loom, shuttle)))]
     pub(crate) use std::thread::ThreadId;
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     use std::thread::{current, Thread};
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     pub(crate) use std::thread::{park, park_timeout};
 
     /// Loom has no clock: a timed park is one yield, after which the caller sees its deadline
