@@ -121,7 +121,7 @@ impl<T, L: sealed::Layout> core::ops::Deref for Line<T, L> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use core::mem::{align_of, size_of};

@@ -736,7 +736,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Drop for Queue<N, B, W, L> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use core::mem::size_of;
 

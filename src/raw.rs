@@ -677,7 +677,7 @@ fn prefetch(link: *mut Link) {
 
 /// White-box tests of states that public calls cannot pause in (a producer stopped between its
 /// swap and its link store), for one layout.
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 macro_rules! white_box_tests {
     ($name:ident, $layout:ty) => {
         mod $name {
@@ -878,7 +878,7 @@ macro_rules! white_box_tests {
     };
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 white_box_tests!(compact_tests, crate::Compact);
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 white_box_tests!(padded_tests, crate::Padded);

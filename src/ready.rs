@@ -706,7 +706,7 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Ready<'_, N, B, L> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use crate::node;
