@@ -1,0 +1,219 @@
+//! Loom models of the channel front: the receiver's wake-ups, closing, and the bounded channel's
+//! senders waiting for room (with `event-listener` under loom too). A lost wake-up shows up as a
+//! loom deadlock (every thread parked), a lost or stranded node as a failed assertion.
+//!
+//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom_channel`.
+//!
+//! Each model states its preemption bound beside it. Loom explores every interleaving within
+//! the bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
+//!
+//! Where a model joins threads, the thread that joins never waits on the channel itself: a
+//! wake-up that arrives after a thread stopped waiting is legitimate, and loom's `join` would
+//! mistake such an unpark of the joining thread for its own notification.
+#![cfg(loom)]
+
+mod support;
+
+use intrusive_mpsc::channel::{bounded, channel, TrySendError};
+use intrusive_mpsc::{node, Link};
+use loom::thread;
+use support::check;
+
+struct Msg {
+    link: Link,
+    sender: usize,
+    seq: usize,
+}
+node!(Msg, link, Box<Msg>);
+
+fn msg(sender: usize, seq: usize) -> Box<Msg> {
+    Box::new(Msg {
+        link: Link::new(),
+        sender,
+        seq,
+    })
+}
+
+/// Preemption bound 2. Two senders send one node each and leave; the receiver blocks until both
+/// nodes arrived and then learns, without a lost wake-up, that every sender is gone.
+#[test]
+fn receiver_sees_every_node_then_disconnection() {
+    check(2, || {
+        let (tx, mut rx) = channel::<Msg>();
+        for s in 0..2 {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send(msg(s, 0)).unwrap());
+        }
+        drop(tx);
+        let mut seen = [false; 2];
+        while let Some(m) = rx.recv_blocking() {
+            assert!(!seen[m.sender], "duplicate");
+            seen[m.sender] = true;
+        }
+        assert_eq!(seen, [true, true], "disconnected before everything arrived");
+    });
+}
+
+/// Preemption bound 3. An async receiver awaits a sender that sends once and leaves.
+#[test]
+fn async_receiver_sees_the_node_then_disconnection() {
+    check(3, || {
+        let (tx, mut rx) = channel::<Msg>();
+        thread::spawn(move || tx.send(msg(0, 5)).unwrap());
+        let (first, second) = loom::future::block_on(async {
+            let first = rx.recv().await.map(|m| m.seq);
+            let second = rx.recv().await.map(|m| m.seq);
+            (first, second)
+        });
+        assert_eq!(first, Some(5));
+        assert_eq!(second, None);
+    });
+}
+
+/// Preemption bound 3. A bounded channel of one: the sender's second send must wait for the
+/// receiver to take the first node, and the receive must wake it (or the sender's look after
+/// joining the wait list must see the room). A lost wake-up is a deadlock: the receiver waits
+/// for the second node, the sender for room.
+#[test]
+fn a_sender_waiting_for_room_is_woken_by_a_receive() {
+    check(3, || {
+        let (tx, mut rx) = bounded::<Msg>(1);
+        thread::spawn(move || {
+            tx.send_blocking(msg(0, 0)).unwrap();
+            tx.send_blocking(msg(0, 1)).unwrap();
+        });
+        assert_eq!(rx.recv_blocking().unwrap().seq, 0);
+        assert_eq!(rx.recv_blocking().unwrap().seq, 1);
+        assert!(rx.recv_blocking().is_none());
+    });
+}
+
+/// Preemption bound 2. The same with the sender a task (`send(node).await` under
+/// `loom::future::block_on`) and the receiver awaiting too.
+#[test]
+fn an_async_sender_waiting_for_room_is_woken_by_an_async_receive() {
+    check(2, || {
+        let (tx, mut rx) = bounded::<Msg>(1);
+        tx.try_send(msg(0, 0)).unwrap();
+        thread::spawn(move || {
+            loom::future::block_on(tx.send(msg(0, 1))).unwrap();
+        });
+        loom::future::block_on(async {
+            assert_eq!(rx.recv().await.unwrap().seq, 0);
+            assert_eq!(rx.recv().await.unwrap().seq, 1);
+            assert!(rx.recv().await.is_none());
+        });
+    });
+}
+
+/// Preemption bound 2. A spurious refusal: with one slot, a `try_send` whose claim is counted
+/// and then undone can make a waiting sender's claim fail although the slot is free. The undo
+/// must wake the waiting sender; otherwise it sleeps beside a free slot while the receiver waits
+/// for its node or the end (a deadlock). Both senders start before the receiver's thread sends
+/// the first node, so their looks at the counters are not ordered after it.
+#[test]
+fn an_undone_claim_hands_the_room_on_to_a_waiting_sender() {
+    check(1, || {
+        let (tx, mut rx) = bounded::<Msg>(1);
+        {
+            let tx = tx.clone();
+            thread::spawn(move || match tx.try_send(msg(1, 0)) {
+                Ok(()) | Err(TrySendError::Full(_)) => {}
+                Err(TrySendError::Closed(_)) => unreachable!("the receiver outlives us"),
+            });
+        }
+        {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_blocking(msg(2, 0)).unwrap());
+        }
+        // The first node; the slot may already be taken.
+        let _ = tx.try_send(msg(0, 0));
+        drop(tx);
+        let mut seen = [false; 3];
+        while let Some(m) = rx.recv_blocking() {
+            assert!(!seen[m.sender], "duplicate");
+            seen[m.sender] = true;
+        }
+        assert!(seen[2], "the waiting sender's node was lost");
+    });
+}
+
+/// Preemption bound 2. The receiver closes while a sender waits for room: the sender wakes and
+/// gets its node back, or its send was accepted before the close and the receiver gets the node
+/// before the end. Either way nothing is stranded and nobody hangs.
+#[test]
+fn close_wakes_a_waiting_sender_and_strands_nothing() {
+    check(2, || {
+        let (tx, rx) = bounded::<Msg>(1);
+        tx.try_send(msg(0, 0)).unwrap();
+        let sender = thread::spawn(move || tx.send_blocking(msg(1, 0)).is_ok());
+        let receiver = thread::spawn(move || {
+            let mut rx = rx;
+            rx.close();
+            let mut received = 0;
+            while rx.recv_blocking().is_some() {
+                received += 1;
+            }
+            received
+        });
+        let accepted = sender.join().unwrap();
+        let received = receiver.join().unwrap();
+        assert_eq!(received, 1 + usize::from(accepted));
+    });
+}
+
+/// Preemption bound 3. Dropping the receiver wakes a sender waiting for room, which gets its
+/// node back.
+#[test]
+fn receiver_drop_wakes_a_waiting_sender() {
+    check(3, || {
+        let (tx, rx) = bounded::<Msg>(1);
+        tx.try_send(msg(0, 0)).unwrap();
+        let sender = thread::spawn(move || tx.send_blocking(msg(1, 0)).map_err(|e| e.0.sender));
+        thread::spawn(move || drop(rx));
+        assert_eq!(sender.join().unwrap(), Err(1));
+    });
+}
+
+/// Preemption bound 3. `closed().await` completes when the receiver is dropped on another
+/// thread.
+#[test]
+fn closed_completes_on_receiver_drop() {
+    check(3, || {
+        let (tx, rx) = channel::<Msg>();
+        thread::spawn(move || drop(rx));
+        loom::future::block_on(tx.closed());
+        assert!(tx.is_closed());
+    });
+}
+
+/// Preemption bound 2. Two unbounded senders race with `close()`: the receiver gets exactly the
+/// nodes whose send was accepted, then the end, however the sends and the close interleave.
+#[test]
+fn close_strands_no_accepted_send() {
+    check(2, || {
+        let (tx, rx) = channel::<Msg>();
+        let senders: Vec<_> = (0..2)
+            .map(|s| {
+                let tx = tx.clone();
+                thread::spawn(move || tx.send(msg(s, 0)).is_ok())
+            })
+            .collect();
+        drop(tx);
+        let receiver = thread::spawn(move || {
+            let mut rx = rx;
+            rx.close();
+            let mut received = 0;
+            while rx.recv_blocking().is_some() {
+                received += 1;
+            }
+            received
+        });
+        let accepted = senders
+            .into_iter()
+            .map(|s| usize::from(s.join().unwrap()))
+            .sum::<usize>();
+        assert_eq!(receiver.join().unwrap(), accepted);
+    });
+}
