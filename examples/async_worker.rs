@@ -5,7 +5,11 @@
 //! cargo run --release --example async_worker
 //! ```
 
-use std::thread;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use intrusive_mpsc::{channel::channel, node, Link};
@@ -48,11 +52,11 @@ fn main() {
     // The worker ends when every sender is gone and everything was received.
     drop(tx);
 
-    let (received, work, sleeps) = futures_executor::block_on(async {
+    let (received, work, sleeps) = block_on(async {
         let mut next = [0u64; PRODUCERS];
         let (mut received, mut work, mut sleeps) = (0u64, 0u64, 0u64);
         loop {
-            // `recv_async().await`, spelled out to count how often the task had to sleep.
+            // `rx.recv().await`, spelled out to count how often the task had to sleep.
             let job = std::future::poll_fn(|cx| {
                 let poll = rx.poll_recv(cx);
                 if poll.is_pending() {
@@ -78,4 +82,25 @@ fn main() {
         start.elapsed().as_secs_f64() * 1e3
     );
     assert_eq!(received, PRODUCERS as u64 * JOBS_PER_PRODUCER);
+}
+
+/// The smallest executor: polls `future` on this thread, parking the thread while it is pending;
+/// its waker unparks the thread. Any executor works the same way here (tokio's, futures'...).
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            // A wake-up that came before this park makes it return at once: none is lost.
+            Poll::Pending => thread::park(),
+        }
+    }
 }
