@@ -189,7 +189,9 @@ fn closed_completes_on_receiver_drop() {
 }
 
 /// Preemption bound 2. Two unbounded senders race with `close()`: the receiver gets exactly the
-/// nodes whose send was accepted, then the end, however the sends and the close interleave.
+/// nodes whose send was accepted, then the end, however the sends and the close interleave,
+/// with a third sender alive throughout (so a sender refused after the close must wake a
+/// receiver that waits for its count to come down).
 #[test]
 fn close_strands_no_accepted_send() {
     check(2, || {
@@ -200,7 +202,6 @@ fn close_strands_no_accepted_send() {
                 thread::spawn(move || tx.send(msg(s, 0)).is_ok())
             })
             .collect();
-        drop(tx);
         let receiver = thread::spawn(move || {
             let mut rx = rx;
             rx.close();
@@ -214,6 +215,9 @@ fn close_strands_no_accepted_send() {
             .into_iter()
             .map(|s| usize::from(s.join().unwrap()))
             .sum::<usize>();
+        // A sender stays alive throughout, so only the close and the count can end the
+        // receiver's wait, never the last sender's drop.
         assert_eq!(receiver.join().unwrap(), accepted);
+        drop(tx);
     });
 }
