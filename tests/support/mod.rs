@@ -16,6 +16,98 @@ pub fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
+/// One module of `#[test]`s per generic loom model `$f`, one test per listed instance, each
+/// calling `$f` with that instance's type arguments (names from `intrusive_mpsc`): with
+/// `models!(f { compact: Compact; padded: Padded; })`, `f::compact` runs `f::<Compact>()`.
+#[cfg(loom)]
+#[allow(unused_macros, reason = "each loom test binary uses some of them")]
+macro_rules! models {
+    ($f:ident { $($test:ident: $($kind:ident),+;)+ }) => {
+        mod $f {
+            $(
+                #[test]
+                fn $test() {
+                    super::$f::<$(::intrusive_mpsc::$kind),+>();
+                }
+            )+
+        }
+    };
+}
+
+/// Runs each loom model `fn f<L: Layout>()` under both layouts, as `f::compact` and `f::padded`.
+#[cfg(loom)]
+#[allow(unused_macros, reason = "each loom test binary uses some of them")]
+macro_rules! both_layouts {
+    ($($f:ident),+ $(,)?) => {$(
+        $crate::support::models!($f {
+            compact: Compact;
+            padded: Padded;
+        });
+    )+};
+}
+
+/// Runs each loom model `fn f<L: Layout>()` under the compact layout only, as `f::compact`: for
+/// models whose consumer never pops while another thread enqueues, where the padded layout (which
+/// changes only how the consumer reads `head`) runs the same steps.
+#[cfg(loom)]
+#[allow(unused_macros, reason = "each loom test binary uses some of them")]
+macro_rules! compact_only {
+    ($($f:ident),+ $(,)?) => {$(
+        $crate::support::models!($f {
+            compact: Compact;
+        });
+    )+};
+}
+
+/// Runs each loom model `fn f<B: LoomCapacity, L: Layout>()` (a model of a sleeping consumer) for
+/// the four kinds of queue whose consumer can sleep, as `f::unbounded_compact` to
+/// `f::bounded_padded`.
+#[cfg(loom)]
+#[allow(unused_macros, reason = "each loom test binary uses some of them")]
+macro_rules! waiting_kinds {
+    ($($f:ident),+ $(,)?) => {$(
+        $crate::support::models!($f {
+            unbounded_compact: Unbounded, Compact;
+            unbounded_padded: Unbounded, Padded;
+            bounded_compact: Bounded, Compact;
+            bounded_padded: Bounded, Padded;
+        });
+    )+};
+}
+
+#[cfg(loom)]
+#[allow(unused_imports, reason = "each loom test binary uses some of them")]
+pub(crate) use {both_layouts, compact_only, models, waiting_kinds};
+
+/// A [`Capacity`](intrusive_mpsc::Capacity) a loom model can build a queue of, so one model body
+/// runs on unbounded and bounded queues alike (enqueueing with `try_enqueue`, which every queue
+/// has).
+#[cfg(loom)]
+pub trait LoomCapacity: intrusive_mpsc::Capacity + Sized {
+    /// An empty queue, holding at most `capacity` nodes if it is bounded.
+    fn queue<N: intrusive_mpsc::Node, W: intrusive_mpsc::Waiting, L: intrusive_mpsc::Layout>(
+        capacity: usize,
+    ) -> intrusive_mpsc::Queue<N, Self, W, L>;
+}
+
+#[cfg(loom)]
+impl LoomCapacity for intrusive_mpsc::Unbounded {
+    fn queue<N: intrusive_mpsc::Node, W: intrusive_mpsc::Waiting, L: intrusive_mpsc::Layout>(
+        _: usize,
+    ) -> intrusive_mpsc::Queue<N, Self, W, L> {
+        intrusive_mpsc::Queue::new()
+    }
+}
+
+#[cfg(loom)]
+impl LoomCapacity for intrusive_mpsc::Bounded {
+    fn queue<N: intrusive_mpsc::Node, W: intrusive_mpsc::Waiting, L: intrusive_mpsc::Layout>(
+        capacity: usize,
+    ) -> intrusive_mpsc::Queue<N, Self, W, L> {
+        intrusive_mpsc::Queue::with_capacity(capacity)
+    }
+}
+
 /// The timeout of every wait that a producer must end: long enough never to expire on a loaded
 /// machine unless a wake-up was really lost.
 #[cfg(not(loom))]
