@@ -32,7 +32,6 @@
 //! magnitude: nodes inside plus claims in flight, and at most `usize::MAX / size_of::<Link>()`
 //! links fit in memory, fewer than `isize::MAX`.
 
-use core::fmt;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use crate::loom::AtomicUsize;
@@ -53,6 +52,7 @@ pub trait Capacity: sealed::Capacity {}
 /// counter at all.
 ///
 /// A type-level marker; it has no values.
+#[derive(Debug)]
 pub enum Unbounded {}
 
 /// At most a capacity fixed at construction ([`Queue::with_capacity`](crate::Queue::with_capacity) takes it):
@@ -94,22 +94,11 @@ pub enum Unbounded {}
 /// a node out is visible to the producer that reuses the room, as with a semaphore's permit.
 ///
 /// A type-level marker; it has no values.
+#[derive(Debug)]
 pub enum Bounded {}
 
 impl Capacity for Unbounded {}
 impl Capacity for Bounded {}
-
-impl fmt::Debug for Unbounded {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {}
-    }
-}
-
-impl fmt::Debug for Bounded {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {}
-    }
-}
 
 /// What a claim for room did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

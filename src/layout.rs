@@ -1,8 +1,6 @@
 //! The [`Layout`] choice: whether the producers' end and the consumer's end of a queue share a
 //! cache line ([`Compact`]) or sit on lines of their own ([`Padded`]).
 
-use core::fmt;
-
 /// How a queue lays out its two ends in memory: [`Compact`] or [`Padded`].
 ///
 /// This is the fourth type parameter of [`Queue`](crate::Queue). It changes where the fields sit,
@@ -25,6 +23,7 @@ pub trait Layout: sealed::Layout {}
 /// between the cores; pick [`Padded`] for such a hot queue.
 ///
 /// A type-level marker; it has no values.
+#[derive(Debug)]
 pub enum Compact {}
 
 /// The producers' end and the consumer's end on cache lines of their own, so that producers
@@ -43,22 +42,11 @@ pub enum Compact {}
 /// one. A few instructions more per dequeue than [`Compact`], for fewer cache-line transfers.
 ///
 /// A type-level marker; it has no values.
+#[derive(Debug)]
 pub enum Padded {}
 
 impl Layout for Compact {}
 impl Layout for Padded {}
-
-impl fmt::Debug for Compact {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {}
-    }
-}
-
-impl fmt::Debug for Padded {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {}
-    }
-}
 
 pub(crate) mod sealed {
     use crossbeam_utils::CachePadded;

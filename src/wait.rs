@@ -41,6 +41,7 @@ pub trait Waiting: sealed::Waiting {}
 /// [`dequeue`](Consumer::dequeue) and the rest. The queue carries nothing for sleeping.
 ///
 /// A type-level marker; it has no values.
+#[derive(Debug)]
 pub enum NoWait {}
 
 /// A consumer that can also sleep until a node arrives: blocking a thread
@@ -64,22 +65,11 @@ pub enum NoWait {}
 /// flag).
 ///
 /// A type-level marker; it has no values.
+#[derive(Debug)]
 pub enum Wait {}
 
 impl Waiting for NoWait {}
 impl Waiting for Wait {}
-
-impl fmt::Debug for NoWait {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {}
-    }
-}
-
-impl fmt::Debug for Wait {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {}
-    }
-}
 
 pub(crate) mod sealed {
     /// What a waiting choice decides: state in the queue, state in the consumer, and the
