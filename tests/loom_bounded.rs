@@ -5,20 +5,26 @@
 //!
 //! Every model fixes its own preemption bound (`loom::model::Builder::preemption_bound`), stated
 //! beside it: 3 where the model finishes quickly, 2 otherwise (all are 3 today, and the whole file
-//! runs in seconds). Loom explores every interleaving
-//! within the bound, but not every weak-memory reordering: a pass is strong evidence, not a proof.
+//! runs in well under a minute). Loom explores every interleaving within the bound, but not every
+//! weak-memory reordering: a pass is strong evidence, not a proof.
+//!
+//! Each model is a function generic over the [`Layout`]. The bounded counters are the same code in
+//! both layouts (only their place in memory differs, which loom does not see); the padded consumer
+//! reads `head` through a snapshot of its own, so a model runs under both layouts where its consumer
+//! pops while producers enqueue, and under the compact layout alone where it pops only once the
+//! producers are done.
 #![cfg(loom)]
 
 mod support;
 
-use intrusive_mpsc::{node, Batch, BoundedQueue, Link, Queue};
+use intrusive_mpsc::{node, Batch, BoundedQueue, Layout, Link, NoWait, Queue, Unbounded};
 use loom::alloc::Track;
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::AtomicUsize;
-use loom::sync::atomic::Ordering::Relaxed;
+use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
-use support::check;
+use support::{both_layouts, check, compact_only};
 
 /// A test node: an id, a bit set on drop (a second drop fails), and a leak tracker.
 struct Msg {
@@ -68,20 +74,20 @@ fn batch_ids(batch: Batch<Msg>, expected: &[usize]) -> usize {
 /// queue accepts exactly as many nodes as it has room for: a refused claim was undone.
 ///
 /// Preemption bound 3.
-#[test]
-fn producers_race_at_the_limit() {
+fn producers_race_at_the_limit<L: Layout>() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg>::new(2));
-        let try_one = |queue: &BoundedQueue<Msg>, id: usize, dropped: &Arc<AtomicUsize>| -> usize {
-            match queue.try_enqueue(Msg::new(id, dropped)) {
-                Ok(()) => 1 << id,
-                Err(back) => {
-                    assert_eq!(back.id, id, "the refused node is the producer's own");
-                    0
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
+        let try_one =
+            |queue: &BoundedQueue<Msg, L>, id: usize, dropped: &Arc<AtomicUsize>| -> usize {
+                match queue.try_enqueue(Msg::new(id, dropped)) {
+                    Ok(()) => 1 << id,
+                    Err(back) => {
+                        assert_eq!(back.id, id, "the refused node is the producer's own");
+                        0
+                    }
                 }
-            }
-        };
+            };
         let producers: Vec<_> = (0..2)
             .map(|id| {
                 let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
@@ -122,11 +128,10 @@ fn producers_race_at_the_limit() {
 /// At rest, the queue is full again, or accepts exactly one more.
 ///
 /// Preemption bound 3.
-#[test]
-fn consumer_publication_races_producers() {
+fn consumer_publication_races_producers<L: Layout>() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg>::new(2));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
         // Written by the consumer before its dequeue, read by a producer that got in.
         let scratch = Arc::new(UnsafeCell::new(0usize));
         assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
@@ -190,11 +195,10 @@ fn consumer_publication_races_producers() {
 /// node body written before the enqueue is visible.
 ///
 /// Preemption bound 3.
-#[test]
-fn batch_is_contiguous_with_a_concurrent_producer() {
+fn batch_is_contiguous_with_a_concurrent_producer<L: Layout>() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(Queue::<Msg>::new());
+        let queue = Arc::new(Queue::<Msg, Unbounded, NoWait, L>::new());
         let batch_producer = {
             let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
             thread::spawn(move || {
@@ -231,11 +235,10 @@ fn batch_is_contiguous_with_a_concurrent_producer() {
 /// contiguous, and everything accepted is delivered once.
 ///
 /// Preemption bound 3.
-#[test]
-fn bounded_batch_is_all_or_nothing_at_the_limit() {
+fn bounded_batch_is_all_or_nothing_at_the_limit<L: Layout>() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg>::new(3));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(3));
         let batch_producer = {
             let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
             thread::spawn(move || {
@@ -295,11 +298,10 @@ fn bounded_batch_is_all_or_nothing_at_the_limit() {
 /// and handed over) was never explored with the consumer spinning.
 ///
 /// Preemption bound 3.
-#[test]
-fn never_refused_below_the_capacity() {
+fn never_refused_below_the_capacity<L: Layout>() {
     check(3, || {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg>::new(2));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
         // Built here, so the producers' threads do nothing but enqueue (fewer steps to explore).
         let producers: Vec<_> = (0..2)
             .map(|id| {
@@ -332,3 +334,99 @@ fn never_refused_below_the_capacity() {
         assert_eq!(queue.len(), 0);
     });
 }
+
+/// Two producers and the consumer race at the limit of a full queue of capacity 1, where the
+/// read-only pre-check decides most refusals. The consumer hands the one node over and then
+/// raises a flag; producer A tries once at any time; producer B tries once after seeing the flag.
+/// At most one of them gets in (one place was freed). And once the race is over, the refusal is
+/// exact: if A had finished, refused, before B began, B is accepted (the room the consumer made is
+/// visible to B's pre-check and claim, and A's undone claim no longer counts); if A had finished,
+/// accepted, B is refused. Each refused producer gets its own node back, and every accepted node
+/// is delivered once.
+///
+/// Preemption bound 3.
+fn producers_and_consumer_race_at_the_limit<L: Layout>() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(1));
+        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+        // Raised by the consumer after its hand-over; by A after its try (1 refused, 2 accepted).
+        let room = Arc::new(AtomicUsize::new(0));
+        let a_done = Arc::new(AtomicUsize::new(0));
+
+        let consumer_thread = {
+            let (queue, room) = (Arc::clone(&queue), Arc::clone(&room));
+            thread::spawn(move || {
+                let mut consumer = queue.consumer().unwrap();
+                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
+                // Release: B's Acquire load then happens-after the hand-over.
+                room.store(1, Release);
+            })
+        };
+        let producer_a = {
+            let (queue, dropped, a_done) = (
+                Arc::clone(&queue),
+                Arc::clone(&dropped),
+                Arc::clone(&a_done),
+            );
+            thread::spawn(move || {
+                let accepted = match queue.try_enqueue(Msg::new(1, &dropped)) {
+                    Ok(()) => true,
+                    Err(back) => {
+                        assert_eq!(back.id, 1, "the refused node is the producer's own");
+                        false
+                    }
+                };
+                // Release: B's Acquire load then happens-after our whole try.
+                a_done.store(if accepted { 2 } else { 1 }, Release);
+                accepted
+            })
+        };
+
+        // Producer B, on the main thread.
+        while room.load(Acquire) == 0 {
+            thread::yield_now();
+        }
+        let a_before = a_done.load(Acquire);
+        let b_accepted = match queue.try_enqueue(Msg::new(2, &dropped)) {
+            Ok(()) => true,
+            Err(back) => {
+                assert_eq!(back.id, 2, "the refused node is the producer's own");
+                false
+            }
+        };
+        match a_before {
+            1 => assert!(
+                b_accepted,
+                "refused with the room free and no claim in flight"
+            ),
+            2 => assert!(!b_accepted, "accepted past the capacity"),
+            _ => {}
+        }
+        let a_accepted = producer_a.join().unwrap();
+        consumer_thread.join().unwrap();
+        assert!(!(a_accepted && b_accepted), "one place was freed, not two");
+
+        let accepted = usize::from(a_accepted) << 1 | usize::from(b_accepted) << 2;
+        assert_eq!(queue.len(), accepted.count_ones() as usize);
+        let mut consumer = queue.consumer().unwrap();
+        let delivered = consumer.dequeue().map_or(0, |msg| 1 << msg.id);
+        assert_eq!(delivered, accepted, "every accepted node is delivered once");
+        assert!(consumer.dequeue().is_none());
+        drop(consumer);
+        drop(queue);
+        assert_eq!(dropped.load(Relaxed), 0b111, "every node dropped once");
+    });
+}
+
+// The consumer of `producers_race_at_the_limit` pops only after joining the producers, so the
+// layouts differ there only in steps that race with nothing.
+compact_only!(producers_race_at_the_limit);
+
+both_layouts!(
+    consumer_publication_races_producers,
+    batch_is_contiguous_with_a_concurrent_producer,
+    bounded_batch_is_all_or_nothing_at_the_limit,
+    never_refused_below_the_capacity,
+    producers_and_consumer_race_at_the_limit,
+);
