@@ -781,7 +781,7 @@ const STRESS_HELD: usize = 3;
 const STRESS_CAPACITY: usize = 8;
 /// Nodes per test, over all producers.
 const STRESS_NODES_DEBUG: usize = 150_000;
-const STRESS_NODES_RELEASE: usize = 1_000_000;
+const STRESS_NODES_RELEASE: usize = 400_000;
 
 /// What the worker thread tells the test thread.
 enum Report {
