@@ -139,12 +139,14 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 ///
 /// # The protocol
 ///
-/// Every member queue is, at any time, in exactly one of three states:
+/// Every member queue is, at any time, in exactly one of four states:
 ///
 /// - **idle**: empty, with the "consumer asleep" mark in its `head` (the mark a sleeping consumer
 ///   leaves, see [`Wait`](crate::Wait));
 /// - **scheduled**: its entry is in the set's ready list;
-/// - **held**: the worker holds it as a [`Ready`] guard and drains it.
+/// - **held**: the worker holds it as a [`Ready`] guard and drains it;
+/// - **deferred**: the worker left it, with a peeked node that is not ready, until
+///   [`notify`](ReadySet::notify) (see [`Ready::defer_until_notified`]).
 ///
 /// The producer whose swap of an idle queue's `head` returns the mark (exactly one producer per
 /// idle period, since the swaps are read-modify-writes of one word) pushes the queue's entry into
@@ -155,9 +157,10 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 /// idle again with the same compare-and-swap a sleeping consumer uses, which succeeds only on an
 /// empty queue with no producer mid-enqueue; if it fails, the queue is scheduled again.
 ///
-/// So a queue with a node is always scheduled or held (no lost wake-up), it is never scheduled
-/// twice (only the producer that ends an idle period, or the worker that held it, schedules it),
-/// and the worker's cost per node does not depend on how many queues are idle.
+/// So a queue with a node is always scheduled, held, or deferred until a `notify` that the caller
+/// owes it (no lost wake-up); it is never scheduled twice (only the producer that ends an idle
+/// period, the worker that held it, or the `notify` that ends a deferral schedules it); and the
+/// worker's cost per node does not depend on how many queues are idle.
 ///
 /// The ready list is a [`WaitQueue`](crate::WaitQueue) of entries, one [`Link`] inside each member,
 /// so the worker blocks, times out or awaits with the same no-lost-wake-up protocol as any sleeping
@@ -545,8 +548,9 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
 }
 
 /// Takes the next queue that has nodes, or `None` when no queue is scheduled: the worker is an
-/// iterator over what is ready now (`while let Some(ready) = worker.next()`), and starts yielding
-/// again once a producer schedules a queue (it is not fused). Each step waits out a producer that
+/// iterator over what is ready now, and starts yielding again once a producer schedules a queue
+/// (it is not fused). Drain (or defer) each queue it yields: a guard dropped with nodes left puts
+/// its queue straight back on the list, so a loop that only looks never ends. Each step waits out a producer that
 /// is in the middle of scheduling a queue (a few instructions, unless that producer is preempted),
 /// as [`Consumer::dequeue`] does; it never sleeps.
 impl<'s, N: Node, B: Capacity, L: Layout> Iterator for Worker<'s, N, B, L> {

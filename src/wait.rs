@@ -420,6 +420,12 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// ```
     #[cfg(feature = "std")]
     pub fn dequeue_blocking(&mut self) -> HandleOf<Q> {
+        // A node is usually there already: take it before setting up a wait (the thread's waker
+        // costs a thread-local look-up and a reference count).
+        if let Ok(handle) = self.try_dequeue() {
+            self.done();
+            return handle;
+        }
         let handle = self
             .block_on(None, |consumer, waker| consumer.poll_node(waker, |_| false))
             .expect("no deadline");
