@@ -7,20 +7,28 @@
 //! beside it, so the result does not depend on `LOOM_MAX_PREEMPTIONS`. Bound 3 wherever the model
 //! finishes in reasonable time, 2 where it cannot. Loom explores every interleaving within the
 //! bound, but not every weak-memory reordering: a pass is strong evidence, not a proof.
+//!
+//! Each model is a function generic over the [`Layout`] and runs once per layout (`name::compact`,
+//! `name::padded`): the padded consumer reads `head` through a snapshot of its own, so the two
+//! layouts take different paths through `pop` whenever the consumer races with producers. The
+//! user-style model alone runs on the default queue only.
 #![cfg(loom)]
 
 mod support;
 
 use std::sync::atomic::{AtomicBool as StdAtomicBool, Ordering::SeqCst as StdSeqCst};
+use std::sync::Arc as StdArc;
 
-use intrusive_mpsc::{node, Consumer, Link, Queue, TryDequeueError};
+use intrusive_mpsc::{
+    node, Consumer, Layout, Link, NoWait, Queue, QueueRef, TryDequeueError, Unbounded,
+};
 use loom::alloc::Track;
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
-use support::check;
+use support::{both_layouts, check};
 
 /// A test message: which producer sent it, its sequence number there, and a body written by the
 /// producer that loom checks the consumer may read (it is a loom cell, so reading it without a
@@ -83,19 +91,26 @@ impl Drop for Msg {
     }
 }
 
+/// The queue of the models: unbounded, no sleeping, in layout `L`.
+type MsgQueue<L> = Queue<Msg, Unbounded, NoWait, L>;
+
 /// What the producers have done, shared with the consumer.
-struct Shared {
-    queue: Queue<Msg>,
+struct Shared<L: Layout> {
+    /// In a `std` `Arc` so that owned consumers ([`Queue::consumer_owned`]) can hold it too. Only
+    /// the models of owned consumers clone it, and they join every thread before `Shared` drops;
+    /// otherwise the queue drops with `Shared`, whose loom `Arc` orders that drop after every
+    /// thread's last use of the queue.
+    queue: StdArc<MsgQueue<L>>,
     /// Per producer: how many of its `enqueue` calls have returned (stored with `Release` right
     /// after each one), so the consumer knows which nodes it may no longer call absent.
     published: [AtomicUsize; 2],
     dropped: Arc<AtomicUsize>,
 }
 
-impl Shared {
-    fn new() -> Arc<Shared> {
+impl<L: Layout> Shared<L> {
+    fn new() -> Arc<Shared<L>> {
         Arc::new(Shared {
-            queue: Queue::new(),
+            queue: StdArc::new(Queue::new()),
             published: [AtomicUsize::new(0), AtomicUsize::new(0)],
             dropped: Arc::new(AtomicUsize::new(0)),
         })
@@ -165,7 +180,11 @@ impl Received {
     }
 
     /// One `try_dequeue`, checked against what had been published before it.
-    fn try_once(&mut self, shared: &Shared, consumer: &mut Consumer<'_, Msg>) -> TryResult {
+    fn try_once<L: Layout, Q: QueueRef<Node = Msg>>(
+        &mut self,
+        shared: &Shared<L>,
+        consumer: &mut Consumer<Q>,
+    ) -> TryResult {
         let published = shared.published();
         match consumer.try_dequeue() {
             Ok(msg) => {
@@ -182,7 +201,7 @@ impl Received {
 
     /// With every producer joined: the queue is consistent, so every remaining message comes out
     /// with `try_dequeue` at once, and then it is `Empty`.
-    fn finish(&mut self, consumer: &mut Consumer<'_, Msg>) {
+    fn finish<Q: QueueRef<Node = Msg>>(&mut self, consumer: &mut Consumer<Q>) {
         while !self.done() {
             match consumer.try_dequeue() {
                 Ok(msg) => self.got(&msg),
@@ -211,6 +230,27 @@ enum TryResult {
     Inconsistent,
 }
 
+/// Whether some execution of a model reached a state, for models that assert that loom explored
+/// it. A plain `std` flag outside loom's view (loom would reset its own atomics for each
+/// execution), shared between the model's closure and the test; one per test, so the layouts'
+/// tests, which may run at the same time, do not see each other's.
+#[derive(Clone)]
+struct Reached(StdArc<StdAtomicBool>);
+
+impl Reached {
+    fn new() -> Self {
+        Reached(StdArc::new(StdAtomicBool::new(false)))
+    }
+
+    fn set(&self) {
+        self.0.store(true, StdSeqCst);
+    }
+
+    fn get(&self) -> bool {
+        self.0.load(StdSeqCst)
+    }
+}
+
 /// Every message was dropped exactly once (double drops fail in `Msg::drop`).
 fn assert_all_dropped(dropped: &AtomicUsize, expected: [usize; 2]) {
     let mut all = 0;
@@ -227,10 +267,9 @@ fn assert_all_dropped(dropped: &AtomicUsize, expected: [usize; 2]) {
 /// Bound 3. Two producers enqueue two messages each while the consumer tries three times, then
 /// empties the queue once they are done: every message exactly once, per-producer FIFO, bodies
 /// visible, and `Empty` never while a returned enqueue is undelivered.
-#[test]
-fn two_producers_two_nodes_each() {
+fn two_producers_two_nodes_each<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producers = [
             Shared::spawn_producer(&shared, 0, 2),
             Shared::spawn_producer(&shared, 1, 2),
@@ -251,20 +290,19 @@ fn two_producers_two_nodes_each() {
 
 // --- 2. The window of inconsistency ----------------------------------------------------------
 
-static SAW_WINDOW: StdAtomicBool = StdAtomicBool::new(false);
-
 /// Bound 3. One producer, one message. The consumer may see `Inconsistent` (the producer between
 /// its swap and its link store); then `dequeue` must return that very message without any join,
 /// and nothing is lost or duplicated.
-#[test]
-fn inconsistent_window_then_dequeue() {
-    check(3, || {
-        let shared = Shared::new();
+fn inconsistent_window_then_dequeue<L: Layout>() {
+    let saw = Reached::new();
+    let reached = saw.clone();
+    check(3, move || {
+        let shared = Shared::<L>::new();
         let producer = Shared::spawn_producer(&shared, 0, 1);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([1, 0]);
         if received.try_once(&shared, &mut consumer) == TryResult::Inconsistent {
-            SAW_WINDOW.store(true, StdSeqCst);
+            reached.set();
             let msg = consumer
                 .dequeue()
                 .expect("dequeue after Inconsistent returns the node once the producer finishes");
@@ -273,21 +311,17 @@ fn inconsistent_window_then_dequeue() {
         producer.join().unwrap();
         received.finish(&mut consumer);
     });
-    assert!(
-        SAW_WINDOW.load(StdSeqCst),
-        "the model never reached the window"
-    );
+    assert!(saw.get(), "the model never reached the window");
 }
-
-static SAW_HIDDEN: StdAtomicBool = StdAtomicBool::new(false);
 
 /// Bound 3. Two producers, one message each. When the consumer sees `Inconsistent`, `dequeue`
 /// returns a message; a completed enqueue hidden behind an unfinished one is never reported
 /// `Empty`, and comes out once the first producer finishes.
-#[test]
-fn inconsistent_window_hides_completed_enqueue() {
-    check(3, || {
-        let shared = Shared::new();
+fn inconsistent_window_hides_completed_enqueue<L: Layout>() {
+    let saw = Reached::new();
+    let reached = saw.clone();
+    check(3, move || {
+        let shared = Shared::<L>::new();
         let producers = [
             Shared::spawn_producer(&shared, 0, 1),
             Shared::spawn_producer(&shared, 1, 1),
@@ -297,7 +331,7 @@ fn inconsistent_window_hides_completed_enqueue() {
         let published = shared.published();
         if received.try_once(&shared, &mut consumer) == TryResult::Inconsistent {
             if published != [0, 0] && received.next == [0, 0] {
-                SAW_HIDDEN.store(true, StdSeqCst);
+                reached.set();
             }
             let msg = consumer.dequeue().expect("Inconsistent means not empty");
             received.got(&msg);
@@ -308,23 +342,22 @@ fn inconsistent_window_hides_completed_enqueue() {
         received.finish(&mut consumer);
     });
     assert!(
-        SAW_HIDDEN.load(StdSeqCst),
+        saw.get(),
         "the model never hid a completed enqueue behind an unfinished one"
     );
 }
 
 // --- 3. "Empty means empty" ------------------------------------------------------------------
 
-static SAW_STALLED_AHEAD: StdAtomicBool = StdAtomicBool::new(false);
-
 /// Bound 3. Producer 0 enqueues one message and then signals (release store); producer 1 enqueues
 /// one message with no signal and may stall mid-enqueue ahead of producer 0. Once the consumer
 /// has seen the signal (acquire load), `try_dequeue` must not answer `Empty` until it has
 /// received producer 0's message. The consumer polls until it has it.
-#[test]
-fn empty_means_empty() {
-    check(3, || {
-        let shared = Shared::new();
+fn empty_means_empty<L: Layout>() {
+    let saw = Reached::new();
+    let reached = saw.clone();
+    check(3, move || {
+        let shared = Shared::<L>::new();
         let producers = [
             Shared::spawn_producer(&shared, 0, 1),
             Shared::spawn_producer(&shared, 1, 1),
@@ -341,7 +374,7 @@ fn empty_means_empty() {
                 }
                 Err(TryDequeueError::Inconsistent) => {
                     if signalled && received.next[1] == 0 {
-                        SAW_STALLED_AHEAD.store(true, StdSeqCst);
+                        reached.set();
                     }
                     thread::yield_now();
                 }
@@ -353,7 +386,7 @@ fn empty_means_empty() {
         received.finish(&mut consumer);
     });
     assert!(
-        SAW_STALLED_AHEAD.load(StdSeqCst),
+        saw.get(),
         "the model never had producer 1 stalled ahead of a signalled message"
     );
 }
@@ -362,10 +395,9 @@ fn empty_means_empty() {
 /// messages and signals after each, so the consumer takes the last node out through the stub
 /// while producer 1 may swap in between. `Empty` is never answered while a signalled message is
 /// undelivered.
-#[test]
-fn empty_means_empty_across_stub_reenqueue() {
+fn empty_means_empty_across_stub_reenqueue<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producers = [
             Shared::spawn_producer(&shared, 0, 2),
             Shared::spawn_producer(&shared, 1, 1),
@@ -388,10 +420,9 @@ fn empty_means_empty_across_stub_reenqueue() {
 
 /// Bound 3. One producer sends two messages. The consumer peeks the first (twice: the same
 /// node), takes it, peeks the second and drops it in place: dropped exactly then, exactly once.
-#[test]
-fn peek_then_take_then_peek_then_drop() {
+fn peek_then_take_then_peek_then_drop<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producer = Shared::spawn_producer(&shared, 0, 2);
         let mut consumer = shared.queue.consumer().unwrap();
 
@@ -430,10 +461,9 @@ fn peek_then_take_then_peek_then_drop() {
 
 /// Bound 3. Two producers race while the consumer holds a peeked node: dequeues return the
 /// peeked node first, then the rest in order; nothing lost, duplicated or dropped early.
-#[test]
-fn peek_across_producer_race() {
+fn peek_across_producer_race<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producers = [
             Shared::spawn_producer(&shared, 0, 1),
             Shared::spawn_producer(&shared, 1, 1),
@@ -469,10 +499,9 @@ fn peek_across_producer_race() {
 /// Bound 3. A node comes back into the queue after a dequeue (its link still points at its old
 /// successor) while a producer races: the stale link must not resurface, so the node arrives
 /// twice in all and its old successor once, then the queue is empty.
-#[test]
-fn dequeued_node_enqueued_again() {
+fn dequeued_node_enqueued_again<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producer = Shared::spawn_producer(&shared, 0, 2);
         let mut consumer = shared.queue.consumer().unwrap();
         let first = loop {
@@ -500,10 +529,9 @@ fn dequeued_node_enqueued_again() {
 /// Bound 3. Two producers, two messages and one. The consumer drains while they run; when the
 /// iterator ends, every enqueue that had returned before its last step has been delivered.
 /// After the producers finish, a second drain yields exactly the rest.
-#[test]
-fn drain_races_producers() {
+fn drain_races_producers<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producers = [
             Shared::spawn_producer(&shared, 0, 2),
             Shared::spawn_producer(&shared, 1, 1),
@@ -543,10 +571,9 @@ fn drain_races_producers() {
 /// (loom checks the hand-over edge on every consumer-owned cell); together they receive both
 /// messages exactly once, in order, and a peek does not pass to the second consumer (the node
 /// stays first in line).
-#[test]
-fn consumer_released_and_reacquired_on_another_thread() {
+fn consumer_released_and_reacquired_on_another_thread<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let producer = Shared::spawn_producer(&shared, 0, 2);
         // What the first consumer received, handed over by the consumer flag alone.
         let first_got = Arc::new(UnsafeCell::new(0usize));
@@ -598,16 +625,94 @@ fn consumer_released_and_reacquired_on_another_thread() {
     });
 }
 
+/// Bound 3. The same hand-over with owned consumers ([`Queue::consumer_owned`]): the first is
+/// made on the main thread, moved into a thread of its own, takes at most one message there (and
+/// may leave the next one peeked), and is dropped there. The main thread meanwhile takes over with
+/// a second owned consumer as soon as the flag lets it, without joining the first thread: the
+/// flag's release on drop and acquire on claim are the only edge between the two consumers, and
+/// loom checks every consumer-owned cell (the queue's tail, the padded layout's snapshot, and our
+/// count below) against it. Together they receive both messages exactly once, in order, with
+/// their bodies.
+///
+/// The queue is held through a `std` `Arc`, which loom does not see: every thread is joined
+/// before the main thread drops the last reference (with `Shared`).
+fn owned_consumer_handed_over_between_threads<L: Layout>() {
+    check(3, || {
+        let shared = Shared::<L>::new();
+        let producer = Shared::spawn_producer(&shared, 0, 2);
+        // What the first consumer received, handed over by the consumer flag alone.
+        let first_got = Arc::new(UnsafeCell::new(0usize));
+
+        let first = StdArc::clone(&shared.queue)
+            .consumer_owned()
+            .expect("no other consumer");
+        assert!(
+            StdArc::clone(&shared.queue).consumer_owned().is_err(),
+            "two consumers at once"
+        );
+        let first_thread = {
+            let first_got = Arc::clone(&first_got);
+            thread::spawn(move || {
+                let mut consumer = first;
+                let mut got = 0;
+                if let Ok(msg) = consumer.try_dequeue() {
+                    assert_eq!(msg.id(), (0, 0));
+                    assert_eq!(msg.body(), body_of(0, 0));
+                    got = 1;
+                }
+                if let Ok(msg) = consumer.try_peek() {
+                    // Left first in line for the next consumer.
+                    assert_eq!(msg.id(), (0, got));
+                }
+                // SAFETY: we hold the consumer flag; the next consumer reads this after claiming
+                // it.
+                first_got.with_mut(|n| unsafe { *n = got });
+                drop(consumer);
+            })
+        };
+
+        let mut second = loop {
+            match StdArc::clone(&shared.queue).consumer_owned() {
+                Ok(consumer) => break consumer,
+                Err(_) => thread::yield_now(),
+            }
+        };
+        assert!(shared.queue.consumer().is_none(), "two consumers at once");
+        // SAFETY: written by the first consumer before it released the flag we claimed.
+        let mut next = first_got.with(|n| unsafe { *n });
+        assert!(
+            second.take_peeked().is_none(),
+            "a peek does not pass to the next consumer"
+        );
+        while next < 2 {
+            match second.try_dequeue() {
+                Ok(msg) => {
+                    assert_eq!(msg.id(), (0, next));
+                    assert_eq!(msg.body(), body_of(0, next));
+                    next += 1;
+                }
+                Err(_) => thread::yield_now(),
+            }
+        }
+        assert_eq!(second.try_dequeue().err(), Some(TryDequeueError::Empty));
+        drop(second);
+
+        first_thread.join().unwrap();
+        producer.join().unwrap();
+        assert!(shared.queue.consumer().is_some(), "the flag is free again");
+        assert_all_dropped(&shared.dropped, [2, 0]);
+    });
+}
+
 // --- 6. Dropping a queue with nodes inside ---------------------------------------------------
 
 /// Bound 3. Two producers, two messages each, hold the queue with the consumer's thread, which
 /// may take one message and peek another before letting go. Whichever thread drops the queue
 /// last drops every message still inside, and the peeked one, exactly once (checked per message;
 /// `Track` reports any that leak).
-#[test]
-fn queue_dropped_with_nodes_inside() {
+fn queue_dropped_with_nodes_inside<L: Layout>() {
     check(3, || {
-        let shared = Shared::new();
+        let shared = Shared::<L>::new();
         let dropped = Arc::clone(&shared.dropped);
         let producers = [
             Shared::spawn_producer(&shared, 0, 2),
@@ -626,6 +731,21 @@ fn queue_dropped_with_nodes_inside() {
         assert_all_dropped(&dropped, [2, 2]);
     });
 }
+
+both_layouts!(
+    two_producers_two_nodes_each,
+    inconsistent_window_then_dequeue,
+    inconsistent_window_hides_completed_enqueue,
+    empty_means_empty,
+    empty_means_empty_across_stub_reenqueue,
+    peek_then_take_then_peek_then_drop,
+    peek_across_producer_race,
+    dequeued_node_enqueued_again,
+    drain_races_producers,
+    consumer_released_and_reacquired_on_another_thread,
+    owned_consumer_handed_over_between_threads,
+    queue_dropped_with_nodes_inside,
+);
 
 // --- 7. A user's model -----------------------------------------------------------------------
 
