@@ -47,8 +47,8 @@ macro_rules! both_layouts {
 }
 
 /// Runs each loom model `fn f<L: Layout>()` under the compact layout only, as `f::compact`: for
-/// models whose consumer never pops while another thread enqueues, where the padded layout (which
-/// changes only how the consumer reads `head`) runs the same steps.
+/// models whose consumer never pops while another thread enqueues. The padded layout changes only
+/// how the consumer reads `head`, which matters only in a race with producers.
 #[cfg(loom)]
 #[allow(unused_macros, reason = "each loom test binary uses some of them")]
 macro_rules! compact_only {
