@@ -1,0 +1,258 @@
+//! Loom models of `Ready::defer_until_notified` and `ReadySet::notify`: a worker that peeked an
+//! oldest packet which is not ready yet leaves its queue unscheduled until the thread that makes
+//! the packet ready (marking it with Release) calls `notify`.
+//!
+//! The worker sleeps in `next_blocking` after each deferral, so a lost wake-up (a deferred queue
+//! that a notify should have scheduled, or a notify swallowed by the deferral it raced) shows up
+//! as a loom deadlock; a notify that does not publish the packet's ready state shows up the same
+//! way (the worker defers again on a stale flag); a queue scheduled twice as a guard listed while
+//! the queue is held, or left listed at the end; a missing happens-before between the guard that
+//! deferred and the next one as a loom causality violation on the queue's consumer state.
+//!
+//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_ready_defer`.
+//!
+//! Each model states its preemption bound beside it. Loom explores every interleaving within the
+//! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
+//!
+//! As in `loom_ready.rs`, the models do not join their threads: a wake-up that arrives after the
+//! worker stopped waiting is legitimate, and loom's `join` mistakes such an unpark of the joining
+//! thread for its own notification. A model that must know its notifiers are done waits for a
+//! counter instead.
+#![cfg(loom)]
+
+mod support;
+
+use intrusive_mpsc::{node, Link, Ready, ReadySet, TryDequeueError, Worker};
+use loom::sync::atomic::{AtomicBool, AtomicUsize};
+use loom::sync::Arc;
+use loom::thread;
+use std::sync::atomic::Ordering::{Acquire, Release};
+use support::check;
+
+struct Packet {
+    link: Link,
+    seq: usize,
+    /// Set by the "encryption" thread once the packet may be sent.
+    ready: Arc<AtomicBool>,
+}
+node!(Packet, link, Box<Packet>);
+
+/// Packet `seq` with the given ready flag.
+fn packet(seq: usize, ready: &Arc<AtomicBool>) -> Box<Packet> {
+    Box::new(Packet {
+        link: Link::new(),
+        seq,
+        ready: Arc::clone(ready),
+    })
+}
+
+/// A ready flag, set or not.
+fn flag(ready: bool) -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(ready))
+}
+
+/// Whether the packet may be sent.
+fn is_ready(packet: &Packet) -> bool {
+    // Acquire: pairs with the Release in `mark_ready_and_notify`.
+    packet.ready.load(Acquire)
+}
+
+/// What an encryption thread does when it is done with a packet of member `index`.
+fn mark_ready_and_notify(set: &ReadySet<Packet>, index: usize, ready: &AtomicBool) {
+    // Release: pairs with the Acquire in `is_ready`; `notify` must carry it to the worker.
+    ready.store(true, Release);
+    set.notify(index);
+}
+
+/// The most deferrals a model's worker may make: each ends with one notify (or is failed by one),
+/// so a worker that defers more often than its model has notifies, plus one, deferred on a state
+/// that a notify should have changed.
+fn deferrals_allowed(notifies: usize) -> usize {
+    notifies + 1
+}
+
+/// The worker's side: starting from `ready`, takes `packets` packets of member 0 in order,
+/// deferring the queue whenever its oldest packet is not ready and sleeping in `next_blocking`
+/// for the next guard (a lost wake-up is a deadlock). Returns the guard that took the last packet,
+/// still held, and how many times it deferred.
+fn take_in_order<'s>(
+    worker: &mut Worker<'s, Packet>,
+    mut ready: Ready<'s, Packet>,
+    packets: usize,
+    notifies: usize,
+) -> (Ready<'s, Packet>, usize) {
+    let (mut taken, mut deferrals) = (0, 0);
+    loop {
+        match ready.peek() {
+            Some(oldest) if is_ready(oldest) => {
+                let p = ready.take_peeked().expect("peeked");
+                assert_eq!(p.seq, taken, "packets out of order, lost or duplicated");
+                taken += 1;
+                if taken == packets {
+                    return (ready, deferrals);
+                }
+            }
+            Some(_) => {
+                deferrals += 1;
+                assert!(
+                    deferrals <= deferrals_allowed(notifies),
+                    "deferred {deferrals} times with {notifies} notifies: a notify was forgotten \
+                     or did not publish the packet's ready state"
+                );
+                ready.defer_until_notified();
+                ready = worker.next_blocking();
+            }
+            None => {
+                // Emptied, with packets still to come: re-armed, their enqueue schedules it.
+                drop(ready);
+                ready = worker.next_blocking();
+            }
+        }
+        assert_eq!(ready.index(), 0);
+    }
+}
+
+/// Everything has arrived and every guard is dropped: nothing may be left on the ready list.
+fn nothing_listed(worker: &mut Worker<'_, Packet>) {
+    assert_eq!(
+        worker.try_next().err(),
+        Some(TryDequeueError::Empty),
+        "a queue is still listed after everything arrived: scheduled twice"
+    );
+}
+
+/// Preemption bound 3. The worker holds a queue whose only packet is not ready, and defers it
+/// while an encryption thread marks the packet ready and notifies: the notify lands before the
+/// worker's look, between its look and its deferral (the deferral must fail and reschedule at
+/// once, and the worker must then see the packet ready), or after the deferral (it must schedule
+/// the queue and wake the worker, which sleeps in `next_blocking`). A lost wake-up is a deadlock.
+#[test]
+fn a_notify_racing_the_deferral_is_not_lost() {
+    check(6, || {
+        let set = Arc::new(ReadySet::<Packet>::new(1));
+        let ready0 = flag(false);
+        set.enqueue(0, packet(0, &ready0));
+        let mut worker = set.worker().unwrap();
+        let ready = worker.next().expect("scheduled by the enqueue");
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || mark_ready_and_notify(&set, 0, &ready0));
+        }
+        let (ready, _) = take_in_order(&mut worker, ready, 1, 1);
+        drop(ready);
+        // A notify still to come finds the queue idle (or held) and schedules nothing.
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. Two notifiers race one deferral: the encryption thread of the oldest
+/// packet (marks it ready, then notifies) and that of a later packet (only notifies, so the
+/// worker may find the oldest still not ready and defer again). Whatever the order, the queue is
+/// scheduled exactly once per deferral: once the worker has the packet, it keeps the guard until
+/// both notifiers are done, and the queue must not be listed meanwhile, nor after the guard is
+/// dropped.
+#[test]
+fn two_notifiers_racing_one_deferral_schedule_the_queue_once() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Packet>::new(1));
+        let ready0 = flag(false);
+        set.enqueue(0, packet(0, &ready0));
+        let mut worker = set.worker().unwrap();
+        let mut ready = worker.next().expect("scheduled by the enqueue");
+        assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
+        let done = Arc::new(AtomicUsize::new(0));
+        for oldest in [true, false] {
+            let (set, ready0, done) = (Arc::clone(&set), Arc::clone(&ready0), Arc::clone(&done));
+            thread::spawn(move || {
+                if oldest {
+                    mark_ready_and_notify(&set, 0, &ready0);
+                } else {
+                    set.notify(0);
+                }
+                // Release: the worker's Acquire load below sees this notify finished.
+                done.fetch_add(1, Release);
+            });
+        }
+        ready.defer_until_notified();
+        let ready = worker.next_blocking();
+        assert_eq!(ready.index(), 0);
+        let (ready, _) = take_in_order(&mut worker, ready, 1, 2);
+        while done.load(Acquire) < 2 {
+            thread::yield_now();
+        }
+        assert_eq!(
+            worker.try_next().err(),
+            Some(TryDequeueError::Empty),
+            "the held queue is listed too: scheduled twice"
+        );
+        drop(ready);
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. The worker defers a queue at its oldest packet (not ready) while a producer
+/// enqueues a second packet (ready) into it and the encryption thread marks the first ready and
+/// notifies. The enqueue must not schedule the deferred queue (a queue scheduled twice shows up
+/// as a listed guard at the end, or as a guard handed out while one is held), the notify must,
+/// and both packets must arrive in order whether the second lands while the queue is held,
+/// deferred, listed or idle again.
+#[test]
+fn a_notify_races_an_enqueue_into_the_deferred_queue() {
+    check(4, || {
+        let set = Arc::new(ReadySet::<Packet>::new(1));
+        let ready0 = flag(false);
+        set.enqueue(0, packet(0, &ready0));
+        let mut worker = set.worker().unwrap();
+        let mut ready = worker.next().expect("scheduled by the enqueue");
+        assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || set.enqueue(0, packet(1, &flag(true))));
+        }
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || mark_ready_and_notify(&set, 0, &ready0));
+        }
+        ready.defer_until_notified();
+        let ready = worker.next_blocking();
+        assert_eq!(ready.index(), 0);
+        let (ready, _) = take_in_order(&mut worker, ready, 2, 1);
+        drop(ready);
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. The guard is sent to another thread, which peeks and defers it there while
+/// the encryption thread marks the packet ready and notifies; the worker then takes the queue on
+/// its own thread. The guard that takes the packet must see everything the deferring guard did to
+/// the queue: the happens-before runs from the deferral's compare-exchange through the notify's
+/// swap and the ready list (a missing link shows up as a causality violation on the queue's
+/// `tail`), or, when the notify came first, through the failed deferral's own rescheduling.
+///
+/// The guard borrows the set and loom's threads need `'static` values, so the set is leaked (one
+/// small allocation per execution, with no packet left in it).
+#[test]
+fn a_deferral_on_another_thread_hands_the_queue_to_the_notified_worker() {
+    check(5, || {
+        let set: &'static ReadySet<Packet> = Box::leak(Box::new(ReadySet::new(1)));
+        let ready0 = flag(false);
+        set.enqueue(0, packet(0, &ready0));
+        let mut worker = set.worker().unwrap();
+        let first = worker.next().expect("scheduled by the enqueue");
+        thread::spawn(move || {
+            let mut first = first;
+            // Peeking moves the queue's `tail` on this thread.
+            if !first.peek().is_some_and(is_ready) {
+                first.defer_until_notified();
+            }
+            // Ready already: dropping the guard puts the queue back on the list.
+        });
+        thread::spawn(move || mark_ready_and_notify(set, 0, &ready0));
+        let ready = worker.next_blocking();
+        assert_eq!(ready.index(), 0);
+        let (ready, _) = take_in_order(&mut worker, ready, 1, 1);
+        drop(ready);
+        nothing_listed(&mut worker);
+    });
+}
