@@ -67,7 +67,8 @@ unsafe impl<N: Node, B: Capacity, L: Layout> Send for Entry<N, B, L> where Membe
 // - the pointer is valid and in place from `into_raw` to `from_raw`: members live in the set's
 //   allocation, which is freed only after the ready list is gone (`ReadySet::drop`);
 // - a target is never linked twice at once: by the set's protocol at most one `Entry` per member
-//   exists (made by the one thread that ended the member's idle period or gave up its guard);
+//   exists (made by the one thread that ended the member's idle period, gave up its guard, or
+//   replaced `DEFERRED` in `notify`);
 // - through the pointer the queue touches only the entry's `Link` (atomics) and, when peeked,
 //   `&Member`; both are shared accesses, compatible with the other `&Member`s that exist
 //   meanwhile. The trait's rule that nothing else reaches the target exists for handles whose
@@ -402,8 +403,10 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
         let member = &self.members()[index];
         // AcqRel: Release publishes what the caller did before (the packet's ready state) to the
         // worker that next holds the queue, whose swap in `Worker::hold` acquires it, or that
-        // `defer_until_notified` fails to defer (its compare-exchange acquires); Acquire pairs with
-        // the deferring compare-exchange, so we schedule a queue whose consumer state is settled.
+        // `defer_until_notified` fails to defer (its compare-exchange acquires). Acquire pairs with
+        // the deferring compare-exchange: the worker's last uses of the queue and of the member's
+        // entry happen-before our re-linking of that entry into the ready list (loom finds the
+        // entry listed twice without it).
         if member.notify.swap(NOTIFIED, AcqRel) == DEFERRED {
             // We replaced `DEFERRED`: we alone end the deferral.
             self.schedule(member);
