@@ -11,6 +11,8 @@
 
 mod support;
 
+use support::kinds::every_capacity_and_layout;
+
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
@@ -21,8 +23,7 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Compact, Layout, Link, Padded, Ready, ReadySet, TryDequeueError,
-    Unbounded,
+    node, Bounded, Capacity, Layout, Link, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
 use support::{block_on, from_worker, promptly, scaled, CountingWaker, STALL};
 
@@ -77,37 +78,7 @@ fn take<B: Capacity, L: Layout>(ready: &mut Ready<'_, Msg, B, L>, budget: usize)
     ready.drain().take(budget).map(|m| m.seq).collect()
 }
 
-/// One `#[test]` per member kind for each generic test function: `f::unbounded_compact` runs
-/// `f::<Unbounded, Compact>()`, and so on.
-macro_rules! every_kind {
-    ($($f:ident),+ $(,)?) => {$(
-        mod $f {
-            use super::*;
-
-            #[test]
-            fn unbounded_compact() {
-                super::$f::<Unbounded, Compact>();
-            }
-
-            #[test]
-            fn unbounded_padded() {
-                super::$f::<Unbounded, Padded>();
-            }
-
-            #[test]
-            fn bounded_compact() {
-                super::$f::<Bounded, Compact>();
-            }
-
-            #[test]
-            fn bounded_padded() {
-                super::$f::<Bounded, Padded>();
-            }
-        }
-    )+};
-}
-
-every_kind!(
+every_capacity_and_layout!(
     queues_are_handed_out_in_the_order_they_became_ready,
     a_queue_over_budget_goes_to_the_back,
     an_emptied_queue_is_rearmed_and_scheduled_again_by_its_next_enqueue,
@@ -563,7 +534,7 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
 
 // --- Deferring until notified ----------------------------------------------------------
 
-every_kind!(
+every_capacity_and_layout!(
     a_deferred_queue_waits_for_notify_not_for_enqueues,
     a_notify_while_held_makes_the_deferral_reschedule_at_once,
 );

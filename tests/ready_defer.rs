@@ -19,6 +19,8 @@
 
 mod support;
 
+use support::kinds::every_capacity_and_layout;
+
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -27,7 +29,7 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Compact, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
+    node, Bounded, Capacity, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
     Unbounded, WaitQueue, Worker,
 };
 use support::{from_worker, promptly, scaled, CountingWaker, Rng, STALL};
@@ -190,37 +192,7 @@ fn hold_not_ready<'s, B: Capacity, L: Layout>(
     ready
 }
 
-/// One `#[test]` per member kind for each generic test function: `f::unbounded_compact` runs
-/// `f::<Unbounded, Compact>()`, and so on.
-macro_rules! every_kind {
-    ($($f:ident),+ $(,)?) => {$(
-        mod $f {
-            use super::*;
-
-            #[test]
-            fn unbounded_compact() {
-                super::$f::<Unbounded, Compact>();
-            }
-
-            #[test]
-            fn unbounded_padded() {
-                super::$f::<Unbounded, Padded>();
-            }
-
-            #[test]
-            fn bounded_compact() {
-                super::$f::<Bounded, Compact>();
-            }
-
-            #[test]
-            fn bounded_padded() {
-                super::$f::<Bounded, Padded>();
-            }
-        }
-    )+};
-}
-
-every_kind!(
+every_capacity_and_layout!(
     a_deferred_queue_waits_for_a_notify_not_for_enqueues,
     many_notifies_schedule_a_deferred_queue_once,
     a_notify_while_held_makes_the_deferral_reschedule_at_once,

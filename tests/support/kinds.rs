@@ -253,10 +253,10 @@ macro_rules! every_kind {
     )+};
 }
 
-/// Runs each `fn f<B: CapacityKind, L: Layout>()` (a test of the [`Wait`] kinds) for the four
-/// kinds whose consumer can sleep.
+/// Runs each `fn f<B, L: Layout>()` for the four capacity x layout pairs: the tests of the [`Wait`]
+/// kinds, and of the ready set's members.
 #[allow(unused_macros, reason = "each test binary uses some of them")]
-macro_rules! every_waiting_kind {
+macro_rules! every_capacity_and_layout {
     ($($f:ident),+ $(,)?) => {$(
         $crate::support::kinds::instances!($f {
             unbounded_compact: Unbounded, Compact;
@@ -265,6 +265,15 @@ macro_rules! every_waiting_kind {
             bounded_padded: Bounded, Padded;
         });
     )+};
+}
+
+/// Runs each `fn f<B: CapacityKind, L: Layout>()` (a test of the [`Wait`] kinds) for the four
+/// kinds whose consumer can sleep.
+#[allow(unused_macros, reason = "each test binary uses some of them")]
+macro_rules! every_waiting_kind {
+    ($($f:ident),+ $(,)?) => {
+        $crate::support::kinds::every_capacity_and_layout!($($f),+);
+    };
 }
 
 /// Runs each `fn f<W: WaitingKind, L: Layout>()` (a test of the [`Bounded`] kinds) for the four
@@ -293,4 +302,7 @@ macro_rules! every_layout {
 }
 
 #[allow(unused_imports, reason = "each test binary uses some of them")]
-pub(crate) use {every_bounded_kind, every_kind, every_layout, every_waiting_kind, instances};
+pub(crate) use {
+    every_bounded_kind, every_capacity_and_layout, every_kind, every_layout, every_waiting_kind,
+    instances,
+};
