@@ -322,14 +322,18 @@ type Ends<B> = (Sender<Msg, B>, Receiver<Msg, B>);
 /// sees the end, and none after. Run for the unbounded and the bounded channel.
 fn close_strands_no_accepted_node<B: intrusive_mpsc::Capacity>(make: fn() -> Ends<B>) {
     const SENDERS: usize = 3;
-    for round in 0..100 {
+    // A sender stops after this many attempts even if the close has not come yet, so that an
+    // unbounded channel cannot fill without limit while a slow machine (valgrind) delays the
+    // receiver: a send that races the close still races it in most rounds.
+    let attempts = scaled(100_000).max(100);
+    for round in 0..scaled(100).max(10) {
         let (tx, mut rx) = make();
         let senders: Vec<_> = (0..SENDERS)
             .map(|s| {
                 let tx = tx.clone();
                 thread::spawn(move || {
                     let mut accepted = 0;
-                    for seq in 0.. {
+                    for seq in 0..attempts {
                         match tx.try_send(msg(s, seq)) {
                             Ok(()) => accepted += 1,
                             Err(TrySendError::Full(_)) => thread::yield_now(),
