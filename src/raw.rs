@@ -493,7 +493,9 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         }
         // SAFETY: we are the single consumer (our caller's contract).
         unsafe { self.set_tail(next) };
-        // `next` (the stub, or a node that may be the newest) must be asked about again.
+        // `next` is the stub, or a node that our re-enqueued stub follows, so every node from it
+        // to the stub has a successor swapped in; pointing the snapshot at it is not needed for
+        // that, but keeps the invariant (snapshot equals `tail` or comes after it) exact.
         // SAFETY: as above.
         unsafe { self.set_snapshot(next) };
         // SAFETY: `tail` is a node, not the stub, hence non-null.
