@@ -15,6 +15,8 @@
 //! `PROPTEST_CASES` sets the number of cases for each kind (256 by default).
 #![cfg(not(loom))]
 
+// The root crate's test helpers, shared rather than copied.
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::cell::RefCell;

@@ -4,6 +4,8 @@
 //! wake-up reaches; nothing asserts on timing.
 #![cfg(not(loom))]
 
+// The root crate's test helpers, shared rather than copied.
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::future::Future;
