@@ -291,7 +291,6 @@ mod loom;
 mod node;
 mod queue;
 mod raw;
-#[cfg(feature = "alloc")]
 mod ready;
 mod wait;
 mod waker;
@@ -308,7 +307,6 @@ pub use node::{Handle, Node, RawHandle};
 pub use queue::OwnedConsumer;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::TryDequeueError;
-#[cfg(feature = "alloc")]
 pub use ready::{Member, Ready, ReadySet, Worker};
 pub use wait::{DequeueFuture, NoWait, Wait, Waiting};
 

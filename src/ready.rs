@@ -4,9 +4,10 @@
 use core::fmt;
 use core::future::Future;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::{AcqRel, Acquire};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::task::{Context, Poll};
 
+use crate::loom::const_fn;
 use crate::{
     Bounded, Capacity, Compact, Consumer, Drain, Layout, Link, NoWait, Node, Queue,
     TryDequeueError, Unbounded, Wait,
@@ -15,8 +16,11 @@ use crate::{
 /// One queue of a [`ReadySet`]: a [`Queue`] that cannot wait (the set waits for it), plus the entry
 /// that puts it on the set's ready list.
 ///
-/// The set creates its members ([`ReadySet::new`], [`ReadySet::with_capacity`]); you reach them
-/// through the set, by index, and through [`Ready`] guards.
+/// A set either creates its members ([`ReadySet::new`], [`ReadySet::with_capacity`], feature
+/// `alloc`) or takes `'static` ones you declared with the `const` constructors
+/// [`Member::new`] and [`Member::with_capacity`] ([`ReadySet::from_static`], no allocator
+/// needed). Either way you reach them through the set, by index, and through [`Ready`] guards: a
+/// member that no set holds takes no nodes.
 #[repr(C)]
 pub struct Member<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The member's entry in the ready list. First, so that the entry's address is the member's.
@@ -65,10 +69,12 @@ unsafe impl<N: Node, B: Capacity, L: Layout> Send for Entry<N, B, L> where Membe
 
 // SAFETY: what a queue relies on from a handle holds for the entries of one set:
 // - the pointer is valid and in place from `into_raw` to `from_raw`: members live in the set's
-//   allocation, which is freed only after the ready list is gone (`ReadySet::drop`);
+//   allocation, which is freed only after the ready list is gone (`ReadySet::drop`), or are
+//   `'static`;
 // - a target is never linked twice at once: by the set's protocol at most one `Entry` per member
 //   exists (made by the one thread that ended the member's idle period, gave up its guard, or
-//   replaced `DEFERRED` in `notify`);
+//   replaced `DEFERRED` in `notify`, or by the set's construction for a `'static` member that an
+//   earlier set left with nodes, once that set's ready list is gone);
 // - through the pointer the queue touches only the entry's `Link` (atomics) and, when peeked,
 //   `&Member`; both are shared accesses, compatible with the other `&Member`s that exist
 //   meanwhile. The trait's rule that nothing else reaches the target exists for handles whose
@@ -88,7 +94,99 @@ unsafe impl<N: Node, B: Capacity, L: Layout> crate::Handle for Entry<N, B, L> {
     }
 }
 
+impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
+    const_fn! {
+        /// A member around `queue`, on no list, with no notification pending.
+        fn from_queue(queue: Queue<N, B, NoWait, L>) -> Member<N, B, L> {
+            Member {
+                entry: Link::new(),
+                notify: crate::loom::AtomicUsize::new(HELD),
+                queue,
+            }
+        }
+    }
+
+    /// Gives the member's consumer flag back, for the next set over the same storage.
+    fn release(&self) {
+        // Release: pairs with the Acquire of the next `claim_consumer`, so the next set sees the
+        // queue, the entry and the notification flag as this set left them.
+        self.queue
+            .raw
+            .consumer_extra()
+            .has_consumer
+            .store(false, Release);
+    }
+}
+
+impl<N: Node, L: Layout> Member<N, Unbounded, L> {
+    const_fn! {
+        /// Creates an unbounded member for [`ReadySet::from_static`], held by no set yet. It does
+        /// not allocate.
+        ///
+        /// This is a `const fn` (except under `cfg(loom)`), so members can be a `static` array.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use intrusive_mpsc::{node, Link, Member, ReadySet};
+        ///
+        /// struct Event {
+        ///     link: Link,
+        /// }
+        /// node!(Event, link, &'static mut Event);
+        ///
+        /// static MAILBOXES: [Member<Event>; 16] = [const { Member::new() }; 16];
+        /// let set = ReadySet::from_static(&MAILBOXES).expect("no other set holds them");
+        /// assert_eq!(set.len(), 16);
+        /// ```
+        #[must_use]
+        pub fn new() -> Member<N, Unbounded, L> {
+            Member::from_queue(Queue::new())
+        }
+    }
+}
+
+impl<N: Node, L: Layout> Default for Member<N, Unbounded, L> {
+    /// Same as [`Member::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<N: Node, L: Layout> Member<N, Bounded, L> {
+    const_fn! {
+        /// Creates a member for [`ReadySet::from_static`] whose queue holds at most `capacity`
+        /// nodes, held by no set yet. It does not allocate.
+        ///
+        /// This is a `const fn` (except under `cfg(loom)`), so members can be a `static` array.
+        ///
+        /// # Panics
+        ///
+        /// If `capacity` is 0 or greater than `isize::MAX`, as [`Queue::with_capacity`]; in a
+        /// `const` context this is a compile error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use intrusive_mpsc::{node, Bounded, Link, Member, ReadySet};
+        ///
+        /// struct Packet {
+        ///     link: Link,
+        /// }
+        /// node!(Packet, link, &'static mut Packet);
+        ///
+        /// // Eight peers, each with a queue of at most 64 packets.
+        /// static PEERS: [Member<Packet, Bounded>; 8] = [const { Member::with_capacity(64) }; 8];
+        /// assert_eq!(PEERS[0].capacity(), 64);
+        /// let set = ReadySet::from_static(&PEERS).unwrap();
+        /// assert_eq!(set.member(7).map(Member::capacity), Some(64));
+        /// ```
+        #[must_use]
+        pub fn with_capacity(capacity: usize) -> Member<N, Bounded, L> {
+            Member::from_queue(Queue::with_capacity(capacity))
+        }
+    }
+
     /// The number of nodes in this member's queue: an estimate while others use it, as
     /// [`Queue::len`].
     #[inline]
@@ -122,6 +220,19 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Member<N, B, L> {
 /// The set's ready list: the entries of the members that have nodes and are not held.
 type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 
+/// Takes every member's consumer flag for a new set, which keeps them until its drop: taking a
+/// flag makes `consumer()` on that queue, and every other set's claim, fail. If one is taken
+/// already, gives back those it took and returns `false`.
+fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
+    for (claimed, member) in members.iter().enumerate() {
+        if !member.queue.claim_consumer() {
+            members[..claimed].iter().for_each(Member::release);
+            return false;
+        }
+    }
+    true
+}
+
 /// Many queues and one ready list: a worker takes the next queue that has nodes, without ever
 /// looking at the idle ones.
 ///
@@ -134,8 +245,10 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 /// which re-arms the queue or sends it to the back of the list. See the protocol below, and
 /// `examples/many_peers.rs`.
 ///
-/// The members are allocated once, when the set is made (feature `alloc`); nothing allocates
-/// afterwards. Members may be [`Bounded`] or [`Unbounded`], [`Compact`] or
+/// The members are allocated once, when the set is made ([`new`](ReadySet::new),
+/// [`with_capacity`](ReadySet::with_capacity), feature `alloc`), or are a `static` array you
+/// declare ([`from_static`](ReadySet::from_static), for targets without an allocator); nothing
+/// allocates afterwards. Members may be [`Bounded`] or [`Unbounded`], [`Compact`] or
 /// [`Padded`](crate::Padded); every member of one set is of the same kind.
 ///
 /// # The protocol
@@ -166,6 +279,21 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 /// The ready list is a [`WaitQueue`](crate::WaitQueue) of entries, one [`Link`] inside each member,
 /// so the worker blocks, times out or awaits with the same no-lost-wake-up protocol as any sleeping
 /// consumer.
+///
+/// # Without an allocator
+///
+/// With `default-features = false` the crate needs neither `std` nor `alloc`, and neither does
+/// a set over `static` members: declare them with the `const` [`Member::new`] or
+/// [`Member::with_capacity`], and let [`from_static`](ReadySet::from_static) claim them at
+/// start-up. The set itself is built at run time (claiming marks every member idle, which no
+/// `const fn` can do), then kept where producers and the worker reach it: a `static` cell
+/// (`static_cell::StaticCell`, or your RTOS's), a shared resource of your framework, or a local
+/// that scoped threads borrow. Producers may run in interrupt handlers (an enqueue never waits);
+/// the worker polls with [`Worker::try_next`] or awaits with [`Worker::poll_next`] /
+/// [`Worker::next_async`] (an executor such as embassy's), the blocking methods being the only
+/// ones that need `std`. As everywhere in this crate, a consumer in an interrupt handler uses
+/// the `try_` methods ([`Worker::try_next`], [`Ready::try_dequeue`]): see the crate docs on
+/// interrupt handlers.
 ///
 /// # Examples
 ///
@@ -206,15 +334,31 @@ type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
 /// ```
 pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The entries of the members with nodes that no [`Ready`] guard holds. Dropped by hand,
-    /// before the members are freed: dropping it walks their entries.
+    /// before the members are freed or released: dropping it walks their entries.
     ready: core::mem::ManuallyDrop<ReadyList<N, B, L>>,
-    /// The members, a boxed slice taken apart (`Box::into_raw`) so that moving the set moves no
-    /// `Box` that the ready list's pointers into the allocation would depend on. Freed by `Drop`.
+    /// The members: a boxed slice taken apart (`Box::leak`) so that moving the set moves no
+    /// `Box` that the ready list's pointers into the allocation would depend on, or a `'static`
+    /// slice. Every member's consumer flag is the set's until `Drop`.
     members: NonNull<[Member<N, B, L>]>,
+    /// Where `members` lives, and so what `Drop` does with it.
+    storage: Storage,
 }
 
-// SAFETY: the set owns its members (as a `Box<[Member]>` would) and its ready list; sending the
-// set sends both, which `Member: Send` (the handles are `Send`) and the ready list allow.
+/// Where a [`ReadySet`]'s members live.
+#[derive(Clone, Copy)]
+enum Storage {
+    /// A boxed slice the set allocated: `Drop` frees it, with the nodes still queued.
+    #[cfg(feature = "alloc")]
+    Boxed,
+    /// A `'static` slice the set claimed ([`ReadySet::from_static`]): `Drop` gives the members'
+    /// consumer flags back, nodes and all, for the next set over them.
+    Static,
+}
+
+// SAFETY: the set owns its members (as a `Box<[Member]>` would) or holds their consumer flags
+// (`'static` members, which no one else can reach the queues of meanwhile), and owns its ready
+// list; sending the set sends both, which `Member: Send` (the handles are `Send`) and the ready
+// list allow.
 unsafe impl<N: Node, B: Capacity, L: Layout> Send for ReadySet<N, B, L> where N::Handle: Send {}
 
 // SAFETY: `&ReadySet` gives `&Member`s (shared between threads as a `&[Member]` would be, fine
@@ -223,12 +367,22 @@ unsafe impl<N: Node, B: Capacity, L: Layout> Send for ReadySet<N, B, L> where N:
 unsafe impl<N: Node, B: Capacity, L: Layout> Sync for ReadySet<N, B, L> where N::Handle: Send {}
 
 impl<N: Node, B: Capacity, L: Layout> Drop for ReadySet<N, B, L> {
+    /// Frees the members the set allocated, dropping their nodes; or gives `'static` members
+    /// back, nodes and all, so that a later [`from_static`](ReadySet::from_static) can take them.
     fn drop(&mut self) {
         // SAFETY: the ready list is dropped once, here, and not used afterwards.
         unsafe { core::mem::ManuallyDrop::drop(&mut self.ready) };
-        // SAFETY: `members` came from `Box::into_raw` in `from_members` and is freed once, here,
-        // after the ready list that pointed into it.
-        drop(unsafe { alloc::boxed::Box::from_raw(self.members.as_ptr()) });
+        match self.storage {
+            #[cfg(feature = "alloc")]
+            Storage::Boxed => {
+                // SAFETY: `members` came from `Box::leak` in `from_members` and is freed
+                // once, here, after the ready list that pointed into it.
+                drop(unsafe { alloc::boxed::Box::from_raw(self.members.as_ptr()) });
+            }
+            // After the ready list is gone (a next set may link the entries at once), and with
+            // no guard or worker left (they borrow the set): nothing of ours touches them again.
+            Storage::Static => self.members().iter().for_each(Member::release),
+        }
     }
 }
 
@@ -248,9 +402,10 @@ impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
     /// let mailboxes = ReadySet::<Msg>::new(100);
     /// assert_eq!(mailboxes.len(), 100);
     /// ```
+    #[cfg(feature = "alloc")]
     #[must_use]
     pub fn new(count: usize) -> Self {
-        Self::from_members((0..count).map(|_| Queue::new()))
+        Self::from_members((0..count).map(|_| Member::new()))
     }
 
     /// Adds a node at the back of member `index`'s queue, and schedules that queue if it was
@@ -276,43 +431,130 @@ impl<N: Node, L: Layout> ReadySet<N, Bounded, L> {
     /// # Panics
     ///
     /// If `capacity` is 0 or greater than `isize::MAX`, as [`Queue::with_capacity`].
+    #[cfg(feature = "alloc")]
     #[must_use]
     pub fn with_capacity(count: usize, capacity: usize) -> Self {
-        Self::from_members((0..count).map(|_| Queue::with_capacity(capacity)))
+        Self::from_members((0..count).map(|_| Member::with_capacity(capacity)))
     }
 }
 
 impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
-    /// A set of these queues, every one idle.
-    fn from_members(queues: impl Iterator<Item = Queue<N, B, NoWait, L>>) -> Self {
-        let members = queues
-            .map(|queue| Member {
-                entry: Link::new(),
-                notify: crate::loom::AtomicUsize::new(HELD),
-                queue,
-            })
-            .collect::<alloc::boxed::Box<[_]>>();
-        for member in members.iter() {
-            // The set is each queue's consumer for good: taking the flag (and never giving it
-            // back) makes `consumer()` on a member fail, whoever asks.
-            let claimed = member.queue.claim_consumer();
-            debug_assert!(claimed, "a new queue has no consumer");
-            // SAFETY: we are the new queue's single consumer, as above.
-            let parked = unsafe { member.queue.raw.try_park() };
-            debug_assert!(parked, "a new queue is empty");
+    /// A set of these new members, allocated once, every one idle.
+    #[cfg(feature = "alloc")]
+    fn from_members(members: impl Iterator<Item = Member<N, B, L>>) -> Self {
+        let members = members.collect::<alloc::boxed::Box<[_]>>();
+        // No one else can reach members we just made: claiming cannot fail.
+        assert!(claim(&members), "new members have no consumer");
+        // Leaked, to be freed by `Drop` (`Storage::Boxed`): the allocation stays in place.
+        let members = NonNull::from(alloc::boxed::Box::leak(members));
+        // SAFETY: we claimed every member above, and they stay in place until `Drop`.
+        unsafe { Self::with_claimed(members, Storage::Boxed) }
+    }
+
+    /// Makes a set of `'static` members, declared with [`Member::new`] or
+    /// [`Member::with_capacity`], for targets without an allocator; or returns `None` if another
+    /// set holds any of them.
+    ///
+    /// The set claims each member's queue as its consumer until it is dropped, so no two sets
+    /// ever consume one member (sets over disjoint parts of one array are fine). Dropping the set
+    /// gives the members back with their nodes, in order: a later set over them schedules at
+    /// once each member that has nodes (a deferral is forgotten: see
+    /// [`Ready::defer_until_notified`]), and the others are idle.
+    ///
+    /// Claiming takes one compare-and-swap per member and marks each idle, so the set is built
+    /// at run time, once, at start-up (see [Without an allocator](ReadySet#without-an-allocator)
+    /// for where to keep it).
+    ///
+    /// # Examples
+    ///
+    /// A `static` pool of packets and `static` peers: nothing here allocates, and the crate can
+    /// be built with `default-features = false` (only the threads are `std`'s).
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, Member, Queue, ReadySet};
+    ///
+    /// struct Packet {
+    ///     link: Link,
+    ///     peer: usize,
+    /// }
+    /// node!(Packet, link, &'static mut Packet);
+    ///
+    /// static PEERS: [Member<Packet>; 64] = [const { Member::new() }; 64];
+    /// // Free packets, from a static pool (see `Handle` for how to hand one out once).
+    /// static FREE: Queue<Packet> = Queue::new();
+    /// # static mut POOL: [Packet; 4] = [const { Packet { link: Link::new(), peer: 0 } }; 4];
+    /// # // SAFETY: the only reference to `POOL` ever made.
+    /// # for packet in unsafe { &mut *core::ptr::addr_of_mut!(POOL) } { FREE.enqueue(packet); }
+    ///
+    /// let peers = ReadySet::from_static(&PEERS).expect("first claim");
+    /// assert!(ReadySet::from_static(&PEERS[10..20]).is_none(), "one set per member");
+    ///
+    /// std::thread::scope(|s| {
+    ///     // An interrupt handler, say: two packets for peer 9, one for peer 40.
+    ///     s.spawn(|| {
+    ///         let mut free = FREE.consumer().unwrap();
+    ///         for peer in [9, 40, 9] {
+    ///             let packet = free.dequeue().unwrap();
+    ///             packet.peer = peer;
+    ///             peers.enqueue(peer, packet);
+    ///         }
+    ///     });
+    /// });
+    ///
+    /// // The worker: polls (an interrupt handler could do this too), a budget of 16 per peer.
+    /// let mut worker = peers.worker().unwrap();
+    /// let mut served = [0; 64];
+    /// while let Ok(mut ready) = worker.try_next() {
+    ///     let peer = ready.index();
+    ///     for packet in ready.drain().take(16) {
+    ///         assert_eq!(packet.peer, peer);
+    ///         served[peer] += 1;
+    ///         FREE.enqueue(packet); // back to the pool
+    ///     }
+    /// }
+    /// assert_eq!((served[9], served[40]), (2, 1));
+    /// assert_eq!(served.iter().sum::<usize>(), 3, "no other peer was scheduled");
+    /// ```
+    pub fn from_static(members: &'static [Member<N, B, L>]) -> Option<Self> {
+        if !claim(members) {
+            return None;
         }
-        ReadySet {
+        // SAFETY: we claimed every member above, and `'static` members stay in place for good.
+        Some(unsafe { Self::with_claimed(NonNull::from(members), Storage::Static) })
+    }
+
+    /// A set over `members`, each made idle, or scheduled if it still has nodes.
+    ///
+    /// # Safety
+    ///
+    /// The caller claimed every member's consumer flag ([`claim`]) for the new set, and the
+    /// members stay live and in place until its `Drop`, which `storage` describes.
+    unsafe fn with_claimed(members: NonNull<[Member<N, B, L>]>, storage: Storage) -> Self {
+        let set = ReadySet {
             ready: core::mem::ManuallyDrop::new(Queue::new()),
-            // SAFETY: `Box::into_raw` never returns null.
-            members: unsafe { NonNull::new_unchecked(alloc::boxed::Box::into_raw(members)) },
+            members,
+            storage,
+        };
+        for member in set.members() {
+            // Relaxed: the member is ours alone (its flag's Acquire ordered the previous set's
+            // uses of it before this), and no other thread can reach it through `set` yet.
+            member.notify.store(HELD, Relaxed);
+            // SAFETY: the set is the queue's single consumer (the caller claimed the flag).
+            let idle = unsafe { member.queue.raw.try_park() };
+            if !idle {
+                // Nodes left by an earlier set over these `'static` members: the member is on
+                // no live list and held by no one, so this is its one entry.
+                set.schedule(member);
+            }
         }
+        set
     }
 
     /// The members.
     #[inline(always)]
     fn members(&self) -> &[Member<N, B, L>] {
-        // SAFETY: `members` is a live boxed slice owned by the set until its drop, and nothing
-        // ever takes `&mut` to it.
+        // SAFETY: `members` is a live boxed slice owned by the set until its drop, or a
+        // `'static` one, and nothing ever takes `&mut` to it.
         unsafe { self.members.as_ref() }
     }
 
@@ -713,7 +955,7 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Ready<'_, N, B, L> {
     }
 }
 
-#[cfg(all(test, not(any(loom, shuttle))))]
+#[cfg(all(test, feature = "alloc", not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use crate::node;
