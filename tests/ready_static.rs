@@ -1,0 +1,398 @@
+//! `ReadySet` over `'static` members, the set-up of a target without an allocator: CI runs this
+//! file with `--no-default-features` too, so the crate is built without `std` and `alloc` (the
+//! test harness still uses `std`, for threads). Behaviour: members declared in `static` arrays
+//! with the `const` constructors, a queue scheduled once per idle period, the budget's re-queue
+//! to the back, bounded members refusing nodes, the worker's non-blocking paths (`try_next`,
+//! `poll_next`), every node delivered once and in order, the guard that keeps two sets from
+//! holding one member, members given back (nodes and all) when a set drops, and producers on
+//! several threads.
+//!
+//! Nodes are `&'static mut Frame`, the handle of a static pool. The tests make them with the
+//! harness's `Box::leak`: to the crate, built without `alloc`, they are the same handle.
+#![cfg(not(loom))]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use intrusive_mpsc::{
+    node, Bounded, Capacity, Compact, Layout, Link, Member, Padded, Queue, ReadySet,
+    TryDequeueError, Unbounded,
+};
+
+struct Frame {
+    link: Link,
+    producer: usize,
+    seq: usize,
+}
+node!(Frame, link, &'static mut Frame);
+
+/// A node for the tests, as a static pool would hand it out.
+fn frame(producer: usize, seq: usize) -> &'static mut Frame {
+    Box::leak(Box::new(Frame {
+        link: Link::new(),
+        producer,
+        seq,
+    }))
+}
+
+/// `count` scaled by the `INTRUSIVE_MPSC_TEST_SCALE` factor (e.g. `0.01` under valgrind), at
+/// least 1.
+fn scaled(count: usize) -> usize {
+    let scale: f64 = std::env::var("INTRUSIVE_MPSC_TEST_SCALE")
+        .ok()
+        .map(|s| s.parse().expect("INTRUSIVE_MPSC_TEST_SCALE is a number"))
+        .unwrap_or(1.0);
+    ((count as f64 * scale) as usize).max(1)
+}
+
+/// A member kind the generic tests can build `'static` members of.
+trait Kind: Capacity + Sized {
+    /// `count` members, each holding at most `capacity` nodes when bounded: `'static` storage
+    /// made at run time, since a `static` cannot be generic (the `static` arrays below show the
+    /// `const` constructors).
+    fn members<L: Layout>(count: usize, capacity: usize) -> &'static [Member<Frame, Self, L>];
+}
+
+impl Kind for Unbounded {
+    fn members<L: Layout>(count: usize, _: usize) -> &'static [Member<Frame, Self, L>] {
+        Box::leak((0..count).map(|_| Member::new()).collect::<Box<[_]>>())
+    }
+}
+
+impl Kind for Bounded {
+    fn members<L: Layout>(count: usize, capacity: usize) -> &'static [Member<Frame, Self, L>] {
+        Box::leak(
+            (0..count)
+                .map(|_| Member::with_capacity(capacity))
+                .collect::<Box<[_]>>(),
+        )
+    }
+}
+
+/// One `#[test]` per member kind for each generic `fn f<B: Kind, L: Layout>()`: `f::bounded_padded`
+/// and so on.
+macro_rules! for_each_member_kind {
+    ($($f:ident),+ $(,)?) => {$(
+        mod $f {
+            use super::*;
+
+            #[test]
+            fn unbounded_compact() { $f::<Unbounded, Compact>() }
+            #[test]
+            fn unbounded_padded() { $f::<Unbounded, Padded>() }
+            #[test]
+            fn bounded_compact() { $f::<Bounded, Compact>() }
+            #[test]
+            fn bounded_padded() { $f::<Bounded, Padded>() }
+        }
+    )+};
+}
+
+for_each_member_kind!(
+    scheduled_once_per_idle_period,
+    budget_sends_a_flooded_queue_to_the_back,
+    every_node_once_and_in_order,
+    a_dropped_set_gives_its_members_back_nodes_and_all,
+    poll_next_registers_and_is_woken,
+);
+
+/// Enqueues `frame` into member `index`, which has room.
+fn send<B: Capacity, L: Layout>(
+    set: &ReadySet<Frame, B, L>,
+    index: usize,
+    frame: &'static mut Frame,
+) {
+    if set.try_enqueue(index, frame).is_err() {
+        panic!("member {index} is full");
+    }
+}
+
+/// The next ready member's index and the `seq`s of at most `budget` of its nodes.
+fn serve<B: Capacity, L: Layout>(
+    worker: &mut intrusive_mpsc::Worker<'_, Frame, B, L>,
+    budget: usize,
+) -> Option<(usize, Vec<usize>)> {
+    let mut ready = worker.try_next().ok()?;
+    let seqs = ready.drain().take(budget).map(|frame| frame.seq).collect();
+    Some((ready.index(), seqs))
+}
+
+fn scheduled_once_per_idle_period<B: Kind, L: Layout>() {
+    let set = ReadySet::from_static(B::members::<L>(8, 16)).unwrap();
+    let mut worker = set.worker().unwrap();
+    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+
+    // Three enqueues into one idle member schedule it once, then another member once.
+    for seq in 0..3 {
+        send(&set, 5, frame(0, seq));
+    }
+    send(&set, 2, frame(0, 0));
+    assert_eq!(serve(&mut worker, 16), Some((5, vec![0, 1, 2])));
+    assert_eq!(serve(&mut worker, 16), Some((2, vec![0])));
+    assert_eq!(
+        worker.try_next().err(),
+        Some(TryDequeueError::Empty),
+        "each once"
+    );
+
+    // Emptied and re-armed: the next enqueue schedules it again, once.
+    send(&set, 5, frame(0, 3));
+    send(&set, 5, frame(0, 4));
+    assert_eq!(serve(&mut worker, 16), Some((5, vec![3, 4])));
+    assert!(worker.try_next().is_err());
+}
+
+fn budget_sends_a_flooded_queue_to_the_back<B: Kind, L: Layout>() {
+    let set = ReadySet::from_static(B::members::<L>(4, 16)).unwrap();
+    let mut worker = set.worker().unwrap();
+    for seq in 0..5 {
+        send(&set, 0, frame(0, seq));
+    }
+    send(&set, 3, frame(0, 0));
+    // A budget of 2: the flooded member goes behind the other one each time it has nodes left.
+    assert_eq!(serve(&mut worker, 2), Some((0, vec![0, 1])));
+    assert_eq!(serve(&mut worker, 2), Some((3, vec![0])));
+    send(&set, 3, frame(0, 1));
+    assert_eq!(serve(&mut worker, 2), Some((0, vec![2, 3])));
+    assert_eq!(serve(&mut worker, 2), Some((3, vec![1])));
+    assert_eq!(serve(&mut worker, 2), Some((0, vec![4])));
+    assert!(worker.try_next().is_err());
+}
+
+fn every_node_once_and_in_order<B: Kind, L: Layout>() {
+    const MEMBERS: usize = 16;
+    let total = scaled(20_000);
+    let set = ReadySet::from_static(B::members::<L>(MEMBERS, total)).unwrap();
+    let mut worker = set.worker().unwrap();
+    let mut sent = [0; MEMBERS];
+    let mut next = [0; MEMBERS];
+    let mut state = 0x2545_f491_u32;
+    let mut delivered = 0;
+    while delivered < total {
+        // Bursts into pseudo-random members, then one member served with a budget of 3.
+        for _ in 0..4 {
+            if sent.iter().sum::<usize>() < total {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let index = state as usize % MEMBERS;
+                send(&set, index, frame(index, sent[index]));
+                sent[index] += 1;
+            }
+        }
+        if let Some((index, seqs)) = serve(&mut worker, 3) {
+            for seq in seqs {
+                assert_eq!(seq, next[index], "member {index}: each node once, in order");
+                next[index] += 1;
+                delivered += 1;
+            }
+        }
+    }
+    assert_eq!(next, sent);
+    assert!(worker.try_next().is_err(), "nothing left scheduled");
+}
+
+fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Kind, L: Layout>() {
+    let members = B::members::<L>(6, 16);
+    let set = ReadySet::from_static(members).unwrap();
+    for seq in 0..4 {
+        send(&set, 1, frame(0, seq));
+    }
+    send(&set, 4, frame(0, 0));
+    send(&set, 2, frame(0, 0));
+    let mut worker = set.worker().unwrap();
+    assert_eq!(serve(&mut worker, 1), Some((1, vec![0])));
+    // Member 4: its node peeked and deferred until a notify that never comes.
+    let mut ready = worker.try_next().unwrap();
+    assert_eq!(ready.index(), 4);
+    assert!(ready.peek().is_some());
+    ready.defer_until_notified();
+    drop(worker);
+    drop(set);
+
+    // The next set over the same members schedules the ones with nodes at once (member 4's
+    // deferral is forgotten), in member order; the others are idle.
+    let set = ReadySet::from_static(members).unwrap();
+    let mut worker = set.worker().unwrap();
+    assert_eq!(serve(&mut worker, 16), Some((1, vec![1, 2, 3])));
+    assert_eq!(serve(&mut worker, 16), Some((2, vec![0])));
+    assert_eq!(serve(&mut worker, 16), Some((4, vec![0])));
+    assert!(worker.try_next().is_err());
+    send(&set, 0, frame(0, 0));
+    assert_eq!(
+        serve(&mut worker, 16),
+        Some((0, vec![0])),
+        "idle members schedule"
+    );
+}
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct Wakes(AtomicUsize);
+
+impl Wake for Wakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn poll_next_registers_and_is_woken<B: Kind, L: Layout>() {
+    let set = ReadySet::from_static(B::members::<L>(3, 4)).unwrap();
+    let mut worker = set.worker().unwrap();
+    let wakes = Arc::new(Wakes::default());
+    let waker = Waker::from(Arc::clone(&wakes));
+    let mut cx = Context::from_waker(&waker);
+    assert!(worker.poll_next(&mut cx).is_pending());
+    assert_eq!(wakes.0.load(Ordering::Relaxed), 0);
+
+    // The enqueue that schedules a member wakes the worker; later ones into it do not.
+    send(&set, 2, frame(0, 0));
+    send(&set, 2, frame(0, 1));
+    assert_eq!(wakes.0.load(Ordering::Relaxed), 1);
+    let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
+        panic!("a member was scheduled");
+    };
+    assert_eq!(ready.index(), 2);
+    assert_eq!(ready.drain().count(), 2);
+    drop(ready);
+    assert!(worker.poll_next(&mut cx).is_pending());
+}
+
+/// Members in real `static`s, built by the `const` constructors.
+static PEERS: [Member<Frame>; 8] = [const { Member::new() }; 8];
+static BOUNDED_PEERS: [Member<Frame, Bounded, Padded>; 4] = [const { Member::with_capacity(2) }; 4];
+
+#[test]
+fn static_members_one_set_at_a_time() {
+    let first = ReadySet::from_static(&PEERS[2..4]).expect("unclaimed");
+    assert!(
+        ReadySet::from_static(&PEERS).is_none(),
+        "overlaps the first"
+    );
+    assert!(
+        ReadySet::from_static(&PEERS[3..6]).is_none(),
+        "overlaps the first"
+    );
+    // The refused claim of 0..8 took 0 and 1 before it met 2, and gave them back.
+    let second = ReadySet::from_static(&PEERS[..2]).expect("given back by the refused claims");
+    let third = ReadySet::from_static(&PEERS[4..]).expect("disjoint from the others");
+    assert_eq!((first.len(), second.len(), third.len()), (2, 2, 4));
+
+    // Each set indexes its own part, and schedules only into its own ready list.
+    second.enqueue(1, frame(0, 0));
+    third.enqueue(1, frame(0, 1));
+    let (mut w2, mut w3) = (second.worker().unwrap(), third.worker().unwrap());
+    assert!(first.worker().unwrap().try_next().is_err());
+    assert_eq!(serve(&mut w2, 8), Some((1, vec![0])));
+    assert_eq!(serve(&mut w3, 8), Some((1, vec![1])));
+    drop((w2, w3));
+
+    drop(first);
+    assert!(
+        ReadySet::from_static(&PEERS).is_none(),
+        "still held by the others"
+    );
+    drop((second, third));
+    let all = ReadySet::from_static(&PEERS).expect("every set is gone");
+    assert_eq!(all.len(), 8);
+}
+
+#[test]
+fn static_bounded_members_refuse_when_full() {
+    let set = ReadySet::from_static(&BOUNDED_PEERS).unwrap();
+    assert_eq!(set.member(3).map(Member::capacity), Some(2));
+    assert!(set.try_enqueue(3, frame(0, 0)).is_ok());
+    assert!(set.try_enqueue(3, frame(0, 1)).is_ok());
+    let refused = set.try_enqueue(3, frame(0, 2)).unwrap_err();
+    assert_eq!(refused.seq, 2, "the very node comes back");
+    assert_eq!(set.member(3).map(Member::len), Some(2));
+
+    let mut worker = set.worker().unwrap();
+    let mut ready = worker.try_next().unwrap();
+    assert_eq!(ready.try_dequeue().map(|f| f.seq), Ok(0));
+    // Each node handed over frees room, while the member is held too.
+    assert!(set.try_enqueue(3, refused).is_ok());
+    drop(ready);
+    assert_eq!(serve(&mut worker, 8), Some((3, vec![1, 2])));
+}
+
+/// Several producers on their own threads (interrupt handlers, on a target) send to random
+/// members of a `static` array while one worker serves them with a budget, polling: every node
+/// arrives once and in each producer's order per member. A member left with a node and never
+/// scheduled again would stall the worker, which fails after a long time without progress.
+#[test]
+fn producers_on_threads_and_a_polling_worker() {
+    const MEMBERS: usize = 64;
+    const PRODUCERS: usize = 3;
+    static MANY: [Member<Frame>; MEMBERS] = [const { Member::new() }; MEMBERS];
+    /// Free frames, one queue per producer: the worker gives each frame back to its producer.
+    static FREE: [Queue<Frame>; PRODUCERS] = [const { Queue::new() }; PRODUCERS];
+    const IN_FLIGHT: usize = 256;
+    let per_producer = scaled(if cfg!(debug_assertions) {
+        50_000
+    } else {
+        400_000
+    });
+
+    let set = ReadySet::from_static(&MANY).unwrap();
+    let mut worker = set.worker().unwrap();
+    thread::scope(|s| {
+        for (producer, free) in FREE.iter().enumerate() {
+            let set = &set;
+            s.spawn(move || {
+                for _ in 0..IN_FLIGHT {
+                    free.enqueue(frame(producer, 0));
+                }
+                let mut free = free.consumer().unwrap();
+                let mut next = [0; MEMBERS];
+                let mut state = 0x9e37_79b9_u32 + producer as u32;
+                for _ in 0..per_producer {
+                    let frame = loop {
+                        match free.dequeue() {
+                            Some(frame) => break frame,
+                            None => thread::yield_now(),
+                        }
+                    };
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    let index = state as usize % MEMBERS;
+                    frame.seq = next[index];
+                    next[index] += 1;
+                    set.enqueue(index, frame);
+                }
+            });
+        }
+
+        let mut next = [[0; MEMBERS]; PRODUCERS];
+        let mut delivered = 0;
+        let mut progress = Instant::now();
+        while delivered < PRODUCERS * per_producer {
+            match worker.try_next() {
+                Ok(mut ready) => {
+                    let index = ready.index();
+                    for frame in ready.drain().take(8) {
+                        let expected = &mut next[frame.producer][index];
+                        assert_eq!(frame.seq, *expected, "member {index}: once, in order");
+                        *expected += 1;
+                        delivered += 1;
+                        FREE[frame.producer].enqueue(frame);
+                    }
+                    progress = Instant::now();
+                }
+                Err(_) => {
+                    assert!(
+                        progress.elapsed() < Duration::from_secs(20),
+                        "nothing scheduled for 20 s with {} nodes missing: a queue was lost",
+                        PRODUCERS * per_producer - delivered
+                    );
+                    thread::yield_now();
+                }
+            }
+        }
+    });
+    assert!(worker.try_next().is_err(), "nothing left scheduled");
+}
