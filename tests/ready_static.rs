@@ -11,7 +11,7 @@
 //! harness's `Box::leak`: to the crate, built without `alloc`, they are the same handle.
 #![cfg(not(loom))]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -183,12 +183,21 @@ fn every_node_once_and_in_order<B: Kind, L: Layout>() {
                 sent[index] += 1;
             }
         }
-        if let Some((index, seqs)) = serve(&mut worker, 3) {
-            for seq in seqs {
-                assert_eq!(seq, next[index], "member {index}: each node once, in order");
-                next[index] += 1;
-                delivered += 1;
+        match serve(&mut worker, 3) {
+            Some((index, seqs)) => {
+                for seq in seqs {
+                    assert_eq!(seq, next[index], "member {index}: each node once, in order");
+                    next[index] += 1;
+                    delivered += 1;
+                }
             }
+            // One thread: no enqueue is ever in progress here, so nothing scheduled means no
+            // member has nodes, unless one was lost.
+            None => assert!(
+                sent.iter().sum::<usize>() < total,
+                "{} nodes in members that are not scheduled",
+                total - delivered
+            ),
         }
     }
     assert_eq!(next, sent);
@@ -337,11 +346,21 @@ fn producers_on_threads_and_a_polling_worker() {
         400_000
     });
 
+    /// Set when the worker stops, even by failing: producers waiting for frames stop too, so
+    /// that the scope can end and report the failure.
+    struct StopOnDrop<'a>(&'a AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+
     let set = ReadySet::from_static(&MANY).unwrap();
     let mut worker = set.worker().unwrap();
+    let stop = AtomicBool::new(false);
     thread::scope(|s| {
         for (producer, free) in FREE.iter().enumerate() {
-            let set = &set;
+            let (set, stop) = (&set, &stop);
             s.spawn(move || {
                 for _ in 0..IN_FLIGHT {
                     free.enqueue(frame(producer, 0));
@@ -353,6 +372,7 @@ fn producers_on_threads_and_a_polling_worker() {
                     let frame = loop {
                         match free.dequeue() {
                             Some(frame) => break frame,
+                            None if stop.load(Ordering::Relaxed) => return,
                             None => thread::yield_now(),
                         }
                     };
@@ -367,6 +387,7 @@ fn producers_on_threads_and_a_polling_worker() {
             });
         }
 
+        let _stop = StopOnDrop(&stop);
         let mut next = [[0; MEMBERS]; PRODUCERS];
         let mut delivered = 0;
         let mut progress = Instant::now();
