@@ -35,6 +35,9 @@ pub enum Compact {}
 /// bytes. Its bounded counters sit beside the end that writes them (the claim counter with the
 /// producers, the hand-over count with the consumer).
 ///
+/// The stub's link (which the producer that finds the queue empty writes) sits on the producers'
+/// line, beside `head`, so that the consumer's line is written by the consumer alone.
+///
 /// The consumer of a padded queue also keeps, on its own line, the last value of `head` it read:
 /// while it is behind the producers it follows links up to that node without reading `head` again,
 /// and it reads the link of the node that may be the newest only once `head` shows that node has
@@ -51,8 +54,8 @@ impl Layout for Padded {}
 pub(crate) mod sealed {
     use crossbeam_utils::CachePadded;
 
-    /// What a layout decides: the alignment of each end of the queue, and whether the consumer
-    /// keeps a snapshot of `head` on its own line.
+    /// What a layout decides: the alignment of each end of the queue, whether the consumer
+    /// keeps a snapshot of `head` on its own line, and which end holds the stub's link.
     pub trait Layout: 'static {
         /// A zero-sized field whose alignment is the alignment of each end.
         type Align: Send + Sync + Unpin;
@@ -60,12 +63,20 @@ pub(crate) mod sealed {
         const ALIGN: Self::Align;
         /// The consumer's snapshot of `head`, or `()`.
         type Snapshot: crate::raw::Snapshot;
+        /// The stub's link on the consumer's end, or `()`; exactly one of this and
+        /// [`ProducerStub`](Layout::ProducerStub) is the link.
+        type ConsumerStub: crate::raw::StubSlot;
+        /// The stub's link on the producers' end, or `()`.
+        type ProducerStub: crate::raw::StubSlot;
     }
 
     impl Layout for super::Compact {
         type Align = ();
         const ALIGN: () = ();
         type Snapshot = ();
+        // First in the queue, at its own address: one line either way, and no offset to add.
+        type ConsumerStub = crate::loom::AtomicPtr<crate::Link>;
+        type ProducerStub = ();
     }
 
     impl Layout for super::Padded {
@@ -76,6 +87,11 @@ pub(crate) mod sealed {
         // With the ends on separate lines, reading `head` costs the consumer a line transfer:
         // the snapshot lets it skip most of those reads.
         type Snapshot = crate::raw::HeadSnapshot;
+        // Beside `head`: the producer that links behind the stub has just swapped `head`, so it
+        // writes a line it already holds, instead of taking the consumer's line (and `tail`)
+        // away from the consumer each time the consumer has caught up.
+        type ConsumerStub = ();
+        type ProducerStub = crate::loom::AtomicPtr<crate::Link>;
     }
 }
 

@@ -12,7 +12,9 @@
 //! The stub is not a node in memory: it is the sentinel address [`STUB`], whose link is the
 //! queue's own `stub_next` field. Nothing ever stores the queue's address, so a queue can be moved
 //! whenever nobody borrows it, with or without nodes inside. The price is one comparison with the
-//! sentinel when a producer links its predecessor.
+//! sentinel when a producer links its predecessor. The layout decides which end holds that field
+//! (see [`StubSlot`]): the consumer's in [`Compact`](crate::Compact), the producers' in
+//! [`Padded`](crate::Padded).
 //!
 //! A second sentinel, [`PARKED`], is the stub as `head` holds it while a waiting consumer sleeps
 //! on the empty queue ([`RawQueue::try_park`]): the producer whose swap returns it learns that it
@@ -47,7 +49,7 @@ use crate::loom::{const_fn, AtomicPtr, UnsafeCell};
 use crate::Link;
 
 /// The stub's name: an address no `Link` can have (links are at least 2-aligned, being atomic
-/// pointers), never dereferenced. Its link is [`ConsumerEnd::stub_next`].
+/// pointers), never dereferenced. Its link is [`RawQueue::stub_next`].
 const STUB: *mut Link = 1 as *mut Link;
 
 /// The stub again, as `head` holds it while the consumer sleeps on an empty queue: written by
@@ -115,25 +117,25 @@ impl core::error::Error for TryDequeueError {}
 
 /// Vyukov's queue on raw links. See the module docs for the shape and the orderings.
 ///
-/// The fields are grouped by the side that writes them: [`ConsumerEnd`] (the stub's link and
-/// `tail`, plus `C`, state of the layers above that the consumer writes) and [`ProducerEnd`]
-/// (`head`, plus `P`, state the producers write). The layout `L` decides whether the two groups
-/// share a cache line; the algorithm is the same either way.
+/// The fields are grouped by the side that writes them: [`ConsumerEnd`] (`tail`, plus `C`, state
+/// of the layers above that the consumer writes) and [`ProducerEnd`] (`head`, plus `P`, state the
+/// producers write). The stub's link, which both sides write, goes with one of them as the layout
+/// `L` says (see [`StubSlot`]). The layout also decides whether the two groups share a cache line;
+/// the algorithm is the same either way.
 ///
-/// `repr(C)` with the stub's link first: the stub's link then sits at the queue's own address,
-/// which saves an offset on the paths that reach it.
+/// `repr(C)` with the consumer's end first: in the compact layout the stub's link is its first
+/// field and so sits at the queue's own address, which saves an offset on the paths that reach it.
 #[repr(C)]
 pub(crate) struct RawQueue<L: Layout, C, P> {
-    consumer: Line<ConsumerEnd<L::Snapshot, C>, L>,
-    producer: Line<ProducerEnd<P>, L>,
+    consumer: Line<ConsumerEnd<L::ConsumerStub, L::Snapshot, C>, L>,
+    producer: Line<ProducerEnd<L::ProducerStub, P>, L>,
 }
 
-/// The fields the consumer writes, and the stub's link.
+/// The fields the consumer writes, and the stub's link if the layout keeps it here.
 #[repr(C)]
-struct ConsumerEnd<S, C> {
-    /// The stub's link: the first node enqueued behind the stub, or null. Written by the producer
-    /// that links behind the stub, and by the consumer while the stub is out of the queue.
-    stub_next: AtomicPtr<Link>,
+struct ConsumerEnd<K, S, C> {
+    /// The stub's link, in the layouts that keep it on the consumer's end (see [`StubSlot`]).
+    stub_next: K,
     /// The oldest link, or [`STUB`]. Owned by the single consumer.
     tail: UnsafeCell<*mut Link>,
     /// The consumer's snapshot of `head`, in the layouts that keep one (see [`Snapshot`]).
@@ -235,12 +237,76 @@ impl Snapshot for HeadSnapshot {
     }
 }
 
-/// The fields the producers write.
+/// Where a layout keeps the stub's link: `AtomicPtr<Link>` on the end that holds it, `()` on
+/// the other.
+///
+/// The stub's link is the first node enqueued behind the stub, or null. Written by the producer
+/// that links behind the stub (the one whose swap of `head` returned the stub), and reset by the
+/// consumer just before it swaps the stub back into `head`; read by the consumer while `tail` is
+/// the stub. Both writers have just taken, or are about to take, the producers' cache line for
+/// that swap, so a layout whose ends sit on separate lines ([`Padded`](crate::Padded)) keeps the
+/// link there: the producer that links behind the stub then writes a line it already owns, and
+/// the consumer's line, which holds `tail`, stays with the consumer. The consumer, at the stub,
+/// reads the producers' line anyway when it asks `head` whether the queue is empty, or about the
+/// node that follows the stub. [`Compact`](crate::Compact) keeps the link first in the queue,
+/// at the queue's own address, which saves an offset.
+pub trait StubSlot: 'static {
+    /// A new slot: a null link, or nothing.
+    #[cfg(not(loom))]
+    #[allow(
+        clippy::declare_interior_mutable_const,
+        reason = "only ever moved into a new queue, never borrowed"
+    )]
+    const INIT: Self;
+
+    /// A new slot (loom's atomics have no `const` constructor).
+    #[cfg(loom)]
+    fn init() -> Self;
+
+    /// The stub's link, if this slot holds it.
+    fn link(&self) -> Option<&AtomicPtr<Link>>;
+}
+
+impl StubSlot for () {
+    #[cfg(not(loom))]
+    const INIT: () = ();
+
+    #[cfg(loom)]
+    fn init() {}
+
+    #[inline(always)]
+    fn link(&self) -> Option<&AtomicPtr<Link>> {
+        None
+    }
+}
+
+impl StubSlot for AtomicPtr<Link> {
+    #[cfg(not(loom))]
+    #[allow(
+        clippy::declare_interior_mutable_const,
+        reason = "only ever moved into a new queue, never borrowed"
+    )]
+    const INIT: AtomicPtr<Link> = AtomicPtr::new(ptr::null_mut());
+
+    #[cfg(loom)]
+    fn init() -> AtomicPtr<Link> {
+        AtomicPtr::new(ptr::null_mut())
+    }
+
+    #[inline(always)]
+    fn link(&self) -> Option<&AtomicPtr<Link>> {
+        Some(self)
+    }
+}
+
+/// The fields the producers write, and the stub's link if the layout keeps it here.
 #[repr(C)]
-struct ProducerEnd<P> {
+struct ProducerEnd<K, P> {
     /// The newest link, or [`STUB`] (or [`PARKED`]). Swapped by every producer; loaded by the
     /// consumer.
     head: AtomicPtr<Link>,
+    /// The stub's link, in the layouts that keep it on the producers' end (see [`StubSlot`]).
+    stub_next: K,
     /// The layers' producer-side state.
     extra: P,
 }
@@ -251,20 +317,42 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<L, C, P> {
             #[cfg(not(loom))]
             let snapshot = <L::Snapshot as Snapshot>::INIT;
+            #[cfg(not(loom))]
+            let consumer_stub = <L::ConsumerStub as StubSlot>::INIT;
+            #[cfg(not(loom))]
+            let producer_stub = <L::ProducerStub as StubSlot>::INIT;
             #[cfg(loom)]
             let snapshot = <L::Snapshot as Snapshot>::init();
+            #[cfg(loom)]
+            let consumer_stub = <L::ConsumerStub as StubSlot>::init();
+            #[cfg(loom)]
+            let producer_stub = <L::ProducerStub as StubSlot>::init();
             RawQueue {
                 consumer: Line::new(ConsumerEnd {
-                    stub_next: AtomicPtr::new(ptr::null_mut()),
+                    stub_next: consumer_stub,
                     tail: UnsafeCell::new(STUB),
                     snapshot,
                     extra: consumer_extra,
                 }),
                 producer: Line::new(ProducerEnd {
                     head: AtomicPtr::new(STUB),
+                    stub_next: producer_stub,
                     extra: producer_extra,
                 }),
             }
+        }
+    }
+
+    /// The stub's link (see [`StubSlot`]): on the consumer's end or on the producers', as the
+    /// layout says. Chosen at compile time: no branch at run time.
+    #[inline(always)]
+    fn stub_next(&self) -> &AtomicPtr<Link> {
+        match (
+            self.consumer.stub_next.link(),
+            self.producer.stub_next.link(),
+        ) {
+            (Some(link), None) | (None, Some(link)) => link,
+            _ => unreachable!("every layout keeps the stub's link on exactly one end"),
         }
     }
 
@@ -361,7 +449,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         // Release (both stores): pairs with the consumer's Acquire load of this link in `pop`, so
         // the consumer sees the node's contents (and our cleared link) once it can reach it.
         if is_stub(prev) {
-            self.consumer.stub_next.store(first, Release);
+            self.stub_next().store(first, Release);
             // Only here, on the stub path, do we check for a sleeping consumer.
             prev == PARKED
         } else {
@@ -391,7 +479,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         if tail == STUB {
             // Acquire: pairs with the Release link store in `link_behind`, so the node behind
             // the stub is visible.
-            let first = self.consumer.stub_next.load(Acquire);
+            let first = self.stub_next().load(Acquire);
             if first.is_null() {
                 return Err(self.nothing_behind_stub());
             }
@@ -476,7 +564,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     unsafe fn take_last(&self, tail: *mut Link) -> Result<NonNull<Link>, TryDequeueError> {
         // The stub is out of the queue (we stepped past it), so its link is ours to reset.
         // Relaxed: published by the swap in `append`.
-        self.consumer.stub_next.store(ptr::null_mut(), Relaxed);
+        self.stub_next().store(ptr::null_mut(), Relaxed);
         // SAFETY: the stub is out of the queue and its link is cleared. `head` is a node, not
         // `PARKED`: the consumer parks only with `tail` at the stub.
         let parked = unsafe { self.append(STUB, STUB) };
@@ -544,7 +632,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         let mut first = self.consumer.tail.with(|t| unsafe { *t });
         if first == STUB {
             // Acquire: as in `pop`, pairs with the producer's link store.
-            first = self.consumer.stub_next.load(Acquire);
+            first = self.stub_next().load(Acquire);
             if first.is_null() {
                 return Err(self.nothing_behind_stub());
             }
