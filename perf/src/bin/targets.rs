@@ -6,7 +6,8 @@
 //! fairly.
 //!
 //! `cargo run --release -p intrusive-mpsc-perf --bin targets -- [runs] [filter]` (default 31
-//! runs; with a filter, only the scenarios whose name contains it). `BENCH_PIN=1` pins the
+//! runs; with a filter, only the scenarios whose name contains it, or, for a filter `^name`, starts
+//! with `name`: `"^1 producer"` is the unbounded 1P/1C scenario alone). `BENCH_PIN=1` pins the
 //! threads to distinct cores.
 //!
 //! Our queue runs in both layouts, compact (`Queue`, 32 bytes) and padded (`PaddedQueue`), in
@@ -291,7 +292,12 @@ fn main() {
         },
     ];
 
-    scenarios.retain(|s| s.name.contains(filter.as_str()));
+    // `^name`: only the scenarios whose name starts with `name` (the 1P/1C and 2P/1C scenarios'
+    // names are contained in the bounded scenarios' names).
+    match filter.strip_prefix('^') {
+        Some(prefix) => scenarios.retain(|s| s.name.starts_with(prefix)),
+        None => scenarios.retain(|s| s.name.contains(filter.as_str())),
+    }
     if scenarios.is_empty() {
         eprintln!("no scenario matches {filter:?}");
         std::process::exit(2);
