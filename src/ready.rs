@@ -501,7 +501,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     ///     });
     /// });
     ///
-    /// // The worker: polls (an interrupt handler could do this too), a budget of 16 per peer.
+    /// // The worker: polls, with a budget of 16 packets per peer.
     /// let mut worker = peers.worker().unwrap();
     /// let mut served = [0; 64];
     /// while let Ok(mut ready) = worker.try_next() {
