@@ -972,3 +972,33 @@ macro_rules! white_box_tests {
 white_box_tests!(compact_tests, crate::Compact);
 #[cfg(all(test, not(any(loom, shuttle))))]
 white_box_tests!(padded_tests, crate::Padded);
+
+/// Where each layout puts the stub's link: the field order is the point of the layouts, and
+/// nothing else would notice if it changed.
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod placement_tests {
+    use super::*;
+
+    /// The index of the layout's line (or of the pair of lines it aligns to) that holds `field`.
+    fn line_of<T>(field: *const T) -> usize {
+        field as usize / core::mem::align_of::<Line<u8, crate::Padded>>()
+    }
+
+    #[test]
+    fn compact_keeps_the_stub_link_at_the_queue_address() {
+        let queue = RawQueue::<crate::Compact, (), ()>::new((), ());
+        assert_eq!(
+            ptr::from_ref(queue.stub_next()).cast::<u8>(),
+            ptr::from_ref(&queue).cast::<u8>()
+        );
+    }
+
+    #[test]
+    fn padded_keeps_the_stub_link_beside_head_off_the_consumers_line() {
+        let queue = RawQueue::<crate::Padded, (), ()>::new((), ());
+        let stub_next = ptr::from_ref(queue.stub_next());
+        assert_eq!(line_of(stub_next), line_of(&queue.producer.head));
+        assert_ne!(line_of(stub_next), line_of(&queue.consumer.tail));
+        assert_ne!(line_of(&queue.producer.head), line_of(&queue.consumer.tail));
+    }
+}
