@@ -7,12 +7,12 @@
 //! holding one member, members given back (nodes and all) when a set drops, and producers on
 //! several threads.
 //!
-//! Nodes are `&'static mut Frame`, the handle of a static pool. The tests make them with the
-//! harness's `Box::leak`: to the crate, built without `alloc`, they are the same handle.
+//! Nothing here is allocated: the members are `static` arrays (one per test and kind), and the
+//! nodes come from a `static` pool as `&'static mut Frame` handles, which each test gives back.
 #![cfg(not(loom))]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -29,13 +29,42 @@ struct Frame {
 }
 node!(Frame, link, &'static mut Frame);
 
-/// A node for the tests, as a static pool would hand it out.
+/// How long a test waits for something that only a bug would keep from happening.
+const STALL: Duration = Duration::from_secs(20);
+
+/// The frames of the static pool that no test holds, shared by all the tests running at once.
+static FREE: Queue<Frame> = Queue::new();
+
+/// Takes a frame from the static pool, as firmware would, and labels it. `FREE`'s consumer is a
+/// try-lock that the tests' threads take in turn.
 fn frame(producer: usize, seq: usize) -> &'static mut Frame {
-    Box::leak(Box::new(Frame {
-        link: Link::new(),
-        producer,
-        seq,
-    }))
+    static FILLED: Once = Once::new();
+    FILLED.call_once(|| {
+        static mut SLOTS: [Frame; 4096] = [const {
+            Frame {
+                link: Link::new(),
+                producer: 0,
+                seq: 0,
+            }
+        }; 4096];
+        let slots = core::ptr::addr_of_mut!(SLOTS);
+        // SAFETY: `call_once` runs this once, so this is the only reference to `SLOTS` ever made.
+        let slots = unsafe { &mut *slots };
+        slots.iter_mut().for_each(|slot| FREE.enqueue(slot));
+    });
+    let start = Instant::now();
+    loop {
+        if let Some(frame) = FREE.consumer().and_then(|mut free| free.dequeue()) {
+            frame.producer = producer;
+            frame.seq = seq;
+            return frame;
+        }
+        assert!(
+            start.elapsed() < STALL,
+            "the pool ran dry: frames not given back"
+        );
+        thread::yield_now();
+    }
 }
 
 /// `count` scaled by the `INTRUSIVE_MPSC_TEST_SCALE` factor (e.g. `0.01` under valgrind), at
@@ -48,45 +77,45 @@ fn scaled(count: usize) -> usize {
     ((count as f64 * scale) as usize).max(1)
 }
 
-/// A member kind the generic tests can build `'static` members of.
-trait Kind: Capacity + Sized {
-    /// `count` members, each holding at most `capacity` nodes when bounded: `'static` storage
-    /// made at run time, since a `static` cannot be generic (the `static` arrays below show the
-    /// `const` constructors).
-    fn members<L: Layout>(count: usize, capacity: usize) -> &'static [Member<Frame, Self, L>];
-}
+/// The members of each generic test: `static` arrays of 16, bounded ones holding 1024 nodes each.
+const COUNT: usize = 16;
+const CAPACITY: usize = 1024;
 
-impl Kind for Unbounded {
-    fn members<L: Layout>(count: usize, _: usize) -> &'static [Member<Frame, Self, L>] {
-        Box::leak((0..count).map(|_| Member::new()).collect::<Box<[_]>>())
-    }
-}
-
-impl Kind for Bounded {
-    fn members<L: Layout>(count: usize, capacity: usize) -> &'static [Member<Frame, Self, L>] {
-        Box::leak(
-            (0..count)
-                .map(|_| Member::with_capacity(capacity))
-                .collect::<Box<[_]>>(),
-        )
-    }
-}
-
-/// One `#[test]` per member kind for each generic `fn f<B: Kind, L: Layout>()`: `f::bounded_padded`
-/// and so on.
+/// One `#[test]` per member kind for each generic `fn f(members: &'static [Member<Frame, B, L>])`,
+/// `f::bounded_padded` and so on, each with a `static` array of its own built by the `const`
+/// constructors.
 macro_rules! for_each_member_kind {
     ($($f:ident),+ $(,)?) => {$(
         mod $f {
             use super::*;
 
             #[test]
-            fn unbounded_compact() { $f::<Unbounded, Compact>() }
+            fn unbounded_compact() {
+                static MEMBERS: [Member<Frame, Unbounded, Compact>; COUNT] =
+                    [const { Member::new() }; COUNT];
+                $f(&MEMBERS)
+            }
+
             #[test]
-            fn unbounded_padded() { $f::<Unbounded, Padded>() }
+            fn unbounded_padded() {
+                static MEMBERS: [Member<Frame, Unbounded, Padded>; COUNT] =
+                    [const { Member::new() }; COUNT];
+                $f(&MEMBERS)
+            }
+
             #[test]
-            fn bounded_compact() { $f::<Bounded, Compact>() }
+            fn bounded_compact() {
+                static MEMBERS: [Member<Frame, Bounded, Compact>; COUNT] =
+                    [const { Member::with_capacity(CAPACITY) }; COUNT];
+                $f(&MEMBERS)
+            }
+
             #[test]
-            fn bounded_padded() { $f::<Bounded, Padded>() }
+            fn bounded_padded() {
+                static MEMBERS: [Member<Frame, Bounded, Padded>; COUNT] =
+                    [const { Member::with_capacity(CAPACITY) }; COUNT];
+                $f(&MEMBERS)
+            }
         }
     )+};
 }
@@ -116,12 +145,20 @@ fn serve<B: Capacity, L: Layout>(
     budget: usize,
 ) -> Option<(usize, Vec<usize>)> {
     let mut ready = worker.try_next().ok()?;
-    let seqs = ready.drain().take(budget).map(|frame| frame.seq).collect();
+    let seqs = ready
+        .drain()
+        .take(budget)
+        .map(|frame| {
+            let seq = frame.seq;
+            FREE.enqueue(frame);
+            seq
+        })
+        .collect();
     Some((ready.index(), seqs))
 }
 
-fn scheduled_once_per_idle_period<B: Kind, L: Layout>() {
-    let set = ReadySet::from_static(B::members::<L>(8, 16)).unwrap();
+fn scheduled_once_per_idle_period<B: Capacity, L: Layout>(members: &'static [Member<Frame, B, L>]) {
+    let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
     assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
 
@@ -145,8 +182,10 @@ fn scheduled_once_per_idle_period<B: Kind, L: Layout>() {
     assert!(worker.try_next().is_err());
 }
 
-fn budget_sends_a_flooded_queue_to_the_back<B: Kind, L: Layout>() {
-    let set = ReadySet::from_static(B::members::<L>(4, 16)).unwrap();
+fn budget_sends_a_flooded_queue_to_the_back<B: Capacity, L: Layout>(
+    members: &'static [Member<Frame, B, L>],
+) {
+    let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
     for seq in 0..5 {
         send(&set, 0, frame(0, seq));
@@ -162,23 +201,23 @@ fn budget_sends_a_flooded_queue_to_the_back<B: Kind, L: Layout>() {
     assert!(worker.try_next().is_err());
 }
 
-fn every_node_once_and_in_order<B: Kind, L: Layout>() {
-    const MEMBERS: usize = 16;
+fn every_node_once_and_in_order<B: Capacity, L: Layout>(members: &'static [Member<Frame, B, L>]) {
     let total = scaled(20_000);
-    let set = ReadySet::from_static(B::members::<L>(MEMBERS, total)).unwrap();
+    let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
-    let mut sent = [0; MEMBERS];
-    let mut next = [0; MEMBERS];
+    let mut sent = [0; COUNT];
+    let mut next = [0; COUNT];
     let mut state = 0x2545_f491_u32;
     let mut delivered = 0;
     while delivered < total {
-        // Bursts into pseudo-random members, then one member served with a budget of 3.
-        for _ in 0..4 {
+        // Two nodes into pseudo-random members, then one member served with a budget of 3 (so
+        // that the nodes in flight, and the frames they take from the pool, stay few).
+        for _ in 0..2 {
             if sent.iter().sum::<usize>() < total {
                 state ^= state << 13;
                 state ^= state >> 17;
                 state ^= state << 5;
-                let index = state as usize % MEMBERS;
+                let index = state as usize % COUNT;
                 send(&set, index, frame(index, sent[index]));
                 sent[index] += 1;
             }
@@ -204,8 +243,9 @@ fn every_node_once_and_in_order<B: Kind, L: Layout>() {
     assert!(worker.try_next().is_err(), "nothing left scheduled");
 }
 
-fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Kind, L: Layout>() {
-    let members = B::members::<L>(6, 16);
+fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Capacity, L: Layout>(
+    members: &'static [Member<Frame, B, L>],
+) {
     let set = ReadySet::from_static(members).unwrap();
     for seq in 0..4 {
         send(&set, 1, frame(0, seq));
@@ -248,8 +288,10 @@ impl Wake for Wakes {
     }
 }
 
-fn poll_next_registers_and_is_woken<B: Kind, L: Layout>() {
-    let set = ReadySet::from_static(B::members::<L>(3, 4)).unwrap();
+fn poll_next_registers_and_is_woken<B: Capacity, L: Layout>(
+    members: &'static [Member<Frame, B, L>],
+) {
+    let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
     let wakes = Arc::new(Wakes::default());
     let waker = Waker::from(Arc::clone(&wakes));
@@ -337,8 +379,9 @@ fn producers_on_threads_and_a_polling_worker() {
     const MEMBERS: usize = 64;
     const PRODUCERS: usize = 3;
     static MANY: [Member<Frame>; MEMBERS] = [const { Member::new() }; MEMBERS];
-    /// Free frames, one queue per producer: the worker gives each frame back to its producer.
-    static FREE: [Queue<Frame>; PRODUCERS] = [const { Queue::new() }; PRODUCERS];
+    /// Each producer's frames, taken from the pool once: the worker gives each frame back to
+    /// its producer.
+    static OWN: [Queue<Frame>; PRODUCERS] = [const { Queue::new() }; PRODUCERS];
     const IN_FLIGHT: usize = 256;
     let per_producer = scaled(if cfg!(debug_assertions) {
         50_000
@@ -359,7 +402,7 @@ fn producers_on_threads_and_a_polling_worker() {
     let mut worker = set.worker().unwrap();
     let stop = AtomicBool::new(false);
     thread::scope(|s| {
-        for (producer, free) in FREE.iter().enumerate() {
+        for (producer, free) in OWN.iter().enumerate() {
             let (set, stop) = (&set, &stop);
             s.spawn(move || {
                 for _ in 0..IN_FLIGHT {
@@ -400,14 +443,14 @@ fn producers_on_threads_and_a_polling_worker() {
                         assert_eq!(frame.seq, *expected, "member {index}: once, in order");
                         *expected += 1;
                         delivered += 1;
-                        FREE[frame.producer].enqueue(frame);
+                        OWN[frame.producer].enqueue(frame);
                     }
                     progress = Instant::now();
                 }
                 Err(_) => {
                     assert!(
-                        progress.elapsed() < Duration::from_secs(20),
-                        "nothing scheduled for 20 s with {} nodes missing: a queue was lost",
+                        progress.elapsed() < STALL,
+                        "nothing scheduled for {STALL:?} with {} nodes missing: a queue was lost",
                         PRODUCERS * per_producer - delivered
                     );
                     thread::yield_now();
@@ -416,4 +459,10 @@ fn producers_on_threads_and_a_polling_worker() {
         }
     });
     assert!(worker.try_next().is_err(), "nothing left scheduled");
+    for own in &OWN {
+        own.consumer()
+            .unwrap()
+            .drain()
+            .for_each(|frame| FREE.enqueue(frame));
+    }
 }
