@@ -7,8 +7,9 @@
 //! holding one member, members given back (nodes and all) when a set drops, and producers on
 //! several threads.
 //!
-//! Nothing here is allocated: the members are `static` arrays (one per test and kind), and the
-//! nodes come from a `static` pool as `&'static mut Frame` handles, which each test gives back.
+//! Neither members nor nodes are allocated: the members are `static` arrays (one per test and
+//! kind), and the nodes come from a `static` pool as `&'static mut Frame` handles, which each test
+//! gives back.
 #![cfg(not(loom))]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
