@@ -257,8 +257,9 @@
 //!
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
 //!   while waiting out a producer.
-//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, and [`channel()`] (whose senders wait in
-//!   an `event-listener` list).
+//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, [`channel()`] (whose senders wait in
+//!   an `event-listener` list), and [`ReadySet::new`] / [`ReadySet::with_capacity`], which
+//!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead).
 //! - `futures-core`: `Stream` for the channel's [`Receiver`](channel::Receiver) and for a
 //!   [`Consumer`] whose queue can sleep.
 //! - `critical-section`: enqueues run inside a critical section (see
