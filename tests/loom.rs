@@ -11,7 +11,8 @@
 //! Each model is a function generic over the [`Layout`] and runs once per layout (`name::compact`,
 //! `name::padded`): the padded consumer reads `head` through a snapshot of its own, so the two
 //! layouts take different paths through `pop` whenever the consumer races with producers. The
-//! user-style model alone runs on the default queue only.
+//! user-style model and the biggest one (two producers, two nodes each) run on the compact layout
+//! only.
 #![cfg(loom)]
 
 mod support;
@@ -28,7 +29,7 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
-use support::{both_layouts, check};
+use support::{both_layouts, check, compact_only};
 
 /// A test message: which producer sent it, its sequence number there, and a body written by the
 /// producer that loom checks the consumer may read (it is a loom cell, so reading it without a
@@ -732,8 +733,13 @@ fn queue_dropped_with_nodes_inside<L: Layout>() {
     });
 }
 
+// The biggest model, for the compact layout only, to keep CI's time: what the padded layout changes
+// (the consumer's snapshot of `head`, the stub's link beside `head`) is raced by the padded
+// instances below, which catch each padded-only mutant tried so far (a snapshot not reset at the
+// stub, the stub's link reset after the consumer's swap).
+compact_only!(two_producers_two_nodes_each);
+
 both_layouts!(
-    two_producers_two_nodes_each,
     inconsistent_window_then_dequeue,
     inconsistent_window_hides_completed_enqueue,
     empty_means_empty,
