@@ -1362,7 +1362,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         match Consumer::<SharedRef<N, B>>::poll_step(step, cx) {
             Poll::Ready(Some(first)) => {
                 buffer.push(first);
-                Poll::Ready(self.take_more(buffer, limit - 1) + 1)
+                Poll::Ready(self.take_more(buffer, 1, limit - 1) + 1)
             }
             Poll::Ready(None) => {
                 self.terminated = true;
@@ -1409,12 +1409,16 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
             return Ok(0);
         }
         buffer.push(self.try_recv()?);
-        Ok(self.take_more(buffer, limit - 1) + 1)
+        Ok(self.take_more(buffer, 0, limit - 1) + 1)
     }
 
-    /// Appends up to `limit` more nodes that are there now, and accounts for them in one go.
-    fn take_more(&mut self, buffer: &mut Vec<N::Handle>, limit: usize) -> usize {
-        let mut taken = 0;
+    /// Appends up to `limit` more nodes that are there now, and accounts for them in one go,
+    /// together with `taken` nodes taken before and not accounted for yet (the one that
+    /// `poll_recv_many` waited for): every node taken must be counted, or the receiver never
+    /// sees that it has taken everything a closed channel will get.
+    fn take_more(&mut self, buffer: &mut Vec<N::Handle>, mut taken: usize, limit: usize) -> usize {
+        let before = taken;
+        let limit = limit + taken;
         while taken < limit {
             match self.consumer.try_dequeue() {
                 Ok(handle) => {
@@ -1428,7 +1432,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         if taken != 0 {
             self.handed_over(taken);
         }
-        taken
+        taken - before
     }
 
     /// Closes the channel: senders fail from now on ([`TrySendError::Closed`], [`SendError`]),

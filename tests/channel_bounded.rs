@@ -280,6 +280,24 @@ fn each_freed_slot_wakes_another_waiting_sender() {
     assert_eq!(order, [1, 2]);
 }
 
+/// `poll_recv_many` counts the node it waited for with the rest: after a close, the receive that
+/// finds everything taken reports the end instead of waiting for a node that was already taken.
+#[test]
+fn recv_many_reports_the_end_after_a_close() {
+    let (tx, mut rx) = bounded::<Msg>(4);
+    for seq in 0..3 {
+        tx.try_send(msg(0, seq)).unwrap();
+    }
+    rx.close();
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut batch = Vec::new();
+    assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 8), Poll::Ready(3));
+    assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 8), Poll::Ready(0));
+    assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 1), Poll::Ready(0));
+    assert_eq!(batch.len(), 3);
+    drop(tx);
+}
+
 /// A sender that was woken for a free slot but is dropped before it runs passes the wake-up on.
 #[test]
 fn a_cancelled_waiting_send_passes_its_wake_up_on() {
