@@ -83,7 +83,14 @@ pub fn pinning() -> bool {
 pub fn pin(cpu: Option<usize>) {
     #[cfg(target_os = "linux")]
     {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // The cores online, not `available_parallelism`: that one reads the calling thread's own
+        // affinity, so once a thread was pinned to one core it saw a 1-core machine, its
+        // `pin(None)` "unpinned" it onto that core again, and every thread it spawned afterwards
+        // (inheriting that affinity) was pinned to that same core: every "pinned" run after the
+        // first sample ran producers and consumer on one core.
+        // SAFETY: `sysconf` has no preconditions.
+        let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+        let cores = usize::try_from(online).unwrap_or(1).max(1);
         // SAFETY: `cpu_set_t` is plain bits, for which all zeroes is a valid value.
         let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
         for c in 0..cores {
