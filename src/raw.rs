@@ -127,114 +127,19 @@ impl core::error::Error for TryDequeueError {}
 /// field and so sits at the queue's own address, which saves an offset on the paths that reach it.
 #[repr(C)]
 pub(crate) struct RawQueue<L: Layout, C, P> {
-    consumer: Line<ConsumerEnd<L::ConsumerStub, L::Snapshot, C>, L>,
+    consumer: Line<ConsumerEnd<L::ConsumerStub, C>, L>,
     producer: Line<ProducerEnd<L::ProducerStub, P>, L>,
 }
 
 /// The fields the consumer writes, and the stub's link if the layout keeps it here.
 #[repr(C)]
-struct ConsumerEnd<K, S, C> {
+struct ConsumerEnd<K, C> {
     /// The stub's link, in the layouts that keep it on the consumer's end (see [`StubSlot`]).
     stub_next: K,
     /// The oldest link, or [`STUB`]. Owned by the single consumer.
     tail: UnsafeCell<*mut Link>,
-    /// The consumer's snapshot of `head`, in the layouts that keep one (see [`Snapshot`]).
-    snapshot: S,
     /// The layers' consumer-side state.
     extra: C,
-}
-
-/// Where a layout keeps the consumer's snapshot of `head`, or nothing.
-///
-/// With a snapshot, the consumer reads `head` (the producers' cache line) only when it reaches
-/// the node it last saw there, and never reads the link of a node that may still be the newest
-/// before it knows that the node has a successor. Every node before the snapshot has had a
-/// successor swapped in behind it, so a null link there can only mean that producer is mid-way:
-/// no need to look at `head` to answer [`Inconsistent`](TryDequeueError::Inconsistent). That keeps
-/// the consumer off the producers' line while it is behind them, at the price of a compare and a
-/// store per dequeue; [`Padded`](crate::Padded) keeps one, [`Compact`](crate::Compact) does not.
-///
-/// The invariant: the snapshot is either equal to `tail` (then `pop` asks `head`) or a node (or the
-/// stub) enqueued after `tail`'s node, so `tail` reaches it before passing it. It is never
-/// dereferenced.
-pub trait Snapshot: 'static {
-    /// Whether this layout keeps a snapshot at all.
-    const ON: bool;
-
-    /// An empty queue's snapshot: the stub, like `tail`.
-    #[cfg(not(loom))]
-    #[allow(
-        clippy::declare_interior_mutable_const,
-        reason = "only ever moved into a new queue, never borrowed"
-    )]
-    const INIT: Self;
-
-    /// An empty queue's snapshot (loom's cells have no `const` constructor).
-    #[cfg(loom)]
-    fn init() -> Self;
-
-    /// The snapshot.
-    ///
-    /// # Safety
-    ///
-    /// Called by the single consumer only.
-    unsafe fn get(&self) -> *mut Link;
-
-    /// Replaces the snapshot.
-    ///
-    /// # Safety
-    ///
-    /// Called by the single consumer only.
-    unsafe fn set(&self, link: *mut Link);
-}
-
-impl Snapshot for () {
-    const ON: bool = false;
-
-    #[cfg(not(loom))]
-    const INIT: () = ();
-
-    #[cfg(loom)]
-    fn init() {}
-
-    #[inline(always)]
-    unsafe fn get(&self) -> *mut Link {
-        ptr::null_mut()
-    }
-
-    #[inline(always)]
-    unsafe fn set(&self, _: *mut Link) {}
-}
-
-/// The padded layout's snapshot of `head`: consumer-owned, like `tail`.
-pub struct HeadSnapshot(UnsafeCell<*mut Link>);
-
-impl Snapshot for HeadSnapshot {
-    const ON: bool = true;
-
-    #[cfg(not(loom))]
-    #[allow(
-        clippy::declare_interior_mutable_const,
-        reason = "only ever moved into a new queue, never borrowed"
-    )]
-    const INIT: HeadSnapshot = HeadSnapshot(UnsafeCell::new(STUB));
-
-    #[cfg(loom)]
-    fn init() -> HeadSnapshot {
-        HeadSnapshot(UnsafeCell::new(STUB))
-    }
-
-    #[inline(always)]
-    unsafe fn get(&self) -> *mut Link {
-        // SAFETY: the caller is the only consumer, and the consumer alone touches the snapshot.
-        self.0.with(|s| unsafe { *s })
-    }
-
-    #[inline(always)]
-    unsafe fn set(&self, link: *mut Link) {
-        // SAFETY: the caller is the only consumer, and the consumer alone touches the snapshot.
-        self.0.with_mut(|s| unsafe { *s = link });
-    }
 }
 
 /// Where a layout keeps the stub's link: `AtomicPtr<Link>` on the end that holds it, `()` on
@@ -316,13 +221,9 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         /// An empty queue: the stub alone, with nothing behind it, and the layers' state.
         pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<L, C, P> {
             #[cfg(not(loom))]
-            let snapshot = <L::Snapshot as Snapshot>::INIT;
-            #[cfg(not(loom))]
             let consumer_stub = <L::ConsumerStub as StubSlot>::INIT;
             #[cfg(not(loom))]
             let producer_stub = <L::ProducerStub as StubSlot>::INIT;
-            #[cfg(loom)]
-            let snapshot = <L::Snapshot as Snapshot>::init();
             #[cfg(loom)]
             let consumer_stub = <L::ConsumerStub as StubSlot>::init();
             #[cfg(loom)]
@@ -331,7 +232,6 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
                 consumer: Line::new(ConsumerEnd {
                     stub_next: consumer_stub,
                     tail: UnsafeCell::new(STUB),
-                    snapshot,
                     extra: consumer_extra,
                 }),
                 producer: Line::new(ProducerEnd {
@@ -487,29 +387,6 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
             tail = first;
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(tail) };
-            // `first` may be the newest node: make the snapshot ask `head` about it.
-            // SAFETY: as above.
-            unsafe { self.set_snapshot(tail) };
-        }
-
-        if <L::Snapshot as Snapshot>::ON {
-            // SAFETY: we are the single consumer (our caller's contract).
-            if tail == unsafe { self.snapshot() } {
-                // `tail` may be the newest node. Ask `head` before touching `tail`'s link, which
-                // the next producer is about to write.
-                // Relaxed: only compared, and kept as a snapshot that is never dereferenced.
-                let head = self.producer.head.load(Relaxed);
-                if head == tail {
-                    // SAFETY: forwarded; `tail` is a live queued node and the newest.
-                    return unsafe { self.take_last(tail) };
-                }
-                // Something was swapped in after `tail`: a node, or the stub we re-enqueued.
-                // Either is after `tail`, as the snapshot must be. (Keeping `tail` for the stub
-                // would go stale once this pop moves `tail` on.)
-                let snapshot = if is_stub(head) { STUB } else { head };
-                // SAFETY: we are the single consumer (our caller's contract).
-                unsafe { self.set_snapshot(snapshot) };
-            }
         }
 
         // The common case: `tail` is a node with a successor.
@@ -520,17 +397,8 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
             // `tail` has a successor, so no producer will touch it again: it is ours.
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(next) };
-            if <L::Snapshot as Snapshot>::ON {
-                // Start fetching the next node's line while the caller works on this one.
-                prefetch(next);
-            }
             // SAFETY: `tail` is a node, not the stub, hence non-null.
             return Ok(unsafe { NonNull::new_unchecked(tail) });
-        }
-        if <L::Snapshot as Snapshot>::ON {
-            // The snapshot is after `tail` (we just made sure), so a successor was swapped in
-            // behind `tail` and its producer has not linked it yet.
-            return Err(TryDequeueError::Inconsistent);
         }
         // SAFETY: forwarded; `tail` is a live queued node without a successor.
         unsafe { self.pop_last(tail) }
@@ -576,16 +444,12 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         // SAFETY: `tail` is still a live queued node.
         let next = unsafe { &(*tail).next }.load(Acquire);
         if next.is_null() {
-            // The snapshot still equals `tail`: the next `pop` asks `head` again.
+            // That producer has not linked yet; `tail` stays, and the next `pop` finds `head`
+            // past it and answers `Inconsistent` until the link is stored.
             return Err(TryDequeueError::Inconsistent);
         }
         // SAFETY: we are the single consumer (our caller's contract).
         unsafe { self.set_tail(next) };
-        // `next` is the stub, or a node that our re-enqueued stub follows, so every node from it
-        // to the stub has a successor swapped in; pointing the snapshot at it is not needed for
-        // that, but keeps the invariant (snapshot equals `tail` or comes after it) exact.
-        // SAFETY: as above.
-        unsafe { self.set_snapshot(next) };
         // SAFETY: `tail` is a node, not the stub, hence non-null.
         Ok(unsafe { NonNull::new_unchecked(tail) })
     }
@@ -716,28 +580,6 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         }
     }
 
-    /// The consumer's snapshot of `head` (null in layouts without one).
-    ///
-    /// # Safety
-    ///
-    /// As for [`pop`](Self::pop): called by the single consumer.
-    #[inline(always)]
-    unsafe fn snapshot(&self) -> *mut Link {
-        // SAFETY: forwarded.
-        unsafe { self.consumer.snapshot.get() }
-    }
-
-    /// Replaces the consumer's snapshot of `head` (nothing in layouts without one).
-    ///
-    /// # Safety
-    ///
-    /// As for [`pop`](Self::pop): called by the single consumer.
-    #[inline(always)]
-    unsafe fn set_snapshot(&self, link: *mut Link) {
-        // SAFETY: forwarded.
-        unsafe { self.consumer.snapshot.set(link) };
-    }
-
     /// Moves the consumer's end to `tail`.
     ///
     /// # Safety
@@ -748,21 +590,6 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
         self.consumer.tail.with_mut(|t| unsafe { *t = tail });
     }
-}
-
-/// Asks the processor to start loading the cache line at `link`, without waiting for it. Never
-/// faults, whatever the address (the stub's sentinel included); a no-op where we have no stable
-/// prefetch instruction, and under loom.
-#[inline(always)]
-fn prefetch(link: *mut Link) {
-    #[cfg(all(target_arch = "x86_64", not(loom)))]
-    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has; a prefetch only
-    // hints the cache and does not access memory architecturally, so any address is allowed.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(link.cast::<i8>());
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(loom))))]
-    let _ = link;
 }
 
 /// White-box tests of states that public calls cannot pause in (a producer stopped between its

@@ -9,9 +9,9 @@
 //! weak-memory reordering: a pass is strong evidence, not a proof.
 //!
 //! Each model is a function generic over the [`Layout`]. The bounded counters are the same code in
-//! both layouts (only their place in memory differs, which loom does not see); the padded consumer
-//! reads `head` through a snapshot of its own, so a model runs under both layouts where its consumer
-//! pops while producers enqueue, and under the compact layout alone where it pops only once the
+//! both layouts (only their place in memory differs, which loom does not see); the padded layout
+//! keeps the stub's link beside `head` instead of beside `tail`, so a model runs under both layouts
+//! where its consumer pops while producers enqueue, and under the compact layout alone where it pops only once the
 //! producers are done.
 #![cfg(loom)]
 

@@ -76,8 +76,8 @@ fn nothing_listed<N: Node, B: Capacity, L: Layout>(worker: &mut Worker<'_, N, B,
 }
 
 /// One `#[test]` per layout for each model `fn f<L: Layout>()`: `f::compact` and `f::padded` (the
-/// padded layout's consumer reads `head` through its snapshot, so its re-arm and its pops race the
-/// producers differently).
+/// padded layout keeps the stub's link beside `head`, so the re-arm's park and the producers'
+/// links behind the stub go through a different field).
 macro_rules! both_layouts {
     ($($f:ident),+ $(,)?) => {$(
         mod $f {

@@ -18,8 +18,8 @@
 //! the protocol on the four kinds whose consumer can sleep (`name::unbounded_compact` to
 //! `name::bounded_padded`; a bounded queue there has room for every node, so the outcomes are the
 //! same), and the models of a bounded queue at its limit on both layouts (`name::compact`,
-//! `name::padded`). The layouts matter here because the padded consumer reads `head` through a
-//! snapshot of its own, and every model has the consumer pop while producers enqueue. The
+//! `name::padded`). The layouts matter here because the padded layout keeps the stub's link beside
+//! `head` rather than beside `tail`, and every model has the consumer pop while producers enqueue. The
 //! channel's models are in `loom_channel.rs`.
 #![cfg(loom)]
 
