@@ -1,36 +1,48 @@
 //! The [`Capacity`] choice: [`Unbounded`], or [`Bounded`] by a capacity fixed at construction.
 //!
-//! A thin layer over the algorithm: two counters and the capacity beside it. An unbounded queue
-//! carries none of it and pays nothing for it.
+//! A thin layer over the algorithm: two counters, a limit and the capacity beside it. An
+//! unbounded queue carries none of it and pays nothing for it.
 //!
 //! # How the bound is kept
 //!
-//! - `enqueued` counts claims (on the producers' side of the queue): every producer adds the number of nodes it wants to enqueue with one
-//!   `fetch_add`, and subtracts it again (`fetch_sub`) if the claim does not fit. Failed claims are
-//!   therefore counted for a moment: that is the source of the rare spurious "full".
+//! - `enqueued` counts claims (on the producers' side of the queue): every producer adds the
+//!   number of nodes it wants to enqueue with one `fetch_add`, and subtracts it again
+//!   (`fetch_sub`) if the claim does not fit. Failed claims are therefore counted for a moment:
+//!   that is the source of the rare spurious "full".
 //! - `dequeued` counts nodes the consumer has handed over (on the consumer's side). Only the
 //!   consumer writes it, with a plain store of its own running count: no read-modify-write on the
 //!   consumer's side.
-//! - Before claiming, a producer reads both counters and gives up at once if the queue looks full:
-//!   a refusal then writes nothing, so producers hammering a full queue do not pull the claim
-//!   counter's cache line away from each other, or the consumer's count from the consumer. The
+//! - `limit` (on the producers' side) is `d + capacity` for some count `d` that a producer read
+//!   from `dequeued`, published for the other producers. A claim that stays within it never reads
+//!   `dequeued`, so while the queue has room the consumer's line stays with the consumer: its
+//!   store of `dequeued` hits its own cache instead of taking the line back from every producer
+//!   each time. Only a claim that would pass the limit reads `dequeued` and publishes the new
+//!   limit (JCTools's bounded queues keep the same "producer limit").
+//! - Before claiming, a producer reads `enqueued` and the limit (and `dequeued` if past it), and
+//!   gives up at once if the queue looks full: a refusal then writes nothing, so producers
+//!   hammering a full queue do not pull the claim counter's line away from each other. The
 //!   pre-check only ever refuses, which the bound always allows; acceptance is decided by the
 //!   claim below.
-//! - A claim of `n` that returned `e` from the `fetch_add`, having read `d` from `dequeued`, is
-//!   accepted when `e - d + n <= capacity` (in signed arithmetic, since `d` may be newer than `e`).
+//! - A claim of `n` that returned `e` from the `fetch_add` is accepted when `e + n <= L` (in
+//!   signed arithmetic on the difference), where `L` is the limit it read or, failing that, the
+//!   limit from a fresh read of `dequeued`.
 //!
 //! Why this never exceeds the capacity: take all accepted claims so far, and the one of them that
-//! comes last in `enqueued`'s modification order, `Q` (which returned `e_Q` and read `d_Q`). Every
-//! other accepted claim is before it and is never undone, so together they are at most `e_Q`
-//! nodes, and all accepted nodes at most `e_Q + n_Q <= d_Q + capacity`. The consumer has handed
-//! over at least `d_Q` nodes (it publishes only counts it has reached, and they only grow), and
-//! with the `Acquire`/`Release` pair on `dequeued` those hand-overs happen-before `Q`'s enqueue.
-//! So at most `capacity` accepted nodes are inside at any time. Nothing here depends on the order
-//! of a producer's `fetch_add` and its load of `dequeued`.
+//! comes last in `enqueued`'s modification order, `Q` (which returned `e_Q` and accepted under
+//! `L_Q = d_Q + capacity`). Every other accepted claim is before it and is never undone, so
+//! together they are at most `e_Q` nodes, and all accepted nodes at most `e_Q + n_Q <= d_Q +
+//! capacity`. The consumer has handed over at least `d_Q` nodes (it publishes only counts it has
+//! reached, and they only grow), and those hand-overs happen-before `Q`'s enqueue: `Q` read `d_Q`
+//! from `dequeued` with `Acquire` (pairing with the consumer's `Release` store), or read `L_Q`
+//! from `limit` with `Acquire`, pairing with the `Release` store of the producer that read `d_Q`
+//! so. So at most `capacity` accepted nodes are inside at any time. A stale limit (one published
+//! late, after a newer one) is smaller than the newest, so it only refuses or sends producers to
+//! `dequeued` sooner. Nothing here depends on the order of a producer's `fetch_add` and its loads.
 //!
 //! The counters wrap around; differences are read as `isize`. They stay far from `isize::MAX` in
 //! magnitude: nodes inside plus claims in flight, and at most `usize::MAX / size_of::<Link>()`
-//! links fit in memory, fewer than `isize::MAX`.
+//! links fit in memory, fewer than `isize::MAX`; a limit stored late lags by the nodes that went
+//! through while its producer was preempted between its load and its store, far fewer again.
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
@@ -63,13 +75,14 @@ pub enum Unbounded {}
 /// compare-and-swap loop per enqueue and an atomic decrement per dequeue, the hottest
 /// instructions of its queue. Here:
 ///
-/// - **an accepted enqueue** costs one `fetch_add` on a claim counter and two loads, beyond the
-///   queue's own swap;
-/// - **a refused enqueue** usually costs two loads and writes nothing, so a flood against a full
-///   queue does not slow its consumer down; a claim that loses a race near the limit is undone with
-///   one `fetch_sub`;
+/// - **an accepted enqueue** costs one `fetch_add` on a claim counter and two loads on the
+///   producers' own cache line, beyond the queue's own swap; it reads the consumer's count (and
+///   publishes a new limit for the other producers) only when the limit it has would be passed;
+/// - **a refused enqueue** costs three loads and writes nothing; a claim that loses a race near the
+///   limit is undone with one `fetch_sub`;
 /// - **a dequeue** costs one plain `Release` store: the consumer publishes its running count. No
-///   atomic read-modify-write.
+///   atomic read-modify-write, and while the queue has room no producer reads that count, so the
+///   store stays in the consumer's cache.
 ///
 /// The number of nodes inside never exceeds the capacity. A node held by
 /// [`peek`](crate::Consumer::peek) counts as inside until it is handed over or dropped, as in
@@ -159,6 +172,12 @@ impl sealed::Capacity for Unbounded {
 pub struct Claims {
     /// Nodes claimed by producers, wrapping: every accepted node, plus claims in flight.
     enqueued: AtomicUsize,
+    /// A limit for `enqueued` that some producer has read off the consumer's count: `dequeued +
+    /// capacity` for a value of `dequeued` the consumer has reached. Claims that stay within it
+    /// never read the consumer's count (JCTools calls it the producer limit). It may lag behind
+    /// the consumer, and a producer that stores a limit it computed earlier can even move it back:
+    /// either way it only sends producers to the consumer's count sooner, never lets one past.
+    limit: AtomicUsize,
     /// The bound, in `1..=isize::MAX`.
     capacity: usize,
 }
@@ -177,6 +196,8 @@ impl Claims {
             );
             Claims {
                 enqueued: AtomicUsize::new(0),
+                // Nothing handed over yet.
+                limit: AtomicUsize::new(capacity),
                 capacity,
             }
         }
@@ -201,16 +222,19 @@ impl Claims {
         len.clamp(0, self.capacity as isize) as usize
     }
 
-    /// Whether `n` more nodes fit when `enqueued` claims are counted and `dequeued` nodes have been
-    /// handed over.
+    /// The limit for `enqueued` once the consumer has handed `dequeued` nodes over.
     #[inline(always)]
-    fn fits(&self, enqueued: usize, dequeued: usize, n: usize) -> bool {
-        // Claims not handed over yet. Negative when the consumer has already handed over nodes
-        // whose claims came after `enqueued` was read.
-        let ahead = enqueued.wrapping_sub(dequeued) as isize;
-        // `n <= capacity <= isize::MAX` (the callers check), so neither side overflows.
-        ahead <= (self.capacity - n) as isize
+    fn limit_after(&self, dequeued: usize) -> usize {
+        dequeued.wrapping_add(self.capacity)
     }
+}
+
+/// Whether `n` more nodes fit when `enqueued` claims are counted and the limit is `limit`.
+#[inline(always)]
+fn within(enqueued: usize, limit: usize, n: usize) -> bool {
+    // Room left under the limit; negative when the claims are already past it (a limit that lags,
+    // or claims in flight). `n <= capacity <= isize::MAX` (the callers check).
+    limit.wrapping_sub(enqueued) as isize >= n as isize
 }
 
 impl sealed::Capacity for Bounded {
@@ -224,19 +248,38 @@ impl sealed::Capacity for Bounded {
         if n > claims.capacity {
             return Claim::Refused;
         }
-        // The read-only pre-check: refuse without writing when the queue looks full. Relaxed on
-        // `enqueued`: a stale (smaller) value only lets us go on to the real claim. Acquire on
-        // `dequeued`: as below; a stale (smaller) value can only refuse, which is allowed.
-        if !claims.fits(claims.enqueued.load(Relaxed), dequeued.load(Acquire), n) {
-            return Claim::Refused;
+        // The read-only pre-check, on the producers' own line while the shared limit allows:
+        // refuse without writing when the queue looks full. Relaxed on `enqueued`: a stale
+        // (smaller) value only lets us go on to the real claim. Acquire on `limit`: pairs with
+        // the Release store of the producer that published it, which read `dequeued` with
+        // Acquire: so the hand-overs that made this room happen-before our enqueue.
+        let enqueued = claims.enqueued.load(Relaxed);
+        let mut limit = claims.limit.load(Acquire);
+        if !within(enqueued, limit, n) {
+            // Past the shared limit: ask the consumer's count, the only read of the consumer's
+            // side. Acquire: pairs with the consumer's Release store in `handed_over`.
+            let fresh = claims.limit_after(dequeued.load(Acquire));
+            if !within(enqueued, fresh, n) {
+                return Claim::Refused;
+            }
+            // Release: publishes the hand-overs we just acquired to the producers that claim
+            // within this limit (their Acquire load above).
+            claims.limit.store(fresh, Release);
+            limit = fresh;
         }
         // Relaxed: the claim needs only its place in this counter's modification order, which
         // every read-modify-write gets; it publishes nothing (the nodes are published by the
         // queue's own swap and link store).
         let enqueued = claims.enqueued.fetch_add(n, Relaxed);
-        // Acquire: pairs with the consumer's Release store in `handed_over`, so the dequeues we
-        // count on happen-before our enqueue.
-        if claims.fits(enqueued, dequeued.load(Acquire), n) {
+        if within(enqueued, limit, n) {
+            return Claim::Granted;
+        }
+        // Others claimed since our pre-check: ask the consumer's count once more.
+        // Acquire: as above.
+        let fresh = claims.limit_after(dequeued.load(Acquire));
+        if within(enqueued, fresh, n) {
+            // Release: as above.
+            claims.limit.store(fresh, Release);
             Claim::Granted
         } else {
             // Relaxed: undoes our own claim; as above, it only needs to be atomic.

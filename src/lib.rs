@@ -71,9 +71,9 @@
 //! | you need | type | `size_of` (64-bit) |
 //! |---|---|---:|
 //! | an unbounded queue, consumer polls | [`Queue<N>`](Queue) | 32 |
-//! | a capacity (WireGuard's 1024 per peer): `try_enqueue` hands the node back when full | [`BoundedQueue<N>`] | 56 |
+//! | a capacity (WireGuard's 1024 per peer): `try_enqueue` hands the node back when full | [`BoundedQueue<N>`] | 64 |
 //! | a consumer that sleeps until a node arrives (thread or async task) | [`WaitQueue<N>`] | 64 |
-//! | both: WireGuard's per-peer queue with its wake-up built in | [`BoundedWaitQueue<N>`] | 88 |
+//! | both: WireGuard's per-peer queue with its wake-up built in | [`BoundedWaitQueue<N>`] | 96 |
 //! | one hot queue whose producers and consumer run on different cores | [`PaddedQueue<N>`], or `L = Padded` on any kind | 2 cache lines |
 //! | a consumer moved into a worker thread or kept beside an `Arc`'d queue | [`Queue::consumer_owned`] → [`OwnedConsumer`] | — |
 //! | `Sender`s and a `Receiver`, async or blocking, that learn when the other side is gone or closes; senders that wait for room | [`channel()`], [`channel::bounded`] (feature `alloc`) | — |

@@ -751,9 +751,9 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn compact_sizes_are_what_the_docs_say() {
         assert_eq!(size_of::<Queue<Msg>>(), 32);
-        assert_eq!(size_of::<Queue<Msg, Bounded>>(), 56);
+        assert_eq!(size_of::<Queue<Msg, Bounded>>(), 64);
         assert_eq!(size_of::<Queue<Msg, Unbounded, Wait>>(), 64);
-        assert_eq!(size_of::<Queue<Msg, Bounded, Wait>>(), 88);
+        assert_eq!(size_of::<Queue<Msg, Bounded, Wait>>(), 96);
     }
 
     #[test]

@@ -211,10 +211,10 @@ fn capacity_must_be_between_one_and_isize_max() {
 }
 
 #[test]
-fn size_is_the_queue_plus_three_words() {
+fn size_is_the_queue_plus_four_words() {
     assert_eq!(
         size_of::<BoundedQueue<Item>>(),
-        size_of::<Queue<Item>>() + 3 * size_of::<usize>()
+        size_of::<Queue<Item>>() + 4 * size_of::<usize>()
     );
     assert_eq!(size_of::<Batch<Item>>(), 3 * size_of::<usize>());
     fn send_sync<T: Send + Sync>() {}

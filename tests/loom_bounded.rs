@@ -421,10 +421,89 @@ fn producers_and_consumer_race_at_the_limit<L: Layout>() {
 
 // The consumer of `producers_race_at_the_limit` pops only after joining the producers, so the
 // layouts differ there only in steps that race with nothing.
+/// A full queue of capacity 2; the consumer writes a plain cell and then takes both nodes out,
+/// while two producers each try to enqueue one. Whichever producer passes the shared limit reads
+/// the consumer's count and publishes a new limit, which the other may then claim within without
+/// reading the count. Any producer that gets in sees the consumer's write, and at rest the queue
+/// holds what was accepted and takes exactly the rest: no overshoot through a limit, no spurious
+/// refusal left behind by one. (Mutants that weaken the limit's `Acquire` load or `Release` store
+/// are caught by `consumer_publication_races_producers`; this model catches a limit that lets one
+/// node past and one that refuses an exact fit.)
+///
+/// Preemption bound 3.
+fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
+        let scratch = Arc::new(UnsafeCell::new(0usize));
+        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
+
+        let consumer_thread = {
+            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
+            thread::spawn(move || {
+                let mut consumer = queue.consumer().unwrap();
+                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
+                // before the first dequeue below (the queue is full); loom checks exactly that.
+                scratch.with_mut(|s| unsafe { *s = 7 });
+                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
+                // Waits out a producer that has swapped in behind the last node.
+                assert_eq!(consumer.dequeue().unwrap().id, 1);
+            })
+        };
+        // One producer's attempt: its bit if it got in, after checking it sees the consumer's write.
+        fn attempt<L: Layout>(
+            id: usize,
+            queue: &BoundedQueue<Msg, L>,
+            dropped: &Arc<AtomicUsize>,
+            scratch: &UnsafeCell<usize>,
+        ) -> usize {
+            match queue.try_enqueue(Msg::new(id, dropped)) {
+                Ok(()) => {
+                    // SAFETY: see the consumer's write; a race here is reported by loom.
+                    assert_eq!(scratch.with(|s| unsafe { *s }), 7);
+                    1 << id
+                }
+                Err(back) => {
+                    assert_eq!(back.id, id);
+                    0
+                }
+            }
+        }
+        let other = {
+            let (queue, dropped, scratch) = (
+                Arc::clone(&queue),
+                Arc::clone(&dropped),
+                Arc::clone(&scratch),
+            );
+            thread::spawn(move || attempt(2, &queue, &dropped, &scratch))
+        };
+        let mut accepted = attempt(3, &queue, &dropped, &scratch);
+        accepted |= other.join().unwrap();
+        consumer_thread.join().unwrap();
+        let inside = accepted.count_ones() as usize;
+        assert_eq!(queue.len(), inside);
+        // At rest: exactly the room left is accepted, whatever the limit says.
+        let mut more = 0;
+        for id in 4..6 {
+            if queue.try_enqueue(Msg::new(id, &dropped)).is_ok() {
+                more += 1;
+            }
+        }
+        assert_eq!(
+            inside + more,
+            2,
+            "no spurious refusal at rest, no overshoot"
+        );
+        drop(queue);
+    });
+}
+
 compact_only!(producers_race_at_the_limit);
 
 both_layouts!(
     consumer_publication_races_producers,
+    a_limit_published_by_one_producer_carries_the_room_to_another,
     batch_is_contiguous_with_a_concurrent_producer,
     bounded_batch_is_all_or_nothing_at_the_limit,
     never_refused_below_the_capacity,

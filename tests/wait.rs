@@ -282,7 +282,7 @@ fn wait_queue_is_small_and_shares_like_a_queue() {
     );
     assert_eq!(
         std::mem::size_of::<BoundedWaitQueue<Msg>>(),
-        11 * std::mem::size_of::<usize>()
+        12 * std::mem::size_of::<usize>()
     );
 }
 

@@ -205,7 +205,7 @@ impl<L: Named> Subject for Ours<L> {
 /// consumer's `dequeue`.
 pub struct OursBounded<L: Layout = Compact>(Queue<Packet, Bounded, NoWait, L>);
 
-/// [`OursBounded`] in the compact layout (`BoundedQueue`, 56 bytes).
+/// [`OursBounded`] in the compact layout (`BoundedQueue`, 64 bytes).
 pub type BoundedCompact = OursBounded<Compact>;
 /// [`OursBounded`] in the padded layout.
 pub type BoundedPadded = OursBounded<Padded>;
