@@ -3,9 +3,8 @@
 
 /// How a queue lays out its two ends in memory: [`Compact`] or [`Padded`].
 ///
-/// This is the fourth type parameter of [`Queue`](crate::Queue). It changes where the fields sit,
-/// and how often the consumer reads the producers' end; the algorithm and its guarantees are the
-/// same in both layouts.
+/// This is the fourth type parameter of [`Queue`](crate::Queue). It changes only where the fields
+/// sit; the algorithm and its guarantees are the same in both layouts.
 ///
 /// | layout | `size_of` (64-bit, plain queue) | pick it for |
 /// |---|---:|---|
@@ -32,18 +31,17 @@ pub enum Compact {}
 ///
 /// Each end is aligned and padded to [`crossbeam_utils::CachePadded`]'s size for the target (128
 /// bytes on x86-64 and aarch64, whose prefetchers fetch lines in pairs): a plain padded queue is 256
-/// bytes. Its bounded counters sit beside the end that writes them (the claim counter with the
-/// producers, the hand-over count with the consumer).
+/// bytes. Its bounded counters sit beside the end that writes them (the claim counter and the
+/// producers' limit with the producers, the hand-over count with the consumer).
 ///
 /// The stub's link (which the producer that finds the queue empty writes) sits on the producers'
 /// line, beside `head`, so that the consumer's line is written by the consumer alone.
 ///
-/// The algorithm is the same as [`Compact`]'s, instruction for instruction: the consumer reads
-/// `head` only when the node it is at has no successor yet. (A consumer that kept a snapshot of
-/// `head` and read it each time it reached that node, to avoid reading the newest node's link, was
-/// tried and measured: with one producer and the consumer on another core it read `head` for a
-/// third of the messages, and each read took the producers' line away from them; it delivered
-/// 0.55-0.65x of this plain walk.)
+/// The code is [`Compact`]'s: the consumer reads `head` only when the node it is at has no
+/// successor yet. (A consumer that kept a snapshot of `head` and read it each time it reached that
+/// node, to avoid reading the newest node's link, was tried and measured: with one producer and the
+/// consumer on another core it read `head` for a third of the messages, and each read took the
+/// producers' line away from them; it delivered about 0.6-0.7x of this plain walk.)
 ///
 /// A type-level marker; it has no values.
 #[derive(Debug)]
