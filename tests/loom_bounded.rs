@@ -119,6 +119,31 @@ fn producers_race_at_the_limit<L: Layout>() {
     });
 }
 
+/// One producer's `try_enqueue` of node `id` into a queue whose consumer wrote 7 into `scratch`
+/// before making room: the node's bit if it got in, after checking that the consumer's write is
+/// visible (loom reports a data race on the cell if the dequeue that made the room does not
+/// happen-before the enqueue); 0 if refused, with the node handed back.
+fn attempt_after_write<L: Layout>(
+    id: usize,
+    queue: &BoundedQueue<Msg, L>,
+    dropped: &Arc<AtomicUsize>,
+    scratch: &UnsafeCell<usize>,
+) -> usize {
+    match queue.try_enqueue(Msg::new(id, dropped)) {
+        Ok(()) => {
+            // SAFETY: the consumer writes the cell before the dequeue that makes room, so a
+            // producer that got in reads it only after that write if the ordering holds; loom
+            // checks exactly that.
+            assert_eq!(scratch.with(|s| unsafe { *s }), 7);
+            1 << id
+        }
+        Err(back) => {
+            assert_eq!(back.id, id);
+            0
+        }
+    }
+}
+
 /// A full queue of capacity 2; the consumer takes the first node out (after writing to a plain
 /// cell) while two producers each try to enqueue one. At most one of them gets in (one place was
 /// freed), and one that gets in sees the consumer's write: the dequeue that made room
@@ -154,17 +179,7 @@ fn consumer_publication_races_producers<L: Layout>() {
                     Arc::clone(&dropped),
                     Arc::clone(&scratch),
                 );
-                thread::spawn(move || match queue.try_enqueue(Msg::new(id, &dropped)) {
-                    Ok(()) => {
-                        // SAFETY: see the consumer's write; a race here is reported by loom.
-                        assert_eq!(scratch.with(|s| unsafe { *s }), 7);
-                        1 << id
-                    }
-                    Err(back) => {
-                        assert_eq!(back.id, id);
-                        0
-                    }
-                })
+                thread::spawn(move || attempt_after_write(id, &queue, &dropped, &scratch))
             })
             .collect();
         consumer_thread.join().unwrap();
@@ -451,34 +466,15 @@ fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
                 assert_eq!(consumer.dequeue().unwrap().id, 1);
             })
         };
-        // One producer's attempt: its bit if it got in, after checking it sees the consumer's write.
-        fn attempt<L: Layout>(
-            id: usize,
-            queue: &BoundedQueue<Msg, L>,
-            dropped: &Arc<AtomicUsize>,
-            scratch: &UnsafeCell<usize>,
-        ) -> usize {
-            match queue.try_enqueue(Msg::new(id, dropped)) {
-                Ok(()) => {
-                    // SAFETY: see the consumer's write; a race here is reported by loom.
-                    assert_eq!(scratch.with(|s| unsafe { *s }), 7);
-                    1 << id
-                }
-                Err(back) => {
-                    assert_eq!(back.id, id);
-                    0
-                }
-            }
-        }
         let other = {
             let (queue, dropped, scratch) = (
                 Arc::clone(&queue),
                 Arc::clone(&dropped),
                 Arc::clone(&scratch),
             );
-            thread::spawn(move || attempt(2, &queue, &dropped, &scratch))
+            thread::spawn(move || attempt_after_write(2, &queue, &dropped, &scratch))
         };
-        let mut accepted = attempt(3, &queue, &dropped, &scratch);
+        let mut accepted = attempt_after_write(3, &queue, &dropped, &scratch);
         accepted |= other.join().unwrap();
         consumer_thread.join().unwrap();
         let inside = accepted.count_ones() as usize;

@@ -47,8 +47,8 @@ macro_rules! both_layouts {
 }
 
 /// Runs each loom model `fn f<L: Layout>()` under the compact layout only, as `f::compact`: for
-/// models whose consumer never pops while another thread enqueues. The padded layout changes only
-/// how the consumer reads `head`, which matters only in a race with producers.
+/// models that do not race the stub's link. The padded layout runs the same code and differs only
+/// in where that link sits (beside `head` rather than beside `tail`).
 #[cfg(loom)]
 #[allow(unused_macros, reason = "each loom test binary uses some of them")]
 macro_rules! compact_only {
