@@ -333,7 +333,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
 
     /// Splices `batch` in with room already claimed, and wakes a sleeping consumer.
     #[inline]
-    fn push_batch(&self, batch: Batch<N>) {
+    pub(crate) fn push_batch(&self, batch: Batch<N>) {
         let parked = match batch.into_chain() {
             // SAFETY: the batch owned every node of the chain alone (each came from a unique
             // handle), linked `first` through to `last` in `push`, and hands that ownership to

@@ -26,16 +26,22 @@
 //! - A claim of `n` that returned `e` from the `fetch_add` is accepted when `e + n <= L` (in
 //!   signed arithmetic on the difference), where `L` is the limit it read or, failing that, the
 //!   limit from a fresh read of `dequeued`.
+//! - A [`Reservation`](crate::Reservation) is one accepted claim of `n` whose nodes are enqueued
+//!   later, one by one, with no counter touched; when it is dropped, the room it did not use is
+//!   given back with one `fetch_sub` (a *give-back*).
 //!
 //! Why this never exceeds the capacity: take all accepted claims so far, and the one of them that
 //! comes last in `enqueued`'s modification order, `Q` (which returned `e_Q` and accepted under
-//! `L_Q = d_Q + capacity`). Every other accepted claim is before it and is never undone, so
-//! together they are at most `e_Q` nodes, and all accepted nodes at most `e_Q + n_Q <= d_Q +
+//! `L_Q = d_Q + capacity`). `e_Q` is the sum of every change to `enqueued` before `Q`'s. Every
+//! other accepted claim `c` is among them (an addition of `n_c`), and puts at most `n_c` nodes in;
+//! a give-back before `Q` subtracts room its claim (also before `Q`, by coherence: the same thread
+//! made both) never uses, and a refused claim's undo cancels an addition before it. So the other
+//! accepted claims put in at most `e_Q` nodes, and all accepted claims at most `e_Q + n_Q <= d_Q +
 //! capacity`. The consumer has handed over at least `d_Q` nodes (it publishes only counts it has
-//! reached, and they only grow), and those hand-overs happen-before `Q`'s enqueue: `Q` read `d_Q`
-//! from `dequeued` with `Acquire` (pairing with the consumer's `Release` store), or read `L_Q`
-//! from `limit` with `Acquire`, pairing with the `Release` store of the producer that read `d_Q`
-//! so. So at most `capacity` accepted nodes are inside at any time. A stale limit (one published
+//! reached, and they only grow), and those hand-overs happen-before every enqueue under `Q`'s
+//! claim (each follows the claim in its thread): `Q` read `d_Q` from `dequeued` with `Acquire`
+//! (pairing with the consumer's `Release` store), or read `L_Q` from `limit` with `Acquire`,
+//! pairing with the `Release` store of the producer that read `d_Q` so. So at most `capacity` accepted nodes are inside at any time. A stale limit (one published
 //! late, after a newer one) is smaller than the newest, so it only refuses or sends producers to
 //! `dequeued` sooner. Nothing here depends on the order of a producer's `fetch_add` and its loads.
 //!
@@ -82,7 +88,13 @@ pub enum Unbounded {}
 ///   limit is undone with one `fetch_sub`;
 /// - **a dequeue** costs one plain `Release` store: the consumer publishes its running count. No
 ///   atomic read-modify-write, and while the queue has room no producer reads that count, so the
-///   store stays in the consumer's cache.
+///   store stays in the consumer's cache;
+/// - **a [reservation](crate::Reservation)** ([`try_reserve`](crate::Queue::try_reserve)) claims
+///   room for several nodes with the same single `fetch_add`; its enqueues then cost what an
+///   unbounded queue's do, and room left unused is given back with one `fetch_sub` when it is
+///   dropped. With one producer and the consumer on different cores, the claim's read-modify-write
+///   on every message is most of what a bounded queue loses against an unbounded one (the
+///   README's Performance section has the figures); a reservation pays it once per burst.
 ///
 /// The number of nodes inside never exceeds the capacity. A node held by
 /// [`peek`](crate::Consumer::peek) counts as inside until it is handed over or dropped, as in
@@ -148,6 +160,10 @@ pub(crate) mod sealed {
             Self::try_claim(claims, handed_over, n) == Claim::Granted
         }
 
+        /// Gives back `n >= 1` nodes' worth of room that an accepted claim will never use (the
+        /// unused rest of a [`Reservation`](crate::Reservation)).
+        fn give_back(claims: &Self::Claims, n: usize);
+
         /// Records that the single consumer handed one node over.
         fn handed_over(handed_over: &Self::HandedOver);
     }
@@ -163,6 +179,9 @@ impl sealed::Capacity for Unbounded {
     fn try_claim(_: &(), _: &(), _: usize) -> Claim {
         Claim::Granted
     }
+
+    #[inline(always)]
+    fn give_back(_: &(), _: usize) {}
 
     #[inline(always)]
     fn handed_over(_: &()) {}
@@ -286,6 +305,14 @@ impl sealed::Capacity for Bounded {
             claims.enqueued.fetch_sub(n, Relaxed);
             Claim::Undone
         }
+    }
+
+    #[inline]
+    fn give_back(claims: &Claims, n: usize) {
+        // Relaxed: like undoing a refused claim. The room given back never held a node, so there
+        // is no hand-over to publish; a producer that sees the smaller count learns of the room
+        // the consumer made from `dequeued` or `limit`, as always.
+        claims.enqueued.fetch_sub(n, Relaxed);
     }
 
     #[inline(always)]

@@ -293,6 +293,7 @@ mod node;
 mod queue;
 mod raw;
 mod ready;
+mod reserve;
 mod wait;
 mod waker;
 
@@ -309,6 +310,7 @@ pub use queue::OwnedConsumer;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::TryDequeueError;
 pub use ready::{Member, Ready, ReadySet, Worker};
+pub use reserve::Reservation;
 pub use wait::{DequeueFuture, NoWait, Wait, Waiting};
 
 /// The README's examples, compiled and run by `cargo test`.

@@ -1,5 +1,5 @@
-//! The bounded queue: FIFO, refusals that hand the node back, all-or-nothing batches, the peek
-//! accounting, and the capacity under racing producers.
+//! The bounded queue: FIFO, refusals that hand the node back, all-or-nothing batches,
+//! reservations, the peek accounting, and the capacity under racing producers.
 #![cfg(not(loom))]
 
 mod support;
@@ -180,6 +180,70 @@ fn batches_are_all_or_nothing_at_the_limit<W: Waiting, L: Layout>() {
     assert_eq!(drops.load(Relaxed), 21);
 }
 
+fn reservations_hold_room_until_used_or_dropped<W: Waiting, L: Layout>() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Bq::<W, L>::with_capacity(5);
+    assert!(queue.try_reserve(6).is_none(), "more than the capacity");
+    assert_eq!(queue.len(), 0, "a refused reservation claims nothing");
+
+    let mut room = queue.try_reserve(3).unwrap();
+    assert_eq!((room.remaining(), queue.len()), (3, 3));
+    assert!(queue.try_reserve(3).is_none(), "only 2 places are left");
+    // Others still get the room that is not reserved, in FIFO order with the reserved nodes.
+    queue.try_enqueue(item(0, &drops)).unwrap();
+    room.try_enqueue(item(1, &drops)).unwrap();
+    queue.try_enqueue(item(2, &drops)).unwrap();
+    assert!(
+        queue.try_enqueue(item(99, &drops)).is_err(),
+        "full: 3 in, 2 reserved"
+    );
+    assert_eq!(queue.len(), 5);
+
+    // A batch longer than the room remaining comes back whole; one that fits goes in as a run.
+    let refused = room.try_enqueue_batch(batch(3..6, &drops)).unwrap_err();
+    assert_eq!(refused.len(), 3);
+    drop(refused);
+    assert_eq!(room.remaining(), 2);
+    room.try_enqueue_batch(batch(3..5, &drops)).unwrap();
+    assert_eq!(room.remaining(), 0);
+    let back = room.try_enqueue(item(5, &drops)).unwrap_err();
+    assert_eq!(back.id, 5, "a used-up reservation hands the node back");
+    drop(back);
+    drop(room);
+    assert_eq!(queue.len(), 5, "nothing left to give back");
+
+    let mut consumer = queue.consumer().unwrap();
+    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4]);
+
+    // Dropped unused: the whole room comes back, and a sleeping consumer is not woken for it.
+    let room = queue.try_reserve(5).unwrap();
+    assert!(queue.try_enqueue(item(6, &drops)).is_err());
+    drop(room);
+    assert_eq!(queue.len(), 0);
+    assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+    // Filled one short: one place comes back, and at rest the queue takes exactly the rest.
+    let mut room = queue.try_reserve(4).unwrap();
+    for id in 7..10 {
+        room.try_enqueue(item(id, &drops)).unwrap();
+    }
+    drop(room);
+    assert_eq!(queue.len(), 3);
+    queue.try_enqueue(item(10, &drops)).unwrap();
+    queue.try_enqueue(item(11, &drops)).unwrap();
+    assert!(queue.try_enqueue(item(12, &drops)).is_err());
+    // Zero is always granted, full or not, and holds nothing.
+    let none = queue.try_reserve(0).unwrap();
+    assert_eq!((none.remaining(), queue.len()), (0, 5));
+    drop(none);
+    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    assert_eq!(ids, [7, 8, 9, 10, 11]);
+    drop(consumer);
+    drop(queue);
+    // 0..=4 and 7..=11 delivered; 99, 6 and 12 refused; the batch of 3 and 5 handed back.
+    assert_eq!(drops.load(Relaxed), 17);
+}
+
 fn a_bounded_queue_dropped_non_empty_drops_each_node_once<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Bq::<W, L>::with_capacity(8);
@@ -223,6 +287,79 @@ fn size_is_the_queue_plus_four_words() {
 }
 
 #[test]
+fn an_unbounded_queue_grants_every_reservation() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Queue::<Item>::new();
+    let mut room = queue.try_reserve(usize::MAX).unwrap();
+    room.try_enqueue(item(0, &drops)).unwrap();
+    room.try_enqueue_batch(batch(1..3, &drops)).unwrap();
+    assert_eq!(room.remaining(), usize::MAX - 3);
+    drop(room);
+    let ids: Vec<u64> = queue.consumer().unwrap().drain().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2]);
+}
+
+/// Reservations filled from several threads at once, each thread with its own, while the consumer
+/// drains: every node arrives once, each thread's in order, and once all are dropped the room is
+/// exactly the capacity again.
+#[test]
+fn reservations_from_several_threads() {
+    const PRODUCERS: u64 = 3;
+    const CAPACITY: usize = 8;
+    let per_producer = scaled(20_000) as u64;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::<Item>::with_capacity(CAPACITY);
+    // Fail rather than hang if room given back is lost.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let (queue, drops) = (&queue, &drops);
+            s.spawn(move || {
+                let mut seq = 0;
+                let mut want = 1;
+                while seq < per_producer {
+                    // 1 to 3 places at a time, the last one of every third left unused.
+                    want = want % 3 + 1;
+                    let Some(mut room) = queue.try_reserve(want) else {
+                        assert!(Instant::now() < deadline, "refused for good");
+                        thread::yield_now();
+                        continue;
+                    };
+                    let fill = if seq % 3 == 0 { want - 1 } else { want };
+                    for _ in 0..fill.min((per_producer - seq) as usize) {
+                        room.try_enqueue(item(p << 32 | seq, drops)).unwrap();
+                        seq += 1;
+                    }
+                }
+            });
+        }
+        let mut consumer = queue.consumer().unwrap();
+        let mut next = [0u64; PRODUCERS as usize];
+        let mut total = 0;
+        while total < PRODUCERS * per_producer {
+            match consumer.try_dequeue() {
+                Ok(node) => {
+                    let p = (node.id >> 32) as usize;
+                    assert_eq!(node.id & 0xffff_ffff, next[p], "per-producer FIFO, once");
+                    next[p] += 1;
+                    total += 1;
+                }
+                Err(_) => {
+                    assert!(Instant::now() < deadline, "{total} received, then none");
+                    thread::yield_now();
+                }
+            }
+        }
+    });
+    assert_eq!(queue.len(), 0, "every unused place was given back");
+    let room = queue
+        .try_reserve(CAPACITY)
+        .expect("the whole capacity at rest");
+    drop(room);
+    assert_eq!(drops.load(Relaxed), (PRODUCERS * per_producer) as usize);
+}
+
+#[test]
 fn debug_output() {
     let queue = BoundedQueue::<Item>::with_capacity(2);
     assert_eq!(format!("{queue:?}"), "Queue { .. }");
@@ -237,8 +374,8 @@ struct Tally {
     received: AtomicUsize,
 }
 
-/// Producers race at the limit, with batches and single nodes, while the consumer takes nodes out
-/// in bursts. Whenever every thread is paused (a barrier), the nodes inside (accepted minus
+/// Producers race at the limit, with batches, single nodes and reservations (some filled one
+/// short), while the consumer takes nodes out in bursts. Whenever every thread is paused (a barrier), the nodes inside (accepted minus
 /// received) must be at most the capacity, `len()` must match, and the queue must accept exactly
 /// as many more as there is room (no spurious refusal when nobody is enqueueing).
 fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurrently: bool) {
@@ -266,11 +403,25 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
                 (&queue, &drops, &tally, &barrier, &created);
             s.spawn(move || {
                 let mut seq = 0u64;
-                for _ in 0..rounds {
+                for round in 0..rounds {
                     barrier.wait();
                     for attempt in 0..capacity {
                         let len = (attempt % 3) as u64 + 1;
                         let id = (p as u64) << 32;
+                        if (attempt + p) % 4 == 3 {
+                            // A reservation of `len`, filled whole or one short: the unused
+                            // place is given back when it is dropped.
+                            let used = len - ((round + attempt) % 2) as u64;
+                            if let Some(mut room) = queue.try_reserve(len as usize) {
+                                created.fetch_add(used as usize, Relaxed);
+                                for k in 0..used {
+                                    assert!(room.try_enqueue(item(id | (seq + k), drops)).is_ok());
+                                }
+                                tally.accepted.fetch_add(used as usize, Relaxed);
+                                seq += used;
+                            }
+                            continue;
+                        }
                         created.fetch_add(len as usize, Relaxed);
                         let ok = if len == 1 {
                             queue.try_enqueue(item(id | seq, drops)).is_ok()
@@ -508,6 +659,7 @@ every_bounded_kind!(
     room_is_made_by_every_kind_of_hand_over_and_not_by_peek,
     the_dequeue_count_survives_the_consumer,
     batches_are_all_or_nothing_at_the_limit,
+    reservations_hold_room_until_used_or_dropped,
     a_bounded_queue_dropped_non_empty_drops_each_node_once,
     racing_producers_never_exceed_the_capacity,
     racing_producers_and_consumer_never_exceed_the_capacity,

@@ -99,6 +99,48 @@ fn refusals_wake_nobody_and_the_first_accepted_enqueue_wakes<L: Layout>() {
     );
 }
 
+/// A reservation wakes a sleeping consumer when its first node goes in, not when it is made or
+/// given back; a consumer asleep in `dequeue_blocking` on another thread receives it.
+fn a_reservation_wakes_with_its_first_node_only<L: Layout>() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Bwq::<L>::with_capacity(4);
+    let mut consumer = queue.consumer().unwrap();
+    let (counter, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+
+    assert!(consumer.poll_dequeue(&mut cx).is_pending());
+    drop(queue.try_reserve(3).unwrap());
+    assert_eq!(counter.wakes(), 0, "reserving and giving back wake nobody");
+    let mut room = queue.try_reserve(3).unwrap();
+    assert_eq!(counter.wakes(), 0);
+    assert!(room.try_enqueue(packet(0, 0, &drops)).is_ok());
+    assert_eq!(counter.wakes(), 1, "the first node in wakes");
+    assert!(room.try_enqueue(packet(0, 1, &drops)).is_ok());
+    assert_eq!(counter.wakes(), 1);
+    drop(room);
+    let seqs: Vec<usize> = consumer.drain().map(|p| p.seq).collect();
+    assert_eq!(seqs, [0, 1]);
+    drop(consumer);
+
+    // A consumer going to sleep on another thread (before or after the enqueue: both must work).
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (got_tx, got_rx) = mpsc::channel();
+    thread::scope(|s| {
+        let queue = &queue;
+        s.spawn(move || {
+            let mut consumer = queue.consumer().unwrap();
+            ready_tx.send(()).unwrap();
+            got_tx.send(consumer.dequeue_blocking().seq).unwrap();
+        });
+        ready_rx.recv().unwrap();
+        let mut room = queue.try_reserve(2).unwrap();
+        assert!(room.try_enqueue(packet(1, 7, &drops)).is_ok());
+        assert_eq!(from_worker(&got_rx), 7);
+    });
+    drop(queue);
+    assert_eq!(drops.load(Ordering::Relaxed), 3, "each packet dropped once");
+}
+
 /// WireGuard's pattern on one thread: the consumer stops at a peeked packet that is not ready,
 /// which keeps counting against the capacity (producers are refused), and only `notify` ends its
 /// wait; taking the packet makes room.
@@ -285,6 +327,7 @@ fn wireguard_pipeline_on_a_full_queue<L: Layout>() {
 
 every_layout!(
     refusals_wake_nobody_and_the_first_accepted_enqueue_wakes,
+    a_reservation_wakes_with_its_first_node_only,
     a_peeked_packet_counts_until_taken_and_only_notify_ends_the_wait,
     refused_producers_never_strand_a_sleeping_consumer,
     wireguard_pipeline_on_a_full_queue,

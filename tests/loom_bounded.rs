@@ -495,9 +495,73 @@ fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
     });
 }
 
+/// A queue of capacity 2 holds one node; the consumer takes it out while one producer reserves
+/// room for 2, fills one place and drops the reservation (giving the other back), and another
+/// producer tries to enqueue one. The reservation gets in only once the consumer made room, the
+/// other producer may be refused while the reservation holds the room, and the room given back
+/// is room again: at rest the queue holds what was accepted and takes exactly the rest. (Catches
+/// a give-back that is missing, which leaves a place lost, and one that gives back a place too
+/// many, which lets the queue overshoot.)
+///
+/// Preemption bound 3.
+fn a_reservation_gives_back_what_it_did_not_use<L: Layout>() {
+    check(3, || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
+        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+
+        let reserving = {
+            let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+            thread::spawn(move || match queue.try_reserve(2) {
+                Some(mut room) => {
+                    assert!(room.try_enqueue(Msg::new(1, &dropped)).is_ok());
+                    assert_eq!(room.remaining(), 1);
+                    1 << 1
+                }
+                None => 0,
+            })
+        };
+        let single = {
+            let (queue, dropped) = (Arc::clone(&queue), Arc::clone(&dropped));
+            thread::spawn(move || match queue.try_enqueue(Msg::new(2, &dropped)) {
+                Ok(()) => 1 << 2,
+                Err(back) => {
+                    assert_eq!(back.id, 2);
+                    0
+                }
+            })
+        };
+        let mut consumer = queue.consumer().unwrap();
+        let mut delivered = 0usize;
+        if let Ok(msg) = consumer.try_dequeue() {
+            assert_eq!(msg.id, 0, "the node inside from the start comes first");
+            delivered |= 1 << msg.id;
+        }
+        let accepted = 1 | reserving.join().unwrap() | single.join().unwrap();
+        if accepted & 1 << 1 != 0 {
+            assert_ne!(delivered, 0, "the reservation needed the consumer's room");
+        }
+        let inside = (accepted & !delivered).count_ones() as usize;
+        assert!(inside <= 2);
+        assert_eq!(queue.len(), inside);
+        while let Some(msg) = consumer.dequeue() {
+            assert_eq!(delivered & 1 << msg.id, 0, "delivered once");
+            delivered |= 1 << msg.id;
+        }
+        assert_eq!(delivered, accepted, "every accepted node is delivered");
+        // At rest and empty: exactly the capacity is accepted.
+        assert!(queue.try_enqueue(Msg::new(3, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(4, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(5, &dropped)).is_err());
+        drop(consumer);
+        drop(queue);
+    });
+}
+
 compact_only!(producers_race_at_the_limit);
 
 both_layouts!(
+    a_reservation_gives_back_what_it_did_not_use,
     consumer_publication_races_producers,
     a_limit_published_by_one_producer_carries_the_room_to_another,
     batch_is_contiguous_with_a_concurrent_producer,
