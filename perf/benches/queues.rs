@@ -10,13 +10,16 @@
 //! drains after the clock stops). The bounded groups use WireGuard's bound, 1024: in
 //! `bounded_*` producers back off while the queue is full, in `bounded_calm_*` rounds of 512
 //! never fill it, and in `bounded_overload_*` producers retry `try_enqueue` without pause while
-//! it is full (the unbounded queue runs beside them for comparison).
+//! it is full (the unbounded queue runs beside them for comparison, with producers that reserve
+//! room for 32 packets at a time, and a control: the unbounded queue plus one `fetch_add` per
+//! enqueue).
 
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
+use intrusive_mpsc::{Compact, Padded};
 use intrusive_mpsc_perf::*;
 
 fn burst_one<Q: Subject>(group: &mut BenchmarkGroup<'_, WallTime>) {
@@ -38,6 +41,15 @@ fn calm_one<Q: Subject>(group: &mut BenchmarkGroup<'_, WallTime>, producers: usi
 fn overload_one<Q: Subject>(group: &mut BenchmarkGroup<'_, WallTime>, producers: usize) {
     group.bench_function(Q::NAME, |b| {
         b.iter_custom(|rounds| threaded::<Q, _>(producers, rounds, &Hammer::default()))
+    });
+}
+
+/// As [`overload_one`], the bounded queue's producers reserving room for 32 packets at a time.
+fn overload_reserving_one<L: Named>(group: &mut BenchmarkGroup<'_, WallTime>, producers: usize) {
+    group.bench_function(format!("{}, reserving 32", L::BOUNDED), |b| {
+        b.iter_custom(|rounds| {
+            threaded::<OursBounded<L>, _>(producers, rounds, &HammerReserving::<32>::default())
+        })
     });
 }
 
@@ -170,6 +182,10 @@ fn bounded_overload(c: &mut Criterion) {
         overload_one::<OursPadded>(&mut group, producers);
         overload_one::<BoundedCompact>(&mut group, producers);
         overload_one::<BoundedPadded>(&mut group, producers);
+        overload_reserving_one::<Compact>(&mut group, producers);
+        overload_reserving_one::<Padded>(&mut group, producers);
+        overload_one::<OursPlusCount<Compact>>(&mut group, producers);
+        overload_one::<OursPlusCount<Padded>>(&mut group, producers);
         overload_one::<WgRing>(&mut group, producers);
         overload_one::<WgCounted>(&mut group, producers);
         group.finish();

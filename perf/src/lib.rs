@@ -233,6 +233,55 @@ impl<L: Named> Subject for OursBounded<L> {
     }
 }
 
+/// A control, not a queue to pick: this crate's unbounded queue in layout `L`, plus one atomic
+/// `fetch_add` per enqueue on a counter of its own cache line that nothing else touches. It costs
+/// what any bounded queue that counts each enqueue with one read-modify-write must pay at the
+/// least, so it shows how close to the unbounded rate a per-enqueue claim can get at all.
+pub struct OursPlusCount<L: Layout = Compact>(
+    Queue<Packet, Unbounded, NoWait, L>,
+    CachePadded<AtomicUsize>,
+);
+
+/// The names of [`OursPlusCount`] in reports, per layout.
+pub trait PlusCountName: Named {
+    /// The control's name.
+    const PLUS_COUNT: &'static str;
+}
+
+impl PlusCountName for Compact {
+    const PLUS_COUNT: &'static str = "control: intrusive-mpsc + 1 fetch_add";
+}
+
+impl PlusCountName for Padded {
+    const PLUS_COUNT: &'static str = "control: intrusive-mpsc, padded + 1 fetch_add";
+}
+
+impl<L: PlusCountName> Subject for OursPlusCount<L> {
+    const NAME: &'static str = L::PLUS_COUNT;
+    type Producer<'a> = (&'a Queue<Packet, Unbounded, NoWait, L>, &'a AtomicUsize);
+    type Consumer<'a> = intrusive_mpsc::Consumer<&'a Queue<Packet, Unbounded, NoWait, L>>;
+    fn new() -> Self {
+        OursPlusCount(Queue::new(), CachePadded::new(AtomicUsize::new(0)))
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        (&self.0, &self.1)
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self.0.consumer().expect("one consumer")
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        // Relaxed: only the read-modify-write's cost is wanted, not its ordering.
+        p.1.fetch_add(1, Relaxed);
+        p.0.enqueue(packet);
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.dequeue()
+    }
+}
+
 /// `cordyceps::MpscQueue`, its `Consumer` held for the whole run (so no per-call consumer CAS).
 pub struct Cordyceps(cordyceps::MpscQueue<Packet>);
 
@@ -708,6 +757,55 @@ impl<Q: Subject> Produce<Q> for Hammer {
             }
         }
         // Relaxed: a statistic, read after the threads are joined (see `refused`).
+        self.refused.fetch_add(refused, Relaxed);
+    }
+}
+
+/// Overload, claiming room ahead: each producer reserves room for `K` packets at once
+/// (`Queue::try_reserve`) and fills it with no further claim; when `K` places do not fit, it
+/// tries one `try_enqueue` instead, and retries at once while refused, as [`Hammer`] does.
+/// Counts the refused single attempts.
+#[derive(Default)]
+pub struct HammerReserving<const K: usize> {
+    refused: AtomicU64,
+}
+
+impl<const K: usize> HammerReserving<K> {
+    /// Refused enqueue attempts so far, as [`Hammer::refused`].
+    pub fn refused(&self) -> u64 {
+        // Relaxed: read after the producers are joined (see `Hammer::refused`).
+        self.refused.load(Relaxed)
+    }
+}
+
+impl<const K: usize, L: Named> Produce<OursBounded<L>> for HammerReserving<K> {
+    #[inline]
+    fn produce(&self, producer: &&Queue<Packet, Bounded, NoWait, L>, share: &mut Vec<Box<Packet>>) {
+        let mut refused = 0;
+        let mut room = None;
+        for packet in share.drain(..) {
+            let mut packet = packet;
+            packet.fill();
+            loop {
+                if let Some(held) = room.as_mut() {
+                    match intrusive_mpsc::Reservation::try_enqueue(held, packet) {
+                        Ok(()) => break,
+                        Err(back) => packet = back,
+                    }
+                }
+                room = producer.try_reserve(K);
+                if room.is_none() {
+                    match producer.try_enqueue(packet) {
+                        Ok(()) => break,
+                        Err(back) => {
+                            packet = back;
+                            refused += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Relaxed: a statistic, read after the threads are joined.
         self.refused.fetch_add(refused, Relaxed);
     }
 }
