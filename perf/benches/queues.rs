@@ -9,7 +9,8 @@
 //! are too (three threads). `2p_batch_enqueue_only` times the producers alone (the consumer
 //! drains after the clock stops). The bounded groups use WireGuard's bound, 1024: in
 //! `bounded_*` producers back off while the queue is full, in `bounded_calm_*` rounds of 512
-//! never fill it, and in `bounded_overload_*` producers retry `try_enqueue` without pause while
+//! never fill it (and producers that reserve room for 32 at a time run beside them), and in
+//! `bounded_overload_*` producers retry `try_enqueue` without pause while
 //! it is full (the unbounded queue runs beside them for comparison, with producers that reserve
 //! room for 32 packets at a time, and a control: the unbounded queue plus one `fetch_add` per
 //! enqueue).
@@ -48,7 +49,21 @@ fn overload_one<Q: Subject>(group: &mut BenchmarkGroup<'_, WallTime>, producers:
 fn overload_reserving_one<L: Named>(group: &mut BenchmarkGroup<'_, WallTime>, producers: usize) {
     group.bench_function(format!("{}, reserving 32", L::BOUNDED), |b| {
         b.iter_custom(|rounds| {
-            threaded::<OursBounded<L>, _>(producers, rounds, &HammerReserving::<32>::default())
+            threaded::<OursBounded<L>, _>(producers, rounds, &Reserving::<32>::default())
+        })
+    });
+}
+
+/// As [`calm_one`], the bounded queue's producers reserving room for 32 packets at a time.
+fn calm_reserving_one<L: Named>(group: &mut BenchmarkGroup<'_, WallTime>, producers: usize) {
+    group.bench_function(format!("{}, reserving 32", L::BOUNDED), |b| {
+        b.iter_custom(|rounds| {
+            threaded_rounds::<OursBounded<L>, _>(
+                producers,
+                CALM_ROUND,
+                rounds,
+                &Reserving::<32>::default(),
+            )
         })
     });
 }
@@ -164,6 +179,8 @@ fn bounded_calm(c: &mut Criterion) {
         group.warm_up_time(Duration::from_millis(300));
         calm_one::<BoundedCompact>(&mut group, producers);
         calm_one::<BoundedPadded>(&mut group, producers);
+        calm_reserving_one::<Compact>(&mut group, producers);
+        calm_reserving_one::<Padded>(&mut group, producers);
         calm_one::<WgRing>(&mut group, producers);
         calm_one::<WgCounted>(&mut group, producers);
         calm_one::<OursCompact>(&mut group, producers);

@@ -761,16 +761,16 @@ impl<Q: Subject> Produce<Q> for Hammer {
     }
 }
 
-/// Overload, claiming room ahead: each producer reserves room for `K` packets at once
+/// Claiming room ahead: each producer reserves room for `K` packets at once
 /// (`Queue::try_reserve`) and fills it with no further claim; when `K` places do not fit, it
-/// tries one `try_enqueue` instead, and retries at once while refused, as [`Hammer`] does.
-/// Counts the refused single attempts.
+/// tries one `try_enqueue` instead, and retries at once while refused, as [`Hammer`] does (so it
+/// floods a full queue the same way). Counts the refused single attempts.
 #[derive(Default)]
-pub struct HammerReserving<const K: usize> {
+pub struct Reserving<const K: usize> {
     refused: AtomicU64,
 }
 
-impl<const K: usize> HammerReserving<K> {
+impl<const K: usize> Reserving<K> {
     /// Refused enqueue attempts so far, as [`Hammer::refused`].
     pub fn refused(&self) -> u64 {
         // Relaxed: read after the producers are joined (see `Hammer::refused`).
@@ -778,7 +778,7 @@ impl<const K: usize> HammerReserving<K> {
     }
 }
 
-impl<const K: usize, L: Named> Produce<OursBounded<L>> for HammerReserving<K> {
+impl<const K: usize, L: Named> Produce<OursBounded<L>> for Reserving<K> {
     #[inline]
     fn produce(&self, producer: &&Queue<Packet, Bounded, NoWait, L>, share: &mut Vec<Box<Packet>>) {
         let mut refused = 0;

@@ -18,7 +18,7 @@
 //! - overloaded: producers retry `try_enqueue` at once, without any pause, while the queue is
 //!   full; the rate is what the consumer delivers, beside our unbounded queue's in the same run.
 //!   Two more entries there: producers that reserve room for 32 packets at a time
-//!   (`Queue::try_reserve`), and a control, the unbounded queue plus one uncontended `fetch_add`
+//!   (`Queue::try_reserve`; they run in the "not overloaded" scenarios too), and a control, the unbounded queue plus one uncontended `fetch_add`
 //!   per enqueue: the least a bounded queue that claims room for each enqueue pays.
 
 use intrusive_mpsc::{Compact, Padded};
@@ -157,12 +157,23 @@ const RESERVING_PADDED: &str = "BoundedQueue, padded (1024), reserving 32 at a t
 /// As [`overload_rate`] for the bounded queue in layout `L`, its producers reserving room for
 /// [`RESERVE`] packets at a time.
 fn overload_reserving_rate<L: Named, const P: usize>() -> Sample {
-    let hammer = HammerReserving::<RESERVE>::default();
+    let hammer = Reserving::<RESERVE>::default();
     let elapsed = threaded::<OursBounded<L>, _>(P, THREADED_ROUNDS, &hammer);
     let messages = THREADED_ROUNDS as usize * (ROUND / P * P);
     (
         rate(messages, elapsed),
         Some(hammer.refused() as f64 / messages as f64),
+    )
+}
+
+/// As [`calm_rate`] for the bounded queue in layout `L`, its producers reserving room for
+/// [`RESERVE`] packets at a time.
+fn calm_reserving_rate<L: Named, const P: usize>() -> Sample {
+    let how = Reserving::<RESERVE>::default();
+    let elapsed = threaded_rounds::<OursBounded<L>, _>(P, CALM_ROUND, CALM_ROUNDS, &how);
+    (
+        rate(CALM_ROUNDS as usize * (CALM_ROUND / P * P), elapsed),
+        None,
     )
 }
 
@@ -229,6 +240,8 @@ fn bounded_entries<const P: usize>(how: Kind) -> Vec<Entry> {
         Kind::Calm => vec![
             entry::<BoundedCompact>(calm_rate::<BoundedCompact, P>),
             entry::<BoundedPadded>(calm_rate::<BoundedPadded, P>),
+            Entry::new(RESERVING_COMPACT, calm_reserving_rate::<Compact, P>),
+            Entry::new(RESERVING_PADDED, calm_reserving_rate::<Padded, P>),
             entry::<WgRing>(calm_rate::<WgRing, P>),
             entry::<WgCounted>(calm_rate::<WgCounted, P>),
             entry::<OursCompact>(calm_rate::<OursCompact, P>),
@@ -457,10 +470,22 @@ fn main() {
         let Some(b) = find(&scenarios, prefix) else {
             continue;
         };
-        for (ours, layout) in [
+        let reserving = [
+            (RESERVING_COMPACT, "compact, reserving 32"),
+            (RESERVING_PADDED, "padded, reserving 32"),
+        ];
+        let reserving = if b.entries.iter().any(|e| e.name == RESERVING_COMPACT) {
+            &reserving[..]
+        } else {
+            &[]
+        };
+        for &(ours, layout) in [
             (BoundedCompact::NAME, "compact"),
             (BoundedPadded::NAME, "padded"),
-        ] {
+        ]
+        .iter()
+        .chain(reserving)
+        {
             let ours = b.get(ours).median();
             target(
                 &format!("bounded {shape}, BoundedQueue ({layout}) / WireGuard ring"),
