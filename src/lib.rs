@@ -144,7 +144,9 @@
 //! [`enqueue_batch`](Queue::enqueue_batch) splices it in with one swap and one store, whatever its
 //! length. The consumer gets it in order and contiguous, with no other producer's node in
 //! between. On a bounded queue, [`try_enqueue_batch`](Queue::try_enqueue_batch) takes it all or
-//! nothing.
+//! nothing, and a [`Reservation`] ([`try_reserve`](Queue::try_reserve)) claims room for several
+//! nodes without chaining them first: its enqueues touch no counter, and the room it leaves
+//! unused is given back when it is dropped.
 //!
 //! ```
 //! use intrusive_mpsc::{node, Batch, BoundedQueue, Link};
