@@ -3,8 +3,9 @@
 //!
 //! `instructions <queue> <rounds> [inline|calls]`: queue is one of `ours`, `padded` (our queue
 //! in the padded layout), `cordyceps`, `segqueue`, `channel`, `std`, `mutex`, `wgring`,
-//! `wgcounted` (our queue plus a WireGuard-style counter), `bounded`, `floor` (a plain
-//! non-atomic stack: the cost of the call and of storing a pointer at all).
+//! `wgcounted` (our queue plus a WireGuard-style counter), `bounded`, `reserving` (the bounded
+//! queue, each burst enqueued through one `try_reserve(64)`), `floor` (a plain non-atomic stack:
+//! the cost of the call and of storing a pointer at all).
 //!
 //! Two modes, both counted by the script:
 //! - `inline` (default): the burst loop with every operation inlined, as in a user's hot loop;
@@ -31,6 +32,53 @@ fn enqueue_one<Q: Subject>(producer: &Q::Producer<'_>, packet: Box<Packet>) {
 #[inline(never)]
 fn dequeue_one<Q: Subject>(consumer: &mut Q::Consumer<'_>) -> Option<Box<Packet>> {
     Q::pop(consumer)
+}
+
+/// One enqueue through a reservation, on its own so that callgrind counts it.
+#[inline(never)]
+fn enqueue_reserved(room: &mut ReservationOf<'_>, packet: Box<Packet>) {
+    if room.try_enqueue(packet).is_err() {
+        unreachable!("the burst was reserved");
+    }
+}
+
+/// The bounded queue's reservation, as the harness uses it.
+type ReservationOf<'q> = intrusive_mpsc::Reservation<
+    'q,
+    Packet,
+    intrusive_mpsc::Bounded,
+    intrusive_mpsc::NoWait,
+    intrusive_mpsc::Compact,
+>;
+
+/// The bounded queue at [`BOUND`], each burst of [`BURST`] enqueued through one reservation
+/// (made and dropped outside `enqueue_reserved`, so `calls` leaves its claim out; `inline`
+/// counts it, spread over the burst).
+fn run_reserving(rounds: u64, calls: bool) {
+    let queue = intrusive_mpsc::BoundedQueue::<Packet>::with_capacity(BOUND);
+    let mut consumer = queue.consumer().expect("one consumer");
+    let mut pool = packets(BURST);
+    for _ in 0..rounds {
+        let mut room = queue.try_reserve(BURST).expect("a burst fits");
+        for packet in pool.drain(..) {
+            if calls {
+                enqueue_reserved(&mut room, packet);
+            } else if room.try_enqueue(packet).is_err() {
+                unreachable!("the burst was reserved");
+            }
+        }
+        drop(room);
+        if calls {
+            while let Some(packet) = dequeue_one::<BoundedCompact>(&mut consumer) {
+                pool.push(packet);
+            }
+        } else {
+            while let Some(packet) = consumer.dequeue() {
+                pool.push(packet);
+            }
+        }
+    }
+    assert_eq!(pool.len(), BURST);
 }
 
 fn run<Q: Subject>(rounds: u64, calls: bool) {
@@ -79,6 +127,7 @@ fn main() {
         "wgring" => run::<WgRing>(rounds, calls),
         "wgcounted" => run::<WgCounted>(rounds, calls),
         "bounded" => run::<BoundedCompact>(rounds, calls),
+        "reserving" => run_reserving(rounds, calls),
         "floor" => run::<Floor>(rounds, calls),
         _ => {
             eprintln!("unknown queue {name}");
