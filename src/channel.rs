@@ -4,15 +4,15 @@
 //!
 //! - [`channel()`]: unbounded. [`Sender::send`] never waits (it is wait-free).
 //! - [`bounded()`]: at most `capacity` nodes queued, with backpressure: [`try_send`](Sender::try_send)
-//!   hands the node back when full, [`send(node).await`](Sender#method.send-1) waits for room, and [`send_blocking`](Sender::send_blocking) blocks a thread until
+//!   hands the node back when full, [`send(node).await`](Sender#method.send-1) waits for room, and [`send_blocking`][Sender::send_blocking] blocks a thread until
 //!   there is room.
 //!
 //! # Async or blocking: the name says which
 //!
 //! | | in an async task | on a thread (feature `std`) |
 //! |---|---|---|
-//! | receive | [`rx.recv().await`](Receiver::recv), [`recv_many`](Receiver::recv_many), `Stream` (feature `futures-core`) | [`recv_blocking`](Receiver::recv_blocking), [`recv_timeout`](Receiver::recv_timeout), [`iter_blocking`](Receiver::iter_blocking) |
-//! | send on a bounded channel | [`tx.send(node).await`](Sender#method.send-1) | [`send_blocking`](Sender::send_blocking), [`send_timeout`](Sender::send_timeout) |
+//! | receive | [`rx.recv().await`](Receiver::recv), [`recv_many`](Receiver::recv_many), `Stream` (feature `futures-core`) | [`recv_blocking`][Receiver::recv_blocking], [`recv_timeout`][Receiver::recv_timeout], [`iter_blocking`][Receiver::iter_blocking] |
+//! | send on a bounded channel | [`tx.send(node).await`](Sender#method.send-1) | [`send_blocking`][Sender::send_blocking], [`send_timeout`][Sender::send_timeout] |
 //! | wait for the receiver to go | [`tx.closed().await`](Sender::closed) | — |
 //!
 //! Every method that can park a thread for good ends in `_blocking`; the `_timeout` ones park it
@@ -89,6 +89,18 @@
 //! A bounded channel's senders that wait for room sit in an [`event_listener`] list, the one
 //! async-channel uses; the receiver pays a fence per hand-over for it, and the list's lock only
 //! while a sender waits. The unbounded channel carries none of it.
+//!
+#![cfg_attr(not(feature = "std"), doc = "[Sender::send_blocking]: crate#features")]
+#![cfg_attr(not(feature = "std"), doc = "[Sender::send_timeout]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Receiver::recv_blocking]: crate#features"
+)]
+#![cfg_attr(not(feature = "std"), doc = "[Receiver::recv_timeout]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Receiver::iter_blocking]: crate#features"
+)]
 
 use core::fmt;
 use core::future::Future;
@@ -139,7 +151,7 @@ pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
 }
 
 /// Creates a bounded channel: at most `capacity` nodes are queued at once, and senders that find
-/// it full wait ([`send(node).await`](Sender#method.send-1), [`send_blocking`](Sender::send_blocking))
+/// it full wait ([`send(node).await`](Sender#method.send-1), [`send_blocking`][Sender::send_blocking])
 /// or get their node back ([`try_send`](Sender::try_send)).
 ///
 /// The queue is a [`BoundedWaitQueue`](crate::BoundedWaitQueue), allocated once, here. Sending
@@ -172,6 +184,8 @@ pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
 /// assert_eq!(rx.try_recv().unwrap().n, 1);
 /// tx.try_send(back).unwrap();
 /// ```
+///
+#[cfg_attr(not(feature = "std"), doc = "[Sender::send_blocking]: crate#features")]
 #[must_use]
 pub fn bounded<N: Node>(capacity: usize) -> (Sender<N, Bounded>, Receiver<N, Bounded>) {
     with_queue(Queue::with_capacity(capacity))
@@ -1872,6 +1886,8 @@ impl<T> core::error::Error for TrySendError<T> {}
 /// use intrusive_mpsc::channel::SendTimeoutError;
 /// assert_eq!(SendTimeoutError::Timeout(1u8).to_string(), "timed out waiting for room");
 /// ```
+///
+#[cfg_attr(not(feature = "std"), doc = "[`Sender::send_timeout`]: crate#features")]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SendTimeoutError<T> {
     /// No room came in time.
@@ -1957,6 +1973,11 @@ impl core::error::Error for TryRecvError {}
 /// use intrusive_mpsc::channel::RecvTimeoutError;
 /// assert_eq!(RecvTimeoutError::Timeout.to_string(), "timed out waiting on a channel");
 /// ```
+///
+#[cfg_attr(
+    not(feature = "std"),
+    doc = "[`Receiver::recv_timeout`]: crate#features"
+)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RecvTimeoutError {
     /// Nothing arrived in time.

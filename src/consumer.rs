@@ -14,7 +14,7 @@ use crate::{Capacity, Handle, Layout, Link, Node, Queue, TryDequeueError, Waitin
 /// `alloc`).
 ///
 /// `Consumer<&'q Queue<..>>` is what [`Queue::consumer`] returns: it borrows the queue, like a
-/// `MutexGuard`. `Consumer<Arc<Queue<..>>>` ([`OwnedConsumer`](crate::OwnedConsumer)) is what
+/// `MutexGuard`. `Consumer<Arc<Queue<..>>>` ([`OwnedConsumer`][crate::OwnedConsumer]) is what
 /// [`Queue::consumer_owned`] returns: it keeps the queue alive and can be moved into a worker
 /// thread or task. Both have the same methods, because there is one `Consumer`.
 ///
@@ -41,6 +41,12 @@ use crate::{Capacity, Handle, Layout, Link, Node, Queue, TryDequeueError, Waitin
 /// ```
 ///
 /// The trait is sealed: these are the only implementations.
+///
+#[cfg_attr(not(feature = "alloc"), doc = "[crate::OwnedConsumer]: crate#features")]
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`Queue::consumer_owned`]: crate#features"
+)]
 pub trait QueueRef: sealed::QueueRef {
     /// The node type.
     type Node: Node;
@@ -142,6 +148,11 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> QueueRef for alloc::sync::Arc<
 /// assert_eq!(rest, [1, 2]);
 /// assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
 /// ```
+///
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`Queue::consumer_owned`]: crate#features"
+)]
 pub struct Consumer<Q: QueueRef> {
     pub(crate) queue: Q,
     /// The node `peek` returned, still first in the queue (see [`RawQueue::unpop`]).

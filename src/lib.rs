@@ -85,7 +85,7 @@
 //!   [`try_enqueue`](Queue::try_enqueue) (always `Ok` when unbounded), so code can be generic over
 //!   the capacity; unbounded queues also have [`enqueue`](Queue::enqueue), which cannot fail.
 //! - [`Waiting`]: [`NoWait`] (default: the consumer polls) or [`Wait`] (it can also block, time out
-//!   or await, and [`notify`](Queue::notify) / [`wait`](Consumer::wait) serve a consumer that waits
+//!   or await, and [`notify`](Queue::notify) / [`wait`][Consumer::wait] serve a consumer that waits
 //!   for its peeked node to become ready).
 //! - [`Layout`]: [`Compact`] (default: one block, for many queues) or [`Padded`] (each end on its
 //!   own cache line).
@@ -127,7 +127,7 @@
 //!
 //! - **Several consumers**: each queue has exactly one consumer at a time.
 //! - **Producers that wait for room, on a queue**: a full bounded queue refuses the node and
-//!   hands it back; nothing blocks a producer. The bounded [channel](channel::bounded) adds that
+//!   hands it back; nothing blocks a producer. The bounded [channel][channel::bounded] adds that
 //!   wait on top (`send(node).await`, `send_blocking`).
 //! - **A consumer that never waits for a producer**: a producer preempted between the two steps of
 //!   its enqueue hides its node, and every node after it, until it runs again. Producers are
@@ -169,8 +169,8 @@
 //! # Waiting consumers and the channel
 //!
 //! A queue with [`Wait`] lets its consumer sleep while the queue is empty:
-//! [`dequeue_blocking`](Consumer::dequeue_blocking) and
-//! [`dequeue_timeout`](Consumer::dequeue_timeout) park the thread (feature `std`),
+//! [`dequeue_blocking`][Consumer::dequeue_blocking] and
+//! [`dequeue_timeout`][Consumer::dequeue_timeout] park the thread (feature `std`),
 //! [`poll_dequeue`](Consumer::poll_dequeue) and [`dequeue_async`](Consumer::dequeue_async) suspend
 //! an async task. The consumer parks by swapping a second sentinel for the stub in the head with a
 //! compare-and-swap that only succeeds on an empty queue; the producer whose swap returns that
@@ -179,7 +179,7 @@
 //! refused enqueue does not touch the head, so it neither wakes nor strands the consumer.
 //!
 //! [`channel()`] and [`channel::bounded`] (feature `alloc`) wrap a waiting queue in an `Arc`:
-//! cloneable [`Sender`](channel::Sender)s, one [`Receiver`](channel::Receiver) that learns when
+//! cloneable [`Sender`][channel::Sender]s, one [`Receiver`][channel::Receiver] that learns when
 //! every sender is gone, `rx.recv().await` in async tasks and `rx.recv_blocking()` on threads,
 //! closing as in tokio, and on the bounded channel senders that wait for room
 //! (`tx.send(node).await`, `tx.send_blocking(node)`).
@@ -211,7 +211,7 @@
 //! | consumer loads a link | `Acquire` | the producer's link store |
 //! | consumer loads `head` to tell `Empty` from `Inconsistent` | `Relaxed` | coherence only: never dereferenced |
 //! | consumer re-enqueues the stub | as a producer | as a producer |
-//! | [`Queue::consumer`] / [`consumer_owned`](Queue::consumer_owned) claims the flag | `Acquire` | the `Release` store when a [`Consumer`] drops |
+//! | [`Queue::consumer`] / [`consumer_owned`][Queue::consumer_owned] claims the flag | `Acquire` | the `Release` store when a [`Consumer`] drops |
 //! | a bounded queue's producer reads the consumer's count | `Acquire` | the consumer's `Release` store of its count after each hand-over |
 //! | a waiting consumer marks the head "asleep" (CAS) | `Release` | the `Acquire` half of the swap of the producer that finds the mark, so it sees the consumer's waker |
 //!
@@ -262,7 +262,7 @@
 //! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, [`channel()`] (whose senders wait in
 //!   an `event-listener` list), and [`ReadySet::new`] / [`ReadySet::with_capacity`], which
 //!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead).
-//! - `futures-core`: `Stream` for the channel's [`Receiver`](channel::Receiver) and for a
+//! - `futures-core`: `Stream` for the channel's [`Receiver`][channel::Receiver] and for a
 //!   [`Consumer`] whose queue can sleep.
 //! - `critical-section`: enqueues run inside a critical section (see
 //!   [interrupt handlers](#embedded-targets-and-interrupt-handlers)); your HAL provides it.
@@ -274,6 +274,38 @@
 //! Built with `RUSTFLAGS="--cfg loom"`, the queue uses [loom](https://docs.rs/loom)'s atomics and
 //! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
 //! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`.
+//!
+// Links to items that only exist with a feature are written as usual (on docs.rs, built with
+// all features, they are intra-doc links); without the feature, a reference definition sends
+// each to the list of features instead. Every module does the same.
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`Queue::consumer_owned`]: crate#features"
+)]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "[Queue::consumer_owned]: crate#features"
+)]
+#![cfg_attr(not(feature = "alloc"), doc = "[`OwnedConsumer`]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[`channel()`]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[`channel::bounded`]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[channel::bounded]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[channel::Sender]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[channel::Receiver]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[`ReadySet::new`]: crate#features")]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`ReadySet::with_capacity`]: crate#features"
+)]
+#![cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Consumer::dequeue_blocking]: crate#features"
+)]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Consumer::dequeue_timeout]: crate#features"
+)]
 #![no_std]
 // On docs.rs, badges say which items need the `alloc` or `std` feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -21,6 +21,12 @@ use crate::{
 /// [`Member::new`] and [`Member::with_capacity`] ([`ReadySet::from_static`], no allocator
 /// needed). Either way you reach them through the set, by index, and through [`Ready`] guards: a
 /// member that no set holds takes no nodes.
+///
+#[cfg_attr(not(feature = "alloc"), doc = "[`ReadySet::new`]: crate#features")]
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`ReadySet::with_capacity`]: crate#features"
+)]
 #[repr(C)]
 pub struct Member<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The member's entry in the ready list. First, so that the entry's address is the member's.
@@ -245,8 +251,8 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// which re-arms the queue or sends it to the back of the list. See the protocol below, and
 /// `examples/many_peers.rs`.
 ///
-/// The members are allocated once, when the set is made ([`new`](ReadySet::new),
-/// [`with_capacity`](ReadySet::with_capacity), feature `alloc`), or are a `static` array you
+/// The members are allocated once, when the set is made ([`new`][ReadySet::new],
+/// [`with_capacity`][ReadySet::with_capacity], feature `alloc`), or are a `static` array you
 /// declare ([`from_static`](ReadySet::from_static), for targets without an allocator); nothing
 /// allocates afterwards. Members may be [`Bounded`] or [`Unbounded`], [`Compact`] or
 /// [`Padded`](crate::Padded); every member of one set is of the same kind.
@@ -332,6 +338,12 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// drop(ready); // empty: idle again until its next packet
 /// assert!(worker.next().is_none());
 /// ```
+///
+#[cfg_attr(not(feature = "alloc"), doc = "[ReadySet::new]: crate#features")]
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[ReadySet::with_capacity]: crate#features"
+)]
 pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The entries of the members with nodes that no [`Ready`] guard holds. Dropped by hand,
     /// before the members are freed or released: dropping it walks their entries.

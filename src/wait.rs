@@ -15,6 +15,8 @@
 //!
 //! [`Queue::notify`] wakes the consumer for reasons other than a new node, such as the oldest
 //! (peeked) node becoming ready; [`Consumer::wait`] and its siblings sleep until either.
+//!
+#![cfg_attr(not(feature = "std"), doc = "[`Consumer::wait`]: crate#features")]
 
 use core::fmt;
 use core::future::Future;
@@ -45,9 +47,9 @@ pub trait Waiting: sealed::Waiting {}
 pub enum NoWait {}
 
 /// A consumer that can also sleep until a node arrives: blocking a thread
-/// ([`dequeue_blocking`](Consumer::dequeue_blocking), feature `std`) or suspending an async task
+/// ([`dequeue_blocking`][Consumer::dequeue_blocking], feature `std`) or suspending an async task
 /// ([`poll_dequeue`](Consumer::poll_dequeue), [`dequeue_async`](Consumer::dequeue_async)), and
-/// [`notify`](Queue::notify) with [`wait`](Consumer::wait) for a consumer that waits for its peeked
+/// [`notify`](Queue::notify) with [`wait`][Consumer::wait] for a consumer that waits for its peeked
 /// node to become ready.
 ///
 /// No wake-up is ever lost: a producer whose enqueue returns after the consumer started to sleep
@@ -65,6 +67,12 @@ pub enum NoWait {}
 /// flag).
 ///
 /// A type-level marker; it has no values.
+///
+#[cfg_attr(
+    not(feature = "std"),
+    doc = "[Consumer::dequeue_blocking]: crate#features"
+)]
+#[cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
 #[derive(Debug)]
 pub enum Wait {}
 
@@ -186,7 +194,7 @@ impl sealed::Waiting for Wait {
 }
 
 impl<N: Node, B: Capacity, L: Layout> Queue<N, B, Wait, L> {
-    /// Wakes the consumer from [`wait`](Consumer::wait) (or its siblings), or makes its next
+    /// Wakes the consumer from [`wait`][Consumer::wait] (or its siblings), or makes its next
     /// wait return at once, without enqueueing anything.
     ///
     /// Call it after whatever the consumer waits for has happened, such as the peeked node
@@ -208,6 +216,8 @@ impl<N: Node, B: Capacity, L: Layout> Queue<N, B, Wait, L> {
     /// queue.notify();
     /// consumer.wait(); // returns at once: notified
     /// ```
+    ///
+    #[cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
     #[inline]
     pub fn notify(&self) {
         let shared = self.shared();
@@ -591,7 +601,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
             .is_some()
     }
 
-    /// Polls [`wait`](Consumer::wait)'s condition, for async code.
+    /// Polls [`wait`][Consumer::wait]'s condition, for async code.
     ///
     /// # Examples
     ///
@@ -611,6 +621,8 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// queue.notify();
     /// assert!(consumer.poll_wait(&mut cx).is_ready());
     /// ```
+    ///
+    #[cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
     pub fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let step = self.poll_wait_step(cx.waker());
         Self::poll_step(step, cx)
@@ -667,8 +679,8 @@ impl<Q: QueueRef<Waiting = Wait>> fmt::Debug for DequeueFuture<'_, Q> {
 /// With the feature `futures-core`, a consumer that can sleep is an endless `Stream` of its
 /// queue's nodes: each `poll_next` is a [`poll_dequeue`](Consumer::poll_dequeue). It never ends
 /// (producers can always enqueue more), so it is not a `FusedStream`; the channel's
-/// [`Receiver`](crate::channel::Receiver) is the stream that ends. This is meant for an
-/// [`OwnedConsumer`](crate::OwnedConsumer) moved into a task; a borrowed consumer works too.
+/// [`Receiver`][crate::channel::Receiver] is the stream that ends. This is meant for an
+/// [`OwnedConsumer`][crate::OwnedConsumer] moved into a task; a borrowed consumer works too.
 ///
 /// # Examples
 ///
@@ -692,6 +704,12 @@ impl<Q: QueueRef<Waiting = Wait>> fmt::Debug for DequeueFuture<'_, Q> {
 /// queue.enqueue(Box::new(Job { link: Link::new(), id: 3 }));
 /// assert!(matches!(Pin::new(&mut jobs).poll_next(&mut cx), Poll::Ready(Some(job)) if job.id == 3));
 /// ```
+///
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[crate::channel::Receiver]: crate#features"
+)]
+#[cfg_attr(not(feature = "alloc"), doc = "[crate::OwnedConsumer]: crate#features")]
 #[cfg(feature = "futures-core")]
 impl<Q: QueueRef<Waiting = Wait> + Unpin> futures_core::Stream for Consumer<Q> {
     type Item = HandleOf<Q>;
