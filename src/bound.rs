@@ -166,6 +166,13 @@ pub(crate) mod sealed {
 
         /// Records that the single consumer handed one node over.
         fn handed_over(handed_over: &Self::HandedOver);
+
+        /// Adds what the capacity knows to a queue's `Debug` output: nothing when unbounded.
+        fn debug_fields(
+            claims: &Self::Claims,
+            handed_over: &Self::HandedOver,
+            out: &mut core::fmt::DebugStruct<'_, '_>,
+        );
     }
 }
 
@@ -185,6 +192,8 @@ impl sealed::Capacity for Unbounded {
 
     #[inline(always)]
     fn handed_over(_: &()) {}
+
+    fn debug_fields(_: &(), _: &(), _: &mut core::fmt::DebugStruct<'_, '_>) {}
 }
 
 /// The producers' side of a bounded queue.
@@ -324,5 +333,14 @@ impl sealed::Capacity for Bounded {
         // happens-before any enqueue that counts on the room it made. A plain store: the consumer
         // is the only writer, so no read-modify-write is needed.
         dequeued.store(count, Release);
+    }
+
+    fn debug_fields(
+        claims: &Claims,
+        dequeued: &AtomicUsize,
+        out: &mut core::fmt::DebugStruct<'_, '_>,
+    ) {
+        out.field("capacity", &claims.capacity())
+            .field("len", &claims.len(dequeued));
     }
 }

@@ -358,7 +358,8 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
     /// is in progress, an estimate otherwise.
     ///
     /// While producers are enqueueing it counts nodes whose enqueue has begun (claims in flight,
-    /// refused ones too), and it is always between 0 and the capacity.
+    /// refused ones too), and it is always between 0 and the capacity. Room held by a
+    /// [`Reservation`](crate::Reservation) counts until it is used or given back.
     ///
     /// # Examples
     ///
@@ -687,12 +688,14 @@ impl<N: Node, W: Waiting, L: Layout> Default for Queue<N, Unbounded, W, L> {
 }
 
 impl<N: Node, B: Capacity, W: Waiting, L: Layout> fmt::Debug for Queue<N, B, W, L> {
-    /// Prints `Queue { .. }`: the contents can only be inspected by the consumer.
+    /// Prints `Queue { .. }`: the contents can only be inspected by the consumer. A bounded queue
+    /// also prints its capacity and its [`len`](Queue::len) (an estimate while other threads use
+    /// the queue).
     ///
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{node, Link, Queue};
+    /// use intrusive_mpsc::{node, BoundedQueue, Link, Queue};
     ///
     /// struct Job {
     ///     link: Link,
@@ -700,9 +703,18 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> fmt::Debug for Queue<N, B, W, 
     /// node!(Job, link, Box<Job>);
     ///
     /// assert_eq!(format!("{:?}", Queue::<Job>::new()), "Queue { .. }");
+    /// let bounded = BoundedQueue::<Job>::with_capacity(8);
+    /// assert!(bounded.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
+    /// assert_eq!(format!("{bounded:?}"), "Queue { capacity: 8, len: 1, .. }");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Queue").finish_non_exhaustive()
+        let mut out = f.debug_struct("Queue");
+        <B as bound::sealed::Capacity>::debug_fields(
+            self.raw.producer_extra(),
+            &self.raw.consumer_extra().handed_over,
+            &mut out,
+        );
+        out.finish_non_exhaustive()
     }
 }
 

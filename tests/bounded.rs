@@ -361,8 +361,18 @@ fn reservations_from_several_threads() {
 
 #[test]
 fn debug_output() {
+    let drops = Arc::new(AtomicUsize::new(0));
     let queue = BoundedQueue::<Item>::with_capacity(2);
-    assert_eq!(format!("{queue:?}"), "Queue { .. }");
+    assert_eq!(format!("{queue:?}"), "Queue { capacity: 2, len: 0, .. }");
+    queue.try_enqueue(item(0, &drops)).unwrap();
+    let room = queue.try_reserve(1).unwrap();
+    assert_eq!(format!("{queue:?}"), "Queue { capacity: 2, len: 2, .. }");
+    assert_eq!(format!("{room:?}"), "Reservation { remaining: 1 }");
+    drop(room);
+    assert_eq!(
+        format!("{queue:#?}"),
+        "Queue {\n    capacity: 2,\n    len: 1,\n    ..\n}"
+    );
 }
 
 /// What the test knows of the queue's contents, from the results its threads saw.
