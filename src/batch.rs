@@ -298,8 +298,9 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     /// # Errors
     ///
     /// `Err(batch)`, unchanged, when the batch does not fit a bounded queue: it is longer than the
-    /// room left (spuriously so near the limit, as for [`try_enqueue`](Queue::try_enqueue)), or
-    /// longer than the capacity, in which case it never will.
+    /// room left (room held by a [`Reservation`](crate::Reservation) is not left; spuriously so
+    /// near the limit, as for [`try_enqueue`](Queue::try_enqueue)), or longer than the capacity,
+    /// in which case it never will.
     ///
     /// # Examples
     ///

@@ -27,28 +27,37 @@
 //!   signed arithmetic on the difference), where `L` is the limit it read or, failing that, the
 //!   limit from a fresh read of `dequeued`.
 //! - A [`Reservation`](crate::Reservation) is one accepted claim of `n` whose nodes are enqueued
-//!   later, one by one, with no counter touched; when it is dropped, the room it did not use is
-//!   given back with one `fetch_sub` (a *give-back*).
+//!   later, one by one or in batches, with no counter touched; when it is dropped, the room it did
+//!   not use is given back with one `fetch_sub` (a *give-back*).
 //!
 //! Why this never exceeds the capacity: take all accepted claims so far, and the one of them that
 //! comes last in `enqueued`'s modification order, `Q` (which returned `e_Q` and accepted under
 //! `L_Q = d_Q + capacity`). `e_Q` is the sum of every change to `enqueued` before `Q`'s. Every
 //! other accepted claim `c` is among them (an addition of `n_c`), and puts at most `n_c` nodes in;
-//! a give-back before `Q` subtracts room its claim (also before `Q`, by coherence: the same thread
-//! made both) never uses, and a refused claim's undo cancels an addition before it. So the other
-//! accepted claims put in at most `e_Q` nodes, and all accepted claims at most `e_Q + n_Q <= d_Q +
-//! capacity`. The consumer has handed over at least `d_Q` nodes (it publishes only counts it has
-//! reached, and they only grow), and those hand-overs happen-before every enqueue under `Q`'s
-//! claim (each follows the claim in its thread): `Q` read `d_Q` from `dequeued` with `Acquire`
+//! a give-back before `Q` subtracts room its claim never uses (that claim is before `Q` too: the
+//! give-back happens after its claim, in the claiming thread or through the send that moved the
+//! reservation, and write-write coherence keeps that order in `enqueued`), and a refused claim's
+//! undo cancels an addition before it. So the other accepted claims put in at most `e_Q` nodes,
+//! and all accepted claims at most `e_Q + n_Q <= d_Q + capacity`. The consumer has handed over at
+//! least `d_Q` nodes (it publishes only counts it has reached, and they only grow), and those
+//! hand-overs happen-before every enqueue under `Q`'s claim (each happens after the claim, in its
+//! thread or through the send of the reservation): `Q` read `d_Q` from `dequeued` with `Acquire`
 //! (pairing with the consumer's `Release` store), or read `L_Q` from `limit` with `Acquire`,
-//! pairing with the `Release` store of the producer that read `d_Q` so. So at most `capacity` accepted nodes are inside at any time. A stale limit (one published
-//! late, after a newer one) is smaller than the newest, so it only refuses or sends producers to
-//! `dequeued` sooner. Nothing here depends on the order of a producer's `fetch_add` and its loads.
+//! pairing with the `Release` store of the producer that read `d_Q` so. So at most `capacity`
+//! accepted nodes are inside at any time. A stale limit (one published late, after a newer one) is
+//! smaller than the newest, so it only refuses or sends producers to `dequeued` sooner. Nothing
+//! here depends on the order of a producer's `fetch_add` and its loads.
 //!
-//! The counters wrap around; differences are read as `isize`. They stay far from `isize::MAX` in
-//! magnitude: nodes inside plus claims in flight, and at most `usize::MAX / size_of::<Link>()`
-//! links fit in memory, fewer than `isize::MAX`; a limit stored late lags by the nodes that went
-//! through while its producer was preempted between its load and its store, far fewer again.
+//! The counters wrap around; differences are read as `isize`, which is exact while they stay below
+//! `isize::MAX` in magnitude. `enqueued - dequeued` is at most the room taken (nodes inside and
+//! room held by reservations, together at most `capacity`) plus the claims in flight, at most one
+//! per thread and each at most `capacity`: below `isize::MAX` for any capacity up to `2^32` with
+//! fewer than `2^30` threads on a 64-bit target. (Without reservations every claim is backed by
+//! nodes, and at most `usize::MAX / size_of::<Link>()` links fit in memory, fewer than
+//! `isize::MAX`, whatever the capacity.) Past that, a claim could be granted wrongly; with a
+//! capacity so large, no memory could hold the nodes anyway. A limit stored late lags by the
+//! nodes that went through while its producer was preempted between its load and its store, far
+//! fewer again.
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
@@ -105,7 +114,8 @@ pub enum Unbounded {}
 /// producer's claim that is about to be refused is in flight (between its `fetch_add` and its
 /// undo), it still counts, so an enqueue that would fit can be refused. An enqueue is refused
 /// only when the nodes inside, plus those that concurrent calls are in the middle of claiming,
-/// would exceed the capacity; never when the queue is empty and no other producer is enqueueing.
+/// plus the room held by [reservations](crate::Reservation), would exceed the capacity; never
+/// when the queue is empty, no reservation holds room and no other producer is enqueueing.
 ///
 /// [Batches](crate::Batch) are all-or-nothing:
 /// [`try_enqueue_batch`](crate::Queue::try_enqueue_batch) claims the whole batch with the same

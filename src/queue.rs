@@ -389,7 +389,9 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
     }
 
     /// Returns `true` if [`len`](Queue::len) is 0. An estimate like `len` while other threads use
-    /// the queue; a consumer can ask [`Consumer::is_empty`] for an answer that cannot be stale.
+    /// the queue, and `false` while a [`Reservation`](crate::Reservation) holds room even if no node
+    /// is inside; a consumer can ask [`Consumer::is_empty`] for an answer about the nodes alone that
+    /// cannot be stale.
     ///
     /// # Examples
     ///
@@ -448,8 +450,8 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     /// # Errors
     ///
     /// `Err(handle)`, the very node, when a bounded queue holds its capacity (a peeked node
-    /// counts). Near the limit the refusal can be spurious, while other producers' claims are in
-    /// flight; see [`Bounded`].
+    /// counts, and so does room held by a [`Reservation`](crate::Reservation)). Near the limit the
+    /// refusal can be spurious, while other producers' claims are in flight; see [`Bounded`].
     ///
     /// # Examples
     ///

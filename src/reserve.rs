@@ -17,13 +17,17 @@ use crate::Batch;
 ///
 /// Made by [`Queue::try_reserve`]. On a [`Bounded`](crate::Bounded) queue every
 /// [`try_enqueue`](Queue::try_enqueue) claims its room with one atomic read-modify-write on the
-/// producers' claim counter, and that one instruction costs about a third of the rate at which one
-/// producer can feed a consumer on another core. A reservation makes one claim for `n` nodes:
-/// its enqueues cost what an unbounded queue's do, and when it is dropped, the room it did not use
-/// is given back with one more read-modify-write.
+/// producers' claim counter, and with one producer feeding a consumer on another core that one
+/// instruction costs a fifth to a third of the rate (the README's Performance section has the
+/// figures). A reservation makes one claim for `n` nodes: its enqueues cost what an unbounded
+/// queue's do, and when it is dropped, the room it did not use is given back with one more
+/// read-modify-write.
 ///
 /// Until then that room counts as taken: [`len`](Queue::len) includes it, and other producers may
-/// be refused for it. Keep a reservation for a burst you are about to send, not across a wait.
+/// be refused for it. Keep a reservation for a burst you are about to send, not across a wait. A
+/// reservation that is never dropped ([`mem::forget`](core::mem::forget)), or whose enqueue
+/// unwinds out of a handle's [`into_raw`](crate::Handle::into_raw), keeps its room taken for the
+/// rest of the queue's life: the queue gets smaller, which is safe, and is never exceeded.
 ///
 /// It borrows the queue, so the queue outlives it; it can be sent to another thread with the
 /// borrow (it is `Send` when the queue is `Sync`).
@@ -93,6 +97,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     /// assert!(queue.try_reserve(1).is_some());
     /// ```
     #[inline]
+    #[must_use = "the room is given back at once if the reservation is not kept"]
     pub fn try_reserve(&self, n: usize) -> Option<Reservation<'_, N, B, W, L>> {
         if n == 0 || self.claim(n) {
             Some(Reservation {
@@ -136,7 +141,12 @@ impl<'q, N: Node, B: Capacity, W: Waiting, L: Layout> Reservation<'q, N, B, W, L
         if self.remaining == 0 {
             return Err(handle);
         }
+        // Counted as used before the push: if waking the consumer unwinds after the node is in,
+        // the room must not be given back for it.
         self.remaining -= 1;
+        // Whether our swap replaced the park mark only matters to a ready set, which schedules
+        // its queue then; a member's queue is never reachable here (nor is a channel's, whose
+        // waiting senders a give-back would have to wake).
         let _parked = self.queue.push(handle);
         Ok(())
     }

@@ -141,6 +141,43 @@ fn a_reservation_wakes_with_its_first_node_only<L: Layout>() {
     assert_eq!(drops.load(Ordering::Relaxed), 3, "each packet dropped once");
 }
 
+/// A waker that panics: the enqueue that wakes it unwinds with its node already in the queue.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("the consumer's waker panics");
+    }
+}
+
+/// A reservation whose enqueue unwinds out of the consumer's waker has its node in the queue and
+/// counts that place as used: dropping the reservation gives back only the rest, so the queue
+/// still never holds more than its capacity.
+fn a_panicking_wake_does_not_give_back_the_place_it_used<L: Layout>() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = Bwq::<L>::with_capacity(2);
+    let mut consumer = queue.consumer().unwrap();
+    let waker = std::task::Waker::from(Arc::new(PanickingWaker));
+    assert!(consumer
+        .poll_dequeue(&mut Context::from_waker(&waker))
+        .is_pending());
+    let mut room = queue.try_reserve(2).unwrap();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        room.try_enqueue(packet(0, 0, &drops))
+    }));
+    assert!(unwound.is_err(), "the waker's panic reaches the producer");
+    assert_eq!(room.remaining(), 1);
+    drop(room);
+    assert_eq!(queue.len(), 1, "the packet is in, its place still taken");
+    assert!(queue.try_enqueue(packet(0, 1, &drops)).is_ok());
+    assert!(
+        queue.try_enqueue(packet(0, 2, &drops)).is_err(),
+        "full at 2"
+    );
+    let seqs: Vec<usize> = consumer.drain().map(|p| p.seq).collect();
+    assert_eq!(seqs, [0, 1]);
+}
+
 /// WireGuard's pattern on one thread: the consumer stops at a peeked packet that is not ready,
 /// which keeps counting against the capacity (producers are refused), and only `notify` ends its
 /// wait; taking the packet makes room.
@@ -328,6 +365,7 @@ fn wireguard_pipeline_on_a_full_queue<L: Layout>() {
 every_layout!(
     refusals_wake_nobody_and_the_first_accepted_enqueue_wakes,
     a_reservation_wakes_with_its_first_node_only,
+    a_panicking_wake_does_not_give_back_the_place_it_used,
     a_peeked_packet_counts_until_taken_and_only_notify_ends_the_wait,
     refused_producers_never_strand_a_sleeping_consumer,
     wireguard_pipeline_on_a_full_queue,

@@ -505,7 +505,11 @@ fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
 ///
 /// Preemption bound 3.
 fn a_reservation_gives_back_what_it_did_not_use<L: Layout>() {
-    check(3, || {
+    // Outcomes seen across the executions (outside the model): reservation only, single only,
+    // both. Each must occur, or the model no longer explores the races it is about.
+    let seen: std::sync::Arc<[std::sync::atomic::AtomicUsize; 3]> = Default::default();
+    let counts = std::sync::Arc::clone(&seen);
+    check(3, move || {
         let dropped = Arc::new(AtomicUsize::new(0));
         let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
         assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
@@ -541,6 +545,15 @@ fn a_reservation_gives_back_what_it_did_not_use<L: Layout>() {
         if accepted & 1 << 1 != 0 {
             assert_ne!(delivered, 0, "the reservation needed the consumer's room");
         }
+        let outcome = match accepted {
+            0b011 => Some(0),
+            0b101 => Some(1),
+            0b111 => Some(2),
+            _ => None,
+        };
+        if let Some(i) = outcome {
+            counts[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let inside = (accepted & !delivered).count_ones() as usize;
         assert!(inside <= 2);
         assert_eq!(queue.len(), inside);
@@ -556,12 +569,90 @@ fn a_reservation_gives_back_what_it_did_not_use<L: Layout>() {
         drop(consumer);
         drop(queue);
     });
+    for (i, outcome) in ["the reservation alone", "the single enqueue alone", "both"]
+        .iter()
+        .enumerate()
+    {
+        assert_ne!(
+            seen[i].load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "no execution where {outcome} got in"
+        );
+    }
+}
+
+/// A full queue of capacity 2; the consumer writes a plain cell, then takes the first node out
+/// (it has a successor, so the consumer never swaps `head`), while one producer reserves the
+/// place (once it is free) and drops the reservation unused, and another tries to enqueue. Room
+/// given back never held a node and publishes nothing: a producer that gets in, through the room
+/// given back or not, must still see the consumer's write, through the consumer's count or a limit
+/// published from it by the reserving producer (loom reports a data race on the cell otherwise).
+/// At rest, the queue takes exactly the room left. (Catches the limit's `Release` store made
+/// `Relaxed`, here with a give-back between the publication and its use.)
+///
+/// Preemption bound 3.
+fn room_given_back_still_carries_the_consumers_hand_over<L: Layout>() {
+    let granted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&granted);
+    check(3, move || {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
+        let scratch = Arc::new(UnsafeCell::new(0usize));
+        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
+
+        let consumer_thread = {
+            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
+            thread::spawn(move || {
+                let mut consumer = queue.consumer().unwrap();
+                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
+                // before the dequeue below (the queue is full); loom checks exactly that.
+                scratch.with_mut(|s| unsafe { *s = 7 });
+                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
+            })
+        };
+        let reserving = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.try_reserve(1).is_some())
+        };
+        // On a thread of its own too: loom explores far fewer schedules for a main thread that
+        // starts with a load (tokio-rs/loom#392).
+        let single = {
+            let (queue, dropped, scratch) = (
+                Arc::clone(&queue),
+                Arc::clone(&dropped),
+                Arc::clone(&scratch),
+            );
+            thread::spawn(move || attempt_after_write(2, &queue, &dropped, &scratch))
+        };
+        let accepted = single.join().unwrap();
+        if reserving.join().unwrap() {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        consumer_thread.join().unwrap();
+        // Node 1 is still inside.
+        let inside = 1 + accepted.count_ones() as usize;
+        assert_eq!(queue.len(), inside);
+        let more = usize::from(queue.try_enqueue(Msg::new(3, &dropped)).is_ok());
+        assert_eq!(
+            inside + more,
+            2,
+            "no spurious refusal at rest, no overshoot"
+        );
+        drop(queue);
+    });
+    assert_ne!(
+        granted.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "no execution where the reservation got the room"
+    );
 }
 
 compact_only!(producers_race_at_the_limit);
 
 both_layouts!(
     a_reservation_gives_back_what_it_did_not_use,
+    room_given_back_still_carries_the_consumers_hand_over,
     consumer_publication_races_producers,
     a_limit_published_by_one_producer_carries_the_room_to_another,
     batch_is_contiguous_with_a_concurrent_producer,
