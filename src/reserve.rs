@@ -25,9 +25,10 @@ use crate::Batch;
 ///
 /// Until then that room counts as taken: [`len`](Queue::len) includes it, and other producers may
 /// be refused for it. Keep a reservation for a burst you are about to send, not across a wait. A
-/// reservation that is never dropped ([`mem::forget`](core::mem::forget)), or whose enqueue
-/// unwinds out of a handle's [`into_raw`](crate::Handle::into_raw), keeps its room taken for the
-/// rest of the queue's life: the queue gets smaller, which is safe, and is never exceeded.
+/// reservation that is never dropped ([`mem::forget`](core::mem::forget)) keeps the room it has
+/// left taken for the rest of the queue's life, and an enqueue that unwinds out of a handle's
+/// [`into_raw`](crate::Handle::into_raw) keeps that node's place: the queue gets smaller, which
+/// is safe, and its capacity is never exceeded.
 ///
 /// It borrows the queue, so the queue outlives it; it can be sent to another thread with the
 /// borrow (it is `Send` when the queue is `Sync`).
