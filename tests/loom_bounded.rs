@@ -144,6 +144,57 @@ fn attempt_after_write<L: Layout>(
     }
 }
 
+/// The set-up of the models in which producers race the consumer's hand-over: a full queue of
+/// capacity 2 (nodes 0 and 1), a plain cell, and the consumer's thread, which writes 7 into the
+/// cell and then takes node 0 out (it has a successor, so the consumer never swaps `head`: the
+/// count it publishes is the only edge to a producer), and node 1 too if `then_node_1`.
+struct FullPair<L: Layout> {
+    queue: Arc<BoundedQueue<Msg, L>>,
+    dropped: Arc<AtomicUsize>,
+    scratch: Arc<UnsafeCell<usize>>,
+    consumer: thread::JoinHandle<()>,
+}
+
+impl<L: Layout> FullPair<L> {
+    fn start(then_node_1: bool) -> Self {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
+        let scratch = Arc::new(UnsafeCell::new(0usize));
+        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
+        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
+        let consumer = {
+            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
+            thread::spawn(move || {
+                let mut consumer = queue.consumer().unwrap();
+                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
+                // before the first dequeue below (the queue is full); loom checks exactly that.
+                scratch.with_mut(|s| unsafe { *s = 7 });
+                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
+                if then_node_1 {
+                    // Waits out a producer that has swapped in behind the last node.
+                    assert_eq!(consumer.dequeue().unwrap().id, 1);
+                }
+            })
+        };
+        FullPair {
+            queue,
+            dropped,
+            scratch,
+            consumer,
+        }
+    }
+
+    /// A producer thread trying to enqueue node `id` ([`attempt_after_write`]).
+    fn attempt(&self, id: usize) -> thread::JoinHandle<usize> {
+        let (queue, dropped, scratch) = (
+            Arc::clone(&self.queue),
+            Arc::clone(&self.dropped),
+            Arc::clone(&self.scratch),
+        );
+        thread::spawn(move || attempt_after_write(id, &queue, &dropped, &scratch))
+    }
+}
+
 /// A full queue of capacity 2; the consumer takes the first node out (after writing to a plain
 /// cell) while two producers each try to enqueue one. At most one of them gets in (one place was
 /// freed), and one that gets in sees the consumer's write: the dequeue that made room
@@ -155,34 +206,15 @@ fn attempt_after_write<L: Layout>(
 /// Preemption bound 3.
 fn consumer_publication_races_producers<L: Layout>() {
     check(3, || {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
-        // Written by the consumer before its dequeue, read by a producer that got in.
-        let scratch = Arc::new(UnsafeCell::new(0usize));
-        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
-        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
-
-        let consumer_thread = {
-            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
-            thread::spawn(move || {
-                let mut consumer = queue.consumer().unwrap();
-                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
-                // before the dequeue below (the queue is full); loom checks exactly that.
-                scratch.with_mut(|s| unsafe { *s = 7 });
-                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
-            })
-        };
-        let producers: Vec<_> = (2..4)
-            .map(|id| {
-                let (queue, dropped, scratch) = (
-                    Arc::clone(&queue),
-                    Arc::clone(&dropped),
-                    Arc::clone(&scratch),
-                );
-                thread::spawn(move || attempt_after_write(id, &queue, &dropped, &scratch))
-            })
-            .collect();
-        consumer_thread.join().unwrap();
+        let pair = FullPair::<L>::start(false);
+        let producers: Vec<_> = (2..4).map(|id| pair.attempt(id)).collect();
+        let FullPair {
+            queue,
+            dropped,
+            consumer,
+            ..
+        } = pair;
+        consumer.join().unwrap();
         let mut accepted = 0usize;
         for p in producers {
             accepted |= p.join().unwrap();
@@ -448,35 +480,17 @@ fn producers_and_consumer_race_at_the_limit<L: Layout>() {
 /// Preemption bound 3.
 fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
     check(3, || {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
-        let scratch = Arc::new(UnsafeCell::new(0usize));
-        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
-        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
-
-        let consumer_thread = {
-            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
-            thread::spawn(move || {
-                let mut consumer = queue.consumer().unwrap();
-                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
-                // before the first dequeue below (the queue is full); loom checks exactly that.
-                scratch.with_mut(|s| unsafe { *s = 7 });
-                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
-                // Waits out a producer that has swapped in behind the last node.
-                assert_eq!(consumer.dequeue().unwrap().id, 1);
-            })
-        };
-        let other = {
-            let (queue, dropped, scratch) = (
-                Arc::clone(&queue),
-                Arc::clone(&dropped),
-                Arc::clone(&scratch),
-            );
-            thread::spawn(move || attempt_after_write(2, &queue, &dropped, &scratch))
-        };
-        let mut accepted = attempt_after_write(3, &queue, &dropped, &scratch);
+        let pair = FullPair::<L>::start(true);
+        let other = pair.attempt(2);
+        let mut accepted = attempt_after_write(3, &pair.queue, &pair.dropped, &pair.scratch);
         accepted |= other.join().unwrap();
-        consumer_thread.join().unwrap();
+        let FullPair {
+            queue,
+            dropped,
+            consumer,
+            ..
+        } = pair;
+        consumer.join().unwrap();
         let inside = accepted.count_ones() as usize;
         assert_eq!(queue.len(), inside);
         // At rest: exactly the room left is accepted, whatever the limit says.
@@ -595,41 +609,25 @@ fn room_given_back_still_carries_the_consumers_hand_over<L: Layout>() {
     let granted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = std::sync::Arc::clone(&granted);
     check(3, move || {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
-        let scratch = Arc::new(UnsafeCell::new(0usize));
-        assert!(queue.try_enqueue(Msg::new(0, &dropped)).is_ok());
-        assert!(queue.try_enqueue(Msg::new(1, &dropped)).is_ok());
-
-        let consumer_thread = {
-            let (queue, scratch) = (Arc::clone(&queue), Arc::clone(&scratch));
-            thread::spawn(move || {
-                let mut consumer = queue.consumer().unwrap();
-                // SAFETY: no producer reads the cell before it is accepted, which it cannot be
-                // before the dequeue below (the queue is full); loom checks exactly that.
-                scratch.with_mut(|s| unsafe { *s = 7 });
-                assert_eq!(consumer.try_dequeue().unwrap().id, 0);
-            })
-        };
+        let pair = FullPair::<L>::start(false);
         let reserving = {
-            let queue = Arc::clone(&queue);
+            let queue = Arc::clone(&pair.queue);
             thread::spawn(move || queue.try_reserve(1).is_some())
         };
-        // On a thread of its own too: loom explores far fewer schedules for a main thread that
-        // starts with a load (tokio-rs/loom#392).
-        let single = {
-            let (queue, dropped, scratch) = (
-                Arc::clone(&queue),
-                Arc::clone(&dropped),
-                Arc::clone(&scratch),
-            );
-            thread::spawn(move || attempt_after_write(2, &queue, &dropped, &scratch))
-        };
+        // On a thread of its own too: with this attempt on the main thread, loom explored far
+        // fewer schedules.
+        let single = pair.attempt(2);
         let accepted = single.join().unwrap();
         if reserving.join().unwrap() {
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        consumer_thread.join().unwrap();
+        let FullPair {
+            queue,
+            dropped,
+            consumer,
+            ..
+        } = pair;
+        consumer.join().unwrap();
         // Node 1 is still inside.
         let inside = 1 + accepted.count_ones() as usize;
         assert_eq!(queue.len(), inside);
