@@ -473,17 +473,44 @@ fn producers_and_consumer_race_at_the_limit<L: Layout>() {
 /// the consumer's count and publishes a new limit, which the other may then claim within without
 /// reading the count. Any producer that gets in sees the consumer's write, and at rest the queue
 /// holds what was accepted and takes exactly the rest: no overshoot through a limit, no spurious
-/// refusal left behind by one. (Mutants that weaken the limit's `Acquire` load or `Release` store
-/// are caught by `consumer_publication_races_producers`; this model catches a limit that lets one
-/// node past and one that refuses an exact fit.)
+/// refusal left behind by one. (Catches the limit's `Acquire` load or its first `Release` store
+/// made `Relaxed`, a limit that lets one node past and one that refuses an exact fit.)
+///
+/// The second producer waits a little (two tries) for the first to finish its attempt, on a
+/// `Relaxed` flag that adds no happens-before. Without it, loom 0.7 never runs the first
+/// producer's store of the limit before the second's load of it: it does not reverse a write
+/// that follows the writer's own load of the same atomic when another thread's load came first
+/// (tokio-rs/loom#392), and the model never reached the case it is named for.
 ///
 /// Preemption bound 3.
 fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
     check(3, || {
         let pair = FullPair::<L>::start(true);
-        let other = pair.attempt(2);
+        let attempted = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let first = {
+            let (queue, dropped, scratch, attempted) = (
+                Arc::clone(&pair.queue),
+                Arc::clone(&pair.dropped),
+                Arc::clone(&pair.scratch),
+                Arc::clone(&attempted),
+            );
+            thread::spawn(move || {
+                let accepted = attempt_after_write(2, &queue, &dropped, &scratch);
+                // Relaxed: orders the other attempt after ours in loom's trace only; it must
+                // carry no happens-before.
+                attempted.store(true, Relaxed);
+                accepted
+            })
+        };
+        // Bounded: a Relaxed load may keep reading `false`; then attempt anyway, racing.
+        for _ in 0..2 {
+            if attempted.load(Relaxed) {
+                break;
+            }
+            thread::yield_now();
+        }
         let mut accepted = attempt_after_write(3, &pair.queue, &pair.dropped, &pair.scratch);
-        accepted |= other.join().unwrap();
+        accepted |= first.join().unwrap();
         let FullPair {
             queue,
             dropped,

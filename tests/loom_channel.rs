@@ -164,7 +164,9 @@ fn close_wakes_a_waiting_sender_and_strands_nothing() {
 }
 
 /// Preemption bound 3. Dropping the receiver wakes a sender waiting for room, which gets its
-/// node back.
+/// node back; or its send, counted before the close, claims the room the receiver's drain made
+/// and succeeds, and the node is dropped with the last sender (as documented). Loom 0.7 does not
+/// reach that second outcome here (tokio-rs/loom#392); a patched loom does, so both are accepted.
 #[test]
 fn receiver_drop_wakes_a_waiting_sender() {
     check(3, || {
@@ -172,7 +174,8 @@ fn receiver_drop_wakes_a_waiting_sender() {
         tx.try_send(msg(0, 0)).unwrap();
         let sender = thread::spawn(move || tx.send_blocking(msg(1, 0)).map_err(|e| e.0.sender));
         thread::spawn(move || drop(rx));
-        assert_eq!(sender.join().unwrap(), Err(1));
+        let sent = sender.join().unwrap();
+        assert!(matches!(sent, Ok(()) | Err(1)), "{sent:?}");
     });
 }
 
