@@ -315,37 +315,30 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod batch;
-mod bound;
 #[cfg(feature = "alloc")]
 pub mod channel;
-mod consumer;
-mod layout;
-mod link;
-mod loom;
 mod node;
+mod policy;
 mod queue;
 mod raw;
 mod ready;
-mod reserve;
-mod wait;
-mod waker;
+mod sync;
 
-pub use batch::{Batch, BatchIntoIter};
-pub use bound::{Bounded, Capacity, Unbounded};
 #[cfg(feature = "alloc")]
 pub use channel::channel;
-pub use consumer::{Consumer, Drain, QueueRef};
-pub use layout::{Compact, Layout, Padded};
-pub use link::Link;
+pub use node::link::Link;
 pub use node::{Handle, Node, RawHandle};
+pub use policy::capacity::{Bounded, Capacity, Unbounded};
+pub use queue::batch::{Batch, BatchIntoIter};
+pub use queue::consumer::{Consumer, Drain, QueueRef};
+pub use queue::reserve::Reservation;
+pub use queue::sleep::{DequeueFuture, NoWait, Wait, Waiting};
 #[cfg(feature = "alloc")]
 pub use queue::OwnedConsumer;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
+pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;
 pub use ready::{Member, Ready, ReadySet, Worker};
-pub use reserve::Reservation;
-pub use wait::{DequeueFuture, NoWait, Wait, Waiting};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

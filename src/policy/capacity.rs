@@ -61,7 +61,7 @@
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
-use crate::loom::AtomicUsize;
+use crate::sync::AtomicUsize;
 
 /// Whether a queue holds any number of nodes ([`Unbounded`]) or at most a capacity fixed at
 /// construction ([`Bounded`]).
@@ -221,7 +221,7 @@ pub struct Claims {
 }
 
 impl Claims {
-    crate::loom::const_fn! {
+    crate::sync::const_fn! {
         /// No claim yet, and room for `capacity` nodes.
         ///
         /// # Panics

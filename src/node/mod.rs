@@ -1,6 +1,8 @@
 //! How a user's type becomes something a queue can link: the [`Node`] trait, the owning [`Handle`]
 //! kinds a node travels as, and the [`node!`](macro@crate::node) macro that implements `Node` soundly.
 
+pub(crate) mod link;
+
 use core::fmt;
 use core::ptr::NonNull;
 

@@ -41,11 +41,13 @@
 //!   enqueue's swap or a later one (see [`RawQueue::pop`]).
 //! - The consumer re-enqueues the stub with the same swap and store as a producer.
 
+pub(crate) mod layout;
+
 use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
-use crate::layout::{sealed::Layout, Line};
-use crate::loom::{const_fn, AtomicPtr, UnsafeCell};
+use crate::raw::layout::{sealed::Layout, Line};
+use crate::sync::{const_fn, AtomicPtr, UnsafeCell};
 use crate::Link;
 
 /// The stub's name: an address no `Link` can have (links are at least 2-aligned, being atomic

@@ -1,13 +1,17 @@
 //! [`Queue`]: the producers' side and ownership of the nodes inside.
 
+pub(crate) mod batch;
+pub(crate) mod consumer;
+pub(crate) mod reserve;
+pub(crate) mod sleep;
+
 use core::fmt;
 use core::marker::PhantomData;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
-use crate::bound::{self, Claims};
-use crate::loom::{const_fn, AtomicBool, AtomicUsize};
+use crate::policy::capacity::{self, Claims};
 use crate::raw::RawQueue;
-use crate::wait;
+use crate::sync::{const_fn, AtomicBool, AtomicUsize};
 use crate::{
     Bounded, Capacity, Compact, Consumer, Handle, Layout, NoWait, Node, QueueRef, Unbounded, Wait,
     Waiting,
@@ -104,7 +108,7 @@ use crate::{
 /// ```
 pub struct Queue<N: Node, B: Capacity = Unbounded, W: Waiting = NoWait, L: Layout = Compact> {
     /// The algorithm proper, with the layers' state on the side that writes it.
-    pub(crate) raw: RawQueue<L, ConsumerSide<B, W>, <B as bound::sealed::Capacity>::Claims>,
+    pub(crate) raw: RawQueue<L, ConsumerSide<B, W>, <B as capacity::sealed::Capacity>::Claims>,
     /// The queue owns the handles inside it: they are dropped with it.
     _handles: PhantomData<N::Handle>,
 }
@@ -214,9 +218,9 @@ pub(crate) struct ConsumerSide<B: Capacity, W: Waiting> {
     /// Set while a checked [`Consumer`] exists.
     pub(crate) has_consumer: AtomicBool,
     /// The bounded queue's count of nodes handed over (nothing when unbounded).
-    pub(crate) handed_over: <B as bound::sealed::Capacity>::HandedOver,
+    pub(crate) handed_over: <B as capacity::sealed::Capacity>::HandedOver,
     /// The sleeping consumer's waker and notification flag (nothing when it cannot sleep).
-    pub(crate) wait: <W as wait::sealed::Waiting>::Shared,
+    pub(crate) wait: <W as sleep::sealed::Waiting>::Shared,
 }
 
 // SAFETY: handles enter on the producers' threads and leave (or are dropped) on the consumer's or
@@ -419,13 +423,13 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     const_fn! {
         /// An empty queue with the capacity's state already built.
         fn from_parts(
-            handed_over: <B as bound::sealed::Capacity>::HandedOver,
-            claims: <B as bound::sealed::Capacity>::Claims,
+            handed_over: <B as capacity::sealed::Capacity>::HandedOver,
+            claims: <B as capacity::sealed::Capacity>::Claims,
         ) -> Queue<N, B, W, L> {
             #[cfg(not(loom))]
-            let wait = <W as wait::sealed::Waiting>::SHARED;
+            let wait = <W as sleep::sealed::Waiting>::SHARED;
             #[cfg(loom)]
-            let wait = <W as wait::sealed::Waiting>::shared();
+            let wait = <W as sleep::sealed::Waiting>::shared();
             Queue {
                 raw: RawQueue::new(
                     ConsumerSide {
@@ -711,7 +715,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> fmt::Debug for Queue<N, B, W, 
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Queue");
-        <B as bound::sealed::Capacity>::debug_fields(
+        <B as capacity::sealed::Capacity>::debug_fields(
             self.raw.producer_extra(),
             &self.raw.consumer_extra().handed_over,
             &mut out,

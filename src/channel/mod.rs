@@ -111,14 +111,14 @@ use core::task::{Context, Poll};
 use alloc::vec::Vec;
 use event_listener::{Event, EventListener, IntoNotification};
 
-use crate::bound::sealed::Capacity as SealedCapacity;
-use crate::bound::Claim;
-use crate::consumer::sealed::QueueRef as SealedQueueRef;
-use crate::loom::{Arc, AtomicUsize};
+use crate::policy::capacity::sealed::Capacity as SealedCapacity;
+use crate::policy::capacity::Claim;
+use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
+use crate::sync::{Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
 
-// The facade (`crate::loom`) has no fence yet: the same choice, made here.
+// The facade (`crate::sync`) has no fence yet: the same choice, made here.
 #[cfg(not(any(loom, shuttle)))]
 use core::sync::atomic::fence;
 #[cfg(loom)]

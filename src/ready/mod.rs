@@ -7,7 +7,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::task::{Context, Poll};
 
-use crate::loom::const_fn;
+use crate::sync::const_fn;
 use crate::{
     Bounded, Capacity, Compact, Consumer, Drain, Layout, Link, NoWait, Node, Queue,
     TryDequeueError, Unbounded, Wait,
@@ -33,7 +33,7 @@ pub struct Member<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     entry: Link,
     /// Whether the worker left the queue waiting for [`ReadySet::notify`] ([`DEFERRED`]), holds
     /// it ([`HELD`]), or was notified while holding it ([`NOTIFIED`]).
-    notify: crate::loom::AtomicUsize,
+    notify: crate::sync::AtomicUsize,
     /// The queue.
     queue: Queue<N, B, NoWait, L>,
 }
@@ -106,7 +106,7 @@ impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
         fn from_queue(queue: Queue<N, B, NoWait, L>) -> Member<N, B, L> {
             Member {
                 entry: Link::new(),
-                notify: crate::loom::AtomicUsize::new(HELD),
+                notify: crate::sync::AtomicUsize::new(HELD),
                 queue,
             }
         }

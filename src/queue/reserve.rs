@@ -5,11 +5,11 @@
 
 use core::fmt;
 
-use crate::bound::{self, Capacity};
-use crate::layout::Layout;
 use crate::node::Node;
+use crate::policy::capacity::{self, Capacity};
+use crate::queue::sleep::Waiting;
 use crate::queue::Queue;
-use crate::wait::Waiting;
+use crate::raw::layout::Layout;
 use crate::Batch;
 
 /// Room for up to a fixed number of nodes, claimed ahead on a queue; its enqueues touch no
@@ -199,7 +199,7 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Drop for Reservation<'_, N, B,
     /// queue, if any is left).
     fn drop(&mut self) {
         if self.remaining != 0 {
-            <B as bound::sealed::Capacity>::give_back(
+            <B as capacity::sealed::Capacity>::give_back(
                 self.queue.raw.producer_extra(),
                 self.remaining,
             );

@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomPinned;
 use core::ptr;
 
-use crate::loom::{const_fn, AtomicPtr};
+use crate::sync::{const_fn, AtomicPtr};
 
 /// The spare pointer that threads a node through a [`Queue`](crate::Queue).
 ///

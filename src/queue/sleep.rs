@@ -24,9 +24,9 @@ use core::pin::Pin;
 use core::sync::atomic::Ordering::{AcqRel, Release};
 use core::task::{Context, Poll, Waker};
 
-use crate::consumer::HandleOf;
-use crate::loom::AtomicBool;
-use crate::waker::AtomicWaker;
+use crate::policy::waker::AtomicWaker;
+use crate::queue::consumer::HandleOf;
+use crate::sync::AtomicBool;
 use crate::{Capacity, Consumer, Layout, Node, Queue, QueueRef, TryDequeueError};
 
 /// Whether a queue's consumer can only poll ([`NoWait`]) or can also sleep until a node arrives
@@ -138,7 +138,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    crate::loom::const_fn! {
+    crate::sync::const_fn! {
         /// No waker, not notified.
         fn new() -> Shared {
             Shared {
@@ -163,7 +163,7 @@ pub struct Waiter {
     /// A waker that unparks the thread that made it, kept for the blocking waits; the consumer
     /// may move to another thread, which then makes its own.
     #[cfg(feature = "std")]
-    thread_waker: Option<(crate::loom::thread::ThreadId, Waker)>,
+    thread_waker: Option<(crate::sync::thread::ThreadId, Waker)>,
 }
 
 impl sealed::Waiting for Wait {
@@ -350,7 +350,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
         mut step: impl FnMut(&mut Self, &Waker) -> Step<T>,
     ) -> Option<T> {
         let waker = self.thread_waker();
-        let backoff = crate::loom::Backoff::default();
+        let backoff = crate::sync::Backoff::default();
         let value = loop {
             match step(self, &waker) {
                 Step::Ready(value) => break Some(value),
@@ -362,13 +362,13 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
                     backoff.snooze();
                 }
                 Step::Sleep => match deadline {
-                    None => crate::loom::thread::park(),
+                    None => crate::sync::thread::park(),
                     Some(deadline) => {
                         let now = std::time::Instant::now();
                         if now >= deadline {
                             break None;
                         }
-                        crate::loom::thread::park_timeout(deadline - now);
+                        crate::sync::thread::park_timeout(deadline - now);
                     }
                 },
             }
@@ -383,11 +383,11 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// The waker that unparks the current thread, made on first use on each thread.
     #[cfg(feature = "std")]
     fn thread_waker(&mut self) -> Waker {
-        let current = crate::loom::thread::current_id();
+        let current = crate::sync::thread::current_id();
         match &self.waiter.thread_waker {
             Some((owner, waker)) if *owner == current => waker.clone(),
             _ => {
-                let (owner, waker) = crate::loom::thread::current_waker();
+                let (owner, waker) = crate::sync::thread::current_waker();
                 self.waiter.thread_waker = Some((owner, waker.clone()));
                 waker
             }
@@ -401,7 +401,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
             Step::Ready(value) => Poll::Ready(value),
             Step::Retry => {
                 // The producer that is mid-way will not wake us: ask to be polled again soon.
-                crate::loom::spin_hint();
+                crate::sync::spin_hint();
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }

@@ -8,7 +8,7 @@ use core::mem;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use core::task::Waker;
 
-use crate::loom::{const_fn, AtomicUsize, UnsafeCell};
+use crate::sync::{const_fn, AtomicUsize, UnsafeCell};
 
 /// Nobody is inside `register` or `wake`: the stored waker may be taken.
 const IDLE: usize = 0;
@@ -92,7 +92,7 @@ impl AtomicWaker {
                 // wake it ourselves, so that the caller looks at the queue again (and registers
                 // again). First give the waking thread a moment to finish; the spin comes before
                 // the wake because, under loom, a yield after a self-unpark drops the unpark.
-                crate::loom::spin_hint();
+                crate::sync::spin_hint();
                 waker.wake_by_ref();
             }
             Err(state) => {

@@ -5,9 +5,9 @@ use core::fmt;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Release;
 
-use crate::bound::sealed::Capacity as _;
-use crate::loom::Backoff;
-use crate::wait::sealed::Waiting as _;
+use crate::policy::capacity::sealed::Capacity as _;
+use crate::queue::sleep::sealed::Waiting as _;
+use crate::sync::Backoff;
 use crate::{Capacity, Handle, Layout, Link, Node, Queue, TryDequeueError, Waiting};
 
 /// How a [`Consumer`] holds its queue: borrowed (`&Queue`) or shared (`Arc<Queue>`, feature
@@ -73,7 +73,7 @@ pub(crate) type QueueOf<Q> = Queue<
 pub(crate) type HandleOf<Q> = <<Q as QueueRef>::Node as Node>::Handle;
 
 /// The consumer-side state of the queue's waiting choice.
-type WaiterOf<Q> = <<Q as QueueRef>::Waiting as crate::wait::sealed::Waiting>::Waiter;
+type WaiterOf<Q> = <<Q as QueueRef>::Waiting as crate::queue::sleep::sealed::Waiting>::Waiter;
 
 pub(crate) mod sealed {
     /// Seals [`QueueRef`](super::QueueRef): only the crate's pointers to a queue implement it,

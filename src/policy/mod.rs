@@ -1,0 +1,6 @@
+//! The choices a queue is built with besides its layout: its capacity (bounded or not) and how its
+//! consumer waits (not at all, or parked or as a task), with the waker cell the waiting kind needs.
+//! They know the raw layer below them and nothing of the queue or the fronts above.
+
+pub(crate) mod capacity;
+pub(crate) mod waker;
