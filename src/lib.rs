@@ -329,10 +329,11 @@ pub use channel::channel;
 pub use node::link::Link;
 pub use node::{Handle, Node, RawHandle};
 pub use policy::capacity::{Bounded, Capacity, Unbounded};
+pub use policy::waiting::{NoWait, Wait, Waiting};
 pub use queue::batch::{Batch, BatchIntoIter};
 pub use queue::consumer::{Consumer, Drain, QueueRef};
 pub use queue::reserve::Reservation;
-pub use queue::sleep::{DequeueFuture, NoWait, Wait, Waiting};
+pub use queue::sleep::DequeueFuture;
 #[cfg(feature = "alloc")]
 pub use queue::OwnedConsumer;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};

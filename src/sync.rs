@@ -37,6 +37,14 @@ pub(crate) use shuttle::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 #[cfg(not(any(loom, shuttle)))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
+#[cfg(all(feature = "alloc", not(any(loom, shuttle))))]
+pub(crate) use core::sync::atomic::fence;
+/// Fences: only the channel's wait lists use one (a `SeqCst` pair, see its `Waiters`).
+#[cfg(all(feature = "alloc", loom))]
+pub(crate) use loom::sync::atomic::fence;
+#[cfg(all(feature = "alloc", shuttle))]
+pub(crate) use shuttle::sync::atomic::fence;
+
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 

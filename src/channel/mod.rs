@@ -114,17 +114,9 @@ use event_listener::{Event, EventListener, IntoNotification};
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
-use crate::sync::{Arc, AtomicUsize};
+use crate::sync::{fence, Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
-
-// The facade (`crate::sync`) has no fence yet: the same choice, made here.
-#[cfg(not(any(loom, shuttle)))]
-use core::sync::atomic::fence;
-#[cfg(loom)]
-use loom::sync::atomic::fence;
-#[cfg(shuttle)]
-use shuttle::sync::atomic::fence;
 
 /// Creates an unbounded channel: a [`Sender`] to clone for each producer, and the one
 /// [`Receiver`].
@@ -198,7 +190,7 @@ fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, 
         state: AtomicUsize::new(0),
         senders: AtomicUsize::new(1),
         closed: Waiters::new(),
-        room: Room::new(),
+        room: B::when_bounded(Waiters::new),
     });
     let sender = Sender {
         shared: Arc::clone(&shared),
@@ -236,7 +228,7 @@ struct Shared<N: Node, B: Capacity> {
     /// Tasks in [`Sender::closed`].
     closed: Waiters,
     /// Senders waiting for room: a [`Waiters`] list when bounded, nothing when unbounded.
-    room: <B as SealedCapacity>::Room,
+    room: <B as SealedCapacity>::WhenBounded<Waiters>,
 }
 
 impl<N: Node, B: Capacity> Shared<N, B> {
@@ -292,15 +284,10 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         if !self.begin_send() {
             return Err(TrySendError::Closed(handle));
         }
-        let queue = &self.queue;
-        match B::try_claim(
-            queue.raw.producer_extra(),
-            &queue.raw.consumer_extra().handed_over,
-            1,
-        ) {
+        match self.queue.try_claim(1) {
             Claim::Granted => {
                 // Wakes the receiver if it sleeps.
-                queue.push(handle);
+                self.queue.push(handle);
                 Ok(())
             }
             claim => {
@@ -308,11 +295,19 @@ impl<N: Node, B: Capacity> Shared<N, B> {
                 if claim == Claim::Undone {
                     // While our claim counted, another sender's claim may have been refused
                     // because of it; that sender may be about to wait. Hand the room on.
-                    B::Room::undone(&self.room);
+                    if let Some(room) = self.room() {
+                        room.undone();
+                    }
                 }
                 Err(TrySendError::Full(handle))
             }
         }
+    }
+
+    /// The senders waiting for room, when bounded.
+    #[inline(always)]
+    fn room(&self) -> Option<&Waiters> {
+        B::bounded_part(&self.room)
     }
 
     /// Whether the receiver closed the channel or is gone.
@@ -323,10 +318,9 @@ impl<N: Node, B: Capacity> Shared<N, B> {
     }
 }
 
-pub(crate) use room::{Room, Waiters};
+use room::Waiters;
 
-/// The wait lists. Their items are `pub` for the capacity's sealed trait, which names them, but
-/// the module is private: users cannot name them.
+/// The wait lists: the senders waiting for room and the tasks waiting for the close.
 mod room {
     use super::*;
 
@@ -394,60 +388,35 @@ mod room {
         }
     }
 
-    /// What a capacity adds to the channel: the senders waiting for room.
-    pub trait Room: Send + Sync + 'static {
-        /// Nobody waits.
-        fn new() -> Self;
-        /// The receiver handed `n` nodes over, making room for `n`.
-        fn made(&self, n: usize);
-        /// A refused claim took itself back (see [`Claim::Undone`]).
-        fn undone(&self);
-        /// The channel closed: every waiting sender must look.
-        fn close(&self);
-    }
-
-    /// The unbounded channel's: nobody ever waits for room.
-    impl Room for () {
-        #[inline(always)]
-        fn new() {}
-        #[inline(always)]
-        fn made(&self, _: usize) {}
-        #[inline(always)]
-        fn undone(&self) {}
-        #[inline(always)]
-        fn close(&self) {}
-    }
-
-    /// The bounded channel's.
+    /// The bounded channel's senders waiting for room.
     ///
     /// # No sender sleeps while it could send
     ///
     /// A sender waits only after a refused attempt made after it joined the list. Each way an
     /// attempt can turn from refused to accepted notifies, after the change, at least as many
     /// listeners as it made room for: the receiver's hand-over of `n` nodes notifies `n` more
-    /// ([`made`](Room::made)), a claim that counted itself and took itself back, which may have made
-    /// a concurrent claim fail spuriously, notifies one more ([`undone`](Room::undone)), and a close
+    /// ([`made`](Waiters::made)), a claim that counted itself and took itself back, which may have made
+    /// a concurrent claim fail spuriously, notifies one more ([`undone`](Waiters::undone)), and a close
     /// notifies all. A claim refused without counting itself changed nothing and notifies nobody,
     /// so senders of a full channel do not wake each other in a circle. Notifications are
     /// *additional*: a listener already notified but not yet running does not absorb the next one,
     /// so two slots freed in a row wake two senders. A notified listener that is dropped unused (a
     /// cancelled `send(..).await`) passes its notification on (`event-listener` does that).
-    impl Room for Waiters {
-        fn new() -> Self {
-            Waiters::new()
-        }
-
+    impl Waiters {
+        /// The receiver handed `n` nodes over, making room for `n`.
         #[inline]
-        fn made(&self, n: usize) {
+        pub(super) fn made(&self, n: usize) {
             self.notify(n.additional());
         }
 
+        /// A refused claim took itself back (see [`Claim::Undone`]).
         #[inline]
-        fn undone(&self) {
+        pub(super) fn undone(&self) {
             self.notify(1.additional());
         }
 
-        fn close(&self) {
+        /// The channel closed: every waiting sender must look.
+        pub(super) fn close(&self) {
             self.notify(usize::MAX);
         }
     }
@@ -1084,7 +1053,9 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     #[inline]
     fn handed_over(&mut self, n: usize) {
         self.received = self.received.wrapping_add(n.wrapping_mul(ONE_SEND));
-        B::Room::made(&self.shared().room, n);
+        if let Some(room) = self.shared().room() {
+            room.made(n);
+        }
     }
 
     /// Accounts for a poll's answer: a node, or the end.
@@ -1477,7 +1448,9 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         // read-modify-write itself (see `Shared::finished`).
         shared.state.fetch_or(CLOSED, Release);
         shared.closed.notify(usize::MAX);
-        B::Room::close(&shared.room);
+        if let Some(room) = shared.room() {
+            room.close();
+        }
     }
 
     /// Whether the channel is closed: by [`close`](Receiver::close), the receiver's own, or

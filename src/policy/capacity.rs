@@ -157,9 +157,17 @@ pub(crate) mod sealed {
         type Claims: Send + Sync;
         /// State the consumer writes: the count of nodes handed over.
         type HandedOver: Send + Sync;
-        /// The channel's senders waiting for room: none when unbounded.
-        #[cfg(feature = "alloc")]
-        type Room: crate::channel::Room;
+        /// State that a front above the queue keeps only when the queue is bounded (the
+        /// channel's list of senders waiting for room): `T` itself when bounded, nothing when
+        /// unbounded. The fronts name it; this layer knows nothing of them.
+        type WhenBounded<T: Send + Sync + 'static>: Send + Sync + 'static;
+
+        /// The [`WhenBounded`](Capacity::WhenBounded) state, made by `make` when bounded.
+        fn when_bounded<T: Send + Sync + 'static>(make: impl FnOnce() -> T)
+            -> Self::WhenBounded<T>;
+
+        /// The `T` inside, when bounded.
+        fn bounded_part<T: Send + Sync + 'static>(state: &Self::WhenBounded<T>) -> Option<&T>;
 
         /// Claims room for `n` nodes, `n >= 1`, and says how it went.
         fn try_claim(claims: &Self::Claims, handed_over: &Self::HandedOver, n: usize) -> Claim;
@@ -189,8 +197,15 @@ pub(crate) mod sealed {
 impl sealed::Capacity for Unbounded {
     type Claims = ();
     type HandedOver = ();
-    #[cfg(feature = "alloc")]
-    type Room = ();
+    type WhenBounded<T: Send + Sync + 'static> = ();
+
+    #[inline(always)]
+    fn when_bounded<T: Send + Sync + 'static>(_: impl FnOnce() -> T) {}
+
+    #[inline(always)]
+    fn bounded_part<T: Send + Sync + 'static>(_: &()) -> Option<&T> {
+        None
+    }
 
     #[inline(always)]
     fn try_claim(_: &(), _: &(), _: usize) -> Claim {
@@ -278,8 +293,17 @@ fn within(enqueued: usize, limit: usize, n: usize) -> bool {
 impl sealed::Capacity for Bounded {
     type Claims = Claims;
     type HandedOver = AtomicUsize;
-    #[cfg(feature = "alloc")]
-    type Room = crate::channel::Waiters;
+    type WhenBounded<T: Send + Sync + 'static> = T;
+
+    #[inline(always)]
+    fn when_bounded<T: Send + Sync + 'static>(make: impl FnOnce() -> T) -> T {
+        make()
+    }
+
+    #[inline(always)]
+    fn bounded_part<T: Send + Sync + 'static>(state: &T) -> Option<&T> {
+        Some(state)
+    }
 
     #[inline(always)]
     fn try_claim(claims: &Claims, dequeued: &AtomicUsize, n: usize) -> Claim {

@@ -3,4 +3,5 @@
 //! They know the raw layer below them and nothing of the queue or the fronts above.
 
 pub(crate) mod capacity;
+pub(crate) mod waiting;
 pub(crate) mod waker;

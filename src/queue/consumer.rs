@@ -6,7 +6,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Release;
 
 use crate::policy::capacity::sealed::Capacity as _;
-use crate::queue::sleep::sealed::Waiting as _;
+use crate::policy::waiting::sealed::Waiting as _;
 use crate::sync::Backoff;
 use crate::{Capacity, Handle, Layout, Link, Node, Queue, TryDequeueError, Waiting};
 
@@ -73,7 +73,7 @@ pub(crate) type QueueOf<Q> = Queue<
 pub(crate) type HandleOf<Q> = <<Q as QueueRef>::Node as Node>::Handle;
 
 /// The consumer-side state of the queue's waiting choice.
-type WaiterOf<Q> = <<Q as QueueRef>::Waiting as crate::queue::sleep::sealed::Waiting>::Waiter;
+type WaiterOf<Q> = <<Q as QueueRef>::Waiting as crate::policy::waiting::sealed::Waiting>::Waiter;
 
 pub(crate) mod sealed {
     /// Seals [`QueueRef`](super::QueueRef): only the crate's pointers to a queue implement it,

@@ -10,6 +10,7 @@ use core::marker::PhantomData;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 use crate::policy::capacity::{self, Claims};
+use crate::policy::waiting;
 use crate::raw::RawQueue;
 use crate::sync::{const_fn, AtomicBool, AtomicUsize};
 use crate::{
@@ -220,7 +221,7 @@ pub(crate) struct ConsumerSide<B: Capacity, W: Waiting> {
     /// The bounded queue's count of nodes handed over (nothing when unbounded).
     pub(crate) handed_over: <B as capacity::sealed::Capacity>::HandedOver,
     /// The sleeping consumer's waker and notification flag (nothing when it cannot sleep).
-    pub(crate) wait: <W as sleep::sealed::Waiting>::Shared,
+    pub(crate) wait: <W as waiting::sealed::Waiting>::Shared,
 }
 
 // SAFETY: handles enter on the producers' threads and leave (or are dropped) on the consumer's or
@@ -427,9 +428,9 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
             claims: <B as capacity::sealed::Capacity>::Claims,
         ) -> Queue<N, B, W, L> {
             #[cfg(not(loom))]
-            let wait = <W as sleep::sealed::Waiting>::SHARED;
+            let wait = <W as waiting::sealed::Waiting>::SHARED;
             #[cfg(loom)]
-            let wait = <W as sleep::sealed::Waiting>::shared();
+            let wait = <W as waiting::sealed::Waiting>::shared();
             Queue {
                 raw: RawQueue::new(
                     ConsumerSide {
@@ -486,6 +487,18 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     #[inline(always)]
     pub(crate) fn claim(&self, n: usize) -> bool {
         B::claim(
+            self.raw.producer_extra(),
+            &self.raw.consumer_extra().handed_over,
+            n,
+        )
+    }
+
+    /// Claims room for `n >= 1` nodes, as [`claim`](Queue::claim), and says how it went: the
+    /// channel hands the room of an undone claim on to a waiting sender.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn try_claim(&self, n: usize) -> capacity::Claim {
+        B::try_claim(
             self.raw.producer_extra(),
             &self.raw.consumer_extra().handed_over,
             n,

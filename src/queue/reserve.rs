@@ -7,7 +7,7 @@ use core::fmt;
 
 use crate::node::Node;
 use crate::policy::capacity::{self, Capacity};
-use crate::queue::sleep::Waiting;
+use crate::policy::waiting::Waiting;
 use crate::queue::Queue;
 use crate::raw::layout::Layout;
 use crate::Batch;

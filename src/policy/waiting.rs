@@ -1,0 +1,174 @@
+//! The [`Waiting`] choice: a consumer that only polls ([`NoWait`]), or one that can sleep until a
+//! node arrives ([`Wait`]). This module holds what each choice keeps in the queue and in the
+//! consumer; the sleeping consumer's methods, and the protocol they follow, are in the queue's
+//! `sleep` module ([`Consumer::wait`](crate::Consumer::wait) and its siblings).
+
+#[cfg(feature = "std")]
+use core::task::Waker;
+
+use crate::policy::waker::AtomicWaker;
+use crate::sync::AtomicBool;
+
+/// Whether a queue's consumer can only poll ([`NoWait`]) or can also sleep until a node arrives
+/// ([`Wait`]).
+///
+/// This is the third type parameter of [`Queue`](crate::Queue). A queue that can wait has the
+/// [waiting methods](crate::Consumer#waiting-for-nodes) on its consumer and [`notify`](crate::Queue::notify);
+/// its producers pay for it only when the consumer actually sleeps.
+///
+/// The trait is sealed: these two are the only choices.
+pub trait Waiting: sealed::Waiting {}
+
+/// A consumer that only polls: [`try_dequeue`](crate::Consumer::try_dequeue),
+/// [`dequeue`](crate::Consumer::dequeue) and the rest. The queue carries nothing for sleeping.
+///
+/// A type-level marker; it has no values.
+#[derive(Debug)]
+pub enum NoWait {}
+
+/// A consumer that can also sleep until a node arrives: blocking a thread
+/// ([`dequeue_blocking`][crate::Consumer::dequeue_blocking], feature `std`) or suspending an async task
+/// ([`poll_dequeue`](crate::Consumer::poll_dequeue), [`dequeue_async`](crate::Consumer::dequeue_async)), and
+/// [`notify`](crate::Queue::notify) with [`wait`][crate::Consumer::wait] for a consumer that waits for its peeked
+/// node to become ready.
+///
+/// No wake-up is ever lost: a producer whose enqueue returns after the consumer started to sleep
+/// wakes it, and a consumer never sleeps while a producer is mid-enqueue. A producer's enqueue
+/// costs the same as on a queue that cannot wait while the consumer is awake; it wakes the consumer
+/// only when the consumer actually sleeps. The queue carries a waker slot and a notification flag
+/// (32 bytes more on 64-bit targets).
+///
+/// # Memory ordering
+///
+/// The consumer registers its waker, then marks the queue's head "asleep" with a `Release`
+/// compare-and-swap that succeeds only on an empty queue; the producer whose `AcqRel` swap of the
+/// head returns the mark acquires the registration and wakes it after its link store. A
+/// [`notify`](crate::Queue::notify) (`Release`) happens-before the wait it ends (`AcqRel` swap of the
+/// flag).
+///
+/// A type-level marker; it has no values.
+///
+#[cfg_attr(
+    not(feature = "std"),
+    doc = "[crate::Consumer::dequeue_blocking]: crate#features"
+)]
+#[cfg_attr(not(feature = "std"), doc = "[crate::Consumer::wait]: crate#features")]
+#[derive(Debug)]
+pub enum Wait {}
+
+impl Waiting for NoWait {}
+impl Waiting for Wait {}
+
+pub(crate) mod sealed {
+    /// What a waiting choice decides: state in the queue, state in the consumer, and the
+    /// producer's wake-up.
+    pub trait Waiting: 'static {
+        /// In the queue, beside the consumer's end: where a sleeping consumer leaves its waker.
+        type Shared: Send + Sync;
+        /// In the consumer: whether it left the "asleep" mark, and its thread's waker.
+        type Waiter: Default + Send + Sync;
+
+        /// The shared state of an empty queue.
+        #[cfg(not(loom))]
+        #[allow(
+            clippy::declare_interior_mutable_const,
+            reason = "only ever moved into a new queue, never borrowed"
+        )]
+        const SHARED: Self::Shared;
+
+        /// The shared state of an empty queue (loom's atomics have no `const` constructor).
+        #[cfg(loom)]
+        fn shared() -> Self::Shared;
+
+        /// Wakes the consumer: called by the producer whose swap of the head replaced the
+        /// "asleep" mark, after its link store.
+        fn wake(shared: &Self::Shared);
+
+        /// Forgets that the consumer left the "asleep" mark, and says whether it had: the
+        /// consumer then clears the mark.
+        fn take_parked(waiter: &mut Self::Waiter) -> bool;
+    }
+}
+
+impl sealed::Waiting for NoWait {
+    type Shared = ();
+    type Waiter = ();
+
+    #[cfg(not(loom))]
+    const SHARED: () = ();
+
+    #[cfg(loom)]
+    fn shared() {}
+
+    #[inline(always)]
+    fn wake(_: &()) {}
+
+    #[inline(always)]
+    fn take_parked(_: &mut ()) -> bool {
+        false
+    }
+}
+
+/// The queue's side of [`Wait`]: the consumer's waker and the notification flag.
+pub struct Shared {
+    /// The waker of the sleeping consumer.
+    pub(crate) waker: AtomicWaker,
+    /// Set by `notify`, consumed by the consumer's `wait`.
+    pub(crate) notified: AtomicBool,
+}
+
+impl Shared {
+    crate::sync::const_fn! {
+        /// No waker, not notified.
+        fn new() -> Shared {
+            Shared {
+                waker: AtomicWaker::new(),
+                notified: AtomicBool::new(false),
+            }
+        }
+    }
+
+    /// Wakes the consumer's registered waker, if any.
+    #[inline]
+    pub(crate) fn wake(&self) {
+        self.waker.wake();
+    }
+}
+
+/// The consumer's half of the sleeping protocol.
+#[derive(Default)]
+pub struct Waiter {
+    /// Whether our last wait left the "consumer asleep" mark in `head`.
+    pub(crate) parked: bool,
+    /// A waker that unparks the thread that made it, kept for the blocking waits; the consumer
+    /// may move to another thread, which then makes its own.
+    #[cfg(feature = "std")]
+    pub(crate) thread_waker: Option<(crate::sync::thread::ThreadId, Waker)>,
+}
+
+impl sealed::Waiting for Wait {
+    type Shared = Shared;
+    type Waiter = Waiter;
+
+    #[cfg(not(loom))]
+    #[allow(
+        clippy::declare_interior_mutable_const,
+        reason = "only ever moved into a new queue, never borrowed"
+    )]
+    const SHARED: Shared = Shared::new();
+
+    #[cfg(loom)]
+    fn shared() -> Shared {
+        Shared::new()
+    }
+
+    #[inline]
+    fn wake(shared: &Shared) {
+        shared.wake();
+    }
+
+    #[inline]
+    fn take_parked(waiter: &mut Waiter) -> bool {
+        core::mem::take(&mut waiter.parked)
+    }
+}
