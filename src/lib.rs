@@ -332,10 +332,10 @@ pub use policy::capacity::{Bounded, Capacity, Unbounded};
 pub use policy::waiting::{NoWait, Wait, Waiting};
 pub use queue::batch::{Batch, BatchIntoIter};
 pub use queue::consumer::{Consumer, Drain, QueueRef};
+#[cfg(feature = "alloc")]
+pub use queue::owned::OwnedConsumer;
 pub use queue::reserve::Reservation;
 pub use queue::sleep::DequeueFuture;
-#[cfg(feature = "alloc")]
-pub use queue::OwnedConsumer;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;

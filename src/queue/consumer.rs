@@ -3,7 +3,7 @@
 
 use core::fmt;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::Release;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use crate::policy::capacity::sealed::Capacity as _;
 use crate::policy::waiting::sealed::Waiting as _;
@@ -95,22 +95,109 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> QueueRef for &Queue<N, B, W, L
     }
 }
 
-#[cfg(feature = "alloc")]
-impl<N: Node, B: Capacity, W: Waiting, L: Layout> sealed::QueueRef
-    for alloc::sync::Arc<Queue<N, B, W, L>>
-{
-}
+/// # Becoming the consumer
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
+    /// Becomes the queue's consumer, or returns `None` while another [`Consumer`] exists.
+    ///
+    /// The claim is one atomic compare-and-swap here and one store when the consumer is dropped;
+    /// dequeueing never touches it. Consumers may come and go on different threads; each sees
+    /// everything the previous one did (the release on drop pairs with the acquire here).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, Queue};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = Queue::<Job>::new();
+    /// let first = queue.consumer().unwrap();
+    /// assert!(queue.consumer().is_none(), "only one consumer at a time");
+    /// drop(first);
+    /// assert!(queue.consumer().is_some());
+    /// ```
+    #[inline]
+    pub fn consumer(&self) -> Option<Consumer<&Self>> {
+        if self.claim_consumer() {
+            // SAFETY: the flag was clear and is now ours, so no other checked consumer exists,
+            // and unchecked ones may not coexist with checked ones by their own contract.
+            Some(unsafe { Consumer::new(self, true) })
+        } else {
+            None
+        }
+    }
 
-#[cfg(feature = "alloc")]
-impl<N: Node, B: Capacity, W: Waiting, L: Layout> QueueRef for alloc::sync::Arc<Queue<N, B, W, L>> {
-    type Node = N;
-    type Capacity = B;
-    type Waiting = W;
-    type Layout = L;
+    /// Returns a consumer without checking or claiming the consumer flag.
+    ///
+    /// For designs that already guarantee a single consumer, such as a work item that the
+    /// scheduler never runs twice at once (as WireGuard's per-peer queues do). It saves the
+    /// compare-and-swap of [`consumer`](Queue::consumer), which is the only cost a checked
+    /// consumer has.
+    ///
+    /// # Safety
+    ///
+    /// While the returned consumer lives, no other [`Consumer`] of this queue (checked or not) may
+    /// be used, and consumers used one after the other on different threads must be ordered by
+    /// happens-before (for instance by the lock, channel or scheduler that hands the work over).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, Queue};
+    ///
+    /// struct Job {
+    ///     link: Link,
+    /// }
+    /// node!(Job, link, Box<Job>);
+    ///
+    /// let queue = Queue::<Job>::new();
+    /// queue.enqueue(Box::new(Job { link: Link::new() }));
+    /// // SAFETY: this thread is the only one that ever consumes from `queue`.
+    /// let mut consumer = unsafe { queue.consumer_unchecked() };
+    /// assert!(consumer.dequeue().is_some());
+    /// ```
+    #[inline]
+    pub unsafe fn consumer_unchecked(&self) -> Consumer<&Self> {
+        // SAFETY: forwarded to our caller.
+        unsafe { Consumer::new(self, false) }
+    }
 
-    #[inline(always)]
-    fn queue(&self) -> &Queue<N, B, W, L> {
-        self
+    /// Sets the consumer flag if it was clear, and says whether it did.
+    #[inline]
+    pub(crate) fn claim_consumer(&self) -> bool {
+        // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail as
+        // the previous one left it. Relaxed on failure: we touch nothing then.
+        self.raw
+            .consumer_extra()
+            .has_consumer
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .is_ok()
+    }
+
+    /// Clears the consumer flag that [`claim_consumer`](Queue::claim_consumer) set, handing the
+    /// consumer's view of the queue to the next one.
+    #[inline]
+    pub(crate) fn release_consumer(&self) {
+        // Release: pairs with the Acquire in `claim_consumer`, handing our view of the tail to
+        // the next consumer.
+        self.raw.consumer_extra().has_consumer.store(false, Release);
+    }
+
+    /// Marks the queue "consumer asleep" if it is empty with no producer mid-enqueue, and says
+    /// whether it did: the next producer then wakes the consumer (see the raw queue's
+    /// `try_park`). The ready set uses the mark to tell an idle member from a busy one.
+    ///
+    /// # Safety
+    ///
+    /// Called by the queue's single consumer (the holder of the consumer flag, or of the
+    /// promise [`consumer_unchecked`](Queue::consumer_unchecked) asks for).
+    #[inline]
+    pub(crate) unsafe fn try_park(&self) -> bool {
+        // SAFETY: forwarded to our caller.
+        unsafe { self.raw.try_park() }
     }
 }
 
@@ -565,13 +652,7 @@ impl<Q: QueueRef> Drop for Consumer<Q> {
             unsafe { queue.raw.unpark() };
         }
         if self.checked {
-            // Release: pairs with the Acquire in `Queue::consumer`, handing our view of the
-            // tail to the next consumer.
-            queue
-                .raw
-                .consumer_extra()
-                .has_consumer
-                .store(false, Release);
+            queue.release_consumer();
         }
     }
 }

@@ -2,20 +2,21 @@
 
 pub(crate) mod batch;
 pub(crate) mod consumer;
+#[cfg(feature = "alloc")]
+pub(crate) mod owned;
+pub(crate) mod producer;
 pub(crate) mod reserve;
 pub(crate) mod sleep;
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 use crate::policy::capacity::{self, Claims};
 use crate::policy::waiting;
 use crate::raw::RawQueue;
 use crate::sync::{const_fn, AtomicBool, AtomicUsize};
 use crate::{
-    Bounded, Capacity, Compact, Consumer, Handle, Layout, NoWait, Node, QueueRef, Unbounded, Wait,
-    Waiting,
+    Bounded, Capacity, Compact, Consumer, Layout, NoWait, Node, QueueRef, Unbounded, Wait, Waiting,
 };
 
 /// An intrusive, lock-free, multi-producer single-consumer FIFO queue of `N` nodes.
@@ -209,11 +210,6 @@ pub type BoundedWaitQueue<N, L = Compact> = Queue<N, Bounded, Wait, L>;
 /// ```
 pub type PaddedQueue<N> = Queue<N, Unbounded, NoWait, crate::Padded>;
 
-/// A [`Consumer`] that holds its queue through an `Arc`: see [`Queue::consumer_owned`].
-#[cfg(feature = "alloc")]
-pub type OwnedConsumer<N, B = Unbounded, W = NoWait, L = Compact> =
-    Consumer<alloc::sync::Arc<Queue<N, B, W, L>>>;
-
 /// The state the consumer writes (beside the queue's `tail`), for every layer.
 pub(crate) struct ConsumerSide<B: Capacity, W: Waiting> {
     /// Set while a checked [`Consumer`] exists.
@@ -265,38 +261,6 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
             Queue::from_parts((), ())
         }
     }
-
-    /// Adds a node at the back of the queue.
-    ///
-    /// Wait-free: one atomic swap and one store, never a loop, never a failure. The node is
-    /// visible to the consumer once this returns; it may become visible earlier, and it may be
-    /// briefly hidden behind another producer that is still inside `enqueue` (see
-    /// [`Inconsistent`](crate::TryDequeueError::Inconsistent)). If the queue's consumer sleeps
-    /// ([`Wait`](crate::Wait)), the producer whose enqueue ends its sleep wakes it, after linking.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, Link, Queue};
-    ///
-    /// struct Msg {
-    ///     link: Link,
-    ///     text: &'static str,
-    /// }
-    /// node!(Msg, link, Box<Msg>);
-    ///
-    /// let queue = Queue::<Msg>::new();
-    /// queue.enqueue(Box::new(Msg { link: Link::new(), text: "first" }));
-    /// queue.enqueue(Box::new(Msg { link: Link::new(), text: "second" }));
-    /// let mut consumer = queue.consumer().unwrap();
-    /// assert_eq!(consumer.dequeue().unwrap().text, "first");
-    /// assert_eq!(consumer.dequeue().unwrap().text, "second");
-    /// assert!(consumer.dequeue().is_none());
-    /// ```
-    #[inline]
-    pub fn enqueue(&self, handle: N::Handle) {
-        let _parked = self.push(handle);
-    }
 }
 
 impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
@@ -338,86 +302,6 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
             Queue::from_parts(AtomicUsize::new(0), Claims::new(capacity))
         }
     }
-
-    /// The most nodes the queue holds at once.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, BoundedQueue, Link};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// assert_eq!(BoundedQueue::<Job>::with_capacity(8).capacity(), 8);
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn capacity(&self) -> usize {
-        self.raw.producer_extra().capacity()
-    }
-
-    /// The number of nodes in the queue, a peeked one included: exact when no enqueue or dequeue
-    /// is in progress, an estimate otherwise.
-    ///
-    /// While producers are enqueueing it counts nodes whose enqueue has begun (claims in flight,
-    /// refused ones too), and it is always between 0 and the capacity. Room held by a
-    /// [`Reservation`](crate::Reservation) counts until it is used or given back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, BoundedQueue, Link};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// let queue = BoundedQueue::<Job>::with_capacity(8);
-    /// assert_eq!(queue.len(), 0);
-    /// assert!(queue.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
-    /// assert!(queue.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
-    /// let mut consumer = queue.consumer().unwrap();
-    /// consumer.peek();
-    /// assert_eq!(queue.len(), 2, "a peeked node still counts");
-    /// consumer.drop_peeked();
-    /// assert_eq!(queue.len(), 1);
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn len(&self) -> usize {
-        let handed_over = &self.raw.consumer_extra().handed_over;
-        self.raw.producer_extra().len(handed_over)
-    }
-
-    /// Returns `true` if [`len`](Queue::len) is 0. An estimate like `len` while other threads use
-    /// the queue, and `false` while a [`Reservation`](crate::Reservation) holds room even if no node
-    /// is inside; a consumer can ask [`Consumer::is_empty`] for an answer about the nodes alone that
-    /// cannot be stale.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, BoundedQueue, Link};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// let queue = BoundedQueue::<Job>::with_capacity(8);
-    /// assert!(queue.is_empty());
-    /// assert!(queue.try_enqueue(Box::new(Job { link: Link::new() })).is_ok());
-    /// assert!(!queue.is_empty());
-    /// ```
-    #[inline]
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
@@ -443,245 +327,6 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
                 _handles: PhantomData,
             }
         }
-    }
-
-    /// Adds a node at the back of the queue if there is room, or hands it back.
-    ///
-    /// On an unbounded queue this always succeeds, exactly like [`enqueue`](Queue::enqueue): it
-    /// exists on every queue so that code generic over the [`Capacity`] can call it. On a
-    /// [`Bounded`] queue it costs two loads and, when accepted, one `fetch_add` beyond the
-    /// enqueue itself (see [`Bounded`]).
-    ///
-    /// # Errors
-    ///
-    /// `Err(handle)`, the very node, when a bounded queue holds its capacity (a peeked node
-    /// counts, and so does room held by a [`Reservation`](crate::Reservation)). Near the limit the
-    /// refusal can be spurious, while other producers' claims are in flight; see [`Bounded`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, BoundedQueue, Link};
-    ///
-    /// struct Packet {
-    ///     link: Link,
-    /// }
-    /// node!(Packet, link, Box<Packet>);
-    ///
-    /// let queue = BoundedQueue::<Packet>::with_capacity(1);
-    /// let mut dropped = 0;
-    /// for _ in 0..3 {
-    ///     if let Err(packet) = queue.try_enqueue(Box::new(Packet { link: Link::new() })) {
-    ///         dropped += 1; // WireGuard drops and counts
-    ///         drop(packet);
-    ///     }
-    /// }
-    /// assert_eq!((queue.len(), dropped), (1, 2));
-    /// ```
-    #[inline]
-    pub fn try_enqueue(&self, handle: N::Handle) -> Result<(), N::Handle> {
-        self.try_push_parked(handle).map(|_parked| ())
-    }
-
-    /// Claims room for `n >= 1` nodes on a bounded queue (always granted when unbounded).
-    #[inline(always)]
-    pub(crate) fn claim(&self, n: usize) -> bool {
-        B::claim(
-            self.raw.producer_extra(),
-            &self.raw.consumer_extra().handed_over,
-            n,
-        )
-    }
-
-    /// Claims room for `n >= 1` nodes, as [`claim`](Queue::claim), and says how it went: the
-    /// channel hands the room of an undone claim on to a waiting sender.
-    #[cfg(feature = "alloc")]
-    #[inline(always)]
-    pub(crate) fn try_claim(&self, n: usize) -> capacity::Claim {
-        B::try_claim(
-            self.raw.producer_extra(),
-            &self.raw.consumer_extra().handed_over,
-            n,
-        )
-    }
-
-    /// Adds a node if there is room, as [`try_enqueue`](Queue::try_enqueue), and says whether
-    /// this enqueue replaced the park mark (for the [`ReadySet`](crate::ReadySet), which then
-    /// schedules the queue).
-    #[inline]
-    pub(crate) fn try_push_parked(&self, handle: N::Handle) -> Result<bool, N::Handle> {
-        if self.claim(1) {
-            Ok(self.push(handle))
-        } else {
-            Err(handle)
-        }
-    }
-
-    /// Enqueues `handle` with room already claimed, and wakes a sleeping consumer. Returns
-    /// whether our swap replaced the park mark.
-    #[inline(always)]
-    pub(crate) fn push(&self, handle: N::Handle) -> bool {
-        let node = handle.into_raw();
-        // SAFETY: `node` points to a live node that the handle owned alone (the `Handle`
-        // contract).
-        let link = unsafe { N::link(node) };
-        // SAFETY: the handle's ownership now belongs to the queue: the link is live, in no other
-        // queue (a handle is unique), and stays put until the consumer turns it back into a
-        // handle or the queue's `Drop` does.
-        let parked = unsafe { self.raw.push(link) };
-        if parked {
-            // Only a queue that can sleep wakes anyone; for the others this is nothing.
-            self.wake_parked();
-        }
-        parked
-    }
-
-    /// Wakes the consumer whose park mark our swap replaced (after our link store).
-    #[inline(always)]
-    pub(crate) fn wake_parked(&self) {
-        W::wake(&self.raw.consumer_extra().wait);
-    }
-
-    /// Becomes the queue's consumer, or returns `None` while another [`Consumer`] exists.
-    ///
-    /// The claim is one atomic compare-and-swap here and one store when the consumer is dropped;
-    /// dequeueing never touches it. Consumers may come and go on different threads; each sees
-    /// everything the previous one did (the release on drop pairs with the acquire here).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, Link, Queue};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// let queue = Queue::<Job>::new();
-    /// let first = queue.consumer().unwrap();
-    /// assert!(queue.consumer().is_none(), "only one consumer at a time");
-    /// drop(first);
-    /// assert!(queue.consumer().is_some());
-    /// ```
-    #[inline]
-    pub fn consumer(&self) -> Option<Consumer<&Self>> {
-        if self.claim_consumer() {
-            // SAFETY: the flag was clear and is now ours, so no other checked consumer exists,
-            // and unchecked ones may not coexist with checked ones by their own contract.
-            Some(unsafe { Consumer::new(self, true) })
-        } else {
-            None
-        }
-    }
-
-    /// Becomes the queue's consumer through an `Arc`, or hands the `Arc` back while another
-    /// [`Consumer`] exists.
-    ///
-    /// The consumer keeps the queue alive, so it can be moved into a worker thread or a task
-    /// (it is `Send` when the handles are), or kept in a map beside the queue. Dropping it gives
-    /// the consumer slot back, as for [`consumer`](Queue::consumer).
-    ///
-    /// # Errors
-    ///
-    /// `Err(self)` while another consumer exists.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use intrusive_mpsc::{node, Link, OwnedConsumer, Queue};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    ///     id: u32,
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// let queue = Arc::new(Queue::<Job>::new());
-    /// let mut consumer: OwnedConsumer<Job> = Arc::clone(&queue).consumer_owned().unwrap();
-    /// assert!(Arc::clone(&queue).consumer_owned().is_err(), "one consumer at a time");
-    /// queue.enqueue(Box::new(Job { link: Link::new(), id: 5 }));
-    /// let worker = std::thread::spawn(move || consumer.dequeue().map(|job| job.id));
-    /// assert_eq!(worker.join().unwrap(), Some(5));
-    /// ```
-    ///
-    /// The same with handles that are not `Send` does not compile: the consumer would drop them
-    /// on another thread.
-    ///
-    /// ```compile_fail
-    /// use std::rc::Rc;
-    /// use std::sync::Arc;
-    /// use intrusive_mpsc::{node, Link, Queue};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    ///     owner: Rc<u32>, // makes `Box<Job>` !Send
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// let queue = Arc::new(Queue::<Job>::new());
-    /// let mut consumer = Arc::clone(&queue).consumer_owned().unwrap();
-    /// std::thread::spawn(move || consumer.dequeue().map(|job| *job.owner));
-    /// ```
-    #[cfg(feature = "alloc")]
-    #[inline]
-    pub fn consumer_owned(
-        self: alloc::sync::Arc<Self>,
-    ) -> Result<Consumer<alloc::sync::Arc<Self>>, alloc::sync::Arc<Self>> {
-        if self.claim_consumer() {
-            // SAFETY: as in `consumer`: the flag is ours.
-            Ok(unsafe { Consumer::new(self, true) })
-        } else {
-            Err(self)
-        }
-    }
-
-    /// Sets the consumer flag if it was clear, and says whether it did.
-    #[inline]
-    pub(crate) fn claim_consumer(&self) -> bool {
-        // Acquire: pairs with the Release in `Consumer::drop`, so this consumer sees the tail as
-        // the previous one left it. Relaxed on failure: we touch nothing then.
-        self.raw
-            .consumer_extra()
-            .has_consumer
-            .compare_exchange(false, true, Acquire, Relaxed)
-            .is_ok()
-    }
-
-    /// Returns a consumer without checking or claiming the consumer flag.
-    ///
-    /// For designs that already guarantee a single consumer, such as a work item that the
-    /// scheduler never runs twice at once (as WireGuard's per-peer queues do). It saves the
-    /// compare-and-swap of [`consumer`](Queue::consumer), which is the only cost a checked
-    /// consumer has.
-    ///
-    /// # Safety
-    ///
-    /// While the returned consumer lives, no other [`Consumer`] of this queue (checked or not) may
-    /// be used, and consumers used one after the other on different threads must be ordered by
-    /// happens-before (for instance by the lock, channel or scheduler that hands the work over).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use intrusive_mpsc::{node, Link, Queue};
-    ///
-    /// struct Job {
-    ///     link: Link,
-    /// }
-    /// node!(Job, link, Box<Job>);
-    ///
-    /// let queue = Queue::<Job>::new();
-    /// queue.enqueue(Box::new(Job { link: Link::new() }));
-    /// // SAFETY: this thread is the only one that ever consumes from `queue`.
-    /// let mut consumer = unsafe { queue.consumer_unchecked() };
-    /// assert!(consumer.dequeue().is_some());
-    /// ```
-    #[inline]
-    pub unsafe fn consumer_unchecked(&self) -> Consumer<&Self> {
-        // SAFETY: forwarded to our caller.
-        unsafe { Consumer::new(self, false) }
     }
 }
 

@@ -4,7 +4,7 @@
 use core::fmt;
 use core::future::Future;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use core::task::{Context, Poll};
 
 use crate::sync::const_fn;
@@ -114,13 +114,9 @@ impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
 
     /// Gives the member's consumer flag back, for the next set over the same storage.
     fn release(&self) {
-        // Release: pairs with the Acquire of the next `claim_consumer`, so the next set sees the
-        // queue, the entry and the notification flag as this set left them.
-        self.queue
-            .raw
-            .consumer_extra()
-            .has_consumer
-            .store(false, Release);
+        // Its Release pairs with the Acquire of the next `claim_consumer`, so the next set sees
+        // the queue, the entry and the notification flag as this set left them.
+        self.queue.release_consumer();
     }
 }
 
@@ -552,7 +548,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
             // uses of it before this), and no other thread can reach it through `set` yet.
             member.notify.store(HELD, Relaxed);
             // SAFETY: the set is the queue's single consumer (the caller claimed the flag).
-            let idle = unsafe { member.queue.raw.try_park() };
+            let idle = unsafe { member.queue.try_park() };
             if !idle {
                 // Nodes left by an earlier set over these `'static` members: the member is on
                 // no live list and held by no one, so this is its one entry.
@@ -949,7 +945,7 @@ impl<N: Node, B: Capacity, L: Layout> Drop for Ready<'_, N, B, L> {
         // Idle only if empty with nobody mid-enqueue: the mark's compare-and-swap checks exactly
         // that, atomically with the producers' swaps (a peeked node is still queued, so it fails).
         // SAFETY: this guard is the queue's single consumer.
-        let idle = unsafe { self.member.queue.raw.try_park() };
+        let idle = unsafe { self.member.queue.try_park() };
         if !idle {
             // Still has nodes (or one is on its way): to the back of the line, so that a flooded
             // queue cannot starve the others.
