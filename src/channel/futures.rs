@@ -1,0 +1,300 @@
+//! The futures and the blocking iterator that the channel's ends return: [`SendFuture`],
+//! [`ClosedFuture`], [`RecvFuture`], [`RecvManyFuture`] and [`BlockingIter`].
+#![cfg_attr(not(feature = "std"), doc = "[`BlockingIter`]: crate#features")]
+
+use super::*;
+
+/// The future of a bounded sender's [`send`](Sender#method.send-1).
+///
+/// It holds the node until there is room. Dropping it drops the node.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+/// use intrusive_mpsc::{channel::bounded, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+///     n: u8,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = bounded::<Msg>(1);
+/// tx.try_send(Box::new(Msg { link: Link::new(), n: 1 })).unwrap();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut send = pin!(tx.send(Box::new(Msg { link: Link::new(), n: 2 })));
+/// assert!(send.as_mut().poll(&mut cx).is_pending(), "full: waits");
+/// assert_eq!(rx.try_recv().unwrap().n, 1);
+/// assert!(matches!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+/// assert_eq!(rx.try_recv().unwrap().n, 2);
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'s, N: Node> {
+    pub(super) sender: &'s Sender<N, Bounded>,
+    /// The node, until it is sent or handed back.
+    pub(super) node: Option<N::Handle>,
+    /// Our place in the wait list, once the channel was found full.
+    pub(super) listener: Option<EventListener>,
+    /// Whether we are counted among the waiting senders.
+    pub(super) counted: bool,
+}
+
+// The node is only ever moved, never pinned: the future is `Unpin` whatever the handle.
+impl<N: Node> Unpin for SendFuture<'_, N> {}
+
+// SAFETY: `&SendFuture` gives access to nothing (no method takes `&self`), so sharing it between
+// threads shares no handle; `Send` of the node is all the future needs to be `Sync`, as for
+// `Consumer`.
+unsafe impl<N: Node> Sync for SendFuture<'_, N> where N::Handle: Send {}
+
+impl<N: Node> Future for SendFuture<'_, N> {
+    type Output = Result<(), SendError<N::Handle>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let shared = &*this.sender.shared;
+        loop {
+            let handle = this
+                .node
+                .take()
+                .expect("`SendFuture` polled after it completed");
+            match shared.try_send(handle) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(TrySendError::Closed(back)) => return Poll::Ready(Err(SendError(back))),
+                Err(TrySendError::Full(back)) => this.node = Some(back),
+            }
+            match &mut this.listener {
+                // Join the list, then look again (the loop) before waiting: a room made or a
+                // close after our look above either shows in the next look or notifies us.
+                None => this.listener = Some(shared.room.listen(&mut this.counted)),
+                Some(listener) => match Pin::new(listener).poll(cx) {
+                    // Notified: this listener is used up; look again.
+                    Poll::Ready(()) => this.listener = None,
+                    Poll::Pending => return Poll::Pending,
+                },
+            }
+        }
+    }
+}
+
+impl<N: Node> Drop for SendFuture<'_, N> {
+    fn drop(&mut self) {
+        if self.counted {
+            self.sender.shared.room.leave();
+        }
+        // Our listener, dropped after this, passes a notification it got but did not use to
+        // the next waiting sender.
+    }
+}
+
+impl<N: Node> fmt::Debug for SendFuture<'_, N> {
+    /// Prints `SendFuture { .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Sender::closed`]: completes once the receiver closed the channel or is gone.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Waker};
+/// use intrusive_mpsc::{channel::channel, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = channel::<Msg>();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut closed = pin!(tx.closed());
+/// assert!(closed.as_mut().poll(&mut cx).is_pending());
+/// rx.close();
+/// assert!(closed.as_mut().poll(&mut cx).is_ready());
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct ClosedFuture<'s, N: Node, B: Capacity = Unbounded> {
+    pub(super) sender: &'s Sender<N, B>,
+    pub(super) listener: Option<EventListener>,
+    /// Whether we are counted among the waiters.
+    pub(super) counted: bool,
+}
+
+impl<N: Node, B: Capacity> Future for ClosedFuture<'_, N, B> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let shared = &*this.sender.shared;
+        loop {
+            if shared.is_closed() {
+                return Poll::Ready(());
+            }
+            match &mut this.listener {
+                // Join the list, then look again.
+                None => this.listener = Some(shared.closed.listen(&mut this.counted)),
+                Some(listener) => match Pin::new(listener).poll(cx) {
+                    Poll::Ready(()) => this.listener = None,
+                    Poll::Pending => return Poll::Pending,
+                },
+            }
+        }
+    }
+}
+
+impl<N: Node, B: Capacity> Drop for ClosedFuture<'_, N, B> {
+    fn drop(&mut self) {
+        if self.counted {
+            self.sender.shared.closed.leave();
+        }
+    }
+}
+
+impl<N: Node, B: Capacity> fmt::Debug for ClosedFuture<'_, N, B> {
+    /// Prints `ClosedFuture { .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClosedFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+/// use intrusive_mpsc::{channel::channel, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = channel::<Msg>();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut recv = pin!(rx.recv());
+/// assert!(recv.as_mut().poll(&mut cx).is_pending());
+/// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+/// assert!(matches!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(_))));
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvFuture<'r, N: Node, B: Capacity = Unbounded> {
+    pub(super) receiver: &'r mut Receiver<N, B>,
+}
+
+impl<N: Node, B: Capacity> Future for RecvFuture<'_, N, B> {
+    type Output = Option<N::Handle>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<N::Handle>> {
+        self.get_mut().receiver.poll_recv(cx)
+    }
+}
+
+impl<N: Node, B: Capacity> fmt::Debug for RecvFuture<'_, N, B> {
+    /// Prints `RecvFuture { .. }`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (_tx, mut rx) = channel::<Msg>();
+    /// assert_eq!(format!("{:?}", rx.recv()), "RecvFuture { .. }");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Receiver::recv_many`]: resolves to the number of nodes appended.
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvManyFuture<'r, N: Node, B: Capacity = Unbounded> {
+    pub(super) receiver: &'r mut Receiver<N, B>,
+    pub(super) buffer: &'r mut Vec<N::Handle>,
+    pub(super) limit: usize,
+}
+
+impl<N: Node, B: Capacity> Future for RecvManyFuture<'_, N, B> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        this.receiver.poll_recv_many(cx, this.buffer, this.limit)
+    }
+}
+
+impl<N: Node, B: Capacity> fmt::Debug for RecvManyFuture<'_, N, B> {
+    /// Prints `RecvManyFuture { limit: .. }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvManyFuture")
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The iterator of [`Receiver::iter_blocking`].
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{channel::channel, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = channel::<Msg>();
+/// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.iter_blocking().count(), 1);
+/// ```
+#[cfg(feature = "std")]
+pub struct BlockingIter<'r, N: Node, B: Capacity = Unbounded> {
+    pub(super) receiver: &'r mut Receiver<N, B>,
+}
+
+#[cfg(feature = "std")]
+impl<N: Node, B: Capacity> Iterator for BlockingIter<'_, N, B> {
+    type Item = N::Handle;
+
+    fn next(&mut self) -> Option<N::Handle> {
+        self.receiver.recv_blocking()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<N: Node, B: Capacity> fmt::Debug for BlockingIter<'_, N, B> {
+    /// Prints `BlockingIter { .. }`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (_tx, mut rx) = channel::<Msg>();
+    /// assert_eq!(format!("{:?}", rx.iter_blocking()), "BlockingIter { .. }");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingIter").finish_non_exhaustive()
+    }
+}

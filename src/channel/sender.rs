@@ -1,0 +1,415 @@
+//! [`Sender`]: the cloneable sending half.
+
+use super::*;
+
+/// The sending half of a channel. Clone it for each producer.
+///
+/// `B` is the channel's [`Capacity`]: [`Unbounded`] for [`channel()`], [`Bounded`] for
+/// [`bounded()`]. It is `Send` and `Sync` when the handles are `Send`.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{channel::channel, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, rx) = channel::<Msg>();
+/// let tx2 = tx.clone();
+/// tx2.send(Box::new(Msg { link: Link::new() })).unwrap();
+/// drop(rx);
+/// assert!(tx.send(Box::new(Msg { link: Link::new() })).is_err(), "receiver gone");
+/// ```
+pub struct Sender<N: Node, B: Capacity = Unbounded> {
+    pub(super) shared: Arc<Shared<N, B>>,
+}
+
+impl<N: Node, B: Capacity> Sender<N, B> {
+    /// Sends a node if the channel is open and, when bounded, has room; never waits.
+    ///
+    /// # Errors
+    ///
+    /// - [`TrySendError::Full`]: a bounded channel holds its capacity (near the limit this can be
+    ///   spurious while another sender's attempt is in flight, as for
+    ///   [`Queue::try_enqueue`]). Never on an unbounded channel.
+    /// - [`TrySendError::Closed`]: the receiver closed the channel or is gone.
+    ///
+    /// Either hands the node back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::channel::{bounded, TrySendError};
+    /// use intrusive_mpsc::{node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = bounded::<Msg>(4);
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// rx.close();
+    /// let error = tx.try_send(Box::new(Msg { link: Link::new() })).unwrap_err();
+    /// assert!(matches!(error, TrySendError::Closed(_)));
+    /// assert!(rx.try_recv().is_ok(), "what was sent before the close is still received");
+    /// ```
+    #[inline]
+    pub fn try_send(&self, handle: N::Handle) -> Result<(), TrySendError<N::Handle>> {
+        self.shared.try_send(handle)
+    }
+
+    /// Whether the receiver closed the channel ([`Receiver::close`]) or is gone; sends fail from
+    /// then on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, rx) = channel::<Msg>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// Waits until the receiver closes the channel or is gone: for a producer that should stop
+    /// producing once nobody listens (tokio's `Sender::closed`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #     }
+    /// # }
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, rx) = channel::<Msg>();
+    /// std::thread::spawn(move || drop(rx));
+    /// block_on(tx.closed());
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn closed(&self) -> ClosedFuture<'_, N, B> {
+        ClosedFuture {
+            sender: self,
+            listener: None,
+            counted: false,
+        }
+    }
+}
+
+impl<N: Node> Sender<N> {
+    /// Sends a node, waking the receiver if it sleeps. Wait-free: an unbounded channel never
+    /// makes a sender wait, so this is not `async`.
+    ///
+    /// # Errors
+    ///
+    /// Hands the node back in a [`SendError`] if the receiver closed the channel or is gone. A
+    /// node whose send was under way when the receiver was dropped may be accepted; it is then
+    /// dropped with the channel. (A close, unlike a drop, never strands a node: the receiver
+    /// gets every node whose send was accepted.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    ///     n: u8,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>();
+    /// tx.send(Box::new(Msg { link: Link::new(), n: 1 })).unwrap();
+    /// assert_eq!(rx.try_recv().unwrap().n, 1);
+    /// ```
+    #[inline]
+    pub fn send(&self, handle: N::Handle) -> Result<(), SendError<N::Handle>> {
+        match self.shared.try_send(handle) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(handle) | TrySendError::Full(handle)) => {
+                Err(SendError(handle))
+            }
+        }
+    }
+}
+
+impl<N: Node> Sender<N, Bounded> {
+    /// Sends a node, waiting asynchronously for room: `tx.send(node).await`. The receiver's
+    /// hand-overs wake waiting senders, one per node taken, in the order they started waiting.
+    ///
+    /// Dropping the future before it completes drops the node with it; nothing else is lost (a
+    /// wake-up meant for it passes to the next waiting sender).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the node if the receiver closes the channel or is gone, before or while
+    /// this waits.
+    ///
+    /// # Cost
+    ///
+    /// A send that finds room costs what [`try_send`](Sender::try_send) costs; one that waits
+    /// allocates its place in the wait list. In exchange, every hand-over of a bounded channel's
+    /// receiver issues one `SeqCst` fence and reads the count of waiting senders; it takes the
+    /// wait list's lock only while a sender waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #     }
+    /// # }
+    /// use intrusive_mpsc::{channel::bounded, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    ///     n: u32,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = bounded::<Msg>(1);
+    /// let consumer = std::thread::spawn(move || {
+    ///     (0..3).map(|_| rx.recv_blocking().unwrap().n).collect::<Vec<_>>()
+    /// });
+    /// block_on(async {
+    ///     for n in 0..3 {
+    ///         tx.send(Box::new(Msg { link: Link::new(), n })).await.unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(consumer.join().unwrap(), [0, 1, 2]);
+    /// ```
+    pub fn send(&self, handle: N::Handle) -> SendFuture<'_, N> {
+        SendFuture {
+            sender: self,
+            node: Some(handle),
+            listener: None,
+            counted: false,
+        }
+    }
+
+    /// Sends a node, blocking the thread until there is room.
+    ///
+    /// Do not call it from an async task: it blocks the executor's thread. Use
+    /// `send(node).await` there.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the node if the receiver closes the channel or is gone, before or while
+    /// this waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::bounded, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    ///     n: u32,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = bounded::<Msg>(1);
+    /// let producer = std::thread::spawn(move || {
+    ///     for n in 0..3 {
+    ///         tx.send_blocking(Box::new(Msg { link: Link::new(), n })).unwrap();
+    ///     }
+    /// });
+    /// let got: Vec<u32> = rx.iter_blocking().map(|m| m.n).collect();
+    /// assert_eq!(got, [0, 1, 2]);
+    /// producer.join().unwrap();
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn send_blocking(&self, handle: N::Handle) -> Result<(), SendError<N::Handle>> {
+        self.send_until(handle, None).map_err(|error| match error {
+            SendTimeoutError::Closed(handle) | SendTimeoutError::Timeout(handle) => {
+                SendError(handle)
+            }
+        })
+    }
+
+    /// Sends a node, blocking the thread for at most `timeout` while there is no room.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] if no room came in time, [`SendTimeoutError::Closed`] if the
+    /// receiver closes the channel or is gone; either hands the node back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use intrusive_mpsc::channel::{bounded, SendTimeoutError};
+    /// use intrusive_mpsc::{node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = bounded::<Msg>(1);
+    /// let timeout = Duration::from_millis(5);
+    /// tx.send_timeout(Box::new(Msg { link: Link::new() }), timeout).unwrap();
+    /// let error = tx.send_timeout(Box::new(Msg { link: Link::new() }), timeout).unwrap_err();
+    /// assert!(matches!(error, SendTimeoutError::Timeout(_)));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn send_timeout(
+        &self,
+        handle: N::Handle,
+        timeout: core::time::Duration,
+    ) -> Result<(), SendTimeoutError<N::Handle>> {
+        self.send_until(handle, std::time::Instant::now().checked_add(timeout))
+    }
+
+    /// The capacity of the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::bounded, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = bounded::<Msg>(16);
+    /// assert_eq!(tx.capacity(), 16);
+    /// ```
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.shared.queue.capacity()
+    }
+
+    /// The blocking send: the loop of [`SendFuture::poll`], parking the thread.
+    #[cfg(feature = "std")]
+    fn send_until(
+        &self,
+        mut handle: N::Handle,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(), SendTimeoutError<N::Handle>> {
+        use event_listener::Listener as _;
+
+        /// Counts the thread out of the wait list however it leaves.
+        struct Leave<'w>(&'w Waiters, bool);
+
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                if self.1 {
+                    self.0.leave();
+                }
+            }
+        }
+
+        let room = &self.shared.room;
+        let mut counted = Leave(room, false);
+        let mut listener: Option<EventListener> = None;
+        loop {
+            match self.shared.try_send(handle) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Closed(back)) => return Err(SendTimeoutError::Closed(back)),
+                Err(TrySendError::Full(back)) => handle = back,
+            }
+            match listener.take() {
+                // Join the list, then look again (the loop) before sleeping.
+                None => listener = Some(room.listen(&mut counted.1)),
+                Some(listening) => match deadline {
+                    None => listening.wait(),
+                    Some(deadline) => {
+                        if listening.wait_deadline(deadline).is_none() {
+                            return Err(SendTimeoutError::Timeout(handle));
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+impl<N: Node, B: Capacity> Clone for Sender<N, B> {
+    /// Another sender for the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>();
+    /// let tx2 = tx.clone();
+    /// drop(tx);
+    /// tx2.send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert!(rx.try_recv().is_ok());
+    /// ```
+    fn clone(&self) -> Self {
+        // Relaxed: the new sender is made from a live one, so the count cannot reach zero in
+        // between; nothing is published.
+        self.shared.senders.fetch_add(1, Relaxed);
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<N: Node, B: Capacity> Drop for Sender<N, B> {
+    fn drop(&mut self) {
+        // AcqRel: Release publishes this sender's nodes to a receiver that sees the count reach
+        // zero; Acquire makes the last sender see the others' (for its wake-up's sake).
+        if self.shared.senders.fetch_sub(1, AcqRel) == 1 {
+            // The receiver registers its waker before it checks the count: either it sees zero,
+            // or this wake-up reaches it.
+            self.shared.queue.shared().wake();
+        }
+    }
+}
+
+impl<N: Node, B: Capacity> fmt::Debug for Sender<N, B> {
+    /// Prints `Sender { .. }`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = channel::<Msg>();
+    /// assert_eq!(format!("{tx:?}"), "Sender { .. }");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
