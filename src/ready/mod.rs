@@ -3,6 +3,7 @@
 
 use core::fmt;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use core::task::{Context, Poll};
@@ -29,8 +30,10 @@ use crate::{
 )]
 #[repr(C)]
 pub struct Member<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
-    /// The member's entry in the ready list. First, so that the entry's address is the member's.
-    entry: Link,
+    /// The member's place in the ready list. First, so that the slot's address is the member's.
+    /// Only the ready list touches it, through the member's one [`Entry`]: no code names this
+    /// field after [`Member::from_queue`] made it.
+    slot: Slot<N, B, L>,
     /// Whether the worker left the queue waiting for [`ReadySet::notify`] ([`DEFERRED`]), holds
     /// it ([`HELD`]), or was notified while holding it ([`NOTIFIED`]).
     notify: crate::sync::AtomicUsize,
@@ -45,9 +48,24 @@ const DEFERRED: usize = 1;
 /// [`Member::notify`]: `notify` came while the queue was held (or idle or scheduled).
 const NOTIFIED: usize = 2;
 
-// SAFETY: `entry` is the first field of a `repr(C)` struct, so a pointer to the member is a pointer
-// to its entry and back, with the same provenance.
-unsafe impl<N: Node, B: Capacity, L: Layout> Node for Member<N, B, L> {
+/// A member's place on the set's ready list: the list's node type, a [`Link`] and nothing else.
+///
+/// It is the member's first field, so a pointer to the slot made from a pointer to the member is
+/// a pointer to the member again. Only the ready list reaches it, through the member's one
+/// [`Entry`] at a time.
+#[repr(transparent)]
+pub struct Slot<N: Node, B: Capacity, L: Layout> {
+    link: Link,
+    /// The member type the slot belongs to; it holds no member.
+    _member: PhantomData<MemberType<N, B, L>>,
+}
+
+/// Names a member type without holding one (and without its auto traits).
+type MemberType<N, B, L> = fn() -> Member<N, B, L>;
+
+// SAFETY: `Slot` is `repr(transparent)` over its `Link`, so the slot's address is its link's and
+// back, with the same provenance; `link` only casts.
+unsafe impl<N: Node, B: Capacity, L: Layout> Node for Slot<N, B, L> {
     type Handle = Entry<N, B, L>;
 
     #[inline(always)]
@@ -61,41 +79,62 @@ unsafe impl<N: Node, B: Capacity, L: Layout> Node for Member<N, B, L> {
     }
 }
 
-/// A member on the ready list: the set's own handle kind, a pointer to a member of the set.
+/// A member on the ready list: the set's own handle kind, the one owner of the member's [`Slot`].
 ///
-/// Unlike the public handles, an `Entry` does not own its member exclusively: producers, the set
-/// and `Ready` guards read the member through `&Member` while its entry is on the list. That is
-/// all the ready list needs; see the `Handle` impl.
-pub struct Entry<N: Node, B: Capacity, L: Layout>(NonNull<Member<N, B, L>>);
+/// Its pointer was made from a pointer to the whole member (see [`ReadySet::schedule`]), so it
+/// also leads back to the member ([`Entry::member`]), which producers, the set and `Ready` guards
+/// share through `&Member` all along; the entry owns only the slot, which none of them touches.
+pub struct Entry<N: Node, B: Capacity, L: Layout>(NonNull<Slot<N, B, L>>);
 
-// SAFETY: the ready list moves entries between threads and, on those threads, only reads members
-// through `&Member` (never `&mut`, never a drop: dropping an `Entry` does nothing), so sending an
-// entry needs exactly what sharing a member needs: `Member: Sync`.
+impl<N: Node, B: Capacity, L: Layout> Entry<N, B, L> {
+    /// The one entry of `member`.
+    ///
+    /// # Safety
+    ///
+    /// No other entry of `member` exists, and none is made until this one (or the queue that
+    /// takes it) is gone: the member's slot then has this entry as its only owner.
+    #[inline(always)]
+    unsafe fn new(member: &Member<N, B, L>) -> Self {
+        // The slot is the member's first field (`repr(C)`), so the member's address is the
+        // slot's, and the pointer keeps the whole member's provenance for `member()`.
+        Entry(NonNull::from(member).cast())
+    }
+
+    /// The member whose slot this is.
+    #[inline(always)]
+    fn member(&self) -> NonNull<Member<N, B, L>> {
+        self.0.cast()
+    }
+}
+
+// SAFETY: the ready list moves entries between threads; an entry owns only its slot (a `Link`,
+// atomics), and the member it leads to is only ever read through `&Member` (never `&mut`, never
+// dropped by an entry, whose drop does nothing), so sending an entry needs exactly what sharing
+// a member needs: `Member: Sync`.
 unsafe impl<N: Node, B: Capacity, L: Layout> Send for Entry<N, B, L> where Member<N, B, L>: Sync {}
 
-// SAFETY: what a queue relies on from a handle holds for the entries of one set:
-// - the pointer is valid and in place from `into_raw` to `from_raw`: members live in the set's
+// SAFETY: the handle contract, for the slot an entry points to:
+// - nothing but the entry reaches the slot while the entry exists: the slot is a private field
+//   that no code names after the member is made, and at most one entry per member exists
+//   (`Entry::new`'s contract: made by the one thread that ended the member's idle period, gave up
+//   its guard, or replaced `DEFERRED` in `notify`, or by the set's construction for a `'static`
+//   member that an earlier set left with nodes, once that set's ready list is gone);
+// - from `into_raw` to `from_raw` the slot stays valid and in place: members live in the set's
 //   allocation, which is freed only after the ready list is gone (`ReadySet::drop`), or are
-//   `'static`;
-// - a target is never linked twice at once: by the set's protocol at most one `Entry` per member
-//   exists (made by the one thread that ended the member's idle period, gave up its guard, or
-//   replaced `DEFERRED` in `notify`, or by the set's construction for a `'static` member that an
-//   earlier set left with nodes, once that set's ready list is gone);
-// - through the pointer the queue touches only the entry's `Link` (atomics) and, when peeked,
-//   `&Member`; both are shared accesses, compatible with the other `&Member`s that exist
-//   meanwhile. The trait's rule that nothing else reaches the target exists for handles whose
-//   owner may mutate or free the target through them; an `Entry` does neither (its drop does
-//   nothing, and it is never dereferenced mutably).
+//   `'static`. The queue writes to it only through the `Link`'s atomics, so a pointer made from
+//   `&Member` allows those writes;
+// - `from_raw` rebuilds the entry from the same pointer;
+// - borrowing a slot (`&Slot`, a `Link`) or dropping it (nothing to drop) is fine on any thread.
 unsafe impl<N: Node, B: Capacity, L: Layout> crate::Handle for Entry<N, B, L> {
-    type Target = Member<N, B, L>;
+    type Target = Slot<N, B, L>;
 
     #[inline(always)]
-    fn into_raw(self) -> NonNull<Member<N, B, L>> {
+    fn into_raw(self) -> NonNull<Slot<N, B, L>> {
         self.0
     }
 
     #[inline(always)]
-    unsafe fn from_raw(ptr: NonNull<Member<N, B, L>>) -> Self {
+    unsafe fn from_raw(ptr: NonNull<Slot<N, B, L>>) -> Self {
         Entry(ptr)
     }
 }
@@ -105,7 +144,10 @@ impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
         /// A member around `queue`, on no list, with no notification pending.
         fn from_queue(queue: Queue<N, B, NoWait, L>) -> Member<N, B, L> {
             Member {
-                entry: Link::new(),
+                slot: Slot {
+                    link: Link::new(),
+                    _member: PhantomData,
+                },
                 notify: crate::sync::AtomicUsize::new(HELD),
                 queue,
             }
@@ -220,7 +262,7 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Member<N, B, L> {
 }
 
 /// The set's ready list: the entries of the members that have nodes and are not held.
-type ReadyList<N, B, L> = Queue<Member<N, B, L>, Unbounded, Wait, Compact>;
+type ReadyList<N, B, L> = Queue<Slot<N, B, L>, Unbounded, Wait, Compact>;
 
 /// Takes every member's consumer flag for a new set, which keeps them until its drop: taking a
 /// flag makes `consumer()` on that queue, and every other set's claim, fail. If one is taken
@@ -668,9 +710,10 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// until it is marked idle again.
     #[inline]
     fn schedule(&self, member: &Member<N, B, L>) {
-        // The one entry for this member (see `Entry`'s `Handle` impl): an idle or deferred member
-        // is on no list and held by nobody, and the caller is the one thread that ended that.
-        self.ready.enqueue(Entry(NonNull::from(member)));
+        // SAFETY: the one entry for this member: an idle or deferred member is on no list and
+        // held by nobody, and the caller is the one thread that ended that.
+        let entry = unsafe { Entry::new(member) };
+        self.ready.enqueue(entry);
     }
 
     /// Becomes the set's worker, or returns `None` while another [`Worker`] exists.
@@ -781,7 +824,8 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
     fn hold(&self, entry: Entry<N, B, L>) -> Ready<'s, N, B, L> {
         // SAFETY: every entry on the ready list points to a member of `self.set` (see
         // `ReadySet::schedule`), which lives for `'s`.
-        let member: &'s Member<N, B, L> = unsafe { entry.0.as_ref() };
+        // `Entry::member` leads from the slot back to the whole member.
+        let member: &'s Member<N, B, L> = unsafe { entry.member().as_ref() };
         // Forget notifications from before we held it: we are about to look at the queue anyway.
         // Acquire: pairs with `notify`'s Release, so what a notifier did before its `notify` is
         // visible to us if we overwrite its flag.
