@@ -331,7 +331,7 @@ pub use node::{Handle, Node, RawHandle};
 pub use policy::capacity::{Bounded, Capacity, Unbounded};
 pub use policy::waiting::{NoWait, Wait, Waiting};
 pub use queue::batch::{Batch, BatchIntoIter};
-pub use queue::consumer::{Consumer, Drain, QueueRef};
+pub use queue::consumer::{Consumer, Drain, HandleOf, QueueOf, QueueRef};
 #[cfg(feature = "alloc")]
 pub use queue::owned::OwnedConsumer;
 pub use queue::reserve::Reservation;
@@ -339,7 +339,7 @@ pub use queue::sleep::DequeueFuture;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;
-pub use ready::{Member, Ready, ReadySet, Worker};
+pub use ready::{Member, Ready, ReadyDrain, ReadySet, Worker};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

@@ -61,16 +61,21 @@ pub trait QueueRef: sealed::QueueRef {
     fn queue(&self) -> &QueueOf<Self>;
 }
 
-/// The queue type a [`QueueRef`] points to.
-pub(crate) type QueueOf<Q> = Queue<
+/// The queue type a [`QueueRef`] points to: `QueueOf<&'q Queue<N, B, W, L>>` is
+/// `Queue<N, B, W, L>`. [`Consumer::queue`] returns it.
+pub type QueueOf<Q> = Queue<
     <Q as QueueRef>::Node,
     <Q as QueueRef>::Capacity,
     <Q as QueueRef>::Waiting,
     <Q as QueueRef>::Layout,
 >;
 
-/// The handle type of a [`QueueRef`]'s nodes.
-pub(crate) type HandleOf<Q> = <<Q as QueueRef>::Node as Node>::Handle;
+/// The handle type a [`Consumer`] of `Q` hands out: the [`Handle`] of `Q`'s [`Node`] type
+/// (`Box<Packet>` for a queue of `Packet`s declared with `node!(Packet, link, Box<Packet>)`).
+///
+/// It names what the consumer's methods return, such as `dequeue() -> Option<HandleOf<Q>>`; for a
+/// concrete queue it is the handle type itself.
+pub type HandleOf<Q> = <<Q as QueueRef>::Node as Node>::Handle;
 
 /// The consumer-side state of the queue's waiting choice.
 type WaiterOf<Q> = <<Q as QueueRef>::Waiting as crate::policy::waiting::sealed::Waiting>::Waiter;
@@ -256,12 +261,12 @@ pub struct Consumer<Q: QueueRef> {
 // handles are `Send`, and `Q: Send` says the pointer itself may move), the address of the peeked
 // node, which stays in the queue (sending the consumer sends the right to take that node out,
 // which `Handle: Send` allows), and the waiter (a flag and a `Waker`, both `Send`).
-unsafe impl<Q: QueueRef + Send> Send for Consumer<Q> where <Q::Node as Node>::Handle: Send {}
+unsafe impl<Q: QueueRef + Send> Send for Consumer<Q> where HandleOf<Q>: Send {}
 
 // SAFETY: through `&Consumer` only `is_empty` and `queue` can be called; neither touches the
 // peeked node or the waiter, and `is_empty` only reads consumer state that `&mut self` methods
 // alone change.
-unsafe impl<Q: QueueRef + Sync> Sync for Consumer<Q> where <Q::Node as Node>::Handle: Send {}
+unsafe impl<Q: QueueRef + Sync> Sync for Consumer<Q> where HandleOf<Q>: Send {}
 
 impl<Q: QueueRef> Consumer<Q> {
     /// # Safety

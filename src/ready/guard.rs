@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The iterator of [`Ready::drain`]: takes the held queue's nodes in order, as [`Drain`] does for
+/// any consumer (it is that `Drain`, over the member's queue).
+pub type ReadyDrain<'r, 's, N, B = Unbounded, L = Compact> = Drain<'r, &'s Queue<N, B, NoWait, L>>;
+
 /// A queue of a [`ReadySet`] that has nodes, held by the worker: drain it with the consumer
 /// methods below (the [`Consumer`]'s, for this queue), with a budget.
 ///
@@ -73,7 +77,7 @@ impl<'s, N: Node, B: Capacity, L: Layout> Ready<'s, N, B, L> {
     /// An iterator that dequeues until the queue is empty; limit it with
     /// [`take`](Iterator::take) for a budget. See [`Consumer::drain`].
     #[inline]
-    pub fn drain(&mut self) -> Drain<'_, &'s Queue<N, B, NoWait, L>> {
+    pub fn drain(&mut self) -> ReadyDrain<'_, 's, N, B, L> {
         self.consumer.drain()
     }
 

@@ -19,7 +19,7 @@ mod member;
 mod set;
 mod worker;
 
-pub use guard::Ready;
+pub use guard::{Ready, ReadyDrain};
 pub use member::Member;
 use member::{Entry, Slot, DEFERRED, HELD, NOTIFIED};
 use set::ReadyList;
