@@ -326,8 +326,9 @@ mod sync;
 
 #[cfg(feature = "alloc")]
 pub use channel::channel;
+pub use node::handle::{Handle, RawHandle};
 pub use node::link::Link;
-pub use node::{Handle, Node, RawHandle};
+pub use node::Node;
 pub use policy::capacity::{Bounded, Capacity, Unbounded};
 pub use policy::waiting::{NoWait, Wait, Waiting};
 pub use queue::batch::{Batch, BatchIntoIter};
