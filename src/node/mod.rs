@@ -90,8 +90,8 @@ pub unsafe trait Node: Sized {
 /// `node!(Type, field, HandleType)` implements [`Node`] for `Type`, whose field `field` is the
 /// [`Link`], for nodes that travel as `HandleType` (`Box<Type>`, `Pin<Box<Type>>`,
 /// `&'static mut Type` or [`RawHandle<Type>`](crate::RawHandle)). For a generic type, put its
-/// generic parameters in square brackets first: lifetimes, then type parameters, each with at most one trait bound,
-/// then, after a `;`, const parameters of a primitive type, as in
+/// generic parameters in square brackets first: lifetimes, then type parameters, each with at
+/// most one trait bound, then, after a `;`, const parameters of a primitive type, as in
 /// `node!(impl['a, T: Send; const N: usize] Message<'a, T, N>, link, Box<Message<'a, T, N>>)`
 /// (`impl[const N: usize]` when there are only const parameters). For anything more elaborate,
 /// implement [`Node`] by hand.
