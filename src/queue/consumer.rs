@@ -206,6 +206,36 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     }
 }
 
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> Drop for Queue<N, B, W, L> {
+    /// Drops every node still in the queue (a peeked one included) exactly once each, oldest
+    /// first.
+    ///
+    /// If dropping a node panics, the remaining nodes are still dropped (a second panic aborts the
+    /// process, as for any panic during unwinding) and then the panic continues.
+    fn drop(&mut self) {
+        /// Keeps dropping nodes if dropping one of them panics.
+        struct Guard<'c, Q: QueueRef>(&'c mut Consumer<Q>);
+
+        impl<Q: QueueRef> Drop for Guard<'_, Q> {
+            fn drop(&mut self) {
+                while let Ok(handle) = self.0.try_dequeue() {
+                    drop(handle);
+                }
+            }
+        }
+
+        // With `&mut self`, no producer is inside `enqueue`, so the queue is consistent and
+        // `try_dequeue` answers `Empty` only once every node is out.
+        // SAFETY: `&mut self` proves that no other consumer exists.
+        let mut consumer = unsafe { Consumer::new(&*self, false) };
+        while let Ok(handle) = consumer.try_dequeue() {
+            let guard = Guard(&mut consumer);
+            drop(handle);
+            core::mem::forget(guard);
+        }
+    }
+}
+
 /// The unique right to take nodes out of a queue.
 ///
 /// Get one with [`Queue::consumer`] (borrowing the queue; `None` while another consumer exists),

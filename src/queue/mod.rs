@@ -15,9 +15,7 @@ use crate::policy::capacity::{self, Claims};
 use crate::policy::waiting;
 use crate::raw::RawQueue;
 use crate::sync::{const_fn, AtomicBool, AtomicUsize};
-use crate::{
-    Bounded, Capacity, Compact, Consumer, Layout, NoWait, Node, QueueRef, Unbounded, Wait, Waiting,
-};
+use crate::{Bounded, Capacity, Compact, Layout, NoWait, Node, Unbounded, Wait, Waiting};
 
 /// An intrusive, lock-free, multi-producer single-consumer FIFO queue of `N` nodes.
 ///
@@ -29,9 +27,10 @@ use crate::{
 /// - **Producers are wait-free**: an enqueue is one atomic swap and one store, whatever the other
 ///   threads do.
 /// - **The consumer never blocks on a producer unless asked to**:
-///   [`try_dequeue`](Consumer::try_dequeue) tells [`Empty`](crate::TryDequeueError::Empty) from
+///   [`try_dequeue`](crate::Consumer::try_dequeue) tells
+///   [`Empty`](crate::TryDequeueError::Empty) from
 ///   [`Inconsistent`](crate::TryDequeueError::Inconsistent) (a producer preempted mid-enqueue), and
-///   [`dequeue`](Consumer::dequeue) waits out only the latter.
+///   [`dequeue`](crate::Consumer::dequeue) waits out only the latter.
 /// - **Movable**: a queue holds no pointer to itself, so it can be returned from a function,
 ///   boxed, or placed in a `static`, with nodes inside or not. No stub node is needed from you.
 /// - **Small**: four words on 64-bit targets (`size_of::<Queue<_>>() == 32`; 16 bytes on 32-bit
@@ -108,6 +107,8 @@ use crate::{
 ///     s.spawn(|| queue.enqueue(Box::new(Local { link: Link::new(), shared: Rc::new(1) })));
 /// });
 /// ```
+///
+/// [`Consumer`]: crate::Consumer
 pub struct Queue<N: Node, B: Capacity = Unbounded, W: Waiting = NoWait, L: Layout = Compact> {
     /// The algorithm proper, with the layers' state on the side that writes it.
     pub(crate) raw: RawQueue<L, ConsumerSide<B, W>, <B as capacity::sealed::Capacity>::Claims>,
@@ -379,36 +380,6 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> fmt::Debug for Queue<N, B, W, 
             &mut out,
         );
         out.finish_non_exhaustive()
-    }
-}
-
-impl<N: Node, B: Capacity, W: Waiting, L: Layout> Drop for Queue<N, B, W, L> {
-    /// Drops every node still in the queue (a peeked one included) exactly once each, oldest
-    /// first.
-    ///
-    /// If dropping a node panics, the remaining nodes are still dropped (a second panic aborts the
-    /// process, as for any panic during unwinding) and then the panic continues.
-    fn drop(&mut self) {
-        /// Keeps dropping nodes if dropping one of them panics.
-        struct Guard<'c, Q: QueueRef>(&'c mut Consumer<Q>);
-
-        impl<Q: QueueRef> Drop for Guard<'_, Q> {
-            fn drop(&mut self) {
-                while let Ok(handle) = self.0.try_dequeue() {
-                    drop(handle);
-                }
-            }
-        }
-
-        // With `&mut self`, no producer is inside `enqueue`, so the queue is consistent and
-        // `try_dequeue` answers `Empty` only once every node is out.
-        // SAFETY: `&mut self` proves that no other consumer exists.
-        let mut consumer = unsafe { Consumer::new(&*self, false) };
-        while let Ok(handle) = consumer.try_dequeue() {
-            let guard = Guard(&mut consumer);
-            drop(handle);
-            core::mem::forget(guard);
-        }
     }
 }
 
