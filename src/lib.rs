@@ -315,14 +315,22 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+// The layers, bottom up. A module imports only from its own layer or the ones listed before it.
+//
+// The one switch between `core`, loom and shuttle: atomics, cells, fences, parking, backoff.
+mod sync;
+// What a queue links: `Link`, the `Node` trait and `node!`, the `Handle` kinds.
+mod node;
+// The algorithm on raw links (both hot paths), with the `Layout` choice it is built on.
+mod raw;
+// The other two choices: `Capacity` (bounded or not) and `Waiting` (can the consumer sleep).
+mod policy;
+// `Queue` and its roles: producers, the `Consumer`, the sleeping consumer, batches, reservations.
+mod queue;
+// The fronts over queues: the channel and the ready set.
 #[cfg(feature = "alloc")]
 pub mod channel;
-mod node;
-mod policy;
-mod queue;
-mod raw;
 mod ready;
-mod sync;
 
 #[cfg(feature = "alloc")]
 pub use channel::channel;
