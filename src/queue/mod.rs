@@ -1,4 +1,8 @@
-//! [`Queue`]: the producers' side and ownership of the nodes inside.
+//! [`Queue`]: the struct, its aliases and its constructors, over the raw queue and the choices.
+//! Its methods are grouped by role in the submodules: `producer` (enqueueing, a bounded queue's
+//! room), `consumer` (becoming the [`Consumer`](crate::Consumer), and the consumer itself),
+//! `sleep` (the consumer that sleeps until a node arrives), `batch`, `reserve` and `owned`
+//! (a consumer that holds the queue through an `Arc`).
 
 pub(crate) mod batch;
 pub(crate) mod consumer;
