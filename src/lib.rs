@@ -215,11 +215,15 @@
 //! | a bounded queue's producer reads the consumer's count | `Acquire` | the consumer's `Release` store of its count after each hand-over |
 //! | a waiting consumer marks the head "asleep" (CAS) | `Release` | the `Acquire` half of the swap of the producer that finds the mark, so it sees the consumer's waker |
 //!
-//! The swap must acquire as well as release. With a release-only swap, a producer's store into
-//! its predecessor's link could be ordered before the predecessor's own "clear my link" store,
-//! which would then erase it and lose the node. The kernel's `xchg_release` is saved by address
-//! dependencies, which Rust's memory model does not promise. On x86-64 both compile to the same
-//! `xchg` instruction.
+//! The swap must acquire as well as release. Its `Release` half publishes the producer's cleared
+//! link to the next producer, whose swap's `Acquire` half reads it (the swaps of one atomic form a
+//! release sequence). With a release-only swap, a producer's store into its predecessor's link
+//! could come before the predecessor's own "clear my link" store in that link's modification
+//! order; the clear would then erase it, and the node, with every node after it, would be lost.
+//! The Linux kernel's `xchg_release` is saved by address-dependency ordering, which Rust's memory
+//! model does not promise. On x86-64 both compile to the same `xchg` instruction. The same
+//! `Acquire` half lets the producer that replaces a sleeping consumer's mark see the consumer's
+//! waker (the table's last row).
 //!
 //! # Handles and soundness
 //!
@@ -273,7 +277,9 @@
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the queue uses [loom](https://docs.rs/loom)'s atomics and
 //! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
-//! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`.
+//! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`. The README's
+//! *Model checking with loom* is the recipe for a library with atomics of its own, and the
+//! repository's `examples/loom-user` follows it.
 //!
 // Links to items that only exist with a feature are written as usual (on docs.rs, built with
 // all features, they are intra-doc links); without the feature, a reference definition sends
