@@ -66,18 +66,10 @@
 //! # Which queue do I need?
 //!
 //! One type, [`Queue<N, B, W, L>`](Queue), with three independent choices; each costs nothing
-//! when it is not taken, and every combination works. The common kinds have names:
+//! when it is not taken, and every combination works. The common kinds have names; the table
+//! names them, and the crate's other tools, by what you need:
 //!
-//! | you need | type | `size_of` (64-bit) |
-//! |---|---|---:|
-//! | an unbounded queue, consumer polls | [`Queue<N>`](Queue) | 32 |
-//! | a capacity (WireGuard's 1024 per peer): `try_enqueue` hands the node back when full | [`BoundedQueue<N>`] | 64 |
-//! | a consumer that sleeps until a node arrives (thread or async task) | [`WaitQueue<N>`] | 64 |
-//! | both: WireGuard's per-peer queue with its wake-up built in | [`BoundedWaitQueue<N>`] | 96 |
-//! | one hot queue whose producers and consumer run on different cores | [`PaddedQueue<N>`], or `L = Padded` on any kind | 2 cache lines |
-//! | a consumer moved into a worker thread or kept beside an `Arc`'d queue | [`Queue::consumer_owned`] → [`OwnedConsumer`] | — |
-//! | `Sender`s and a `Receiver`, async or blocking, that learn when the other side is gone or closes; senders that wait for room | [`channel()`], [`channel::bounded`] (feature `alloc`) | — |
-//! | no `std`, no allocator | any of them, with `&'static mut` or [`RawHandle`] nodes | — |
+#![doc = include_str!("which_queue.md")]
 //!
 //! The parameters, each a sealed trait with two marker types:
 //!
@@ -351,3 +343,14 @@ pub use ready::{Member, Ready, ReadySet, Worker};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The "which queue" table has one home, `src/which_queue.md`: the crate docs include it, and the
+/// README must show it word for word.
+#[cfg(test)]
+#[test]
+fn readme_shows_the_which_queue_table() {
+    assert!(
+        include_str!("../README.md").contains(include_str!("which_queue.md")),
+        "README.md's \"Which queue do I need?\" table differs from src/which_queue.md"
+    );
+}
