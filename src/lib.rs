@@ -66,18 +66,10 @@
 //! # Which queue do I need?
 //!
 //! One type, [`Queue<N, B, W, L>`](Queue), with three independent choices; each costs nothing
-//! when it is not taken, and every combination works. The common kinds have names:
+//! when it is not taken, and every combination works. The common kinds have names; the table
+//! names them, and the crate's other tools, by what you need:
 //!
-//! | you need | type | `size_of` (64-bit) |
-//! |---|---|---:|
-//! | an unbounded queue, consumer polls | [`Queue<N>`](Queue) | 32 |
-//! | a capacity (WireGuard's 1024 per peer): `try_enqueue` hands the node back when full | [`BoundedQueue<N>`] | 64 |
-//! | a consumer that sleeps until a node arrives (thread or async task) | [`WaitQueue<N>`] | 64 |
-//! | both: WireGuard's per-peer queue with its wake-up built in | [`BoundedWaitQueue<N>`] | 96 |
-//! | one hot queue whose producers and consumer run on different cores | [`PaddedQueue<N>`], or `L = Padded` on any kind | 2 cache lines |
-//! | a consumer moved into a worker thread or kept beside an `Arc`'d queue | [`Queue::consumer_owned`] → [`OwnedConsumer`] | — |
-//! | `Sender`s and a `Receiver`, async or blocking, that learn when the other side is gone or closes; senders that wait for room | [`channel()`], [`channel::bounded`] (feature `alloc`) | — |
-//! | no `std`, no allocator | any of them, with `&'static mut` or [`RawHandle`] nodes | — |
+#![doc = include_str!("which_queue.md")]
 //!
 //! The parameters, each a sealed trait with two marker types:
 //!
@@ -215,11 +207,15 @@
 //! | a bounded queue's producer reads the consumer's count | `Acquire` | the consumer's `Release` store of its count after each hand-over |
 //! | a waiting consumer marks the head "asleep" (CAS) | `Release` | the `Acquire` half of the swap of the producer that finds the mark, so it sees the consumer's waker |
 //!
-//! The swap must acquire as well as release. With a release-only swap, a producer's store into
-//! its predecessor's link could be ordered before the predecessor's own "clear my link" store,
-//! which would then erase it and lose the node. The kernel's `xchg_release` is saved by address
-//! dependencies, which Rust's memory model does not promise. On x86-64 both compile to the same
-//! `xchg` instruction.
+//! The swap must acquire as well as release. Its `Release` half publishes the producer's cleared
+//! link to the next producer, whose swap's `Acquire` half reads it (the swaps of one atomic form a
+//! release sequence). With a release-only swap, a producer's store into its predecessor's link
+//! could come before the predecessor's own "clear my link" store in that link's modification
+//! order; the clear would then erase it, and the node, with every node after it, would be lost.
+//! The Linux kernel's `xchg_release` is saved by address-dependency ordering, which Rust's memory
+//! model does not promise. On x86-64 both compile to the same `xchg` instruction. The same
+//! `Acquire` half lets the producer that replaces a sleeping consumer's mark see the consumer's
+//! waker (the table's last row).
 //!
 //! # Handles and soundness
 //!
@@ -273,7 +269,9 @@
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the queue uses [loom](https://docs.rs/loom)'s atomics and
 //! cells, so your own loom models that contain our queue explore our interleavings too. Under loom,
-//! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`.
+//! [`Link::new`], [`Queue::new`] and [`Queue::with_capacity`] are not `const`. The README's
+//! *Model checking with loom* is the recipe for a library with atomics of its own, and the
+//! repository's `examples/loom-user` follows it.
 //!
 // Links to items that only exist with a feature are written as usual (on docs.rs, built with
 // all features, they are intra-doc links); without the feature, a reference definition sends
@@ -354,3 +352,14 @@ pub use ready::{Member, Ready, ReadyDrain, ReadySet, Worker};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The "which queue" table has one home, `src/which_queue.md`: the crate docs include it, and the
+/// README must show it word for word.
+#[cfg(test)]
+#[test]
+fn readme_shows_the_which_queue_table() {
+    assert!(
+        include_str!("../README.md").contains(include_str!("which_queue.md")),
+        "README.md's \"Which queue do I need?\" table differs from src/which_queue.md"
+    );
+}
