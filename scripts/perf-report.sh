@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything the README's "Performance" section quotes, in one run: the machine, the load, the
+# Everything the performance docs (perf/README.md) quote, in one run: the machine, the load, the
 # commit, instruction counts (callgrind; the tuned harness and the plain one), the memory table,
 # and the interleaved timing runs with the target ratios: every scenario unpinned, then the
 # 1-producer scenarios (threaded and bounded) again with the threads pinned to distinct cores.

@@ -103,7 +103,7 @@ pub enum Unbounded {}
 ///   unbounded queue's do, and room left unused is given back with one `fetch_sub` when it is
 ///   dropped. With one producer and the consumer on different cores, the claim's read-modify-write
 ///   on every message is most of what a bounded queue loses against an unbounded one (the
-///   README's Performance section has the figures); a reservation pays it once per burst.
+///   performance docs, `perf/README.md`, have the figures); a reservation pays it once per burst.
 ///
 /// The number of nodes inside never exceeds the capacity. A node held by
 /// [`peek`](crate::Consumer::peek) counts as inside until it is handed over or dropped, as in

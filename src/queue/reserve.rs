@@ -18,7 +18,7 @@ use crate::Batch;
 /// Made by [`Queue::try_reserve`]. On a [`Bounded`](crate::Bounded) queue every
 /// [`try_enqueue`](Queue::try_enqueue) claims its room with one atomic read-modify-write on the
 /// producers' claim counter, and with one producer feeding a consumer on another core that one
-/// instruction costs a fifth to a third of the rate (the README's Performance section has the
+/// instruction costs a fifth to a third of the rate (the performance docs, `perf/README.md`, have the
 /// figures). A reservation makes one claim for `n` nodes: its enqueues cost what an unbounded
 /// queue's do, and when it is dropped, the room it did not use is given back with one more
 /// read-modify-write.
