@@ -1,7 +1,7 @@
 //! Loom models of every queue operation, each asserting outcomes, not just "did not crash".
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- queue::`.
 //!
 //! Every model fixes its own preemption bound (`loom::model::Builder::preemption_bound`), stated
 //! beside it, so the result does not depend on `LOOM_MAX_PREEMPTIONS`. Bound 3 wherever the model
@@ -13,13 +13,10 @@
 //! the compact layout, beside `head` in the padded one), so its reset and its stores race through
 //! different fields. The models where that link is raced run on both layouts; the rest (listed at
 //! the end) and the user-style model on the compact layout only.
-#![cfg(loom)]
-
-mod support;
-
 use std::sync::atomic::{AtomicBool as StdAtomicBool, Ordering::SeqCst as StdSeqCst};
 use std::sync::Arc as StdArc;
 
+use crate::support::{both_layouts, check, compact_only};
 use intrusive_mpsc::{
     node, Consumer, Layout, Link, NoWait, Queue, QueueRef, TryDequeueError, Unbounded,
 };
@@ -29,7 +26,6 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
-use support::{both_layouts, check, compact_only};
 
 /// A test message: which producer sent it, its sequence number there, and a body written by the
 /// producer that loom checks the consumer may read (it is a loom cell, so reading it without a

@@ -2,24 +2,20 @@
 //! members from a set dropped on one thread to a set claimed on another, and two sets racing to
 //! claim overlapping members.
 //!
-//! The scheduling protocol itself is the one `loom_ready.rs` and `loom_ready_defer.rs` model; what
+//! The scheduling protocol itself is the one `ready.rs` and `ready_defer.rs` model; what
 //! is new here is the claim: every member's consumer flag, taken by the new set and given back by
 //! its drop. A missing happens-before between the two sets' uses of a member shows up as a loom
 //! causality violation on the queue's consumer state; a member left with nodes but unscheduled by
 //! the new set as a failed count; two sets holding one member as a failed assertion.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_ready_static`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- ready_static::`.
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within the
 //! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
-#![cfg(loom)]
-
-mod support;
-
+use crate::support::check;
 use intrusive_mpsc::{node, Link, Member, ReadySet};
 use loom::thread;
-use support::check;
 
 struct Msg {
     link: Link,

@@ -8,19 +8,16 @@
 //! failed assertion; a missing happens-before between two guards of one queue as a loom causality
 //! violation on the queue's consumer state.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_ready`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- ready::`.
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within the
 //! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
 //!
-//! As in `loom_wait.rs`, the models do not join their threads (loom runs every thread to its end
+//! As in `wait.rs`, the models do not join their threads (loom runs every thread to its end
 //! anyway): a wake-up that arrives after the worker stopped waiting is legitimate, and loom's
 //! `join` mistakes such an unpark of the joining thread for its own notification.
-#![cfg(loom)]
-
-mod support;
-
+use crate::support::check;
 use intrusive_mpsc::{
     node, Bounded, Capacity, Compact, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
     Unbounded, Worker,
@@ -29,7 +26,6 @@ use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::{Acquire, Release};
 use loom::sync::Arc;
 use loom::thread;
-use support::check;
 
 struct Msg {
     link: Link,

@@ -9,26 +9,22 @@
 //! the queue is held, or left listed at the end; a missing happens-before between the guard that
 //! deferred and the next one as a loom causality violation on the queue's consumer state.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_ready_defer`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- ready_defer::`.
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within the
 //! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
 //!
-//! As in `loom_ready.rs`, the models do not join their threads: a wake-up that arrives after the
+//! As in `ready.rs`, the models do not join their threads: a wake-up that arrives after the
 //! worker stopped waiting is legitimate, and loom's `join` mistakes such an unpark of the joining
 //! thread for its own notification. A model that must know its notifiers are done waits for a
 //! counter instead.
-#![cfg(loom)]
-
-mod support;
-
+use crate::support::check;
 use intrusive_mpsc::{node, Link, Ready, ReadySet, TryDequeueError, Worker};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::Arc;
 use loom::thread;
 use std::sync::atomic::Ordering::{Acquire, Release};
-use support::check;
 
 struct Packet {
     link: Link,

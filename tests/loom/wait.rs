@@ -1,8 +1,8 @@
 //! Loom models of the waiting consumer's park/wake protocol: a lost wake-up shows up as a loom
 //! deadlock (every thread parked), a lost or duplicated node as a failed assertion.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_wait`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- wait::`.
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within
 //! the bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
@@ -20,23 +20,19 @@
 //! same), and the models of a bounded queue at its limit on both layouts (`name::compact`,
 //! `name::padded`). The layouts matter here because the padded layout keeps the stub's link beside
 //! `head` rather than beside `tail`, and every model has the consumer pop while producers enqueue. The
-//! channel's models are in `loom_channel.rs`.
-#![cfg(loom)]
-
-mod support;
-
+//! channel's models are in `channel.rs`.
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst as StdSeqCst};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Wake, Waker};
 
+use crate::support::{both_layouts, check, waiting_kinds, LoomCapacity};
 use intrusive_mpsc::{node, Batch, BoundedWaitQueue, Layout, Link, Queue, TryDequeueError, Wait};
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::Arc;
 use loom::thread;
-use support::{both_layouts, check, waiting_kinds, LoomCapacity};
 
 struct Msg {
     link: Link,

@@ -1,7 +1,7 @@
 //! Loom models of the bounded queue and of batch enqueue.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_bounded`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- bounded::`.
 //!
 //! Every model fixes its own preemption bound (`loom::model::Builder::preemption_bound`), stated
 //! beside it: 3 where the model finishes quickly, 2 otherwise (all are 3 today, and the whole file
@@ -13,10 +13,7 @@
 //! keeps the stub's link beside `head` instead of beside `tail`, so a model runs under both layouts
 //! where its consumer pops while producers enqueue, and under the compact layout alone where it pops only once the
 //! producers are done.
-#![cfg(loom)]
-
-mod support;
-
+use crate::support::{both_layouts, check, compact_only};
 use intrusive_mpsc::{node, Batch, BoundedQueue, Layout, Link, NoWait, Queue, Unbounded};
 use loom::alloc::Track;
 use loom::cell::UnsafeCell;
@@ -24,7 +21,6 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
-use support::{both_layouts, check, compact_only};
 
 /// A test node: an id, a bit set on drop (a second drop fails), and a leak tracker.
 struct Msg {

@@ -2,8 +2,8 @@
 //! senders waiting for room (with `event-listener` under loom too). A lost wake-up shows up as a
 //! loom deadlock (every thread parked), a lost or stranded node as a failed assertion.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom_channel`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- channel::`.
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within
 //! the bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
@@ -11,14 +11,10 @@
 //! Where a model joins threads, the thread that joins never waits on the channel itself: a
 //! wake-up that arrives after a thread stopped waiting is legitimate, and loom's `join` would
 //! mistake such an unpark of the joining thread for its own notification.
-#![cfg(loom)]
-
-mod support;
-
+use crate::support::check;
 use intrusive_mpsc::channel::{bounded, channel, TrySendError};
 use intrusive_mpsc::{node, Link};
 use loom::thread;
-use support::check;
 
 struct Msg {
     link: Link,
