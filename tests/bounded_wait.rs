@@ -14,35 +14,12 @@ use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 use std::thread;
 
-use intrusive_mpsc::{node, Batch, Bounded, Layout, Link, Queue, TryDequeueError, Wait};
+use intrusive_mpsc::{Batch, Bounded, Layout, Queue, TryDequeueError, Wait};
 use support::kinds::{enqueue_now, enqueue_retrying, every_layout};
-use support::{from_worker, promptly, scaled, CountingWaker, STALL};
-
-struct Packet {
-    link: Link,
-    producer: usize,
-    seq: usize,
-    drops: Arc<AtomicUsize>,
-}
-node!(Packet, link, Box<Packet>);
-
-impl Drop for Packet {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-fn packet(producer: usize, seq: usize, drops: &Arc<AtomicUsize>) -> Box<Packet> {
-    Box::new(Packet {
-        link: Link::new(),
-        producer,
-        seq,
-        drops: Arc::clone(drops),
-    })
-}
+use support::{counted, from_worker, promptly, scaled, CountingWaker, Msg, STALL};
 
 /// A bounded queue of packets whose consumer can sleep, in layout `L`.
-type Bwq<L> = Queue<Packet, Bounded, Wait, L>;
+type Bwq<L> = Queue<Msg, Bounded, Wait, L>;
 
 /// A pending poll on an empty queue is woken by the first accepted enqueue, and by nothing that
 /// is refused: not a batch longer than the capacity (refused even when empty), not a node
@@ -55,7 +32,7 @@ fn refusals_wake_nobody_and_the_first_accepted_enqueue_wakes<L: Layout>() {
     let mut cx = Context::from_waker(&waker);
 
     assert!(consumer.poll_dequeue(&mut cx).is_pending());
-    let too_long: Batch<Packet> = (0..3).map(|seq| packet(0, seq, &drops)).collect();
+    let too_long: Batch<Msg> = (0..3).map(|seq| counted(0, seq, &drops)).collect();
     let back = queue.try_enqueue_batch(too_long).unwrap_err();
     assert_eq!(back.len(), 3, "the batch comes back whole");
     assert_eq!(
@@ -65,10 +42,10 @@ fn refusals_wake_nobody_and_the_first_accepted_enqueue_wakes<L: Layout>() {
     );
     drop(back);
 
-    enqueue_now(&queue, packet(0, 10, &drops));
+    enqueue_now(&queue, counted(0, 10, &drops));
     assert_eq!(counter.wakes(), 1, "the first accepted enqueue wakes");
-    enqueue_now(&queue, packet(0, 11, &drops));
-    let refused = queue.try_enqueue(packet(0, 12, &drops)).unwrap_err();
+    enqueue_now(&queue, counted(0, 11, &drops));
+    let refused = queue.try_enqueue(counted(0, 12, &drops)).unwrap_err();
     assert_eq!(refused.seq, 12);
     assert_eq!(
         counter.wakes(),
@@ -83,10 +60,10 @@ fn refusals_wake_nobody_and_the_first_accepted_enqueue_wakes<L: Layout>() {
     // Asleep again on the empty queue: a refused batch still wakes nobody, a batch that fits
     // does.
     assert!(consumer.poll_dequeue(&mut cx).is_pending());
-    let too_long: Batch<Packet> = (20..23).map(|seq| packet(0, seq, &drops)).collect();
+    let too_long: Batch<Msg> = (20..23).map(|seq| counted(0, seq, &drops)).collect();
     assert!(queue.try_enqueue_batch(too_long).is_err());
     assert_eq!(counter.wakes(), 1);
-    let fits: Batch<Packet> = (30..32).map(|seq| packet(0, seq, &drops)).collect();
+    let fits: Batch<Msg> = (30..32).map(|seq| counted(0, seq, &drops)).collect();
     assert!(queue.try_enqueue_batch(fits).is_ok());
     assert_eq!(counter.wakes(), 2);
     assert_eq!(consumer.drain().count(), 2);
@@ -113,9 +90,9 @@ fn a_reservation_wakes_with_its_first_node_only<L: Layout>() {
     assert_eq!(counter.wakes(), 0, "reserving and giving back wake nobody");
     let mut room = queue.try_reserve(3).unwrap();
     assert_eq!(counter.wakes(), 0);
-    assert!(room.try_enqueue(packet(0, 0, &drops)).is_ok());
+    assert!(room.try_enqueue(counted(0, 0, &drops)).is_ok());
     assert_eq!(counter.wakes(), 1, "the first node in wakes");
-    assert!(room.try_enqueue(packet(0, 1, &drops)).is_ok());
+    assert!(room.try_enqueue(counted(0, 1, &drops)).is_ok());
     assert_eq!(counter.wakes(), 1);
     drop(room);
     let seqs: Vec<usize> = consumer.drain().map(|p| p.seq).collect();
@@ -134,7 +111,7 @@ fn a_reservation_wakes_with_its_first_node_only<L: Layout>() {
         });
         ready_rx.recv().unwrap();
         let mut room = queue.try_reserve(2).unwrap();
-        assert!(room.try_enqueue(packet(1, 7, &drops)).is_ok());
+        assert!(room.try_enqueue(counted(1, 7, &drops)).is_ok());
         assert_eq!(from_worker(&got_rx), 7);
     });
     drop(queue);
@@ -163,15 +140,15 @@ fn a_panicking_wake_does_not_give_back_the_place_it_used<L: Layout>() {
         .is_pending());
     let mut room = queue.try_reserve(2).unwrap();
     let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        room.try_enqueue(packet(0, 0, &drops))
+        room.try_enqueue(counted(0, 0, &drops))
     }));
     assert!(unwound.is_err(), "the waker's panic reaches the producer");
     assert_eq!(room.remaining(), 1);
     drop(room);
     assert_eq!(queue.len(), 1, "the packet is in, its place still taken");
-    assert!(queue.try_enqueue(packet(0, 1, &drops)).is_ok());
+    assert!(queue.try_enqueue(counted(0, 1, &drops)).is_ok());
     assert!(
-        queue.try_enqueue(packet(0, 2, &drops)).is_err(),
+        queue.try_enqueue(counted(0, 2, &drops)).is_err(),
         "full at 2"
     );
     let seqs: Vec<usize> = consumer.drain().map(|p| p.seq).collect();
@@ -187,11 +164,11 @@ fn a_peeked_packet_counts_until_taken_and_only_notify_ends_the_wait<L: Layout>()
     let mut consumer = queue.consumer().unwrap();
     let (counter, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
-    enqueue_now(&queue, packet(0, 0, &drops));
-    enqueue_now(&queue, packet(0, 1, &drops));
+    enqueue_now(&queue, counted(0, 0, &drops));
+    enqueue_now(&queue, counted(0, 1, &drops));
     assert_eq!(consumer.peek().unwrap().seq, 0);
     assert!(consumer.poll_wait(&mut cx).is_pending(), "not ready: wait");
-    let refused = queue.try_enqueue(packet(0, 2, &drops)).unwrap_err();
+    let refused = queue.try_enqueue(counted(0, 2, &drops)).unwrap_err();
     assert_eq!(queue.len(), 2, "the peeked packet counts");
     assert!(consumer.poll_wait(&mut cx).is_pending());
     assert_eq!(counter.wakes(), 0, "a refusal does not end the wait");
@@ -246,7 +223,7 @@ fn refused_producers_never_strand_a_sleeping_consumer<L: Layout>() {
                 s.spawn(move || {
                     let mut accepted = Vec::new();
                     for seq in 0..attempts {
-                        if queue.try_enqueue(packet(p, seq, drops)).is_ok() {
+                        if queue.try_enqueue(counted(p, seq, drops)).is_ok() {
                             accepted.push(seq);
                         }
                         if seq % 16 == 0 {
@@ -260,7 +237,7 @@ fn refused_producers_never_strand_a_sleeping_consumer<L: Layout>() {
             .collect();
         producers.into_iter().map(|p| p.join().unwrap()).collect()
     });
-    enqueue_retrying(&*queue, packet(PRODUCERS, 0, &drops));
+    enqueue_retrying(&*queue, counted(PRODUCERS, 0, &drops));
     let received = from_worker(&reports);
     worker.join().unwrap();
     assert_eq!(received, accepted, "exactly the accepted packets, in order");
@@ -296,7 +273,7 @@ fn wireguard_pipeline_on_a_full_queue<L: Layout>() {
             (&queue, &ready, &accepted, &producer_done, &drops);
         s.spawn(move || {
             for seq in 0..attempts {
-                if queue.try_enqueue(packet(0, seq, drops)).is_ok() {
+                if queue.try_enqueue(counted(0, seq, drops)).is_ok() {
                     accepted.fetch_add(1, Ordering::Relaxed);
                     to_encryptor.send(seq).unwrap();
                 }

@@ -13,33 +13,7 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{channel, RecvTimeoutError, SendError, TryRecvError};
-use intrusive_mpsc::{node, Link};
-use support::{promptly, CountingWaker, STALL};
-
-struct Msg {
-    link: Link,
-    sender: usize,
-    seq: usize,
-    drops: Option<Arc<AtomicUsize>>,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(sender: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        sender,
-        seq,
-        drops: None,
-    })
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        if let Some(drops) = &self.drops {
-            drops.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
+use support::{counted, msg, promptly, CountingWaker, Fifo, Msg, STALL};
 
 #[test]
 fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone() {
@@ -57,12 +31,11 @@ fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone()
         })
         .collect();
     drop(tx);
-    let mut next = [0; SENDERS];
+    let mut fifo = Fifo::new(SENDERS);
     for m in rx.iter_blocking() {
-        assert_eq!(m.seq, next[m.sender]);
-        next[m.sender] += 1;
+        fifo.take(&m);
     }
-    assert_eq!(next, [PER_SENDER; SENDERS]);
+    fifo.assert_all(PER_SENDER);
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
     for h in handles {
         h.join().unwrap();
@@ -118,20 +91,12 @@ fn timeouts_and_empty() {
 #[test]
 fn send_after_the_receiver_is_gone_hands_the_node_back_and_nothing_leaks() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let counted = |seq| {
-        Box::new(Msg {
-            link: Link::new(),
-            sender: 0,
-            seq,
-            drops: Some(Arc::clone(&drops)),
-        })
-    };
     let (tx, rx) = channel::<Msg>();
-    tx.send(counted(0)).unwrap();
-    tx.send(counted(1)).unwrap();
+    tx.send(counted(0, 0, &drops)).unwrap();
+    tx.send(counted(0, 1, &drops)).unwrap();
     drop(rx);
     assert_eq!(drops.load(Ordering::Relaxed), 2, "unreceived nodes dropped");
-    let SendError(back) = tx.send(counted(2)).unwrap_err();
+    let SendError(back) = tx.send(counted(0, 2, &drops)).unwrap_err();
     assert_eq!(back.seq, 2);
     assert_eq!(
         drops.load(Ordering::Relaxed),
@@ -198,13 +163,7 @@ fn dropping_the_receiver_drops_what_it_did_not_receive() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = channel::<Msg>();
     for seq in 0..3 {
-        tx.send(Box::new(Msg {
-            link: Link::new(),
-            sender: 0,
-            seq,
-            drops: Some(Arc::clone(&drops)),
-        }))
-        .unwrap();
+        tx.send(counted(0, seq, &drops)).unwrap();
     }
     drop(rx);
     assert_eq!(

@@ -8,56 +8,16 @@ mod support;
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::mpsc;
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{
     bounded, channel, Receiver, SendError, SendTimeoutError, Sender, TryRecvError, TrySendError,
 };
-use intrusive_mpsc::{node, Bounded, Link};
-use support::{promptly, scaled, STALL};
-
-struct Msg {
-    link: Link,
-    sender: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(sender: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        sender,
-        seq,
-    })
-}
-
-/// Waits for a worker's report, failing instead of hanging if a wake-up was lost.
-fn report<T>(reports: &mpsc::Receiver<T>) -> T {
-    reports
-        .recv_timeout(STALL)
-        .expect("the worker never reported: a wake-up was lost")
-}
-
-/// A waker that counts its wake-ups.
-struct Counter(AtomicUsize);
-
-impl Wake for Counter {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-fn counter() -> (Arc<Counter>, Waker) {
-    let counter = Arc::new(Counter(AtomicUsize::new(0)));
-    (Arc::clone(&counter), Waker::from(counter))
-}
+use intrusive_mpsc::Bounded;
+use support::{from_worker, msg, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
 
 #[test]
 fn the_handles_are_send_and_sync_when_the_nodes_are() {
@@ -111,14 +71,13 @@ fn send_blocking_waits_for_room_and_delivers_everything_in_order() {
         })
         .collect();
     drop(tx);
-    let mut next = [0; SENDERS];
+    let mut fifo = Fifo::new(SENDERS);
     // The watchdog is per receive: each must end well before the stall timeout, however slow the
     // machine (valgrind) makes the whole run.
     while let Ok(m) = promptly(|| rx.recv_timeout(STALL)) {
-        assert_eq!(m.seq, next[m.sender], "per-sender order");
-        next[m.sender] += 1;
+        fifo.take(&m);
     }
-    assert_eq!(next, [per_sender; SENDERS]);
+    fifo.assert_all(per_sender);
     for s in senders {
         s.join().unwrap();
     }
@@ -139,7 +98,7 @@ fn recv_many_makes_room_for_waiting_senders() {
     }
     drop(tx);
     let mut batch = Vec::with_capacity(8);
-    let mut next = [0; SENDERS];
+    let mut fifo = Fifo::new(SENDERS);
     let mut batches = 0;
     loop {
         batch.clear();
@@ -159,11 +118,10 @@ fn recv_many_makes_room_for_waiting_senders() {
             }
         }
         for m in batch.drain(..) {
-            assert_eq!(m.seq, next[m.sender]);
-            next[m.sender] += 1;
+            fifo.take(&m);
         }
     }
-    assert_eq!(next, [per_sender; SENDERS]);
+    fifo.assert_all(per_sender);
     assert!(batches > 0);
 }
 
@@ -177,7 +135,7 @@ fn close_wakes_every_waiting_sender_and_keeps_what_was_sent() {
         thread::spawn(move || {
             let result = tx.send_blocking(msg(s, 1));
             reports
-                .send(result.map_err(|SendError(back)| back.sender))
+                .send(result.map_err(|SendError(back)| back.producer))
                 .unwrap();
         });
     }
@@ -187,11 +145,15 @@ fn close_wakes_every_waiting_sender_and_keeps_what_was_sent() {
     rx.close();
     let mut refused = [false; 3];
     for _ in 0..3 {
-        let sender = report(&results).expect_err("closed while full: no send can succeed");
+        let sender = from_worker(&results).expect_err("closed while full: no send can succeed");
         refused[sender] = true;
     }
     assert_eq!(refused, [true; 3]);
-    assert_eq!(rx.try_recv().unwrap().sender, 9, "queued before the close");
+    assert_eq!(
+        rx.try_recv().unwrap().producer,
+        9,
+        "queued before the close"
+    );
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
 }
 
@@ -204,12 +166,12 @@ fn dropping_the_receiver_wakes_waiting_senders_with_their_nodes() {
         let (tx, reports) = (tx.clone(), reports.clone());
         thread::spawn(move || {
             let SendError(back) = tx.send_blocking(msg(s, 1)).unwrap_err();
-            reports.send(back.sender).unwrap();
+            reports.send(back.producer).unwrap();
         });
     }
     thread::sleep(Duration::from_millis(20));
     drop(rx);
-    let mut back = [report(&results), report(&results)];
+    let mut back = [from_worker(&results), from_worker(&results)];
     back.sort();
     assert_eq!(back, [0, 1]);
     assert!(tx.is_closed());
@@ -242,8 +204,8 @@ fn each_freed_slot_wakes_another_waiting_sender() {
     let (tx, mut rx) = bounded::<Msg>(2);
     tx.try_send(msg(0, 0)).unwrap();
     tx.try_send(msg(0, 1)).unwrap();
-    let (first_woken, first_waker) = counter();
-    let (second_woken, second_waker) = counter();
+    let (first_woken, first_waker) = CountingWaker::new();
+    let (second_woken, second_waker) = CountingWaker::new();
     let mut first = pin!(tx.send(msg(1, 0)));
     let mut second = pin!(tx.send(msg(2, 0)));
     assert!(first
@@ -256,9 +218,9 @@ fn each_freed_slot_wakes_another_waiting_sender() {
         .is_pending());
     assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(rx.try_recv().unwrap().seq, 1);
-    assert_eq!(first_woken.0.load(Ordering::Relaxed), 1);
+    assert_eq!(first_woken.wakes(), 1);
     assert_eq!(
-        second_woken.0.load(Ordering::Relaxed),
+        second_woken.wakes(),
         1,
         "the second free slot woke the second sender"
     );
@@ -274,7 +236,7 @@ fn each_freed_slot_wakes_another_waiting_sender() {
     ));
     let mut order: Vec<usize> = [rx.try_recv().unwrap(), rx.try_recv().unwrap()]
         .iter()
-        .map(|m| m.sender)
+        .map(|m| m.producer)
         .collect();
     order.sort();
     assert_eq!(order, [1, 2]);
@@ -303,8 +265,8 @@ fn recv_many_reports_the_end_after_a_close() {
 fn a_cancelled_waiting_send_passes_its_wake_up_on() {
     let (tx, mut rx) = bounded::<Msg>(1);
     tx.try_send(msg(0, 0)).unwrap();
-    let (first_woken, first_waker) = counter();
-    let (second_woken, second_waker) = counter();
+    let (first_woken, first_waker) = CountingWaker::new();
+    let (second_woken, second_waker) = CountingWaker::new();
     let mut first = Box::pin(tx.send(msg(1, 0)));
     let mut second = pin!(tx.send(msg(2, 0)));
     assert!(first
@@ -316,21 +278,17 @@ fn a_cancelled_waiting_send_passes_its_wake_up_on() {
         .poll(&mut Context::from_waker(&second_waker))
         .is_pending());
     assert_eq!(rx.try_recv().unwrap().seq, 0);
-    assert_eq!(first_woken.0.load(Ordering::Relaxed), 1);
-    assert_eq!(
-        second_woken.0.load(Ordering::Relaxed),
-        0,
-        "one slot, one wake"
-    );
+    assert_eq!(first_woken.wakes(), 1);
+    assert_eq!(second_woken.wakes(), 0, "one slot, one wake");
     drop(first); // cancelled: drops its node and hands the slot on
-    assert_eq!(second_woken.0.load(Ordering::Relaxed), 1);
+    assert_eq!(second_woken.wakes(), 1);
     assert!(matches!(
         second
             .as_mut()
             .poll(&mut Context::from_waker(&second_waker)),
         Poll::Ready(Ok(()))
     ));
-    assert_eq!(rx.try_recv().unwrap().sender, 2);
+    assert_eq!(rx.try_recv().unwrap().producer, 2);
 }
 
 /// Both ends of a channel.

@@ -4,16 +4,14 @@
 //! implementation's global lock, so holding it on one thread keeps another thread's enqueue out.
 #![cfg(all(feature = "critical-section", not(loom)))]
 
+mod support;
+
 use std::sync::Barrier;
 use std::thread;
 use std::time::Duration;
 
-use intrusive_mpsc::{node, Link, Queue};
-
-struct Msg {
-    link: Link,
-}
-node!(Msg, link, Box<Msg>);
+use intrusive_mpsc::Queue;
+use support::{msg, Msg};
 
 #[test]
 fn an_enqueue_waits_for_a_critical_section_held_elsewhere() {
@@ -25,7 +23,7 @@ fn an_enqueue_waits_for_a_critical_section_held_elsewhere() {
             s.spawn(|| {
                 ready.wait();
                 // Blocks until the critical section below is released.
-                queue.enqueue(Box::new(Msg { link: Link::new() }));
+                queue.enqueue(msg(0, 0));
             });
             ready.wait();
             // Give the producer every chance to run; without the feature's critical section its

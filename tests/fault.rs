@@ -6,12 +6,15 @@
 //! drop counts so that a double drop (a double free for boxed nodes) is caught too.
 #![cfg(not(loom))]
 
+mod support;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use intrusive_mpsc::{node, Consumer, Link, Queue, TryDequeueError};
+use support::{msg, Fifo, Msg};
 
 /// A node that records its drop and may panic in it.
 struct Bomb {
@@ -110,19 +113,11 @@ fn panicking_node_after_a_partial_drain() {
     assert_eq!(order, [0, 1, 2, 3, 4, 5]);
 }
 
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
 /// Takes one message, checking its producer's order; false if none was there.
-fn take(consumer: &mut Consumer<&Queue<Msg>>, next: &mut [usize; 2]) -> bool {
+fn take(consumer: &mut Consumer<&Queue<Msg>>, fifo: &mut Fifo) -> bool {
     match consumer.try_dequeue() {
-        Ok(msg) => {
-            assert_eq!(msg.seq, next[msg.producer], "producer {}", msg.producer);
-            next[msg.producer] += 1;
+        Ok(m) => {
+            fifo.take(&m);
             true
         }
         Err(_) => false,
@@ -147,11 +142,7 @@ fn producer_panicking_mid_stream() {
                 if seq == PANIC_AT {
                     panic!("producer failed mid-stream");
                 }
-                queue.enqueue(Box::new(Msg {
-                    link: Link::new(),
-                    producer: 0,
-                    seq,
-                }));
+                queue.enqueue(msg(0, seq));
                 enqueued.fetch_add(1, Ordering::Relaxed);
             }
         })
@@ -160,20 +151,16 @@ fn producer_panicking_mid_stream() {
         let queue = Arc::clone(&queue);
         thread::spawn(move || {
             for seq in 0..STEADY {
-                queue.enqueue(Box::new(Msg {
-                    link: Link::new(),
-                    producer: 1,
-                    seq,
-                }));
+                queue.enqueue(msg(1, seq));
             }
         })
     };
 
     let mut consumer = queue.consumer().unwrap();
-    let mut next = [0usize; 2];
+    let mut fifo = Fifo::new(2);
     // Consume while both run.
     while !doomed.is_finished() || !steady.is_finished() {
-        if !take(&mut consumer, &mut next) {
+        if !take(&mut consumer, &mut fifo) {
             thread::yield_now();
         }
     }
@@ -183,17 +170,16 @@ fn producer_panicking_mid_stream() {
         Some(&"producer failed mid-stream")
     );
     steady.join().unwrap();
-    while take(&mut consumer, &mut next) {}
+    while take(&mut consumer, &mut fifo) {}
     assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     assert_eq!(enqueued.load(Ordering::Relaxed), PANIC_AT);
-    assert_eq!(next, [PANIC_AT, STEADY]);
+    assert_eq!(
+        (fifo.received_from(0), fifo.received_from(1)),
+        (PANIC_AT, STEADY)
+    );
 
     // Still usable.
-    queue.enqueue(Box::new(Msg {
-        link: Link::new(),
-        producer: 0,
-        seq: PANIC_AT,
-    }));
+    queue.enqueue(msg(0, PANIC_AT));
     assert_eq!(
         consumer.dequeue().map(|m| (m.producer, m.seq)),
         Some((0, PANIC_AT))

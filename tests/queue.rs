@@ -14,47 +14,10 @@ use intrusive_mpsc::{
     Unbounded,
 };
 use support::kinds::every_layout;
-use support::scaled;
+use support::{counted, msg, scaled, Fifo, Msg};
 
 /// The unbounded, non-waiting queue of `N` with layout `L`: `Queue<N>` or `PaddedQueue<N>`.
 type Unb<N, L> = Queue<N, Unbounded, NoWait, L>;
-
-/// A message that records its producer and sequence number, and counts its drops.
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-    drops: Option<Arc<AtomicUsize>>,
-}
-node!(Msg, link, Box<Msg>);
-
-impl Msg {
-    fn new(producer: usize, seq: usize) -> Box<Self> {
-        Box::new(Msg {
-            link: Link::new(),
-            producer,
-            seq,
-            drops: None,
-        })
-    }
-
-    fn counted(seq: usize, drops: &Arc<AtomicUsize>) -> Box<Self> {
-        Box::new(Msg {
-            link: Link::new(),
-            producer: 0,
-            seq,
-            drops: Some(Arc::clone(drops)),
-        })
-    }
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        if let Some(drops) = &self.drops {
-            drops.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
 
 fn seqs<Q: QueueRef<Node = Msg>>(consumer: &mut Consumer<Q>) -> Vec<usize> {
     consumer.drain().map(|m| m.seq).collect()
@@ -66,7 +29,7 @@ fn fifo_from_one_producer_thread<L: Layout>() {
     thread::scope(|s| {
         s.spawn(|| {
             for seq in 0..n {
-                queue.enqueue(Msg::new(0, seq));
+                queue.enqueue(msg(0, seq));
             }
         });
         let mut consumer = queue.consumer().unwrap();
@@ -94,27 +57,21 @@ fn four_producers_deliver_every_node_once_in_per_producer_order<L: Layout>() {
             s.spawn(move || {
                 start.wait();
                 for seq in 0..per_producer {
-                    queue.enqueue(Msg::new(p, seq));
+                    queue.enqueue(msg(p, seq));
                 }
             });
         }
         start.wait();
         let mut consumer = queue.consumer().unwrap();
-        // `next[p]` is the sequence number expected next from producer `p`: checks order,
-        // loss and duplication at once.
-        let mut next = [0; PRODUCERS];
-        let mut received = 0;
-        while received < PRODUCERS * per_producer {
+        // Checks order, loss and duplication at once.
+        let mut fifo = Fifo::new(PRODUCERS);
+        while fifo.received() < PRODUCERS * per_producer {
             match consumer.try_dequeue() {
-                Ok(msg) => {
-                    assert_eq!(msg.seq, next[msg.producer], "producer {}", msg.producer);
-                    next[msg.producer] += 1;
-                    received += 1;
-                }
+                Ok(msg) => fifo.take(&msg),
                 Err(_) => thread::yield_now(),
             }
         }
-        assert_eq!(next, [per_producer; PRODUCERS]);
+        fifo.assert_all(per_producer);
         assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     });
 }
@@ -131,7 +88,7 @@ fn empty_is_never_answered_while_a_completed_enqueue_is_pending<L: Layout>() {
             let (queue, completed) = (&queue, &completed);
             s.spawn(move || {
                 for seq in 0..per_producer {
-                    queue.enqueue(Msg::new(p, seq));
+                    queue.enqueue(msg(p, seq));
                     // Release: the enqueue above happens-before a consumer that reads this.
                     completed.fetch_add(1, Ordering::Release);
                 }
@@ -158,7 +115,7 @@ fn dropping_a_non_empty_queue_drops_each_node_once<L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Unb::<Msg, L>::new();
     for seq in 0..10 {
-        queue.enqueue(Msg::counted(seq, &drops));
+        queue.enqueue(counted(0, seq, &drops));
     }
     let mut consumer = queue.consumer().unwrap();
     assert_eq!(consumer.dequeue().unwrap().seq, 0);
@@ -182,7 +139,7 @@ fn consumer_dropped_mid_drain_leaves_the_rest_queued<L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Unb::<Msg, L>::new();
     for seq in 0..6 {
-        queue.enqueue(Msg::counted(seq, &drops));
+        queue.enqueue(counted(0, seq, &drops));
     }
     {
         let mut consumer = queue.consumer().unwrap();
@@ -209,7 +166,7 @@ fn peek_take_and_drop<L: Layout>() {
     assert!(consumer.take_peeked().is_none());
 
     for seq in 0..4 {
-        queue.enqueue(Msg::counted(seq, &drops));
+        queue.enqueue(counted(0, seq, &drops));
     }
     assert_eq!(consumer.peek().unwrap().seq, 0);
     assert_eq!(
@@ -242,8 +199,8 @@ fn peek_take_and_drop<L: Layout>() {
 
 fn peeked_node_survives_consumer_handover_to_another_thread<L: Layout>() {
     let queue = Unb::<Msg, L>::new();
-    queue.enqueue(Msg::new(0, 7));
-    queue.enqueue(Msg::new(0, 8));
+    queue.enqueue(msg(0, 7));
+    queue.enqueue(msg(0, 8));
     let mut consumer = queue.consumer().unwrap();
     assert_eq!(consumer.peek().unwrap().seq, 7);
     drop(consumer);
@@ -259,7 +216,7 @@ fn peeked_node_survives_consumer_handover_to_another_thread<L: Layout>() {
 fn make_queue<L: Layout>(n: usize) -> Unb<Msg, L> {
     let queue = Queue::new();
     for seq in 0..n {
-        queue.enqueue(Msg::new(0, seq));
+        queue.enqueue(msg(0, seq));
     }
     queue
 }
@@ -270,24 +227,22 @@ fn non_empty_queue_can_be_moved_and_used<L: Layout>() {
     let queue = make_queue::<L>(4);
     assert_eq!(queue.consumer().unwrap().dequeue().unwrap().seq, 0);
     let boxed = Box::new(queue);
-    boxed.enqueue(Msg::new(0, 4));
+    boxed.enqueue(msg(0, 4));
     let shared = Arc::new(*boxed);
     let producer = {
         let shared = Arc::clone(&shared);
-        thread::spawn(move || shared.enqueue(Msg::new(0, 5)))
+        thread::spawn(move || shared.enqueue(msg(0, 5)))
     };
     producer.join().unwrap();
     let queue = Arc::into_inner(shared).unwrap();
     let moved = [queue];
-    moved[0].enqueue(Msg::new(0, 6));
+    moved[0].enqueue(msg(0, 6));
     let mut consumer = moved[0].consumer().unwrap();
     assert_eq!(seqs(&mut consumer), [1, 2, 3, 4, 5, 6]);
 }
 
 fn static_queue_with_boxed_nodes<L: Layout>(queue: &'static Unb<Msg, L>) {
-    thread::spawn(|| queue.enqueue(Msg::new(0, 1)))
-        .join()
-        .unwrap();
+    thread::spawn(|| queue.enqueue(msg(0, 1))).join().unwrap();
     let mut consumer = queue.consumer().unwrap();
     assert_eq!(seqs(&mut consumer), [1]);
 }
@@ -321,7 +276,7 @@ fn only_one_consumer_at_a_time<L: Layout>() {
 
 fn unchecked_consumer_does_not_release_the_flag<L: Layout>() {
     let queue = Unb::<Msg, L>::new();
-    queue.enqueue(Msg::new(0, 1));
+    queue.enqueue(msg(0, 1));
     {
         // SAFETY: no other consumer exists or is used while this one lives.
         let mut consumer = unsafe { queue.consumer_unchecked() };
@@ -348,7 +303,7 @@ fn drain_with_budget_and_is_empty<L: Layout>() {
     assert_eq!(consumer.drain().count(), 7);
     assert!(consumer.is_empty());
     // Not fused: a later enqueue makes the same kind of iterator yield again.
-    queue.enqueue(Msg::new(0, 10));
+    queue.enqueue(msg(0, 10));
     assert!(!consumer.is_empty());
     assert_eq!(seqs(&mut consumer), [10]);
 }

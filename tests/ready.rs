@@ -25,22 +25,7 @@ use std::time::Duration;
 use intrusive_mpsc::{
     node, Bounded, Capacity, Layout, Link, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
-use support::{block_on, from_worker, promptly, scaled, CountingWaker, STALL};
-
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(producer: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        producer,
-        seq,
-    })
-}
+use support::{block_on, from_worker, msg, promptly, scaled, CountingWaker, Msg, STALL};
 
 /// A member kind the tests can build a set of.
 trait Kind: Capacity + Sized {

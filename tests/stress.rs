@@ -16,9 +16,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use intrusive_mpsc::{node, Consumer, Layout, Link, Queue, QueueRef, TryDequeueError};
+use intrusive_mpsc::{Consumer, Layout, Queue, QueueRef, TryDequeueError};
 use support::kinds::{enqueue_retrying, every_kind, CapacityKind, WaitingKind};
-use support::{block_on, promptly, scaled, Rng, STALL};
+use support::{block_on, msg, promptly, scaled, Fifo, Msg, Rng, STALL};
 
 /// Nodes per producer, for `producers` producers: the total is about the same whatever the number
 /// of producers (two cores run them all), and smaller in debug builds.
@@ -38,60 +38,6 @@ const PER_TEST_RELEASE: usize = 2_000_000;
 /// The capacity of the bounded queues: small, so that producers are refused often.
 const CAPACITY: usize = 32;
 
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-    /// Derived from `producer` and `seq`: a torn or stale node shows up as a mismatch.
-    check: u64,
-}
-node!(Msg, link, Box<Msg>);
-
-fn check_of(producer: usize, seq: usize) -> u64 {
-    ((producer as u64) << 40 ^ seq as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-impl Msg {
-    fn new(producer: usize, seq: usize) -> Box<Msg> {
-        Box::new(Msg {
-            link: Link::new(),
-            producer,
-            seq,
-            check: check_of(producer, seq),
-        })
-    }
-}
-
-/// The consumer's view: next expected sequence number per producer.
-struct Tally {
-    next: Vec<usize>,
-    received: usize,
-}
-
-impl Tally {
-    fn new(producers: usize) -> Self {
-        Self {
-            next: vec![0; producers],
-            received: 0,
-        }
-    }
-
-    fn got(&mut self, msg: &Msg) {
-        self.got_fields(msg.producer, msg.seq, msg.check);
-    }
-
-    fn got_fields(&mut self, p: usize, seq: usize, check: u64) {
-        assert_eq!(
-            seq, self.next[p],
-            "producer {p}: got {seq} expected {} (lost, duplicated or reordered)",
-            self.next[p]
-        );
-        assert_eq!(check, check_of(p, seq), "corrupt node");
-        self.next[p] += 1;
-        self.received += 1;
-    }
-}
-
 /// The consumer's operations, chosen at random: the first six work on every queue; the last two
 /// sleep until a node arrives, where the consumer can sleep.
 const OPS: u64 = 6;
@@ -99,7 +45,7 @@ const SLEEPING_OPS: u64 = 2;
 
 /// Takes at least one node out with a randomly chosen operation, or reports that none was there.
 /// Only called while more nodes are due, so a sleeping operation must return one.
-fn take_some<Q>(consumer: &mut Consumer<Q>, rng: &mut Rng, tally: &mut Tally) -> bool
+fn take_some<Q>(consumer: &mut Consumer<Q>, rng: &mut Rng, fifo: &mut Fifo) -> bool
 where
     Q: QueueRef<Node = Msg>,
     Q::Waiting: WaitingKind,
@@ -112,11 +58,11 @@ where
     };
     match rng.next() % ops {
         0 => match consumer.try_dequeue() {
-            Ok(msg) => tally.got(&msg),
+            Ok(msg) => fifo.take(&msg),
             Err(TryDequeueError::Empty | TryDequeueError::Inconsistent) => return false,
         },
         1 => match consumer.dequeue() {
-            Some(msg) => tally.got(&msg),
+            Some(msg) => fifo.take(&msg),
             None => return false,
         },
         2 => {
@@ -130,34 +76,34 @@ where
             }
             let msg = consumer.take_peeked().expect("just peeked");
             assert_eq!((msg.producer, msg.seq), (producer, seq));
-            tally.got(&msg);
+            fifo.take(&msg);
         }
         3 => {
             let Some(msg) = consumer.peek() else {
                 return false;
             };
-            tally.got_fields(msg.producer, msg.seq, msg.check);
+            fifo.take(msg);
             assert!(consumer.drop_peeked(), "drop the node just peeked");
         }
         4 | 5 => {
             let budget = (rng.next() % 64) as usize + 1;
-            let before = tally.received;
+            let before = fifo.received();
             for msg in consumer.drain().take(budget) {
-                tally.got(&msg);
+                fifo.take(&msg);
             }
-            return tally.received > before;
+            return fifo.received() > before;
         }
         6 => {
             let msg = promptly(|| W::<Q>::dequeue_timeout(consumer, STALL))
                 .expect("a sleeping operation")
                 .expect("no node within the timeout: a wake-up was lost");
-            tally.got(&msg);
+            fifo.take(&msg);
         }
         _ => {
             let msg = block_on(std::future::poll_fn(|cx| {
                 W::<Q>::poll_dequeue(consumer, cx).expect("a sleeping operation")
             }));
-            tally.got(&msg);
+            fifo.take(&msg);
         }
     }
     true
@@ -199,7 +145,7 @@ fn stress<B: CapacityKind, W: WaitingKind, L: Layout>(producers: usize) {
                     std::hint::spin_loop();
                 }
                 for seq in 0..per {
-                    enqueue_retrying(&*queue, Msg::new(p, seq));
+                    enqueue_retrying(&*queue, msg(p, seq));
                     // Relaxed: see `check_bound`.
                     accepted.fetch_add(1, Ordering::Relaxed);
                     if rng.one_in(64) {
@@ -212,20 +158,20 @@ fn stress<B: CapacityKind, W: WaitingKind, L: Layout>(producers: usize) {
 
     let total = per * producers;
     let mut consumer = queue.consumer().unwrap();
-    let mut tally = Tally::new(producers);
+    let mut fifo = Fifo::new(producers);
     let mut rng = Rng::new(0xC0FFEE);
     let mut last_progress = Instant::now();
     start.store(true, Ordering::Release);
-    while tally.received < total {
-        check_bound::<B>(&accepted, tally.received);
-        if take_some(&mut consumer, &mut rng, &mut tally) {
+    while fifo.received() < total {
+        check_bound::<B>(&accepted, fifo.received());
+        if take_some(&mut consumer, &mut rng, &mut fifo) {
             last_progress = Instant::now();
         } else {
             assert!(
                 last_progress.elapsed() < STALL,
                 "no progress for {STALL:?}: received {} of {total}, next per producer {:?}",
-                tally.received,
-                tally.next
+                fifo.received(),
+                fifo
             );
             thread::yield_now();
         }
@@ -233,7 +179,7 @@ fn stress<B: CapacityKind, W: WaitingKind, L: Layout>(producers: usize) {
     for h in handles {
         h.join().unwrap();
     }
-    assert!(tally.next.iter().all(|&n| n == per), "{:?}", tally.next);
+    fifo.assert_all(per);
     assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     assert!(consumer.is_empty());
 }
@@ -274,7 +220,7 @@ fn recycled_nodes_round_trip<B: CapacityKind, W: WaitingKind, L: Layout>() {
             thread::spawn(move || {
                 let mut rng = Rng::new(100 + p as u64);
                 let mut back = returns[p].consumer().unwrap();
-                let mut pool: Vec<Box<Msg>> = (0..POOL).map(|_| Msg::new(p, 0)).collect();
+                let mut pool: Vec<Box<Msg>> = (0..POOL).map(|_| msg(p, 0)).collect();
                 let start = Instant::now();
                 for seq in 0..rounds {
                     let mut msg = loop {
@@ -288,8 +234,7 @@ fn recycled_nodes_round_trip<B: CapacityKind, W: WaitingKind, L: Layout>() {
                         thread::yield_now();
                     };
                     assert_eq!(msg.producer, p, "a node came back to the wrong producer");
-                    msg.seq = seq;
-                    msg.check = check_of(p, seq);
+                    msg.relabel(seq);
                     enqueue_retrying(&*queue, msg);
                     if rng.one_in(128) {
                         thread::yield_now();
@@ -300,21 +245,17 @@ fn recycled_nodes_round_trip<B: CapacityKind, W: WaitingKind, L: Layout>() {
         .collect();
 
     let mut consumer = queue.consumer().unwrap();
-    let mut tally = Tally::new(PRODUCERS);
+    let mut fifo = Fifo::new(PRODUCERS);
     let mut last_progress = Instant::now();
-    while tally.received < rounds * PRODUCERS {
+    while fifo.received() < rounds * PRODUCERS {
         match consumer.try_dequeue() {
             Ok(msg) => {
-                tally.got(&msg);
+                fifo.take(&msg);
                 returns[msg.producer].enqueue(msg);
                 last_progress = Instant::now();
             }
             Err(_) => {
-                assert!(
-                    last_progress.elapsed() < STALL,
-                    "stalled at {:?}",
-                    tally.next
-                );
+                assert!(last_progress.elapsed() < STALL, "stalled at {:?}", fifo);
                 thread::yield_now();
             }
         }

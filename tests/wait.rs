@@ -13,26 +13,9 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{
-    node, Batch, BoundedWaitQueue, Layout, Link, Queue, TryDequeueError, Wait, WaitQueue,
-};
+use intrusive_mpsc::{Batch, BoundedWaitQueue, Layout, Queue, TryDequeueError, Wait, WaitQueue};
 use support::kinds::{enqueue_now, enqueue_retrying, every_waiting_kind, CapacityKind};
-use support::{block_on, promptly, scaled, CountingWaker, STALL};
-
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(producer: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        producer,
-        seq,
-    })
-}
+use support::{block_on, msg, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
 
 /// A queue of messages whose consumer can sleep, holding at most `capacity` when bounded.
 fn queue<B: CapacityKind, L: Layout>(capacity: usize) -> Queue<Msg, B, Wait, L> {
@@ -57,12 +40,11 @@ fn blocking_consumer_receives_everything_from_several_producers<B: CapacityKind,
             });
         }
         let mut consumer = queue.consumer().unwrap();
-        let mut next = [0; PRODUCERS];
+        let mut fifo = Fifo::new(PRODUCERS);
         for _ in 0..PRODUCERS * per_producer {
             let m = promptly(|| consumer.dequeue_timeout(STALL))
                 .expect("a wake-up was lost: the consumer slept through an enqueue");
-            assert_eq!(m.seq, next[m.producer]);
-            next[m.producer] += 1;
+            fifo.take(&m);
         }
         assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     });
@@ -142,16 +124,15 @@ fn async_consumer_receives_everything<B: CapacityKind, L: Layout>() {
             });
         }
         let mut consumer = queue.consumer().unwrap();
-        let next = block_on(async {
-            let mut next = [0; PRODUCERS];
+        let fifo = block_on(async {
+            let mut fifo = Fifo::new(PRODUCERS);
             for _ in 0..PRODUCERS * per_producer {
                 let m = consumer.dequeue_async().await;
-                assert_eq!(m.seq, next[m.producer]);
-                next[m.producer] += 1;
+                fifo.take(&m);
             }
-            next
+            fifo
         });
-        assert_eq!(next, [per_producer; PRODUCERS]);
+        fifo.assert_all(per_producer);
     });
 }
 

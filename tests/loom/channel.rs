@@ -11,25 +11,9 @@
 //! Where a model joins threads, the thread that joins never waits on the channel itself: a
 //! wake-up that arrives after a thread stopped waiting is legitimate, and loom's `join` would
 //! mistake such an unpark of the joining thread for its own notification.
-use crate::support::check;
+use crate::support::{check, msg, Msg};
 use intrusive_mpsc::channel::{bounded, channel, TrySendError};
-use intrusive_mpsc::{node, Link};
 use loom::thread;
-
-struct Msg {
-    link: Link,
-    sender: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(sender: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        sender,
-        seq,
-    })
-}
 
 /// Preemption bound 2. Two senders send one node each and leave; the receiver blocks until both
 /// nodes arrived and then learns, without a lost wake-up, that every sender is gone.
@@ -44,8 +28,8 @@ fn receiver_sees_every_node_then_disconnection() {
         drop(tx);
         let mut seen = [false; 2];
         while let Some(m) = rx.recv_blocking() {
-            assert!(!seen[m.sender], "duplicate");
-            seen[m.sender] = true;
+            assert!(!seen[m.producer], "duplicate");
+            seen[m.producer] = true;
         }
         assert_eq!(seen, [true, true], "disconnected before everything arrived");
     });
@@ -128,8 +112,8 @@ fn an_undone_claim_hands_the_room_on_to_a_waiting_sender() {
         drop(tx);
         let mut seen = [false; 3];
         while let Some(m) = rx.recv_blocking() {
-            assert!(!seen[m.sender], "duplicate");
-            seen[m.sender] = true;
+            assert!(!seen[m.producer], "duplicate");
+            seen[m.producer] = true;
         }
         assert!(seen[2], "the waiting sender's node was lost");
     });
@@ -168,7 +152,7 @@ fn receiver_drop_wakes_a_waiting_sender() {
     check(3, || {
         let (tx, rx) = bounded::<Msg>(1);
         tx.try_send(msg(0, 0)).unwrap();
-        let sender = thread::spawn(move || tx.send_blocking(msg(1, 0)).map_err(|e| e.0.sender));
+        let sender = thread::spawn(move || tx.send_blocking(msg(1, 0)).map_err(|e| e.0.producer));
         thread::spawn(move || drop(rx));
         let sent = sender.join().unwrap();
         assert!(matches!(sent, Ok(()) | Err(1)), "{sent:?}");

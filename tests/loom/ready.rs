@@ -17,7 +17,7 @@
 //! As in `wait.rs`, the models do not join their threads (loom runs every thread to its end
 //! anyway): a wake-up that arrives after the worker stopped waiting is legitimate, and loom's
 //! `join` mistakes such an unpark of the joining thread for its own notification.
-use crate::support::check;
+use crate::support::{check, msg, Msg};
 use intrusive_mpsc::{
     node, Bounded, Capacity, Compact, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
     Unbounded, Worker,
@@ -26,21 +26,6 @@ use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::{Acquire, Release};
 use loom::sync::Arc;
 use loom::thread;
-
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(producer: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        producer,
-        seq,
-    })
-}
 
 /// Takes one node out of a guard (a budget of 1, so that every guard's drop has to decide
 /// between re-arming and re-queueing while producers may still be sending), and checks it

@@ -13,22 +13,9 @@
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within the
 //! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
-use crate::support::check;
-use intrusive_mpsc::{node, Link, Member, ReadySet};
+use crate::support::{check, msg, Msg};
+use intrusive_mpsc::{Member, ReadySet};
 use loom::thread;
-
-struct Msg {
-    link: Link,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        seq,
-    })
-}
 
 /// `count` unclaimed members in `'static` storage. (Under loom `Member::new` is not `const`, so
 /// they cannot be a `static` array; leaking them gives the same `&'static` slice.)
@@ -47,9 +34,9 @@ fn members_handed_from_a_dropped_set_to_the_next() {
         let members = members(2);
         let first = ReadySet::from_static(members).unwrap();
         let old = thread::spawn(move || {
-            first.enqueue(0, msg(0));
-            first.enqueue(1, msg(0));
-            first.enqueue(0, msg(1));
+            first.enqueue(0, msg(0, 0));
+            first.enqueue(1, msg(0, 0));
+            first.enqueue(0, msg(0, 1));
             let mut worker = first.worker().unwrap();
             let mut ready = worker.next().expect("member 0 is scheduled");
             let taken = (ready.index(), ready.dequeue().map(|m| m.seq));

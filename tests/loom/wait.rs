@@ -27,27 +27,12 @@ use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst as StdSe
 use std::sync::Arc as StdArc;
 use std::task::{Context, Wake, Waker};
 
-use crate::support::{both_layouts, check, waiting_kinds, LoomCapacity};
-use intrusive_mpsc::{node, Batch, BoundedWaitQueue, Layout, Link, Queue, TryDequeueError, Wait};
+use crate::support::{both_layouts, check, msg, waiting_kinds, LoomCapacity, Msg};
+use intrusive_mpsc::{Batch, BoundedWaitQueue, Layout, Queue, TryDequeueError, Wait};
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::Arc;
 use loom::thread;
-
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(producer: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        producer,
-        seq,
-    })
-}
 
 /// The capacity of a bounded queue in the models that run on every kind: more than they ever
 /// hold, so nothing is refused and the models assert the same outcomes for every kind.

@@ -6,6 +6,10 @@
 
 #[cfg(not(loom))]
 pub mod kinds;
+pub mod msg;
+
+#[allow(unused_imports, reason = "each test binary uses some of them")]
+pub use msg::{counted, drop_counter, dropped, msg, Fifo, Msg};
 
 /// Runs a loom model under every interleaving with at most `bound` preemptions. Each model states
 /// its bound beside it, so `LOOM_MAX_PREEMPTIONS` does not change what CI checks.

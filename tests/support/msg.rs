@@ -1,0 +1,120 @@
+//! The message every test sends unless it needs a node of its own, and the check of the order a
+//! consumer receives messages in. Built under loom too (its models use the same message).
+
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+
+use intrusive_mpsc::{node, Link};
+
+/// A test message: which producer (or sender) sent it, its sequence number there, a check word
+/// derived from both (so a torn or stale node shows up as a mismatch), and, if the test counts
+/// drops, the counter its drop adds one to.
+pub struct Msg {
+    pub link: Link,
+    pub producer: usize,
+    pub seq: usize,
+    check: u64,
+    drops: Option<Arc<AtomicUsize>>,
+}
+node!(Msg, link, Box<Msg>);
+
+/// Message `seq` of `producer`.
+pub fn msg(producer: usize, seq: usize) -> Box<Msg> {
+    Box::new(Msg {
+        link: Link::new(),
+        producer,
+        seq,
+        check: check_of(producer, seq),
+        drops: None,
+    })
+}
+
+/// Message `seq` of `producer`, whose drop adds one to `drops`.
+pub fn counted(producer: usize, seq: usize, drops: &Arc<AtomicUsize>) -> Box<Msg> {
+    let mut m = msg(producer, seq);
+    m.drops = Some(Arc::clone(drops));
+    m
+}
+
+/// A fresh drop counter for [`counted`] messages.
+pub fn drop_counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+/// How many messages counted by `drops` have been dropped. Relaxed: each test reads it on the
+/// thread that dropped the messages, or after joining the threads that did.
+pub fn dropped(drops: &AtomicUsize) -> usize {
+    drops.load(Relaxed)
+}
+
+fn check_of(producer: usize, seq: usize) -> u64 {
+    ((producer as u64) << 40 ^ seq as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl Msg {
+    /// Whether the check word still matches the producer and sequence number.
+    pub fn is_intact(&self) -> bool {
+        self.check == check_of(self.producer, self.seq)
+    }
+
+    /// Gives a message that came back to its producer the sequence number `seq`, to send again.
+    pub fn relabel(&mut self, seq: usize) {
+        self.seq = seq;
+        self.check = check_of(self.producer, seq);
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        if let Some(drops) = &self.drops {
+            // Relaxed: a counter read as `dropped` says.
+            drops.fetch_add(1, Relaxed);
+        }
+    }
+}
+
+/// Checks that each producer's messages arrive exactly once and in order (per-producer FIFO):
+/// the next message of producer `p` must be its `next[p]`-th.
+#[derive(Debug)]
+pub struct Fifo {
+    next: Vec<usize>,
+}
+
+impl Fifo {
+    /// Nothing received yet from any of `producers` producers.
+    pub fn new(producers: usize) -> Self {
+        Self {
+            next: vec![0; producers],
+        }
+    }
+
+    /// Checks that `m` is intact and the next message of its producer, and counts it.
+    pub fn take(&mut self, m: &Msg) {
+        assert!(m.is_intact(), "a torn or stale message");
+        assert_eq!(
+            m.seq, self.next[m.producer],
+            "producer {}'s messages out of order, duplicated or lost",
+            m.producer
+        );
+        self.next[m.producer] += 1;
+    }
+
+    /// How many messages of `producer` have been received.
+    pub fn received_from(&self, producer: usize) -> usize {
+        self.next[producer]
+    }
+
+    /// How many messages have been received in all.
+    pub fn received(&self) -> usize {
+        self.next.iter().sum()
+    }
+
+    /// Asserts that every producer's `per_producer` messages all arrived.
+    pub fn assert_all(&self, per_producer: usize) {
+        assert!(
+            self.next.iter().all(|&n| n == per_producer),
+            "received {:?} of {per_producer} per producer",
+            self.next
+        );
+    }
+}
