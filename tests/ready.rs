@@ -25,7 +25,9 @@ use std::time::Duration;
 use intrusive_mpsc::{
     node, Bounded, Capacity, Layout, Link, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
-use support::{block_on, from_worker, msg, promptly, scaled, CountingWaker, Msg, STALL};
+use support::{
+    block_on, counted, from_worker, msg, promptly, scaled, CountingWaker, Msg, Rng, STALL,
+};
 
 /// A member kind the tests can build a set of.
 trait Kind: Capacity + Sized {
@@ -220,30 +222,11 @@ fn guards_for_two_members_are_held_at_once_and_dropped_on_other_threads<B: Kind,
     assert_eq!(order, [(2, vec![3]), (0, vec![3])]);
 }
 
-/// A node that counts its drops.
-struct Counted {
-    link: Link,
-    drops: Arc<AtomicUsize>,
-}
-node!(Counted, link, Box<Counted>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-fn dropping_the_set_drops_every_queued_node_once<B: CountedKind, L: Layout>() {
+fn dropping_the_set_drops_every_queued_node_once<B: Kind, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let counted = || {
-        Box::new(Counted {
-            link: Link::new(),
-            drops: Arc::clone(&drops),
-        })
-    };
-    let set = B::counted_set::<L>(5);
+    let set = B::set::<L>(5, ROOMY);
     for index in [0, 1, 1, 3, 3, 3] {
-        assert!(set.try_enqueue(index, counted()).is_ok());
+        assert!(set.try_enqueue(index, counted(0, 0, &drops)).is_ok());
     }
     {
         let mut worker = set.worker().unwrap();
@@ -263,23 +246,6 @@ fn dropping_the_set_drops_every_queued_node_once<B: CountedKind, L: Layout>() {
         6,
         "each node dropped exactly once"
     );
-}
-
-/// Builds sets of [`Counted`] nodes of each member kind.
-trait CountedKind: Capacity + Sized {
-    fn counted_set<L: Layout>(count: usize) -> ReadySet<Counted, Self, L>;
-}
-
-impl CountedKind for Unbounded {
-    fn counted_set<L: Layout>(count: usize) -> ReadySet<Counted, Self, L> {
-        ReadySet::new(count)
-    }
-}
-
-impl CountedKind for Bounded {
-    fn counted_set<L: Layout>(count: usize) -> ReadySet<Counted, Self, L> {
-        ReadySet::with_capacity(count, ROOMY)
-    }
 }
 
 #[test]
@@ -706,26 +672,6 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
 }
 
 // --- Stress -------------------------------------------------------------------------------
-
-/// A small, fast, deterministic random number generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const STRESS_PRODUCERS: usize = 3;
 /// How many nodes the worker takes from a queue per turn: small, so that busy queues go to the

@@ -32,7 +32,7 @@ use intrusive_mpsc::{
     node, Bounded, Capacity, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
     Unbounded, WaitQueue, Worker,
 };
-use support::{from_worker, promptly, scaled, CountingWaker, Rng, STALL};
+use support::{counted, from_worker, promptly, scaled, CountingWaker, Msg, Rng, STALL};
 
 /// A packet whose `ready` flag an encryption thread sets once it is done with it.
 struct Packet {
@@ -538,32 +538,12 @@ fn a_notify_that_ends_a_deferral_wakes_a_polling_worker_once() {
     assert!(worker.poll_next(&mut cx).is_pending());
 }
 
-/// A packet that counts its drops.
-struct Counted {
-    link: Link,
-    drops: Arc<AtomicUsize>,
-}
-node!(Counted, link, Box<Counted>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        // Relaxed: read only after the set is dropped on this same thread.
-        self.drops.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 #[test]
 fn dropping_the_set_drops_a_deferred_queues_nodes_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let counted = || {
-        Box::new(Counted {
-            link: Link::new(),
-            drops: Arc::clone(&drops),
-        })
-    };
-    let set = ReadySet::<Counted, Bounded, Padded>::with_capacity(4, 8);
+    let set = ReadySet::<Msg, Bounded, Padded>::with_capacity(4, 8);
     for index in [0, 0, 2, 3, 3] {
-        assert!(set.try_enqueue(index, counted()).is_ok());
+        assert!(set.try_enqueue(index, counted(0, 0, &drops)).is_ok());
     }
     {
         let mut worker = set.worker().unwrap();
@@ -574,7 +554,7 @@ fn dropping_the_set_drops_a_deferred_queues_nodes_once() {
             assert!(ready.peek().is_some());
             ready.defer_until_notified();
         }
-        assert!(set.try_enqueue(0, counted()).is_ok());
+        assert!(set.try_enqueue(0, counted(0, 0, &drops)).is_ok());
         set.notify(2);
     }
     assert_eq!(drops.load(Ordering::Relaxed), 0);

@@ -228,6 +228,11 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
     /// True with probability 1 / `n`.
     pub fn one_in(&mut self, n: u64) -> bool {
         self.next() % n == 0
