@@ -12,26 +12,31 @@
 //! gives back.
 #![cfg(not(loom))]
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Once};
-use std::task::{Context, Poll, Wake, Waker};
+// Only the helpers that need nothing of the crate: the rest of `support` uses `Box` handles and
+// timed waits, which this build (without `std` and `alloc`) does not have.
+#[path = "support/harness.rs"]
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+use std::task::{Context, Poll};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use intrusive_mpsc::{
     node, Bounded, Capacity, Compact, Layout, Link, Member, Padded, Queue, ReadySet,
     TryDequeueError, Unbounded,
 };
+use support::{scaled, CountingWaker, STALL};
 
+/// Not the shared `support::Msg`: that one is a `Box` handle, and this file runs without the
+/// crate's `alloc` feature, so its nodes are `&'static mut` frames from a static pool.
 struct Frame {
     link: Link,
     producer: usize,
     seq: usize,
 }
 node!(Frame, link, &'static mut Frame);
-
-/// How long a test waits for something that only a bug would keep from happening.
-const STALL: Duration = Duration::from_secs(20);
 
 /// The frames of the static pool that no test holds, shared by all the tests running at once.
 static FREE: Queue<Frame> = Queue::new();
@@ -66,16 +71,6 @@ fn frame(producer: usize, seq: usize) -> &'static mut Frame {
         );
         thread::yield_now();
     }
-}
-
-/// `count` scaled by the `INTRUSIVE_MPSC_TEST_SCALE` factor (e.g. `0.01` under valgrind), at
-/// least 1.
-fn scaled(count: usize) -> usize {
-    let scale: f64 = std::env::var("INTRUSIVE_MPSC_TEST_SCALE")
-        .ok()
-        .map(|s| s.parse().expect("INTRUSIVE_MPSC_TEST_SCALE is a number"))
-        .unwrap_or(1.0);
-    ((count as f64 * scale) as usize).max(1)
 }
 
 /// The members of each generic test: `static` arrays of 16, bounded ones holding 1024 nodes each.
@@ -279,31 +274,20 @@ fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Capacity, L: Layout>(
     );
 }
 
-/// A waker that counts its wake-ups.
-#[derive(Default)]
-struct Wakes(AtomicUsize);
-
-impl Wake for Wakes {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 fn poll_next_registers_and_is_woken<B: Capacity, L: Layout>(
     members: &'static [Member<Frame, B, L>],
 ) {
     let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
-    let wakes = Arc::new(Wakes::default());
-    let waker = Waker::from(Arc::clone(&wakes));
+    let (wakes, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     assert!(worker.poll_next(&mut cx).is_pending());
-    assert_eq!(wakes.0.load(Ordering::Relaxed), 0);
+    assert_eq!(wakes.wakes(), 0);
 
     // The enqueue that schedules a member wakes the worker; later ones into it do not.
     send(&set, 2, frame(0, 0));
     send(&set, 2, frame(0, 1));
-    assert_eq!(wakes.0.load(Ordering::Relaxed), 1);
+    assert_eq!(wakes.wakes(), 1);
     let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
         panic!("a member was scheduled");
     };

@@ -11,6 +11,8 @@ use intrusive_mpsc::{
     TryDequeueError, WaitQueue, Waiting,
 };
 
+/// Not the shared `support::Msg`: that one is a `Box` handle, and this file runs without the
+/// crate's `alloc` feature, so its nodes are `&'static mut` frames from a static pool.
 struct Frame {
     link: Link,
     id: u8,
