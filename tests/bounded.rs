@@ -13,39 +13,23 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use intrusive_mpsc::{
-    node, Batch, Bounded, BoundedQueue, BoundedWaitQueue, Compact, Layout, Link, NoWait, Padded,
-    Queue, Reservation, TryDequeueError, Wait, Waiting,
+    Batch, Bounded, BoundedQueue, BoundedWaitQueue, Compact, Layout, NoWait, Padded, Queue,
+    Reservation, TryDequeueError, Wait, Waiting,
 };
 use support::kinds::every_bounded_kind;
-use support::{scaled, STALL};
+use support::{counted, scaled, Fifo, Msg, STALL};
 
 /// The bounded queue of items, whichever its waiting choice and layout.
-type Bq<W, L> = Queue<Item, Bounded, W, L>;
+type Bq<W, L> = Queue<Msg, Bounded, W, L>;
 
-#[derive(Debug)]
-struct Item {
-    link: Link,
-    id: u64,
-    drops: Arc<AtomicUsize>,
-}
-node!(Item, link, Box<Item>);
-
-impl Drop for Item {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Relaxed);
-    }
+/// Message `seq` of producer 0, counted in `drops`.
+fn item(seq: usize, drops: &Arc<AtomicUsize>) -> Box<Msg> {
+    counted(0, seq, drops)
 }
 
-fn item(id: u64, drops: &Arc<AtomicUsize>) -> Box<Item> {
-    Box::new(Item {
-        link: Link::new(),
-        id,
-        drops: Arc::clone(drops),
-    })
-}
-
-fn batch(ids: std::ops::Range<u64>, drops: &Arc<AtomicUsize>) -> Batch<Item> {
-    ids.map(|id| item(id, drops)).collect()
+/// Messages `seqs` of `producer`, counted in `drops`, in a batch.
+fn batch(producer: usize, seqs: std::ops::Range<usize>, drops: &Arc<AtomicUsize>) -> Batch<Msg> {
+    seqs.map(|seq| counted(producer, seq, drops)).collect()
 }
 
 fn fifo_up_to_the_capacity_and_the_refused_node_comes_back<W: Waiting, L: Layout>() {
@@ -55,7 +39,7 @@ fn fifo_up_to_the_capacity_and_the_refused_node_comes_back<W: Waiting, L: Layout
     assert!(queue.is_empty());
     for id in 0..3 {
         queue.try_enqueue(item(id, &drops)).unwrap();
-        assert_eq!(queue.len(), id as usize + 1);
+        assert_eq!(queue.len(), id + 1);
     }
     let refused = item(3, &drops);
     let address = addr_of!(*refused);
@@ -65,11 +49,11 @@ fn fifo_up_to_the_capacity_and_the_refused_node_comes_back<W: Waiting, L: Layout
     assert_eq!(drops.load(Relaxed), 0);
 
     let mut consumer = queue.consumer().unwrap();
-    assert_eq!(consumer.try_dequeue().unwrap().id, 0);
+    assert_eq!(consumer.try_dequeue().unwrap().seq, 0);
     assert_eq!(queue.len(), 2);
     queue.try_enqueue(refused).unwrap();
     assert!(queue.try_enqueue(item(4, &drops)).is_err());
-    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    let ids: Vec<usize> = consumer.drain().map(|i| i.seq).collect();
     assert_eq!(ids, [1, 2, 3]);
     assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     assert!(consumer.is_empty() && queue.is_empty());
@@ -80,7 +64,7 @@ fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek<W: Waiting, L: Layout
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Bq::<W, L>::with_capacity(2);
     let mut consumer = queue.consumer().unwrap();
-    let fill = |next: &mut u64| {
+    let fill = |next: &mut usize| {
         while queue.try_enqueue(item(*next, &drops)).is_ok() {
             *next += 1;
         }
@@ -89,16 +73,16 @@ fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek<W: Waiting, L: Layout
     let mut next = 0;
     fill(&mut next);
 
-    assert_eq!(consumer.peek().unwrap().id, 0);
+    assert_eq!(consumer.peek().unwrap().seq, 0);
     assert!(
         queue.try_enqueue(item(100, &drops)).is_err(),
         "a peeked node counts"
     );
-    assert_eq!(consumer.try_peek().unwrap().id, 0);
+    assert_eq!(consumer.try_peek().unwrap().seq, 0);
     assert!(queue.try_enqueue(item(100, &drops)).is_err());
     assert!(!consumer.is_empty());
 
-    assert_eq!(consumer.take_peeked().unwrap().id, 0);
+    assert_eq!(consumer.take_peeked().unwrap().seq, 0);
     fill(&mut next);
     consumer.peek();
     assert!(consumer.drop_peeked());
@@ -106,7 +90,7 @@ fn room_is_made_by_every_kind_of_hand_over_and_not_by_peek<W: Waiting, L: Layout
     fill(&mut next);
     consumer.peek();
     assert_eq!(
-        consumer.try_dequeue().unwrap().id,
+        consumer.try_dequeue().unwrap().seq,
         2,
         "dequeue takes the peeked node first"
     );
@@ -147,33 +131,35 @@ fn the_dequeue_count_survives_the_consumer<W: Waiting, L: Layout>() {
 fn batches_are_all_or_nothing_at_the_limit<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Bq::<W, L>::with_capacity(5);
-    queue.try_enqueue_batch(batch(0..3, &drops)).unwrap();
+    queue.try_enqueue_batch(batch(0, 0..3, &drops)).unwrap();
     assert_eq!(queue.len(), 3);
 
-    let refused = queue.try_enqueue_batch(batch(3..6, &drops)).unwrap_err();
+    let refused = queue.try_enqueue_batch(batch(0, 3..6, &drops)).unwrap_err();
     assert_eq!(queue.len(), 3, "none of a refused batch goes in");
-    let ids: Vec<u64> = refused.into_iter().map(|i| i.id).collect();
+    let ids: Vec<usize> = refused.into_iter().map(|i| i.seq).collect();
     assert_eq!(
         ids,
         [3, 4, 5],
         "the refused batch comes back whole and in order"
     );
 
-    queue.try_enqueue_batch(batch(6..8, &drops)).unwrap();
+    queue.try_enqueue_batch(batch(0, 6..8, &drops)).unwrap();
     assert_eq!(queue.len(), 5);
     queue.try_enqueue_batch(Batch::new()).unwrap();
     assert!(queue.try_enqueue(item(8, &drops)).is_err());
-    assert!(queue.try_enqueue_batch(batch(9..10, &drops)).is_err());
+    assert!(queue.try_enqueue_batch(batch(0, 9..10, &drops)).is_err());
 
     let mut consumer = queue.consumer().unwrap();
-    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    let ids: Vec<usize> = consumer.drain().map(|i| i.seq).collect();
     assert_eq!(ids, [0, 1, 2, 6, 7]);
 
     // Longer than the capacity: refused even when the queue is empty, and nothing is claimed.
-    let refused = queue.try_enqueue_batch(batch(10..16, &drops)).unwrap_err();
+    let refused = queue
+        .try_enqueue_batch(batch(0, 10..16, &drops))
+        .unwrap_err();
     assert_eq!(refused.len(), 6);
     drop(refused);
-    queue.try_enqueue_batch(batch(16..21, &drops)).unwrap();
+    queue.try_enqueue_batch(batch(0, 16..21, &drops)).unwrap();
     assert_eq!(queue.len(), 5);
     drop(consumer);
     drop(queue);
@@ -200,20 +186,20 @@ fn reservations_hold_room_until_used_or_dropped<W: Waiting, L: Layout>() {
     assert_eq!(queue.len(), 5);
 
     // A batch longer than the room remaining comes back whole; one that fits goes in as a run.
-    let refused = room.try_enqueue_batch(batch(3..6, &drops)).unwrap_err();
+    let refused = room.try_enqueue_batch(batch(0, 3..6, &drops)).unwrap_err();
     assert_eq!(refused.len(), 3);
     drop(refused);
     assert_eq!(room.remaining(), 2);
-    room.try_enqueue_batch(batch(3..5, &drops)).unwrap();
+    room.try_enqueue_batch(batch(0, 3..5, &drops)).unwrap();
     assert_eq!(room.remaining(), 0);
     let back = room.try_enqueue(item(5, &drops)).unwrap_err();
-    assert_eq!(back.id, 5, "a used-up reservation hands the node back");
+    assert_eq!(back.seq, 5, "a used-up reservation hands the node back");
     drop(back);
     drop(room);
     assert_eq!(queue.len(), 5, "nothing left to give back");
 
     let mut consumer = queue.consumer().unwrap();
-    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    let ids: Vec<usize> = consumer.drain().map(|i| i.seq).collect();
     assert_eq!(ids, [0, 1, 2, 3, 4]);
 
     // Dropped unused: the whole room comes back, and a sleeping consumer is not woken for it.
@@ -236,7 +222,7 @@ fn reservations_hold_room_until_used_or_dropped<W: Waiting, L: Layout>() {
     let none = queue.try_reserve(0).unwrap();
     assert_eq!((none.remaining(), queue.len()), (0, 5));
     drop(none);
-    let ids: Vec<u64> = consumer.drain().map(|i| i.id).collect();
+    let ids: Vec<usize> = consumer.drain().map(|i| i.seq).collect();
     assert_eq!(ids, [7, 8, 9, 10, 11]);
     drop(consumer);
     drop(queue);
@@ -247,7 +233,7 @@ fn reservations_hold_room_until_used_or_dropped<W: Waiting, L: Layout>() {
 fn a_bounded_queue_dropped_non_empty_drops_each_node_once<W: Waiting, L: Layout>() {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Bq::<W, L>::with_capacity(8);
-    queue.try_enqueue_batch(batch(0..5, &drops)).unwrap();
+    queue.try_enqueue_batch(batch(0, 0..5, &drops)).unwrap();
     queue.try_enqueue(item(5, &drops)).unwrap();
     {
         let mut consumer = queue.consumer().unwrap();
@@ -262,30 +248,30 @@ fn a_bounded_queue_dropped_non_empty_drops_each_node_once<W: Waiting, L: Layout>
 
 #[test]
 fn capacity_must_be_between_one_and_isize_max() {
-    assert!(catch_unwind(|| BoundedQueue::<Item>::with_capacity(0)).is_err());
-    assert!(catch_unwind(|| BoundedQueue::<Item>::with_capacity(isize::MAX as usize + 1)).is_err());
-    assert!(catch_unwind(|| BoundedQueue::<Item>::with_capacity(usize::MAX)).is_err());
-    let huge = BoundedQueue::<Item>::with_capacity(isize::MAX as usize);
+    assert!(catch_unwind(|| BoundedQueue::<Msg>::with_capacity(0)).is_err());
+    assert!(catch_unwind(|| BoundedQueue::<Msg>::with_capacity(isize::MAX as usize + 1)).is_err());
+    assert!(catch_unwind(|| BoundedQueue::<Msg>::with_capacity(usize::MAX)).is_err());
+    let huge = BoundedQueue::<Msg>::with_capacity(isize::MAX as usize);
     let drops = Arc::new(AtomicUsize::new(0));
     huge.try_enqueue(item(0, &drops)).unwrap();
-    huge.try_enqueue_batch(batch(1..4, &drops)).unwrap();
+    huge.try_enqueue_batch(batch(0, 1..4, &drops)).unwrap();
     assert_eq!(huge.len(), 4);
     assert_eq!(huge.consumer().unwrap().drain().count(), 4);
-    assert_eq!(BoundedQueue::<Item>::with_capacity(1).capacity(), 1);
+    assert_eq!(BoundedQueue::<Msg>::with_capacity(1).capacity(), 1);
 }
 
 #[test]
 fn size_is_the_queue_plus_four_words() {
     assert_eq!(
-        size_of::<BoundedQueue<Item>>(),
-        size_of::<Queue<Item>>() + 4 * size_of::<usize>()
+        size_of::<BoundedQueue<Msg>>(),
+        size_of::<Queue<Msg>>() + 4 * size_of::<usize>()
     );
-    assert_eq!(size_of::<Batch<Item>>(), 3 * size_of::<usize>());
+    assert_eq!(size_of::<Batch<Msg>>(), 3 * size_of::<usize>());
     fn send_sync<T: Send + Sync>() {}
-    send_sync::<BoundedQueue<Item>>();
-    send_sync::<BoundedWaitQueue<Item>>();
-    send_sync::<Reservation<'static, Item, Bounded, NoWait, Compact>>();
-    send_sync::<Reservation<'static, Item, Bounded, Wait, Padded>>();
+    send_sync::<BoundedQueue<Msg>>();
+    send_sync::<BoundedWaitQueue<Msg>>();
+    send_sync::<Reservation<'static, Msg, Bounded, NoWait, Compact>>();
+    send_sync::<Reservation<'static, Msg, Bounded, Wait, Padded>>();
 }
 
 /// A reservation made on one thread is filled and dropped on another: its enqueues and its
@@ -293,7 +279,7 @@ fn size_is_the_queue_plus_four_words() {
 #[test]
 fn a_reservation_moves_to_another_thread() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::with_capacity(3);
+    let queue = BoundedQueue::<Msg>::with_capacity(3);
     let mut room = queue.try_reserve(3).unwrap();
     room.try_enqueue(item(0, &drops)).unwrap();
     let moved = &drops;
@@ -310,20 +296,20 @@ fn a_reservation_moves_to_another_thread() {
     );
     queue.try_enqueue(item(2, &drops)).unwrap();
     assert!(queue.try_enqueue(item(3, &drops)).is_err());
-    let ids: Vec<u64> = queue.consumer().unwrap().drain().map(|i| i.id).collect();
+    let ids: Vec<usize> = queue.consumer().unwrap().drain().map(|i| i.seq).collect();
     assert_eq!(ids, [0, 1, 2]);
 }
 
 #[test]
 fn an_unbounded_queue_grants_every_reservation() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = Queue::<Item>::new();
+    let queue = Queue::<Msg>::new();
     let mut room = queue.try_reserve(usize::MAX).unwrap();
     room.try_enqueue(item(0, &drops)).unwrap();
-    room.try_enqueue_batch(batch(1..3, &drops)).unwrap();
+    room.try_enqueue_batch(batch(0, 1..3, &drops)).unwrap();
     assert_eq!(room.remaining(), usize::MAX - 3);
     drop(room);
-    let ids: Vec<u64> = queue.consumer().unwrap().drain().map(|i| i.id).collect();
+    let ids: Vec<usize> = queue.consumer().unwrap().drain().map(|i| i.seq).collect();
     assert_eq!(ids, [0, 1, 2]);
 }
 
@@ -332,11 +318,11 @@ fn an_unbounded_queue_grants_every_reservation() {
 /// exactly the capacity again.
 #[test]
 fn reservations_from_several_threads() {
-    const PRODUCERS: u64 = 3;
+    const PRODUCERS: usize = 3;
     const CAPACITY: usize = 8;
-    let per_producer = scaled(20_000) as u64;
+    let per_producer = scaled(20_000);
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::with_capacity(CAPACITY);
+    let queue = BoundedQueue::<Msg>::with_capacity(CAPACITY);
     thread::scope(|s| {
         for p in 0..PRODUCERS {
             let (queue, drops) = (&queue, &drops);
@@ -355,27 +341,24 @@ fn reservations_from_several_threads() {
                     };
                     progress = Instant::now();
                     let fill = if seq % 3 == 0 { want - 1 } else { want };
-                    for _ in 0..fill.min((per_producer - seq) as usize) {
-                        room.try_enqueue(item(p << 32 | seq, drops)).unwrap();
+                    for _ in 0..fill.min(per_producer - seq) {
+                        room.try_enqueue(counted(p, seq, drops)).unwrap();
                         seq += 1;
                     }
                 }
             });
         }
         let mut consumer = queue.consumer().unwrap();
-        let mut next = [0u64; PRODUCERS as usize];
-        let mut total = 0;
+        let mut fifo = Fifo::new(PRODUCERS);
         let mut progress = Instant::now();
-        while total < PRODUCERS * per_producer {
+        while fifo.received() < PRODUCERS * per_producer {
             match consumer.try_dequeue() {
                 Ok(node) => {
-                    let p = (node.id >> 32) as usize;
-                    assert_eq!(node.id & 0xffff_ffff, next[p], "per-producer FIFO, once");
-                    next[p] += 1;
-                    total += 1;
+                    fifo.take(&node);
                     progress = Instant::now();
                 }
                 Err(_) => {
+                    let total = fifo.received();
                     assert!(progress.elapsed() < STALL, "{total} received, then none");
                     thread::yield_now();
                 }
@@ -387,13 +370,13 @@ fn reservations_from_several_threads() {
         .try_reserve(CAPACITY)
         .expect("the whole capacity at rest");
     drop(room);
-    assert_eq!(drops.load(Relaxed), (PRODUCERS * per_producer) as usize);
+    assert_eq!(drops.load(Relaxed), PRODUCERS * per_producer);
 }
 
 #[test]
 fn debug_output() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::with_capacity(2);
+    let queue = BoundedQueue::<Msg>::with_capacity(2);
     assert_eq!(format!("{queue:?}"), "Queue { capacity: 2, len: 0, .. }");
     queue.try_enqueue(item(0, &drops)).unwrap();
     let room = queue.try_reserve(1).unwrap();
@@ -430,10 +413,10 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
     let barrier = Barrier::new(PRODUCERS + 1);
     let mut consumer = queue.consumer().unwrap();
     // Per producer, the last sequence number received, for FIFO and exactly-once delivery.
-    let mut last_seen = [None::<u64>; PRODUCERS + 1];
+    let mut last_seen = [None::<usize>; PRODUCERS + 1];
     let mut failure = None;
-    let receive = |node: Box<Item>, last_seen: &mut [Option<u64>]| {
-        let (p, seq) = ((node.id >> 32) as usize, node.id & 0xffff_ffff);
+    let receive = |node: Box<Msg>, last_seen: &mut [Option<usize>]| {
+        let (p, seq) = (node.producer, node.seq);
         assert!(last_seen[p] < Some(seq), "per-producer FIFO, exactly once");
         last_seen[p] = Some(seq);
         tally.received.fetch_add(1, Relaxed);
@@ -450,22 +433,21 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
                 &refused_within_reservation,
             );
             s.spawn(move || {
-                let mut seq = 0u64;
+                let mut seq = 0;
                 for round in 0..rounds {
                     barrier.wait();
                     for attempt in 0..capacity {
-                        let len = (attempt % 3) as u64 + 1;
-                        let id = (p as u64) << 32;
+                        let len = attempt % 3 + 1;
                         if (attempt + p) % 4 == 3 {
                             // A reservation of `len`, filled whole or one short: the unused
                             // place is given back when it is dropped.
-                            let used = len - ((round + attempt) % 2) as u64;
-                            if let Some(mut room) = queue.try_reserve(len as usize) {
-                                created.fetch_add(used as usize, Relaxed);
+                            let used = len - (round + attempt) % 2;
+                            if let Some(mut room) = queue.try_reserve(len) {
+                                created.fetch_add(used, Relaxed);
                                 for _ in 0..used {
                                     // Not an assert: a panic here would leave the other threads
                                     // waiting at the barrier; the flag is checked after the scope.
-                                    if room.try_enqueue(item(id | seq, drops)).is_ok() {
+                                    if room.try_enqueue(counted(p, seq, drops)).is_ok() {
                                         tally.accepted.fetch_add(1, Relaxed);
                                         seq += 1;
                                     } else {
@@ -475,15 +457,15 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
                             }
                             continue;
                         }
-                        created.fetch_add(len as usize, Relaxed);
+                        created.fetch_add(len, Relaxed);
                         let ok = if len == 1 {
-                            queue.try_enqueue(item(id | seq, drops)).is_ok()
+                            queue.try_enqueue(counted(p, seq, drops)).is_ok()
                         } else {
-                            let b = batch(id | seq..id | (seq + len), drops);
+                            let b = batch(p, seq..seq + len, drops);
                             queue.try_enqueue_batch(b).is_ok()
                         };
                         if ok {
-                            tally.accepted.fetch_add(len as usize, Relaxed);
+                            tally.accepted.fetch_add(len, Relaxed);
                             seq += len;
                         }
                     }
@@ -492,7 +474,7 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
             });
         }
 
-        let mut main_seq = 0u64;
+        let mut main_seq = 0;
         // A failed check must not leave the producers waiting at the barrier forever: the first
         // failure is kept, the rounds run on without checks, and it is raised after the scope.
         macro_rules! guarded {
@@ -529,7 +511,7 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
                 let mut filled = 0;
                 loop {
                     created.fetch_add(1, Relaxed);
-                    let node = item((PRODUCERS as u64) << 32 | main_seq, &drops);
+                    let node = counted(PRODUCERS, main_seq, &drops);
                     if queue.try_enqueue(node).is_err() {
                         break;
                     }
@@ -565,7 +547,7 @@ fn racing_at_the_limit<W: Waiting, L: Layout>(capacity: usize, consume_concurren
         "a reservation refused a node it had room for"
     );
     let rest = consumer.drain();
-    let rest: Vec<Box<Item>> = rest.collect();
+    let rest: Vec<Box<Msg>> = rest.collect();
     for node in rest {
         receive(node, &mut last_seen);
     }
@@ -597,14 +579,10 @@ fn racing_producers_and_consumer_never_exceed_the_capacity<W: Waiting, L: Layout
 /// arrive in per-producer order, and every batch contiguous.
 #[test]
 fn retrying_producers_deliver_everything_in_order() {
-    const PRODUCERS: u64 = 3;
-    let per_producer = if cfg!(miri) {
-        50
-    } else {
-        scaled(20_000) as u64
-    };
+    const PRODUCERS: usize = 3;
+    let per_producer = if cfg!(miri) { 50 } else { scaled(20_000) };
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::with_capacity(16);
+    let queue = BoundedQueue::<Msg>::with_capacity(16);
     // Fail rather than hang if the queue stops making room.
     let deadline = Instant::now() + Duration::from_secs(30);
     thread::scope(|s| {
@@ -615,7 +593,7 @@ fn retrying_producers_deliver_everything_in_order() {
                 while seq < per_producer {
                     // A single node at every multiple of 4, then a batch of 3.
                     let len = if seq % 4 == 0 { 1 } else { 3 }.min(per_producer - seq);
-                    let mut pending = batch(p << 32 | seq..p << 32 | (seq + len), drops);
+                    let mut pending = batch(p, seq..seq + len, drops);
                     while let Err(back) = queue.try_enqueue_batch(pending) {
                         assert!(Instant::now() < deadline, "refused for good");
                         pending = back;
@@ -626,25 +604,22 @@ fn retrying_producers_deliver_everything_in_order() {
             });
         }
         let mut consumer = queue.consumer().unwrap();
-        let mut next = [0u64; PRODUCERS as usize];
-        let mut received = 0;
+        let mut fifo = Fifo::new(PRODUCERS);
         let mut last_producer = None;
-        while received < PRODUCERS * per_producer {
+        while fifo.received() < PRODUCERS * per_producer {
             match consumer.try_dequeue() {
                 Ok(node) => {
-                    let (p, seq) = ((node.id >> 32) as usize, node.id & 0xffff_ffff);
-                    assert_eq!(seq, next[p]);
+                    fifo.take(&node);
                     // Inside a batch (not at its start), the previous node is the same
                     // producer's.
-                    if seq % 4 >= 2 {
-                        assert_eq!(last_producer, Some(p), "batch contiguity");
+                    if node.seq % 4 >= 2 {
+                        assert_eq!(last_producer, Some(node.producer), "batch contiguity");
                     }
-                    last_producer = Some(p);
-                    next[p] += 1;
-                    received += 1;
+                    last_producer = Some(node.producer);
                     assert!(queue.len() <= queue.capacity());
                 }
                 Err(_) => {
+                    let received = fifo.received();
                     assert!(
                         Instant::now() < deadline,
                         "{received} nodes received, then none"
@@ -654,7 +629,7 @@ fn retrying_producers_deliver_everything_in_order() {
             }
         }
     });
-    assert_eq!(drops.load(Relaxed), (PRODUCERS * per_producer) as usize);
+    assert_eq!(drops.load(Relaxed), PRODUCERS * per_producer);
 }
 
 /// Each producer waits for its previous node to be received before it enqueues the next, so the
@@ -664,13 +639,9 @@ fn retrying_producers_deliver_everything_in_order() {
 #[test]
 fn never_refused_while_below_the_capacity() {
     const PRODUCERS: usize = 3;
-    let per_producer = if cfg!(miri) {
-        20
-    } else {
-        scaled(50_000) as u64
-    };
+    let per_producer = if cfg!(miri) { 20 } else { scaled(50_000) };
     let drops = Arc::new(AtomicUsize::new(0));
-    let queue = BoundedQueue::<Item>::with_capacity(PRODUCERS);
+    let queue = BoundedQueue::<Msg>::with_capacity(PRODUCERS);
     let received: [AtomicUsize; PRODUCERS] = Default::default();
     let deadline = Instant::now() + Duration::from_secs(60);
     // Set by a producer that was refused, so everyone stops at once and the test fails fast.
@@ -680,12 +651,12 @@ fn never_refused_while_below_the_capacity() {
             let (queue, drops, received, refused) = (&queue, &drops, &received, &refused);
             s.spawn(move || {
                 for seq in 0..per_producer {
-                    let node = item((p as u64) << 32 | seq, drops);
+                    let node = counted(p, seq, drops);
                     if queue.try_enqueue(node).is_err() {
                         refused.store(true, Relaxed);
                         return;
                     }
-                    while received[p].load(Relaxed) as u64 <= seq && !refused.load(Relaxed) {
+                    while received[p].load(Relaxed) <= seq && !refused.load(Relaxed) {
                         assert!(Instant::now() < deadline, "node never received");
                         thread::yield_now();
                     }
@@ -694,10 +665,10 @@ fn never_refused_while_below_the_capacity() {
         }
         let mut consumer = queue.consumer().unwrap();
         let mut total = 0;
-        while total < PRODUCERS as u64 * per_producer && !refused.load(Relaxed) {
+        while total < PRODUCERS * per_producer && !refused.load(Relaxed) {
             match consumer.try_dequeue() {
                 Ok(node) => {
-                    received[(node.id >> 32) as usize].fetch_add(1, Relaxed);
+                    received[node.producer].fetch_add(1, Relaxed);
                     total += 1;
                 }
                 Err(_) => {
@@ -708,7 +679,7 @@ fn never_refused_while_below_the_capacity() {
         }
     });
     assert!(!refused.load(Relaxed), "refused below the capacity");
-    assert_eq!(drops.load(Relaxed), PRODUCERS * per_producer as usize);
+    assert_eq!(drops.load(Relaxed), PRODUCERS * per_producer);
 }
 
 every_bounded_kind!(

@@ -9,6 +9,7 @@ use intrusive_mpsc::{node, Link};
 /// A test message: which producer (or sender) sent it, its sequence number there, a check word
 /// derived from both (so a torn or stale node shows up as a mismatch), and, if the test counts
 /// drops, the counter its drop adds one to.
+#[derive(Debug)]
 pub struct Msg {
     pub link: Link,
     pub producer: usize,
