@@ -10,37 +10,11 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{node, Consumer, Layout, Link, OwnedConsumer, Queue, QueueRef, Wait};
+use intrusive_mpsc::{Consumer, Layout, OwnedConsumer, Queue, QueueRef, Wait};
 use support::kinds::{
     enqueue_now, enqueue_retrying, every_kind, every_waiting_kind, CapacityKind, WaitingKind,
 };
-use support::{from_worker, scaled, STALL};
-
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-    /// Where the message logs its drop, if anywhere.
-    drops: Option<Arc<Mutex<Vec<usize>>>>,
-}
-node!(Msg, link, Box<Msg>);
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        if let Some(drops) = &self.drops {
-            drops.lock().unwrap().push(self.seq);
-        }
-    }
-}
-
-fn msg(producer: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        producer,
-        seq,
-        drops: None,
-    })
-}
+use support::{from_worker, logged, msg, scaled, Fifo, Msg, STALL};
 
 /// A shared queue of messages of the given kind; `capacity` when bounded.
 fn shared<B: CapacityKind, W: WaitingKind, L: Layout>(capacity: usize) -> Arc<Queue<Msg, B, W, L>> {
@@ -106,12 +80,11 @@ fn receive<Q: QueueRef<Node = Msg>>(
 /// Per-producer FIFO, no loss, no duplicate: `received` holds (producer, seq) pairs in the order
 /// the consumers took them.
 fn assert_every_message_once_in_order(received: &[(usize, usize)], per_producer: &[usize]) {
-    let mut next = vec![0; per_producer.len()];
+    let mut fifo = Fifo::new(per_producer.len());
     for &(p, seq) in received {
-        assert_eq!(seq, next[p], "producer {p}: lost, duplicated or reordered");
-        next[p] += 1;
+        fifo.take_seq(p, seq);
     }
-    assert_eq!(next, per_producer);
+    assert_eq!(fifo.counts(), per_producer);
 }
 
 /// One consumer at a time, whichever way it was claimed; a refused claim hands the `Arc` back;
@@ -174,24 +147,16 @@ fn an_owned_consumer_works_in_a_worker_thread<B: CapacityKind, W: WaitingKind, L
 /// peeked one included, are dropped exactly once, oldest first, when it goes.
 fn an_owned_consumer_keeps_the_queue_alive<B: CapacityKind, W: WaitingKind, L: Layout>() {
     let drops = Arc::new(Mutex::new(Vec::new()));
-    let counted = |seq| {
-        Box::new(Msg {
-            link: Link::new(),
-            producer: 0,
-            seq,
-            drops: Some(Arc::clone(&drops)),
-        })
-    };
     let queue = shared::<B, W, L>(8);
     for seq in 0..5 {
-        enqueue_now(&*queue, counted(seq));
+        enqueue_now(&*queue, logged(0, seq, &drops));
     }
     let alive = Arc::downgrade(&queue);
     let mut consumer = queue.consumer_owned().unwrap();
     assert!(alive.upgrade().is_some(), "the consumer holds the queue");
     assert_eq!(consumer.dequeue().map(|m| m.seq), Some(0));
     assert_eq!(consumer.peek().map(|m| m.seq), Some(1));
-    enqueue_now(consumer.queue(), counted(5));
+    enqueue_now(consumer.queue(), logged(0, 5, &drops));
     assert_eq!(*drops.lock().unwrap(), [0]);
     // Moved to another thread and dropped there, with the last Arc.
     thread::spawn(move || drop(consumer)).join().unwrap();

@@ -14,7 +14,7 @@ pub mod msg;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
-pub use msg::{counted, drop_counter, dropped, msg, Fifo, Msg};
+pub use msg::{counted, drop_counter, dropped, logged, msg, DropLog, Fifo, Msg};
 
 /// Runs a loom model under every interleaving with at most `bound` preemptions. Each model states
 /// its bound beside it, so `LOOM_MAX_PREEMPTIONS` does not change what CI checks.

@@ -2,13 +2,13 @@
 //! consumer receives messages in. Built under loom too (its models use the same message).
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use intrusive_mpsc::{node, Link};
 
 /// A test message: which producer (or sender) sent it, its sequence number there, a check word
 /// derived from both (so a torn or stale node shows up as a mismatch), and, if the test counts
-/// drops, the counter its drop adds one to.
+/// drops, the counter its drop adds one to (or the log it writes to).
 #[derive(Debug)]
 pub struct Msg {
     pub link: Link,
@@ -16,7 +16,11 @@ pub struct Msg {
     pub seq: usize,
     check: u64,
     drops: Option<Arc<AtomicUsize>>,
+    log: Option<DropLog>,
 }
+
+/// Where [`logged`] messages write their sequence numbers as they are dropped, in drop order.
+pub type DropLog = Arc<Mutex<Vec<usize>>>;
 node!(Msg, link, Box<Msg>);
 
 /// Message `seq` of `producer`.
@@ -27,6 +31,7 @@ pub fn msg(producer: usize, seq: usize) -> Box<Msg> {
         seq,
         check: check_of(producer, seq),
         drops: None,
+        log: None,
     })
 }
 
@@ -34,6 +39,13 @@ pub fn msg(producer: usize, seq: usize) -> Box<Msg> {
 pub fn counted(producer: usize, seq: usize, drops: &Arc<AtomicUsize>) -> Box<Msg> {
     let mut m = msg(producer, seq);
     m.drops = Some(Arc::clone(drops));
+    m
+}
+
+/// Message `seq` of `producer`, whose drop appends `seq` to `log`.
+pub fn logged(producer: usize, seq: usize, log: &DropLog) -> Box<Msg> {
+    let mut m = msg(producer, seq);
+    m.log = Some(Arc::clone(log));
     m
 }
 
@@ -71,6 +83,9 @@ impl Drop for Msg {
             // Relaxed: a counter read as `dropped` says.
             drops.fetch_add(1, Relaxed);
         }
+        if let Some(log) = &self.log {
+            log.lock().unwrap().push(self.seq);
+        }
     }
 }
 
@@ -92,12 +107,21 @@ impl Fifo {
     /// Checks that `m` is intact and the next message of its producer, and counts it.
     pub fn take(&mut self, m: &Msg) {
         assert!(m.is_intact(), "a torn or stale message");
+        self.take_seq(m.producer, m.seq);
+    }
+
+    /// Checks that `seq` is the next sequence number of `producer`, and counts it.
+    pub fn take_seq(&mut self, producer: usize, seq: usize) {
         assert_eq!(
-            m.seq, self.next[m.producer],
-            "producer {}'s messages out of order, duplicated or lost",
-            m.producer
+            seq, self.next[producer],
+            "producer {producer}'s messages out of order, duplicated or lost"
         );
-        self.next[m.producer] += 1;
+        self.next[producer] += 1;
+    }
+
+    /// How many messages of each producer have been received.
+    pub fn counts(&self) -> &[usize] {
+        &self.next
     }
 
     /// How many messages of `producer` have been received.
