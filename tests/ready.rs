@@ -23,10 +23,11 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Layout, Link, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
+    Bounded, Capacity, Layout, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
 use support::{
-    block_on, counted, from_worker, msg, promptly, scaled, CountingWaker, Msg, Rng, STALL,
+    block_on, counted, flag, from_worker, is_ready, mark_ready, msg, promptly, scaled,
+    CountingWaker, Msg, Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -580,14 +581,6 @@ fn notify_out_of_range_panics() {
     ReadySet::<Msg>::new(3).notify(3);
 }
 
-/// A packet that another thread "encrypts": the worker may send it only once `done` is set.
-struct Packet {
-    link: Link,
-    seq: usize,
-    done: Arc<std::sync::atomic::AtomicBool>,
-}
-node!(Packet, link, Box<Packet>);
-
 /// WireGuard's transmit path on threads: a producer queues packets to random peers and hands each
 /// to an "encryption" thread, which finishes them in order, now and then after a pause, and
 /// notifies the packet's peer. The worker sends each peer's packets in order, stopping at the
@@ -603,35 +596,27 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
         100_000
     });
     let set = ReadySet::<Packet>::new(PEERS);
-    let (to_encrypt, encrypt) = mpsc::channel::<(usize, Arc<std::sync::atomic::AtomicBool>)>();
+    let (to_encrypt, encrypt) = mpsc::channel();
     thread::scope(|s| {
         s.spawn(|| {
             let mut rng = Rng::new(7);
             let mut seq = [0; PEERS];
             for _ in 0..packets {
                 let peer = rng.below(PEERS);
-                let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-                to_encrypt.send((peer, Arc::clone(&done))).unwrap();
-                set.enqueue(
-                    peer,
-                    Box::new(Packet {
-                        link: Link::new(),
-                        seq: seq[peer],
-                        done,
-                    }),
-                );
+                let ready = flag(false);
+                to_encrypt.send((peer, Arc::clone(&ready))).unwrap();
+                set.enqueue(peer, Packet::new(0, seq[peer], ready));
                 seq[peer] += 1;
             }
             drop(to_encrypt);
         });
         s.spawn(|| {
             let mut rng = Rng::new(8);
-            for (peer, done) in encrypt {
+            for (peer, ready) in encrypt {
                 if rng.below(64) == 0 {
                     thread::sleep(Duration::from_micros(100));
                 }
-                // Release: the worker's Acquire load of `done` sees the "encrypted" packet.
-                done.store(true, Ordering::Release);
+                mark_ready(&ready);
                 set.notify(peer);
             }
         });
@@ -647,7 +632,7 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
                 let Some(packet) = ready.peek() else {
                     break;
                 };
-                if !packet.done.load(Ordering::Acquire) {
+                if !is_ready(packet) {
                     break;
                 }
                 let packet = ready.take_peeked().expect("just peeked");
@@ -655,10 +640,7 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
                 next[peer] += 1;
                 sent += 1;
             }
-            if ready
-                .try_peek()
-                .is_ok_and(|p| !p.done.load(Ordering::Acquire))
-            {
+            if ready.try_peek().is_ok_and(|p| !is_ready(p)) {
                 deferrals += 1;
                 ready.defer_until_notified();
             }

@@ -32,28 +32,10 @@ use intrusive_mpsc::{
     node, Bounded, Capacity, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
     Unbounded, WaitQueue, Worker,
 };
-use support::{counted, from_worker, promptly, scaled, CountingWaker, Msg, Rng, STALL};
-
-/// A packet whose `ready` flag an encryption thread sets once it is done with it.
-struct Packet {
-    link: Link,
-    producer: usize,
-    seq: usize,
-    ready: Arc<AtomicBool>,
-}
-node!(Packet, link, Box<Packet>);
-
-/// Whether the packet's encryption has finished.
-fn is_ready(packet: &Packet) -> bool {
-    // Acquire: pairs with the Release in `mark_ready`, so a packet seen ready is seen finished.
-    packet.ready.load(Ordering::Acquire)
-}
-
-/// Marks a packet ready (the encryption thread's last step before `notify`).
-fn mark_ready(flag: &AtomicBool) {
-    // Release: pairs with the Acquire in `is_ready`.
-    flag.store(true, Ordering::Release);
-}
+use support::{
+    counted, flag, from_worker, is_ready, mark_ready, packet, promptly, scaled, CountingWaker, Msg,
+    Packet, Rng, STALL,
+};
 
 /// A member kind the tests can build a set of.
 trait Kind: Capacity + Sized {
@@ -96,14 +78,8 @@ fn put<B: Capacity, L: Layout>(
     seq: usize,
     ready: bool,
 ) -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(ready));
-    let packet = Box::new(Packet {
-        link: Link::new(),
-        producer,
-        seq,
-        ready: Arc::clone(&flag),
-    });
-    assert!(set.try_enqueue(index, packet).is_ok());
+    let flag = flag(ready);
+    assert!(set.try_enqueue(index, packet(producer, seq, &flag)).is_ok());
     flag
 }
 
@@ -644,17 +620,12 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                         1
                     };
                     for _ in 0..burst.min(per_producer - seq) {
-                        let flag = Arc::new(AtomicBool::new(false));
-                        let mut packet = Box::new(Packet {
-                            link: Link::new(),
-                            producer: p,
-                            seq,
-                            ready: Arc::clone(&flag),
-                        });
-                        while let Err(refused) = set.try_enqueue(index, packet) {
+                        let flag = flag(false);
+                        let mut node = packet(p, seq, &flag);
+                        while let Err(refused) = set.try_enqueue(index, node) {
                             // Full (bounded members only): the worker makes room once the
                             // packets in it are encrypted.
-                            packet = refused;
+                            node = refused;
                             thread::yield_now();
                         }
                         let encryptor = (rng.next() % STRESS_ENCRYPTORS as u64) as usize;

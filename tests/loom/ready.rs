@@ -17,13 +17,11 @@
 //! As in `wait.rs`, the models do not join their threads (loom runs every thread to its end
 //! anyway): a wake-up that arrives after the worker stopped waiting is legitimate, and loom's
 //! `join` mistakes such an unpark of the joining thread for its own notification.
-use crate::support::{check, msg, Msg};
+use crate::support::{check, flag, is_ready, mark_ready, msg, Msg, Packet};
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Compact, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
-    Unbounded, Worker,
+    Bounded, Capacity, Compact, Layout, Node, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
+    Worker,
 };
-use loom::sync::atomic::AtomicBool;
-use loom::sync::atomic::Ordering::{Acquire, Release};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -260,14 +258,6 @@ fn a_full_bounded_member_refuses_and_the_retry_is_delivered() {
     });
 }
 
-/// A packet that another thread finishes: the worker may take it only once `done` is set.
-struct Packet {
-    link: Link,
-    seq: usize,
-    done: Arc<AtomicBool>,
-}
-node!(Packet, link, Box<Packet>);
-
 /// Preemption bound 3. WireGuard's transmit path: the worker stops at a peeked packet that is not
 /// finished and defers its queue; a "crypto" thread finishes it and calls `notify`, racing the
 /// worker's look at the packet, its deferral, and its taking of the queue (which forgets earlier
@@ -277,21 +267,14 @@ node!(Packet, link, Box<Packet>);
 fn a_deferred_queue_is_scheduled_by_a_racing_notify() {
     check(3, || {
         let set = Arc::new(ReadySet::<Packet>::new(1));
-        let packet = |seq, done| {
-            Box::new(Packet {
-                link: Link::new(),
-                seq,
-                done: Arc::new(AtomicBool::new(done)),
-            })
-        };
+        let packet = |seq, ready| Packet::new(0, seq, flag(ready));
         let first = packet(0, false);
-        let done = Arc::clone(&first.done);
+        let ready = Arc::clone(&first.ready);
         set.enqueue(0, first);
         {
             let set = Arc::clone(&set);
             thread::spawn(move || {
-                // Release: pairs with the worker's Acquire load of `done`.
-                done.store(true, Release);
+                mark_ready(&ready);
                 set.notify(0);
             });
         }
@@ -304,7 +287,7 @@ fn a_deferred_queue_is_scheduled_by_a_racing_notify() {
         'turns: while sent < 2 {
             let mut ready = worker.next_blocking();
             while let Some(oldest) = ready.peek() {
-                if !oldest.done.load(Acquire) {
+                if !is_ready(oldest) {
                     ready.defer_until_notified();
                     continue 'turns;
                 }

@@ -19,45 +19,17 @@
 //! worker stopped waiting is legitimate, and loom's `join` mistakes such an unpark of the joining
 //! thread for its own notification. A model that must know its notifiers are done waits for a
 //! counter instead.
-use crate::support::check;
-use intrusive_mpsc::{node, Link, Ready, ReadySet, TryDequeueError, Worker};
+use crate::support::{check, flag, is_ready, mark_ready, packet, Packet};
+use intrusive_mpsc::{Ready, ReadySet, TryDequeueError, Worker};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::Arc;
 use loom::thread;
 use std::sync::atomic::Ordering::{Acquire, Release};
 
-struct Packet {
-    link: Link,
-    seq: usize,
-    /// Set by the "encryption" thread once the packet may be sent.
-    ready: Arc<AtomicBool>,
-}
-node!(Packet, link, Box<Packet>);
-
-/// Packet `seq` with the given ready flag.
-fn packet(seq: usize, ready: &Arc<AtomicBool>) -> Box<Packet> {
-    Box::new(Packet {
-        link: Link::new(),
-        seq,
-        ready: Arc::clone(ready),
-    })
-}
-
-/// A ready flag, set or not.
-fn flag(ready: bool) -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(ready))
-}
-
-/// Whether the packet may be sent.
-fn is_ready(packet: &Packet) -> bool {
-    // Acquire: pairs with the Release in `mark_ready_and_notify`.
-    packet.ready.load(Acquire)
-}
-
 /// What an encryption thread does when it is done with a packet of member `index`.
 fn mark_ready_and_notify(set: &ReadySet<Packet>, index: usize, ready: &AtomicBool) {
-    // Release: pairs with the Acquire in `is_ready`; `notify` must carry it to the worker.
-    ready.store(true, Release);
+    // `notify` must carry the flag's Release (in `mark_ready`) to the worker.
+    mark_ready(ready);
     set.notify(index);
 }
 
@@ -128,7 +100,7 @@ fn a_notify_racing_the_deferral_is_not_lost() {
     check(6, || {
         let set = Arc::new(ReadySet::<Packet>::new(1));
         let ready0 = flag(false);
-        set.enqueue(0, packet(0, &ready0));
+        set.enqueue(0, packet(0, 0, &ready0));
         let mut worker = set.worker().unwrap();
         let ready = worker.next().expect("scheduled by the enqueue");
         {
@@ -153,7 +125,7 @@ fn two_notifiers_racing_one_deferral_schedule_the_queue_once() {
     check(3, || {
         let set = Arc::new(ReadySet::<Packet>::new(1));
         let ready0 = flag(false);
-        set.enqueue(0, packet(0, &ready0));
+        set.enqueue(0, packet(0, 0, &ready0));
         let mut worker = set.worker().unwrap();
         let mut ready = worker.next().expect("scheduled by the enqueue");
         assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
@@ -198,13 +170,13 @@ fn a_notify_races_an_enqueue_into_the_deferred_queue() {
     check(4, || {
         let set = Arc::new(ReadySet::<Packet>::new(1));
         let ready0 = flag(false);
-        set.enqueue(0, packet(0, &ready0));
+        set.enqueue(0, packet(0, 0, &ready0));
         let mut worker = set.worker().unwrap();
         let mut ready = worker.next().expect("scheduled by the enqueue");
         assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
         {
             let set = Arc::clone(&set);
-            thread::spawn(move || set.enqueue(0, packet(1, &flag(true))));
+            thread::spawn(move || set.enqueue(0, packet(0, 1, &flag(true))));
         }
         {
             let set = Arc::clone(&set);
@@ -233,7 +205,7 @@ fn a_deferral_on_another_thread_hands_the_queue_to_the_notified_worker() {
     check(5, || {
         let set: &'static ReadySet<Packet> = Box::leak(Box::new(ReadySet::new(1)));
         let ready0 = flag(false);
-        set.enqueue(0, packet(0, &ready0));
+        set.enqueue(0, packet(0, 0, &ready0));
         let mut worker = set.worker().unwrap();
         let first = worker.next().expect("scheduled by the enqueue");
         thread::spawn(move || {

@@ -9,12 +9,15 @@ pub mod harness;
 #[cfg(not(loom))]
 pub mod kinds;
 pub mod msg;
+pub mod packet;
 
 #[cfg(not(loom))]
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use msg::{counted, drop_counter, dropped, logged, msg, DropLog, Fifo, Msg};
+#[allow(unused_imports, reason = "each test binary uses some of them")]
+pub use packet::{flag, is_ready, mark_ready, packet, Packet};
 
 /// Runs a loom model under every interleaving with at most `bound` preemptions. Each model states
 /// its bound beside it, so `LOOM_MAX_PREEMPTIONS` does not change what CI checks.
