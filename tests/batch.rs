@@ -15,7 +15,8 @@ use support::kinds::{
 };
 use support::scaled;
 
-/// A node that counts its drops and can be told to panic when dropped.
+/// A node that counts its drops and can be told to panic when dropped. Not the shared
+/// `support::Msg`: a batch holds one node type, and one test needs a node in it whose drop panics.
 struct Item {
     link: Link,
     id: u64,

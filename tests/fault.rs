@@ -16,7 +16,8 @@ use std::thread;
 use intrusive_mpsc::{node, Consumer, Link, Queue, TryDequeueError};
 use support::{msg, Fifo, Msg};
 
-/// A node that records its drop and may panic in it.
+/// A node that records its drop and may panic in it (the reason it is not the shared
+/// `support::Msg`).
 struct Bomb {
     link: Link,
     id: usize,

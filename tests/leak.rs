@@ -85,6 +85,8 @@ fn no_leak(name: &str, scenario: impl FnOnce()) {
 /// Counts live nodes, so a scenario can also check that the queue dropped what it held.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+/// Not the shared `support::Msg`: a node with a heap allocation of its own, counted in `LIVE`,
+/// that can panic on drop.
 struct Msg {
     link: Link,
     /// A heap allocation of its own, so a node that is never dropped leaks twice.

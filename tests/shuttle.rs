@@ -166,6 +166,8 @@ impl Book {
     }
 }
 
+/// Not the shared `support::Msg`: its handle ([`Tracked`]) keeps the book of the nodes the queue
+/// owns, and its drop checks against that book.
 struct Msg {
     link: Link,
     producer: usize,

@@ -22,7 +22,9 @@ use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::Arc;
 use loom::thread;
 
-/// A test node: an id, a bit set on drop (a second drop fails), and a leak tracker.
+/// A test node: an id, a bit set on drop (a second drop fails), and a leak tracker. Not the
+/// shared `support::Msg`: loom's leak tracker and a loom counter make a lost or twice-dropped
+/// node fail the model.
 struct Msg {
     link: Link,
     id: usize,

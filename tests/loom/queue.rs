@@ -29,7 +29,8 @@ use loom::thread;
 
 /// A test message: which producer sent it, its sequence number there, and a body written by the
 /// producer that loom checks the consumer may read (it is a loom cell, so reading it without a
-/// happens-before edge from the producer's write is reported as a data race).
+/// happens-before edge from the producer's write is reported as a data race). Not the shared
+/// `support::Msg` for that body, and for loom's leak tracker and drop mask.
 struct Msg {
     link: Link,
     producer: usize,
