@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::future::Future;
 use std::pin::pin;
 use std::sync::mpsc;
 use std::task::{Context, Poll, Waker};
@@ -17,7 +16,7 @@ use intrusive_mpsc::channel::{
     bounded, channel, Receiver, SendError, SendTimeoutError, Sender, TryRecvError, TrySendError,
 };
 use intrusive_mpsc::Bounded;
-use support::{from_worker, msg, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
+use support::{from_worker, msg, poll_once, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
 
 #[test]
 fn the_handles_are_send_and_sync_when_the_nodes_are() {
@@ -208,14 +207,8 @@ fn each_freed_slot_wakes_another_waiting_sender() {
     let (second_woken, second_waker) = CountingWaker::new();
     let mut first = pin!(tx.send(msg(1, 0)));
     let mut second = pin!(tx.send(msg(2, 0)));
-    assert!(first
-        .as_mut()
-        .poll(&mut Context::from_waker(&first_waker))
-        .is_pending());
-    assert!(second
-        .as_mut()
-        .poll(&mut Context::from_waker(&second_waker))
-        .is_pending());
+    assert!(poll_once(first.as_mut(), &first_waker).is_pending());
+    assert!(poll_once(second.as_mut(), &second_waker).is_pending());
     assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(rx.try_recv().unwrap().seq, 1);
     assert_eq!(first_woken.wakes(), 1);
@@ -225,13 +218,11 @@ fn each_freed_slot_wakes_another_waiting_sender() {
         "the second free slot woke the second sender"
     );
     assert!(matches!(
-        second
-            .as_mut()
-            .poll(&mut Context::from_waker(&second_waker)),
+        poll_once(second.as_mut(), &second_waker),
         Poll::Ready(Ok(()))
     ));
     assert!(matches!(
-        first.as_mut().poll(&mut Context::from_waker(&first_waker)),
+        poll_once(first.as_mut(), &first_waker),
         Poll::Ready(Ok(()))
     ));
     let mut order: Vec<usize> = [rx.try_recv().unwrap(), rx.try_recv().unwrap()]
@@ -269,23 +260,15 @@ fn a_cancelled_waiting_send_passes_its_wake_up_on() {
     let (second_woken, second_waker) = CountingWaker::new();
     let mut first = Box::pin(tx.send(msg(1, 0)));
     let mut second = pin!(tx.send(msg(2, 0)));
-    assert!(first
-        .as_mut()
-        .poll(&mut Context::from_waker(&first_waker))
-        .is_pending());
-    assert!(second
-        .as_mut()
-        .poll(&mut Context::from_waker(&second_waker))
-        .is_pending());
+    assert!(poll_once(first.as_mut(), &first_waker).is_pending());
+    assert!(poll_once(second.as_mut(), &second_waker).is_pending());
     assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(first_woken.wakes(), 1);
     assert_eq!(second_woken.wakes(), 0, "one slot, one wake");
     drop(first); // cancelled: drops its node and hands the slot on
     assert_eq!(second_woken.wakes(), 1);
     assert!(matches!(
-        second
-            .as_mut()
-            .poll(&mut Context::from_waker(&second_waker)),
+        poll_once(second.as_mut(), &second_waker),
         Poll::Ready(Ok(()))
     ));
     assert_eq!(rx.try_recv().unwrap().producer, 2);

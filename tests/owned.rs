@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use intrusive_mpsc::{Consumer, Layout, OwnedConsumer, Queue, QueueRef, Wait};
 use support::kinds::{
-    enqueue_now, enqueue_retrying, every_kind, every_waiting_kind, CapacityKind, WaitingKind,
+    enqueue_now, every_kind, every_waiting_kind, spawn_producers, CapacityKind, WaitingKind,
 };
 use support::{from_worker, logged, msg, scaled, Fifo, Msg, STALL};
 
@@ -47,15 +47,7 @@ fn produce<B: CapacityKind, W: WaitingKind, L: Layout>(
     producers: usize,
     per_producer: usize,
 ) {
-    thread::scope(|s| {
-        for p in 0..producers {
-            s.spawn(move || {
-                for seq in 0..per_producer {
-                    enqueue_retrying(queue, msg(p, seq));
-                }
-            });
-        }
-    });
+    thread::scope(|s| spawn_producers(s, queue, producers, per_producer, |_| {}));
 }
 
 /// Takes `count` messages out, as (producer, seq), polling; fails if they stop coming.

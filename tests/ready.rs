@@ -14,7 +14,6 @@ mod support;
 use support::kinds::every_capacity_and_layout;
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -26,7 +25,7 @@ use intrusive_mpsc::{
     Bounded, Capacity, Layout, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
 use support::{
-    block_on, counted, flag, from_worker, is_ready, mark_ready, msg, promptly, scaled,
+    block_on, counted, flag, from_worker, is_ready, mark_ready, msg, poll_once, promptly, scaled,
     CountingWaker, Msg, Packet, Rng, STALL,
 };
 
@@ -459,10 +458,7 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
     {
         let mut future = pin!(worker.next_async());
         let (_counter, waker) = CountingWaker::new();
-        assert!(future
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending());
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
     }
     set.enqueue(5, msg(0, 0));
     let mut ready = block_on(worker.next_async());

@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use intrusive_mpsc::{Batch, BoundedWaitQueue, Layout, Queue, TryDequeueError, Wait, WaitQueue};
-use support::kinds::{enqueue_now, enqueue_retrying, every_waiting_kind, CapacityKind};
+use support::kinds::{enqueue_now, every_waiting_kind, spawn_producers, CapacityKind};
 use support::{block_on, msg, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
 
 /// A queue of messages whose consumer can sleep, holding at most `capacity` when bounded.
@@ -27,18 +27,12 @@ fn blocking_consumer_receives_everything_from_several_producers<B: CapacityKind,
     let per_producer = scaled(20_000);
     let queue = queue::<B, L>(64);
     thread::scope(|s| {
-        for p in 0..PRODUCERS {
-            let queue = &queue;
-            s.spawn(move || {
-                for seq in 0..per_producer {
-                    enqueue_retrying(queue, msg(p, seq));
-                    if seq % 64 == 0 {
-                        // Let the consumer catch up and fall asleep now and then.
-                        thread::yield_now();
-                    }
-                }
-            });
-        }
+        spawn_producers(s, &queue, PRODUCERS, per_producer, |seq| {
+            if seq % 64 == 0 {
+                // Let the consumer catch up and fall asleep now and then.
+                thread::yield_now();
+            }
+        });
         let mut consumer = queue.consumer().unwrap();
         let mut fifo = Fifo::new(PRODUCERS);
         for _ in 0..PRODUCERS * per_producer {
@@ -112,17 +106,11 @@ fn async_consumer_receives_everything<B: CapacityKind, L: Layout>() {
     let per_producer = scaled(10_000);
     let queue = queue::<B, L>(64);
     thread::scope(|s| {
-        for p in 0..PRODUCERS {
-            let queue = &queue;
-            s.spawn(move || {
-                for seq in 0..per_producer {
-                    enqueue_retrying(queue, msg(p, seq));
-                    if seq % 128 == 0 {
-                        thread::sleep(Duration::from_micros(20));
-                    }
-                }
-            });
-        }
+        spawn_producers(s, &queue, PRODUCERS, per_producer, |seq| {
+            if seq % 128 == 0 {
+                thread::sleep(Duration::from_micros(20));
+            }
+        });
         let mut consumer = queue.consumer().unwrap();
         let fifo = block_on(async {
             let mut fifo = Fifo::new(PRODUCERS);

@@ -77,6 +77,14 @@ impl std::task::Wake for CountingWaker {
     }
 }
 
+/// Polls `future` once, in a context of `waker`.
+pub fn poll_once<F: std::future::Future + ?Sized>(
+    future: std::pin::Pin<&mut F>,
+    waker: &std::task::Waker,
+) -> std::task::Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(waker))
+}
+
 /// A minimal executor: polls `future` on this thread, parking between polls, and fails if it
 /// is not woken within [`STALL`].
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {

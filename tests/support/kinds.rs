@@ -15,6 +15,8 @@ use intrusive_mpsc::{
     Unbounded, Wait, Waiting,
 };
 
+use super::{msg, Msg};
+
 /// The handle type of a consumer's queue.
 pub type HandleOf<Q> = <<Q as QueueRef>::Node as Node>::Handle;
 
@@ -185,6 +187,26 @@ pub fn enqueue_batch_retrying<N: Node, B: Capacity, W: Waiting, L: Layout>(
     batch: Batch<N>,
 ) {
     retrying(batch, |batch| queue.try_enqueue_batch(batch));
+}
+
+/// Spawns `producers` threads in `scope`: producer `p` enqueues its messages, `msg(p, 0)` to
+/// `msg(p, per_producer - 1)`, in order, retrying refused ones, and calls `pause(seq)` after each
+/// (to let the consumer catch up, or fall asleep, now and then).
+pub fn spawn_producers<'scope, B: Capacity, W: Waiting, L: Layout>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    queue: &'scope Queue<Msg, B, W, L>,
+    producers: usize,
+    per_producer: usize,
+    pause: fn(usize),
+) {
+    for p in 0..producers {
+        scope.spawn(move || {
+            for seq in 0..per_producer {
+                enqueue_retrying(queue, msg(p, seq));
+                pause(seq);
+            }
+        });
+    }
 }
 
 /// Offers `value` until `offer` accepts it, yielding after each refusal; fails if it is still
