@@ -11,24 +11,9 @@ mod support;
 use std::future::Future;
 
 use intrusive_mpsc::channel::{bounded, channel, Receiver, Sender, TrySendError};
-use intrusive_mpsc::{node, Capacity, Link};
-use support::STALL;
+use intrusive_mpsc::Capacity;
+use support::{msg, Fifo, Msg, STALL};
 use tokio::task::yield_now;
-
-struct Msg {
-    link: Link,
-    sender: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(sender: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        sender,
-        seq,
-    })
-}
 
 fn current_thread() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -93,12 +78,11 @@ fn receives_everything<B: Capacity>(
             .map(|s| send(tx.clone(), s, PER_SENDER))
             .collect();
         drop(tx);
-        let mut next = [0; SENDERS];
+        let mut fifo = Fifo::new(SENDERS);
         while let Some(m) = rx.recv().await {
-            assert_eq!(m.seq, next[m.sender]);
-            next[m.sender] += 1;
+            fifo.take(&m);
         }
-        assert_eq!(next, [PER_SENDER; SENDERS]);
+        fifo.assert_all(PER_SENDER);
         for s in senders {
             s.await.unwrap();
         }

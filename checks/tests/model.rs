@@ -32,7 +32,8 @@ use proptest::test_runner::{RngAlgorithm, TestRunner};
 use support::kinds::{every_kind, CapacityKind, WaitingKind};
 use support::CountingWaker;
 
-/// A node with an identity, which logs its drop.
+/// A node with an identity, which logs its drop. Not the shared `support::Msg`: the model compares
+/// the drop log, single-threaded, with what its reference model says was dropped.
 struct Item {
     link: Link,
     id: u32,
