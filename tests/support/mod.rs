@@ -1,4 +1,15 @@
-//! Helpers shared by the integration tests (each test file that needs them has `mod support;`).
+//! Helpers shared by the integration tests: each test file that needs them has `mod support;`
+//! (the loom binary, `tests/loom/main.rs`, and `checks/tests` include this file by `#[path]`;
+//! `ready_static`, built without the crate's `alloc`, includes `harness.rs` alone).
+//!
+//! - `msg`: the message every test sends unless it needs a node of its own, and `Fifo`, the
+//!   check of per-producer order, loss and duplication.
+//! - `packet`: the ready-set tests' packet, which another thread marks ready.
+//! - `harness`: watchdogs (`STALL`, `promptly`, `from_worker`), the size factor (`scaled`), a
+//!   counting waker, a minimal executor and a random number generator.
+//! - `kinds`: one generic test body for every kind of queue, and producers that retry refusals.
+//! - Here, for loom: `check` (a model with its preemption bound) and the macros that instantiate
+//!   a generic model per layout or kind.
 #![allow(
     dead_code,
     reason = "every test binary includes this module and uses a different part of it"
@@ -15,7 +26,7 @@ pub mod packet;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
-pub use msg::{counted, drop_counter, dropped, logged, msg, DropLog, Fifo, Msg};
+pub use msg::{counted, logged, msg, DropLog, Fifo, Msg};
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use packet::{flag, is_ready, mark_ready, packet, Packet};
 

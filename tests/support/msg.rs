@@ -49,17 +49,6 @@ pub fn logged(producer: usize, seq: usize, log: &DropLog) -> Box<Msg> {
     m
 }
 
-/// A fresh drop counter for [`counted`] messages.
-pub fn drop_counter() -> Arc<AtomicUsize> {
-    Arc::new(AtomicUsize::new(0))
-}
-
-/// How many messages counted by `drops` have been dropped. Relaxed: each test reads it on the
-/// thread that dropped the messages, or after joining the threads that did.
-pub fn dropped(drops: &AtomicUsize) -> usize {
-    drops.load(Relaxed)
-}
-
 fn check_of(producer: usize, seq: usize) -> u64 {
     ((producer as u64) << 40 ^ seq as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
@@ -80,7 +69,8 @@ impl Msg {
 impl Drop for Msg {
     fn drop(&mut self) {
         if let Some(drops) = &self.drops {
-            // Relaxed: a counter read as `dropped` says.
+            // Relaxed: each test reads the counter on the thread that dropped the messages, or
+            // after joining the threads that did.
             drops.fetch_add(1, Relaxed);
         }
         if let Some(log) = &self.log {
