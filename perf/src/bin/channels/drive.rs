@@ -116,10 +116,12 @@ pub fn fan_in_blocking<C: Blocking>(cap: Option<usize>, producers: usize, total:
             std::thread::spawn(move || {
                 maybe_pin(i + 1);
                 start.wait();
+                let began = Instant::now();
                 for mut m in batch {
                     m.payload[0] = i as u64;
                     C::send(&tx, m);
                 }
+                began
             })
         })
         .collect();
@@ -130,18 +132,22 @@ pub fn fan_in_blocking<C: Blocking>(cap: Option<usize>, producers: usize, total:
             maybe_pin(0);
             let mut kept = Vec::with_capacity(total);
             start.wait();
+            let began = Instant::now();
             for _ in 0..total {
                 take(C::recv(&mut rx), &mut kept);
             }
-            (Instant::now(), kept, rx)
+            (began, Instant::now(), kept, rx)
         })
     };
     start.wait();
-    let (began, before) = (Instant::now(), usage(libc::RUSAGE_SELF));
-    let (ended, kept, rx) = receiver.join().expect("receiver");
-    for s in senders {
-        s.join().expect("producer");
-    }
+    let before = usage(libc::RUSAGE_SELF);
+    let (began, ended, kept, rx) = receiver.join().expect("receiver");
+    // The clock starts when the first thread leaves the barrier (a thread that the scheduler
+    // delays there must not shorten the sample).
+    let began = senders
+        .into_iter()
+        .map(|s| s.join().expect("producer"))
+        .fold(began, Instant::min);
     let sample = per_message(before, total, rate(total, ended - began));
     drop((kept, rx));
     sample

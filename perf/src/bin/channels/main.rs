@@ -10,15 +10,18 @@
 //! scenario once, in an order rotated from run to run; the tables give medians and quartiles
 //! over the runs, and the target ratios are taken per run (so their spread shows too).
 //!
-//! Usage: `channels [runs] [filter]` (default 11 runs; `filter` keeps the scenarios whose name
-//! contains it). `BENCH_PIN=1` pins the threads of the threaded scenarios (receiver on core 0,
-//! producers on the next ones); tokio's workers are never pinned. Linux only: it reads the CPU
+//! Usage: `channels [runs] [filter] [entry]` (default 11 runs; `filter` keeps the scenarios whose
+//! name contains it, `entry` only the channel of that exact name, for profiling one).
+//! `BENCH_PIN=1` pins the threads of the threaded scenarios (receiver on core 0, producers on
+//! the next ones); tokio's workers are never pinned. Linux only: it reads the CPU
 //! time and the context switches of the process and of the receiver thread.
 
 #[cfg(target_os = "linux")]
 mod drive;
 #[cfg(target_os = "linux")]
 mod peers;
+#[cfg(target_os = "linux")]
+mod proto;
 #[cfg(target_os = "linux")]
 mod report;
 

@@ -7,6 +7,7 @@ use crate::peers::{
     AsyncChannel, Crossbeam, Flume, Kanal, KanalAsync, Ours, OursBounded, StdMpsc, StdSync,
     TokioBounded, TokioUnbounded,
 };
+use crate::proto::{OursBoundedSpin, OursSpin};
 
 /// Messages per fan-in sample.
 const FAN_IN: usize = 100_000;
@@ -24,6 +25,9 @@ const OURS: &str = "intrusive-mpsc";
 const OURS_UNBOUNDED_REF: &str = "intrusive-mpsc, unbounded (reference)";
 const OURS_BOUNDED: &str = "intrusive-mpsc, bounded";
 const KANAL: &str = "kanal";
+/// The prototypes (see `proto`): not ours to ship, and no peer either.
+const SPIN: &str = "prototype: intrusive-mpsc + spin before parking";
+const SPIN_BOUNDED: &str = "prototype: intrusive-mpsc, bounded + spin before parking";
 
 /// One line of a table: a channel in a scenario, and its samples.
 struct Entry {
@@ -39,7 +43,7 @@ fn entry(name: &'static str, sample: impl Fn() -> Sample + 'static) -> Entry {
         name,
         sample: Box::new(sample),
         samples: Vec::new(),
-        ours: name.starts_with(OURS),
+        ours: name.starts_with(OURS) || name.starts_with("prototype"),
     }
 }
 
@@ -111,6 +115,7 @@ fn fan_in_blocking(cap: Option<usize>, p: usize, n: usize) -> Vec<Entry> {
             entry(OURS_UNBOUNDED_REF, move || f::<Ours>(None, p, n)),
             entry("tokio mpsc", move || f::<TokioBounded>(cap, p, n)),
             entry("std mpsc (sync_channel)", move || f::<StdSync>(cap, p, n)),
+            entry(SPIN_BOUNDED, move || f::<OursBoundedSpin>(cap, p, n)),
         ],
     };
     v.extend([
@@ -151,6 +156,7 @@ fn ping_pong_blocking() -> Vec<Entry> {
     vec![
         entry(OURS, || f::<Ours>(None, TRIPS)),
         entry(OURS_BOUNDED, move || f::<OursBounded>(b, TRIPS)),
+        entry(SPIN, || f::<OursSpin>(None, TRIPS)),
         entry("tokio mpsc", || f::<TokioUnbounded>(None, TRIPS)),
         entry("flume", || f::<Flume>(None, TRIPS)),
         entry("async-channel", || f::<AsyncChannel>(None, TRIPS)),
@@ -182,6 +188,7 @@ fn bursty() -> Vec<Entry> {
     vec![
         entry(OURS, || f::<Ours>(None)),
         entry(OURS_BOUNDED, || f::<OursBounded>(Some(FAN_IN_CAP))),
+        entry(SPIN, || f::<OursSpin>(None)),
         entry("tokio mpsc", || f::<TokioUnbounded>(None)),
         entry("flume", || f::<Flume>(None)),
         entry("async-channel", || f::<AsyncChannel>(None)),
@@ -257,6 +264,13 @@ pub fn main() {
     let filter = std::env::args().nth(2).unwrap_or_default();
     let mut scenarios = scenarios();
     scenarios.retain(|s| s.name.contains(filter.as_str()));
+    // A third argument keeps only the entries of that exact name (for profiling one channel).
+    if let Some(only) = std::env::args().nth(3) {
+        for s in &mut scenarios {
+            s.entries.retain(|e| e.name == only);
+        }
+        scenarios.retain(|s| !s.entries.is_empty());
+    }
     if scenarios.is_empty() {
         eprintln!("no scenario matches {filter:?}");
         std::process::exit(2);
@@ -436,6 +450,32 @@ fn targets(scenarios: &[Scenario]) {
                     goal,
                 );
             }
+        }
+    }
+    // The prototype lever, beside the targets it would move.
+    for s in scenarios.iter().filter(|s| s.name.contains("threads")) {
+        let Some(spin) = s.get(SPIN_BOUNDED).or(s.get(SPIN)) else {
+            continue;
+        };
+        let short = s.name.split(" (").next().unwrap_or(&s.name);
+        if let Some(u) = s.get(OURS_UNBOUNDED_REF) {
+            show(
+                format!("{short}: {} / ours unbounded", spin.name),
+                spin,
+                u,
+                None,
+            );
+        }
+        if let (Some(best), false) = (s.best_peer(), s.name.starts_with("bursty")) {
+            show(
+                format!("{short}: {} / best peer ({})", spin.name, best.name),
+                spin,
+                best,
+                None,
+            );
+        }
+        if let Some(k) = s.get(KANAL) {
+            show(format!("{short}: {} / kanal", spin.name), spin, k, None);
         }
     }
     if let Some(s) = find("bursty") {
