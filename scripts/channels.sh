@@ -6,10 +6,10 @@
 # Out of CI: timings on a shared machine are noisy, and every figure is a median of interleaved
 # runs with its quartiles.
 #
-# Usage: scripts/channels.sh [runs] [filter]   (default 21 runs, every scenario; about 2 minutes)
+# Usage: scripts/channels.sh [runs] [filter]   (default 15 runs, every scenario; 2-4 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs="${1:-21}"
+runs="${1:-15}"
 filter="${2:-}"
 cargo build --release --quiet -p intrusive-mpsc-perf --bin channels
 bin=target/release/channels
