@@ -23,6 +23,9 @@ pub struct Sample {
     /// Voluntary context switches (a thread blocking in the kernel: parking) per 1000
     /// messages, the whole process's; the receiver thread's for the bursty producer.
     pub switches: f64,
+    /// Heap allocations per 1000 messages in the timed window (a bounded sender that waits
+    /// allocates its place in the wait list), when counted (`CHANNELS_ALLOCS=1`); NaN otherwise.
+    pub allocs: f64,
 }
 
 /// CPU time and voluntary context switches, of the process or of the calling thread.
@@ -30,6 +33,7 @@ pub struct Sample {
 struct Usage {
     cpu: Duration,
     switches: u64,
+    allocs: u64,
 }
 
 fn usage(who: libc::c_int) -> Usage {
@@ -42,6 +46,7 @@ fn usage(who: libc::c_int) -> Usage {
     Usage {
         cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
         switches: ru.ru_nvcsw as u64,
+        allocs: crate::allocs::count(),
     }
 }
 
@@ -62,6 +67,11 @@ fn per_message(before: Usage, messages: usize, value: f64) -> Sample {
         value,
         cpu_ns: (after.cpu - before.cpu).as_nanos() as f64 / messages as f64,
         switches: (after.switches - before.switches) as f64 * 1000.0 / messages as f64,
+        allocs: if crate::allocs::counting() {
+            (after.allocs - before.allocs) as f64 * 1000.0 / messages as f64
+        } else {
+            f64::NAN
+        },
     }
 }
 
@@ -306,5 +316,6 @@ pub fn bursty<C: Blocking>(cap: Option<usize>) -> Sample {
         value: cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
         cpu_ns: cpu.as_nanos() as f64 / total as f64,
         switches: switches as f64 * 1000.0 / total as f64,
+        allocs: f64::NAN,
     }
 }

@@ -256,6 +256,7 @@ fn scenarios() -> Vec<Scenario> {
 }
 
 pub fn main() {
+    crate::allocs::init();
     let runs: usize = std::env::args()
         .nth(1)
         .map(|r| r.parse().expect("runs: a number"))
@@ -301,13 +302,22 @@ pub fn main() {
             ),
             _ => ("process CPU ns/msg", "voluntary switches / 1000 msgs"),
         };
-        println!("| channel | median | q1 | q3 | min | max | {cpu} | {sw} |");
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        let allocs = crate::allocs::counting() && s.unit != Unit::IdleCpu;
+        print!("| channel | median | q1 | q3 | min | max | {cpu} | {sw} |");
+        if allocs {
+            print!(" allocations / 1000 msgs |");
+        }
+        println!();
+        print!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        if allocs {
+            print!("---:|");
+        }
+        println!();
         for e in &s.entries {
             let v = e.values();
             let cpu: Vec<f64> = e.samples.iter().map(|s| s.cpu_ns).collect();
             let sw: Vec<f64> = e.samples.iter().map(|s| s.switches).collect();
-            println!(
+            print!(
                 "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} |",
                 e.name,
                 median(&v),
@@ -318,6 +328,11 @@ pub fn main() {
                 median(&cpu),
                 median(&sw),
             );
+            if allocs {
+                let a: Vec<f64> = e.samples.iter().map(|s| s.allocs).collect();
+                print!(" {:.1} |", median(&a));
+            }
+            println!();
         }
     }
     targets(&scenarios);
@@ -457,7 +472,7 @@ fn targets(scenarios: &[Scenario]) {
         let Some(spin) = s.get(SPIN_BOUNDED).or(s.get(SPIN)) else {
             continue;
         };
-        let short = s.name.split(" (").next().unwrap_or(&s.name);
+        let short = s.name.rsplit_once(" (").map_or(s.name.as_str(), |(n, _)| n);
         if let Some(u) = s.get(OURS_UNBOUNDED_REF) {
             show(
                 format!("{short}: {} / ours unbounded", spin.name),
