@@ -7,7 +7,8 @@ use crate::peers::{
     AsyncChannel, Crossbeam, Flume, Kanal, KanalAsync, Ours, OursBounded, StdMpsc, StdSync,
     TokioBounded, TokioUnbounded,
 };
-use crate::proto::{OursBoundedSpin, OursSpin};
+use crate::proto::{OursBoundedSpin, OursSpin, QueueSpin};
+use intrusive_mpsc::{Compact, Padded};
 
 /// Messages per fan-in sample.
 const FAN_IN: usize = 100_000;
@@ -28,6 +29,8 @@ const KANAL: &str = "kanal";
 /// The prototypes (see `proto`): not ours to ship, and no peer either.
 const SPIN: &str = "prototype: intrusive-mpsc + spin before parking";
 const SPIN_BOUNDED: &str = "prototype: intrusive-mpsc, bounded + spin before parking";
+const QUEUE_COMPACT: &str = "prototype: BoundedWaitQueue alone (compact), spinning senders";
+const QUEUE_PADDED: &str = "prototype: BoundedWaitQueue alone (padded), spinning senders";
 
 /// One line of a table: a channel in a scenario, and its samples.
 struct Entry {
@@ -116,6 +119,8 @@ fn fan_in_blocking(cap: Option<usize>, p: usize, n: usize) -> Vec<Entry> {
             entry("tokio mpsc", move || f::<TokioBounded>(cap, p, n)),
             entry("std mpsc (sync_channel)", move || f::<StdSync>(cap, p, n)),
             entry(SPIN_BOUNDED, move || f::<OursBoundedSpin>(cap, p, n)),
+            entry(QUEUE_COMPACT, move || f::<QueueSpin<Compact>>(cap, p, n)),
+            entry(QUEUE_PADDED, move || f::<QueueSpin<Padded>>(cap, p, n)),
         ],
     };
     v.extend([
@@ -491,6 +496,16 @@ fn targets(scenarios: &[Scenario]) {
         }
         if let Some(k) = s.get(KANAL) {
             show(format!("{short}: {} / kanal", spin.name), spin, k, None);
+        }
+        for q in [QUEUE_COMPACT, QUEUE_PADDED] {
+            if let Some(q) = s.get(q) {
+                show(
+                    format!("{short}: {} / {}", q.name, spin.name),
+                    q,
+                    spin,
+                    None,
+                );
+            }
         }
     }
     if let Some(s) = find("bursty") {
