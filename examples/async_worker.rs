@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{channel::channel, node, Link};
+use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 
 /// A unit of work with its spare pointer for the queue.
 struct Job {
@@ -27,7 +27,7 @@ const PRODUCERS: usize = 3;
 const JOBS_PER_PRODUCER: u64 = 20_000;
 
 fn main() {
-    let (tx, mut rx) = channel::<Job>();
+    let (tx, mut rx) = unbounded_channel::<Job>();
     let start = Instant::now();
     let producers: Vec<_> = (0..PRODUCERS)
         .map(|producer| {

@@ -119,7 +119,7 @@
 //!
 //! - **Several consumers**: each queue has exactly one consumer at a time.
 //! - **Producers that wait for room, on a queue**: a full bounded queue refuses the node and
-//!   hands it back; nothing blocks a producer. The bounded [channel][channel::bounded] adds that
+//!   hands it back; nothing blocks a producer. The bounded [channel][channel()] adds that
 //!   wait on top (`send(node).await`, `send_blocking`).
 //! - **A consumer that never waits for a producer**: a producer preempted between the two steps of
 //!   its enqueue hides its node, and every node after it, until it runs again. Producers are
@@ -170,7 +170,8 @@
 //! producers pay nothing while the consumer is awake. This works the same on a bounded queue: a
 //! refused enqueue does not touch the head, so it neither wakes nor strands the consumer.
 //!
-//! [`channel()`] and [`channel::bounded`] (feature `alloc`) wrap a waiting queue in an `Arc`:
+//! [`channel::unbounded_channel`] and [`channel(capacity)`][channel()] (feature `alloc`; tokio's
+//! names) wrap a waiting queue in an `Arc`:
 //! cloneable [`Sender`][channel::Sender]s, one [`Receiver`][channel::Receiver] that learns when
 //! every sender is gone, `rx.recv().await` in async tasks and `rx.recv_blocking()` on threads,
 //! closing as in tokio, and on the bounded channel senders that wait for room
@@ -255,9 +256,12 @@
 //!
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
 //!   while waiting out a producer.
-//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, [`channel()`] (whose senders wait in
-//!   an `event-listener` list), and [`ReadySet::new`] / [`ReadySet::with_capacity`], which
+//! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, the [channel][channel::unbounded_channel]
+//!   (whose senders wait in an `event-listener` list), and [`ReadySet::new`] / [`ReadySet::with_capacity`], which
 //!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead).
+//! - `tokio`: implies `std`; a blocking call of the channel (`recv_blocking`, `send_blocking`,
+//!   ...) panics instead of hanging when it is about to park a thread that runs a tokio runtime's
+//!   tasks (see the [channel][mod@channel] module).
 //! - `futures-core`: `Stream` for the channel's [`Receiver`][channel::Receiver] and for a
 //!   [`Consumer`] whose queue can sleep.
 //! - `critical-section`: enqueues run inside a critical section (see
@@ -285,9 +289,16 @@
     doc = "[Queue::consumer_owned]: crate#features"
 )]
 #![cfg_attr(not(feature = "alloc"), doc = "[`OwnedConsumer`]: crate#features")]
-#![cfg_attr(not(feature = "alloc"), doc = "[`channel()`]: crate#features")]
-#![cfg_attr(not(feature = "alloc"), doc = "[`channel::bounded`]: crate#features")]
-#![cfg_attr(not(feature = "alloc"), doc = "[channel::bounded]: crate#features")]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`channel::unbounded_channel`]: crate#features"
+)]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "[channel::unbounded_channel]: crate#features"
+)]
+#![cfg_attr(not(feature = "alloc"), doc = "[mod@channel]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[channel()]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[channel::Sender]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[channel::Receiver]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[`ReadySet::new`]: crate#features")]

@@ -12,14 +12,14 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use intrusive_mpsc::channel::{channel, RecvTimeoutError, SendError, TryRecvError};
+use intrusive_mpsc::channel::{unbounded_channel, RecvTimeoutError, SendError, TryRecvError};
 use support::{counted, msg, promptly, CountingWaker, Fifo, Msg, STALL};
 
 #[test]
 fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone() {
     const SENDERS: usize = 4;
     const PER_SENDER: usize = 25_000;
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     let handles: Vec<_> = (0..SENDERS)
         .map(|s| {
             let tx = tx.clone();
@@ -44,7 +44,7 @@ fn iter_receives_everything_in_per_sender_order_and_ends_when_senders_are_gone()
 
 #[test]
 fn a_blocked_receiver_is_woken_by_the_last_sender_leaving() {
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     let tx2 = tx.clone();
     let leaver = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
@@ -53,7 +53,7 @@ fn a_blocked_receiver_is_woken_by_the_last_sender_leaving() {
         drop(tx2);
     });
     assert_eq!(
-        promptly(|| rx.recv_timeout(STALL)).err(),
+        promptly(|| rx.recv_timeout_blocking(STALL)).err(),
         Some(RecvTimeoutError::Disconnected),
         "woken by the disconnection, not by the timeout"
     );
@@ -62,7 +62,7 @@ fn a_blocked_receiver_is_woken_by_the_last_sender_leaving() {
 
 #[test]
 fn disconnection_is_reported_only_after_draining() {
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     tx.send(msg(0, 0)).unwrap();
     tx.send(msg(0, 1)).unwrap();
     drop(tx);
@@ -71,27 +71,27 @@ fn disconnection_is_reported_only_after_draining() {
     assert!(rx.recv_blocking().is_none());
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
     assert_eq!(
-        rx.recv_timeout(Duration::from_millis(1)).err(),
+        rx.recv_timeout_blocking(Duration::from_millis(1)).err(),
         Some(RecvTimeoutError::Disconnected)
     );
 }
 
 #[test]
 fn timeouts_and_empty() {
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Empty));
     assert_eq!(
-        rx.recv_timeout(Duration::from_millis(10)).err(),
+        rx.recv_timeout_blocking(Duration::from_millis(10)).err(),
         Some(RecvTimeoutError::Timeout)
     );
     tx.send(msg(0, 3)).unwrap();
-    assert_eq!(promptly(|| rx.recv_timeout(STALL)).unwrap().seq, 3);
+    assert_eq!(promptly(|| rx.recv_timeout_blocking(STALL)).unwrap().seq, 3);
 }
 
 #[test]
 fn send_after_the_receiver_is_gone_hands_the_node_back_and_nothing_leaks() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = channel::<Msg>();
+    let (tx, rx) = unbounded_channel::<Msg>();
     tx.send(counted(0, 0, &drops)).unwrap();
     tx.send(counted(0, 1, &drops)).unwrap();
     drop(rx);
@@ -110,7 +110,7 @@ fn send_after_the_receiver_is_gone_hands_the_node_back_and_nothing_leaks() {
 
 #[test]
 fn async_receiver_is_woken_by_sends_and_by_disconnection() {
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     let (counter, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     {
@@ -128,7 +128,7 @@ fn async_receiver_is_woken_by_sends_and_by_disconnection() {
 
 #[test]
 fn receiver_moves_between_threads() {
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     tx.send(msg(0, 0)).unwrap();
     assert_eq!(rx.recv_blocking().unwrap().seq, 0);
     let rx = thread::spawn(move || {
@@ -147,12 +147,12 @@ fn receiver_moves_between_threads() {
 
 #[test]
 fn a_receiver_moved_after_a_timed_wait_is_woken_on_its_new_thread() {
-    let (tx, mut rx) = channel::<Msg>();
+    let (tx, mut rx) = unbounded_channel::<Msg>();
     assert_eq!(
-        rx.recv_timeout(Duration::from_millis(1)).err(),
+        rx.recv_timeout_blocking(Duration::from_millis(1)).err(),
         Some(RecvTimeoutError::Timeout)
     );
-    let waiter = thread::spawn(move || promptly(|| rx.recv_timeout(STALL)).map(|m| m.seq));
+    let waiter = thread::spawn(move || promptly(|| rx.recv_timeout_blocking(STALL)).map(|m| m.seq));
     thread::sleep(Duration::from_millis(20));
     tx.send(msg(0, 11)).unwrap();
     assert_eq!(waiter.join().unwrap().ok(), Some(11));
@@ -161,7 +161,7 @@ fn a_receiver_moved_after_a_timed_wait_is_woken_on_its_new_thread() {
 #[test]
 fn dropping_the_receiver_drops_what_it_did_not_receive() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = channel::<Msg>();
+    let (tx, rx) = unbounded_channel::<Msg>();
     for seq in 0..3 {
         tx.send(counted(0, seq, &drops)).unwrap();
     }

@@ -13,7 +13,8 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{
-    bounded, channel, Receiver, SendError, SendTimeoutError, Sender, TryRecvError, TrySendError,
+    bounded, unbounded_channel, Receiver, SendError, SendTimeoutError, Sender, TryRecvError,
+    TrySendError,
 };
 use intrusive_mpsc::Bounded;
 use support::{from_worker, msg, poll_once, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
@@ -34,8 +35,8 @@ fn the_handles_are_send_and_sync_when_the_nodes_are() {
 #[test]
 fn try_send_refuses_when_full_and_when_closed_handing_the_node_back() {
     let (tx, mut rx) = bounded::<Msg>(2);
-    assert_eq!(tx.capacity(), 2);
-    assert_eq!(rx.capacity(), 2);
+    assert_eq!(tx.max_capacity(), 2);
+    assert_eq!(rx.max_capacity(), 2);
     tx.try_send(msg(0, 0)).unwrap();
     tx.try_send(msg(0, 1)).unwrap();
     match tx.try_send(msg(0, 2)) {
@@ -73,7 +74,7 @@ fn send_blocking_waits_for_room_and_delivers_everything_in_order() {
     let mut fifo = Fifo::new(SENDERS);
     // The watchdog is per receive: each must end well before the stall timeout, however slow the
     // machine (valgrind) makes the whole run.
-    while let Ok(m) = promptly(|| rx.recv_timeout(STALL)) {
+    while let Ok(m) = promptly(|| rx.recv_timeout_blocking(STALL)) {
         fifo.take(&m);
     }
     fifo.assert_all(per_sender);
@@ -110,7 +111,7 @@ fn recv_many_makes_room_for_waiting_senders() {
             Err(TryRecvError::Disconnected) => break,
             Err(TryRecvError::Empty | TryRecvError::Inconsistent) => {
                 // Sleep for one, then take the rest without waiting.
-                match promptly(|| rx.recv_timeout(STALL)) {
+                match promptly(|| rx.recv_timeout_blocking(STALL)) {
                     Ok(m) => batch.push(m),
                     Err(_) => break,
                 }
@@ -180,11 +181,11 @@ fn dropping_the_receiver_wakes_waiting_senders_with_their_nodes() {
 fn send_timeout_times_out_when_full_and_succeeds_once_there_is_room() {
     let (tx, mut rx) = bounded::<Msg>(1);
     tx.try_send(msg(0, 0)).unwrap();
-    match tx.send_timeout(msg(0, 1), Duration::from_millis(5)) {
+    match tx.send_timeout_blocking(msg(0, 1), Duration::from_millis(5)) {
         Err(SendTimeoutError::Timeout(back)) => assert_eq!(back.seq, 1),
         other => panic!("expected a timeout, got {other:?}"),
     }
-    let waiter = thread::spawn(move || promptly(|| tx.send_timeout(msg(0, 2), STALL)));
+    let waiter = thread::spawn(move || promptly(|| tx.send_timeout_blocking(msg(0, 2), STALL)));
     thread::sleep(Duration::from_millis(20));
     assert_eq!(rx.recv_blocking().unwrap().seq, 0);
     waiter.join().unwrap().unwrap();
@@ -307,14 +308,14 @@ fn close_strands_no_accepted_node<B: intrusive_mpsc::Capacity>(make: fn() -> End
         let mut received = 0;
         // Receive a little (more in later rounds), then close while the senders are sending.
         for _ in 0..round % 7 {
-            if rx.recv_timeout(STALL).is_ok() {
+            if rx.recv_timeout_blocking(STALL).is_ok() {
                 received += 1;
             }
         }
         rx.close();
         // The watchdog is per receive: an unbounded channel may hold many nodes by now, and
         // draining them all may take long under valgrind.
-        while promptly(|| rx.recv_timeout(STALL)).is_ok() {
+        while promptly(|| rx.recv_timeout_blocking(STALL)).is_ok() {
             received += 1;
         }
         let accepted: usize = senders.into_iter().map(|s| s.join().unwrap()).sum();
@@ -325,7 +326,7 @@ fn close_strands_no_accepted_node<B: intrusive_mpsc::Capacity>(make: fn() -> End
 
 #[test]
 fn close_strands_no_accepted_node_unbounded() {
-    close_strands_no_accepted_node(channel::<Msg>);
+    close_strands_no_accepted_node(unbounded_channel::<Msg>);
 }
 
 #[test]

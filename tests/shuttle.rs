@@ -42,7 +42,7 @@
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
 
-use intrusive_mpsc::channel::{channel, SendError};
+use intrusive_mpsc::channel::{unbounded_channel, SendError};
 use intrusive_mpsc::{
     node, Batch, BoundedWaitQueue, Handle, Link, OwnedConsumer, Queue, TryDequeueError, Unbounded,
     Wait, WaitQueue,
@@ -530,7 +530,7 @@ fn channel_receiver_dropped_mid_stream() {
     const BEFORE_DROP: usize = 15;
     explore(|| {
         let book = Book::new(SENDERS, PER_SENDER);
-        let (tx, mut rx) = channel::<Msg>();
+        let (tx, mut rx) = unbounded_channel::<Msg>();
         let handed_back = Arc::new(Counter::default());
         let barrier = Arc::new(Barrier::new(SENDERS + 1));
         let senders: Vec<_> = (0..SENDERS)
@@ -593,7 +593,7 @@ fn channel_receiver_sleeps_until_the_last_sender_leaves() {
     const BEFORE_BARRIER: usize = 20;
     explore(|| {
         let book = Book::new(SENDERS, PER_SENDER);
-        let (tx, mut rx) = channel::<Msg>();
+        let (tx, mut rx) = unbounded_channel::<Msg>();
         let barrier = Arc::new(Barrier::new(SENDERS + 1));
         let senders: Vec<_> = (0..SENDERS)
             .map(|p| {

@@ -10,7 +10,7 @@ mod support;
 
 use std::future::Future;
 
-use intrusive_mpsc::channel::{bounded, channel, Receiver, Sender, TrySendError};
+use intrusive_mpsc::channel::{bounded, unbounded_channel, Receiver, Sender, TrySendError};
 use intrusive_mpsc::Capacity;
 use support::{msg, Fifo, Msg, STALL};
 use tokio::task::yield_now;
@@ -45,7 +45,7 @@ fn run<F: Future>(runtime: &tokio::runtime::Runtime, test: F) -> F::Output {
 fn recv_await_on_a_current_thread_runtime_lets_the_sender_task_run() {
     let runtime = current_thread();
     run(&runtime, async {
-        let (tx, mut rx) = channel::<Msg>();
+        let (tx, mut rx) = unbounded_channel::<Msg>();
         let sender = tokio::spawn(async move {
             for seq in 0..1_000 {
                 tx.send(msg(0, seq)).unwrap();
@@ -114,12 +114,12 @@ fn spawn_bounded(
 
 #[test]
 fn unbounded_multi_thread_runtime() {
-    receives_everything(&multi_thread(), channel(), spawn_unbounded);
+    receives_everything(&multi_thread(), unbounded_channel(), spawn_unbounded);
 }
 
 #[test]
 fn unbounded_current_thread_runtime() {
-    receives_everything(&current_thread(), channel(), spawn_unbounded);
+    receives_everything(&current_thread(), unbounded_channel(), spawn_unbounded);
 }
 
 /// `send(node).await` on a full channel suspends the task until the receiver takes a node; on a
@@ -159,7 +159,7 @@ fn bounded_send_await_against_a_blocking_receiver_thread() {
 fn closed_completes_when_the_receiver_closes_or_goes() {
     for runtime in [current_thread(), multi_thread()] {
         run(&runtime, async {
-            let (tx, mut rx) = channel::<Msg>();
+            let (tx, mut rx) = unbounded_channel::<Msg>();
             let watcher = {
                 let tx = tx.clone();
                 tokio::spawn(async move {
@@ -293,7 +293,7 @@ mod stream {
     use std::sync::Arc;
 
     use futures_core::{FusedStream, Stream};
-    use intrusive_mpsc::channel::{bounded, channel};
+    use intrusive_mpsc::channel::{bounded, unbounded_channel};
     use intrusive_mpsc::WaitQueue;
 
     use super::{msg, multi_thread, run, yield_now, Msg};
@@ -322,7 +322,7 @@ mod stream {
             assert!(next(&mut rx).await.is_none(), "fused");
             sender.await.unwrap();
 
-            let (tx, mut rx) = channel::<Msg>();
+            let (tx, mut rx) = unbounded_channel::<Msg>();
             tx.send(msg(0, 0)).unwrap();
             rx.close();
             assert!(next(&mut rx).await.is_some(), "sent before the close");

@@ -1,4 +1,6 @@
 //! The channel's errors: what a send hands back, and why a receive returned no node.
+//!
+//! As in tokio's `sync::mpsc::error`. They are re-exported at [`channel`](mod@crate::channel) too.
 
 use super::*;
 
@@ -7,7 +9,7 @@ use super::*;
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::channel::{channel, SendError};
+/// use intrusive_mpsc::channel::{error::SendError, unbounded_channel};
 /// use intrusive_mpsc::{node, Link};
 ///
 /// struct Msg {
@@ -16,7 +18,7 @@ use super::*;
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, rx) = channel::<Msg>();
+/// let (tx, rx) = unbounded_channel::<Msg>();
 /// drop(rx);
 /// let SendError(back) = tx.send(Box::new(Msg { link: Link::new(), n: 7 })).unwrap_err();
 /// assert_eq!(back.n, 7);
@@ -30,7 +32,7 @@ impl<T> fmt::Debug for SendError<T> {
     /// # Examples
     ///
     /// ```
-    /// let error = intrusive_mpsc::channel::SendError(1u8);
+    /// let error = intrusive_mpsc::channel::error::SendError(1u8);
     /// assert_eq!(format!("{error:?}"), "SendError { .. }");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -44,7 +46,7 @@ impl<T> fmt::Display for SendError<T> {
     /// # Examples
     ///
     /// ```
-    /// let error = intrusive_mpsc::channel::SendError(1u8);
+    /// let error = intrusive_mpsc::channel::error::SendError(1u8);
     /// assert_eq!(error.to_string(), "sending on a closed channel");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -59,7 +61,7 @@ impl<T> core::error::Error for SendError<T> {}
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::channel::TrySendError;
+/// use intrusive_mpsc::channel::error::TrySendError;
 /// assert_eq!(TrySendError::Full(1u8).to_string(), "sending on a full channel");
 /// assert_eq!(TrySendError::Full(1u8).into_inner(), 1);
 /// ```
@@ -86,7 +88,7 @@ impl<T> fmt::Debug for TrySendError<T> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::channel::TrySendError;
+    /// use intrusive_mpsc::channel::error::TrySendError;
     /// assert_eq!(format!("{:?}", TrySendError::Closed(1u8)), "Closed(..)");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -109,16 +111,20 @@ impl<T> fmt::Display for TrySendError<T> {
 
 impl<T> core::error::Error for TrySendError<T> {}
 
-/// Why [`Sender::send_timeout`] handed the node back.
+/// Why [`Sender::send_timeout_blocking`] or the async [`Sender::send_timeout`] handed the node
+/// back.
 ///
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::channel::SendTimeoutError;
+/// use intrusive_mpsc::channel::error::SendTimeoutError;
 /// assert_eq!(SendTimeoutError::Timeout(1u8).to_string(), "timed out waiting for room");
 /// ```
 ///
-#[cfg_attr(not(feature = "std"), doc = "[`Sender::send_timeout`]: crate#features")]
+#[cfg_attr(
+    not(feature = "std"),
+    doc = "[`Sender::send_timeout_blocking`]: crate#features"
+)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SendTimeoutError<T> {
     /// No room came in time.
@@ -160,10 +166,46 @@ impl<T> core::error::Error for SendTimeoutError<T> {}
 
 /// Why [`Receiver::try_recv`] returned no node.
 ///
+/// Unlike tokio's and `std`'s, it has three variants: this channel tells "nothing was sent"
+/// ([`Empty`](TryRecvError::Empty)) from "a sender is in the middle of sending"
+/// ([`Inconsistent`](TryRecvError::Inconsistent)). The queue underneath is Vyukov's: a sender
+/// links its node in two steps, and between them a node sent after it can be complete yet
+/// unreachable. Reporting that as `Empty` would mislead a receiver that goes to sleep on
+/// `Empty`; `Inconsistent` says something is on its way, so try again soon (or wait with
+/// [`recv`](Receiver::recv), which handles it). A two-arm match written for tokio does not
+/// compile here; match all three:
+///
+/// ```
+/// use intrusive_mpsc::channel::{error::TryRecvError, unbounded_channel};
+/// use intrusive_mpsc::{node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
+/// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+/// drop(tx);
+/// let mut received = 0;
+/// loop {
+///     match rx.try_recv() {
+///         Ok(_msg) => received += 1,
+///         // Nothing sent yet: do something else, or wait with `recv().await`.
+///         Err(TryRecvError::Empty) => break,
+///         // A sender is mid-send: its node comes in a moment.
+///         Err(TryRecvError::Inconsistent) => std::hint::spin_loop(),
+///         // Every sender is gone and everything was received.
+///         Err(TryRecvError::Disconnected) => break,
+///     }
+/// }
+/// assert_eq!(received, 1);
+/// ```
+///
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::channel::TryRecvError;
+/// use intrusive_mpsc::channel::error::TryRecvError;
 /// assert_eq!(TryRecvError::Disconnected.to_string(), "channel is disconnected");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -182,7 +224,7 @@ impl fmt::Display for TryRecvError {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::channel::TryRecvError;
+    /// use intrusive_mpsc::channel::error::TryRecvError;
     /// assert_eq!(TryRecvError::Empty.to_string(), "channel is empty");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,18 +238,19 @@ impl fmt::Display for TryRecvError {
 
 impl core::error::Error for TryRecvError {}
 
-/// Why [`Receiver::recv_timeout`] returned no node.
+/// Why [`Receiver::recv_timeout_blocking`] or the async [`Receiver::recv_timeout`] returned no
+/// node.
 ///
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::channel::RecvTimeoutError;
+/// use intrusive_mpsc::channel::error::RecvTimeoutError;
 /// assert_eq!(RecvTimeoutError::Timeout.to_string(), "timed out waiting on a channel");
 /// ```
 ///
 #[cfg_attr(
     not(feature = "std"),
-    doc = "[`Receiver::recv_timeout`]: crate#features"
+    doc = "[`Receiver::recv_timeout_blocking`]: crate#features"
 )]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RecvTimeoutError {
@@ -223,7 +266,7 @@ impl fmt::Display for RecvTimeoutError {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::channel::RecvTimeoutError;
+    /// use intrusive_mpsc::channel::error::RecvTimeoutError;
     /// assert_eq!(RecvTimeoutError::Disconnected.to_string(), "channel is disconnected");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

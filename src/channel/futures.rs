@@ -4,7 +4,8 @@
 
 use super::*;
 
-/// The future of a bounded sender's [`send`](Sender#method.send-1).
+/// The future of a bounded sender's [`send`](Sender#method.send-1), and of
+/// [`send_async`](Sender::send_async) on either kind of channel.
 ///
 /// It holds the node until there is room. Dropping it drops the node.
 ///
@@ -31,9 +32,10 @@ use super::*;
 /// assert!(matches!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
 /// assert_eq!(rx.try_recv().unwrap().n, 2);
 /// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct SendFuture<'s, N: Node> {
-    pub(super) sender: &'s Sender<N, Bounded>,
+#[must_use = "the node is sent only when the future is awaited: write `.await`, or outside async \
+              code call `send_blocking` (to wait for room) or `try_send`"]
+pub struct SendFuture<'s, N: Node, B: Capacity = Bounded> {
+    pub(super) sender: &'s Sender<N, B>,
     /// The node, until it is sent or handed back.
     pub(super) node: Option<N::Handle>,
     /// Our place in the wait list, once the channel was found full.
@@ -43,14 +45,14 @@ pub struct SendFuture<'s, N: Node> {
 }
 
 // The node is only ever moved, never pinned: the future is `Unpin` whatever the handle.
-impl<N: Node> Unpin for SendFuture<'_, N> {}
+impl<N: Node, B: Capacity> Unpin for SendFuture<'_, N, B> {}
 
 // SAFETY: `&SendFuture` gives access to nothing (no method takes `&self`), so sharing it between
 // threads shares no handle; `Send` of the node is all the future needs to be `Sync`, as for
 // `Consumer`.
-unsafe impl<N: Node> Sync for SendFuture<'_, N> where N::Handle: Send {}
+unsafe impl<N: Node, B: Capacity> Sync for SendFuture<'_, N, B> where N::Handle: Send {}
 
-impl<N: Node> Future for SendFuture<'_, N> {
+impl<N: Node, B: Capacity> Future for SendFuture<'_, N, B> {
     type Output = Result<(), SendError<N::Handle>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -69,7 +71,7 @@ impl<N: Node> Future for SendFuture<'_, N> {
             match &mut this.listener {
                 // Join the list, then look again (the loop) before waiting: a room made or a
                 // close after our look above either shows in the next look or notifies us.
-                None => this.listener = Some(shared.room.listen(&mut this.counted)),
+                None => this.listener = Some(room_of(shared).listen(&mut this.counted)),
                 Some(listener) => match Pin::new(listener).poll(cx) {
                     // Notified: this listener is used up; look again.
                     Poll::Ready(()) => this.listener = None,
@@ -80,17 +82,25 @@ impl<N: Node> Future for SendFuture<'_, N> {
     }
 }
 
-impl<N: Node> Drop for SendFuture<'_, N> {
+impl<N: Node, B: Capacity> Drop for SendFuture<'_, N, B> {
     fn drop(&mut self) {
         if self.counted {
-            self.sender.shared.room.leave();
+            room_of(&self.sender.shared).leave();
         }
         // Our listener, dropped after this, passes a notification it got but did not use to
         // the next waiting sender.
     }
 }
 
-impl<N: Node> fmt::Debug for SendFuture<'_, N> {
+/// The wait list of a channel on which a send was refused as full: only a bounded channel has one
+/// (an unbounded channel never refuses for want of room).
+fn room_of<N: Node, B: Capacity>(shared: &Shared<N, B>) -> &Waiters {
+    shared
+        .room()
+        .expect("only a bounded channel is ever full and has a wait list")
+}
+
+impl<N: Node, B: Capacity> fmt::Debug for SendFuture<'_, N, B> {
     /// Prints `SendFuture { .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture").finish_non_exhaustive()
@@ -105,14 +115,14 @@ impl<N: Node> fmt::Debug for SendFuture<'_, N> {
 /// use std::future::Future;
 /// use std::pin::pin;
 /// use std::task::{Context, Waker};
-/// use intrusive_mpsc::{channel::channel, node, Link};
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 ///
 /// struct Msg {
 ///     link: Link,
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, mut rx) = channel::<Msg>();
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
 /// let mut cx = Context::from_waker(Waker::noop());
 /// let mut closed = pin!(tx.closed());
 /// assert!(closed.as_mut().poll(&mut cx).is_pending());
@@ -172,14 +182,14 @@ impl<N: Node, B: Capacity> fmt::Debug for ClosedFuture<'_, N, B> {
 /// use std::future::Future;
 /// use std::pin::pin;
 /// use std::task::{Context, Poll, Waker};
-/// use intrusive_mpsc::{channel::channel, node, Link};
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 ///
 /// struct Msg {
 ///     link: Link,
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, mut rx) = channel::<Msg>();
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
 /// let mut cx = Context::from_waker(Waker::noop());
 /// let mut recv = pin!(rx.recv());
 /// assert!(recv.as_mut().poll(&mut cx).is_pending());
@@ -205,14 +215,14 @@ impl<N: Node, B: Capacity> fmt::Debug for RecvFuture<'_, N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (_tx, mut rx) = channel::<Msg>();
+    /// let (_tx, mut rx) = unbounded_channel::<Msg>();
     /// assert_eq!(format!("{:?}", rx.recv()), "RecvFuture { .. }");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -251,14 +261,14 @@ impl<N: Node, B: Capacity> fmt::Debug for RecvManyFuture<'_, N, B> {
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::{channel::channel, node, Link};
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 ///
 /// struct Msg {
 ///     link: Link,
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, mut rx) = channel::<Msg>();
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
 /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
 /// drop(tx);
 /// assert_eq!(rx.iter_blocking().count(), 1);
@@ -284,14 +294,14 @@ impl<N: Node, B: Capacity> fmt::Debug for BlockingIter<'_, N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (_tx, mut rx) = channel::<Msg>();
+    /// let (_tx, mut rx) = unbounded_channel::<Msg>();
     /// assert_eq!(format!("{:?}", rx.iter_blocking()), "BlockingIter { .. }");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,27 +1,69 @@
 //! A channel-style front: cloneable [`Sender`]s and a unique [`Receiver`] that own a shared
 //! waiting queue, with disconnection and closing in both directions, as `std::sync::mpsc` and
-//! tokio users expect.
+//! tokio users expect. The names and their meanings are tokio's where they match.
 //!
-//! - [`channel()`]: unbounded. [`Sender::send`] never waits (it is wait-free).
-//! - [`bounded()`]: at most `capacity` nodes queued, with backpressure: [`try_send`](Sender::try_send)
-//!   hands the node back when full, [`send(node).await`](Sender#method.send-1) waits for room, and [`send_blocking`][Sender::send_blocking] blocks a thread until
-//!   there is room.
+//! - [`channel(capacity)`](channel()) (also [`bounded`]): at most `capacity` nodes queued, with
+//!   backpressure: [`try_send`](Sender::try_send) hands the node back when full,
+//!   [`send(node).await`](Sender#method.send-1) waits for room, and
+//!   [`send_blocking`][Sender::send_blocking] blocks a thread until there is room.
+//! - [`unbounded_channel()`] (also [`unbounded`]): [`Sender::send`] never waits (it is
+//!   wait-free).
 //!
 //! # Async or blocking: the name says which
 //!
 //! | | in an async task | on a thread (feature `std`) |
 //! |---|---|---|
-//! | receive | [`rx.recv().await`](Receiver::recv), [`recv_many`](Receiver::recv_many), `Stream` (feature `futures-core`) | [`recv_blocking`][Receiver::recv_blocking], [`recv_timeout`][Receiver::recv_timeout], [`iter_blocking`][Receiver::iter_blocking] |
-//! | send on a bounded channel | [`tx.send(node).await`](Sender#method.send-1) | [`send_blocking`][Sender::send_blocking], [`send_timeout`][Sender::send_timeout] |
+//! | receive | [`rx.recv().await`](Receiver::recv), [`recv_many`](Receiver::recv_many), `Stream` (feature `futures-core`) | [`recv_blocking`][Receiver::recv_blocking], [`recv_many_blocking`][Receiver::recv_many_blocking], [`iter_blocking`][Receiver::iter_blocking] |
+//! | receive, for a limited time | [`rx.recv_timeout(sleep).await`](Receiver::recv_timeout) | [`recv_timeout_blocking`][Receiver::recv_timeout_blocking] |
+//! | send on a bounded channel | [`tx.send(node).await`](Sender#method.send-1) | [`send_blocking`][Sender::send_blocking] |
+//! | send on a bounded channel, for a limited time | [`tx.send_timeout(node, sleep).await`](Sender::send_timeout) | [`send_timeout_blocking`][Sender::send_timeout_blocking] |
+//! | send on either kind (generic code) | [`tx.send_async(node).await`](Sender::send_async) | — |
 //! | wait for the receiver to go | [`tx.closed().await`](Sender::closed) | — |
 //!
-//! Every method that can park a thread for good ends in `_blocking`; the `_timeout` ones park it
+//! Every method that can park a thread ends in `_blocking`; the `_timeout_blocking` ones park it
 //! for at most their timeout. Calling a blocking method inside an async task blocks the
 //! executor's thread: on a current-thread runtime, a sender on another task of that runtime can
 //! then never run. Use the async methods there.
 //!
 //! The methods that never wait ([`Sender::try_send`], [`Receiver::try_recv`],
 //! [`Receiver::try_recv_many`], and the unbounded [`Sender::send`]) work anywhere.
+//!
+//! # Timeouts in async code
+//!
+//! The crate has no timer, so the async timeouts take your runtime's sleep future (any
+//! [`Timer`], that is any future) where tokio's take a `Duration`:
+//! `rx.recv_timeout(tokio::time::sleep(d)).await`. A `Duration` there does not compile, and the
+//! message says what to pass (and to call `recv_timeout_blocking` on a thread). Putting
+//! `recv()` under your runtime's own timeout (`tokio::time::timeout(d, rx.recv())`) works as
+//! well; `send_timeout` has the advantage of handing the node back.
+//!
+//! # Blocking inside an async runtime
+//!
+//! With the feature `tokio`, a blocking call that is about to park a thread that drives a tokio
+//! runtime's tasks (a worker thread, or the thread inside `block_on`) panics, as tokio's own
+//! `blocking_recv` does, with a message naming the async method to call instead. Inside
+//! `tokio::task::spawn_blocking` or `block_in_place`, or on a thread of your own, blocking is
+//! legitimate and is not caught. The check runs only on the path that is about to park, so a
+//! blocking call that finds a node or room at once costs nothing more; and it relies on tokio's
+//! own view of the thread, which only tokio has (there is no runtime-agnostic way to tell).
+//! Without the feature, or under another runtime, nothing is caught: the call blocks the
+//! runtime's thread (and can hang a current-thread runtime). When it panics, tokio's own
+//! message ("Cannot start a runtime from within a runtime") is printed just before ours: tokio
+//! tells only by panicking.
+//!
+//! # Tokio's habits
+//!
+//! - `channel(8)` is a bounded channel; [`unbounded_channel()`] the unbounded one.
+//! - [`Sender::capacity`] is the room left now and [`Sender::max_capacity`] the bound, as in
+//!   tokio; [`len`](Receiver::len) and [`is_empty`](Receiver::is_empty) exist on both ends
+//!   (except on an unbounded channel's sender, whose sends keep no count), `is_full` on a
+//!   bounded channel's.
+//! - [`Sender::downgrade`] gives a [`WeakSender`], which does not keep the channel open;
+//!   [`Sender::strong_count`], [`Sender::weak_count`] and [`Sender::same_channel`] as in tokio.
+//! - The errors are in [`error`] (and re-exported here). [`TryRecvError`] has a third variant,
+//!   [`Inconsistent`](TryRecvError::Inconsistent): a sender is in the middle of sending.
+//! - `tx.send(node);` on a bounded channel, without `.await`, sends nothing: the warning says to
+//!   write `.await`, or to call `send_blocking` or `try_send` outside async code.
 //!
 //! # Closing
 //!
@@ -43,7 +85,7 @@
 //! }
 //! node!(Job, link, Box<Job>);
 //!
-//! let (tx, mut rx) = channel::channel::<Job>();
+//! let (tx, mut rx) = channel::unbounded_channel::<Job>();
 //! for worker in 0..3 {
 //!     let tx = tx.clone();
 //!     thread::spawn(move || tx.send(Box::new(Job { link: Link::new(), id: worker })).unwrap());
@@ -73,7 +115,7 @@
 //! }
 //! node!(Job, link, Box<Job>);
 //!
-//! let (tx, mut rx) = channel::bounded::<Job>(2);
+//! let (tx, mut rx) = channel::channel::<Job>(2);
 //! block_on(async {
 //!     tx.send(Box::new(Job { link: Link::new(), id: 1 })).await.unwrap();
 //!     tx.send(Box::new(Job { link: Link::new(), id: 2 })).await.unwrap();
@@ -91,12 +133,22 @@
 //! while a sender waits. The unbounded channel carries none of it.
 //!
 #![cfg_attr(not(feature = "std"), doc = "[Sender::send_blocking]: crate#features")]
-#![cfg_attr(not(feature = "std"), doc = "[Sender::send_timeout]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Sender::send_timeout_blocking]: crate#features"
+)]
 #![cfg_attr(
     not(feature = "std"),
     doc = "[Receiver::recv_blocking]: crate#features"
 )]
-#![cfg_attr(not(feature = "std"), doc = "[Receiver::recv_timeout]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Receiver::recv_many_blocking]: crate#features"
+)]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Receiver::recv_timeout_blocking]: crate#features"
+)]
 #![cfg_attr(
     not(feature = "std"),
     doc = "[Receiver::iter_blocking]: crate#features"
@@ -114,16 +166,21 @@ use event_listener::{Event, EventListener, IntoNotification};
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
+use crate::queue::sleep::Step;
 use crate::sync::{fence, Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
 
-mod error;
+pub mod error;
 mod futures;
 mod receiver;
+mod runtime;
 mod sender;
+mod timeout;
 mod waiters;
+mod weak;
 
+// Also here, where they were before the `error` module, as `std::sync::mpsc` has them.
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 pub use futures::BlockingIter;
@@ -131,35 +188,15 @@ pub use futures::{ClosedFuture, RecvFuture, RecvManyFuture, SendFuture};
 pub use receiver::Receiver;
 use receiver::SharedRef;
 pub use sender::Sender;
+pub use timeout::{RecvTimeoutFuture, SendTimeoutFuture, Timer};
 use waiters::Waiters;
-
-/// Creates an unbounded channel: a [`Sender`] to clone for each producer, and the one
-/// [`Receiver`].
-///
-/// The queue is allocated once, here; sending and receiving never allocate.
-///
-/// # Examples
-///
-/// ```
-/// use intrusive_mpsc::{channel::channel, node, Link};
-///
-/// struct Msg {
-///     link: Link,
-/// }
-/// node!(Msg, link, Box<Msg>);
-///
-/// let (tx, mut rx) = channel::<Msg>();
-/// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
-/// assert!(rx.try_recv().is_ok());
-/// ```
-#[must_use]
-pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
-    with_queue(Queue::new())
-}
+pub use weak::WeakSender;
 
 /// Creates a bounded channel: at most `capacity` nodes are queued at once, and senders that find
 /// it full wait ([`send(node).await`](Sender#method.send-1), [`send_blocking`][Sender::send_blocking])
-/// or get their node back ([`try_send`](Sender::try_send)).
+/// or get their node back ([`try_send`](Sender::try_send)). As tokio's `mpsc::channel(capacity)`;
+/// [`bounded`] is the same function under crossbeam's and flume's name, and
+/// [`unbounded_channel`] makes a channel without a bound.
 ///
 /// The queue is a [`BoundedWaitQueue`](crate::BoundedWaitQueue), allocated once, here. Sending
 /// and receiving never allocate; a sender that has to wait for room allocates its place in the
@@ -172,7 +209,7 @@ pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::channel::{bounded, TrySendError};
+/// use intrusive_mpsc::channel::{channel, TrySendError};
 /// use intrusive_mpsc::{node, Link};
 ///
 /// struct Msg {
@@ -181,7 +218,7 @@ pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, mut rx) = bounded::<Msg>(1);
+/// let (tx, mut rx) = channel::<Msg>(1);
 /// tx.try_send(Box::new(Msg { link: Link::new(), n: 1 })).unwrap();
 /// let Err(TrySendError::Full(back)) = tx.try_send(Box::new(Msg { link: Link::new(), n: 2 }))
 /// else {
@@ -194,8 +231,84 @@ pub fn channel<N: Node>() -> (Sender<N>, Receiver<N>) {
 ///
 #[cfg_attr(not(feature = "std"), doc = "[Sender::send_blocking]: crate#features")]
 #[must_use]
-pub fn bounded<N: Node>(capacity: usize) -> (Sender<N, Bounded>, Receiver<N, Bounded>) {
+pub fn channel<N: Node>(capacity: usize) -> (Sender<N, Bounded>, Receiver<N, Bounded>) {
     with_queue(Queue::with_capacity(capacity))
+}
+
+/// Creates a bounded channel: the same function as [`channel`], under crossbeam's and flume's
+/// name.
+///
+/// # Panics
+///
+/// If `capacity` is 0 or greater than `isize::MAX`.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::channel::bounded;
+/// use intrusive_mpsc::{node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, _rx) = bounded::<Msg>(4);
+/// assert_eq!(tx.max_capacity(), 4);
+/// ```
+#[must_use]
+#[inline]
+pub fn bounded<N: Node>(capacity: usize) -> (Sender<N, Bounded>, Receiver<N, Bounded>) {
+    channel(capacity)
+}
+
+/// Creates an unbounded channel: a [`Sender`] to clone for each producer, and the one
+/// [`Receiver`]. As tokio's `mpsc::unbounded_channel()`; [`unbounded`] is the same function under
+/// crossbeam's and flume's name.
+///
+/// [`Sender::send`] never waits (it is wait-free). The queue is allocated once, here; sending and
+/// receiving never allocate.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
+/// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+/// assert!(rx.try_recv().is_ok());
+/// ```
+#[must_use]
+pub fn unbounded_channel<N: Node>() -> (Sender<N>, Receiver<N>) {
+    with_queue(Queue::new())
+}
+
+/// Creates an unbounded channel: the same function as [`unbounded_channel`], under crossbeam's
+/// and flume's name.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{channel::unbounded, node, Link};
+///
+/// struct Msg {
+///     link: Link,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let (tx, mut rx) = unbounded::<Msg>();
+/// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+/// assert!(rx.try_recv().is_ok());
+/// ```
+#[must_use]
+#[inline]
+pub fn unbounded<N: Node>() -> (Sender<N>, Receiver<N>) {
+    unbounded_channel()
 }
 
 /// Both ends around `queue`.
@@ -204,6 +317,7 @@ fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, 
         queue,
         state: AtomicUsize::new(0),
         senders: AtomicUsize::new(1),
+        weak_senders: AtomicUsize::new(0),
         closed: Waiters::new(),
         room: B::when_bounded(Waiters::new),
     });
@@ -238,8 +352,11 @@ struct Shared<N: Node, B: Capacity> {
     /// set no send is counted for good any more, so a receiver that has taken as many nodes as
     /// the count says has taken everything it will ever get.
     state: AtomicUsize,
-    /// Live senders. The last one to go wakes the receiver.
+    /// Live senders. The last one to go wakes the receiver. Once 0 it stays 0: a
+    /// [`WeakSender`] upgrades only from a live count.
     senders: AtomicUsize,
+    /// Live [`WeakSender`]s, for [`Sender::weak_count`] alone.
+    weak_senders: AtomicUsize,
     /// Tasks in [`Sender::closed`].
     closed: Waiters,
     /// Senders waiting for room: a [`Waiters`] list when bounded, nothing when unbounded.
@@ -323,6 +440,18 @@ impl<N: Node, B: Capacity> Shared<N, B> {
     #[inline(always)]
     fn room(&self) -> Option<&Waiters> {
         B::bounded_part(&self.room)
+    }
+
+    /// The number of live senders, for information.
+    fn strong_count(&self) -> usize {
+        // Relaxed: a snapshot; nothing is read through it.
+        self.senders.load(Relaxed)
+    }
+
+    /// The number of live weak senders, for information.
+    fn weak_count(&self) -> usize {
+        // Relaxed: a snapshot; nothing is read through it.
+        self.weak_senders.load(Relaxed)
     }
 
     /// Whether the receiver closed the channel or is gone.

@@ -10,14 +10,14 @@ use super::*;
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::{channel::channel, node, Link};
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 ///
 /// struct Msg {
 ///     link: Link,
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, mut rx) = channel::<Msg>();
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
 /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
 /// drop(tx);
 /// assert!(rx.recv_blocking().is_some());
@@ -88,7 +88,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::channel::{channel, TryRecvError};
+    /// use intrusive_mpsc::channel::{unbounded_channel, TryRecvError};
     /// use intrusive_mpsc::{node, Link};
     ///
     /// struct Msg {
@@ -96,7 +96,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// assert_eq!(rx.try_recv().err(), Some(TryRecvError::Empty));
     /// drop(tx);
     /// assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
@@ -133,14 +133,14 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     ///
     /// ```
     /// use std::task::{Context, Poll, Waker};
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// let mut cx = Context::from_waker(Waker::noop());
     /// assert!(rx.poll_recv(&mut cx).is_pending());
     /// drop(tx);
@@ -171,14 +171,14 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
     /// #     }
     /// # }
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
     /// drop(tx);
     /// assert!(block_on(rx.recv()).is_some());
@@ -195,41 +195,52 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// current-thread runtime the senders of that runtime can then never run. Use
     /// `recv().await` there.
     ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would block a thread that is running a tokio runtime's
+    /// tasks (see the [module docs](mod@crate::channel#blocking-inside-an-async-runtime)).
+    ///
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// std::thread::spawn(move || tx.send(Box::new(Msg { link: Link::new() })).unwrap());
     /// assert!(rx.recv_blocking().is_some());
     /// assert!(rx.recv_blocking().is_none());
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_blocking(&mut self) -> Option<N::Handle> {
-        self.recv_until(None).ok()
+        self.recv_until(None, "recv_blocking", "recv().await").ok()
     }
 
     /// Receives a node, blocking the thread for at most `timeout`.
     ///
     /// This blocks like [`recv_blocking`](Receiver::recv_blocking), for at most `timeout`; in
-    /// async code, put `recv()` under your runtime's timeout instead.
+    /// async code, use [`recv_timeout`](Receiver::recv_timeout) with your runtime's sleep future
+    /// instead.
     ///
     /// # Errors
     ///
     /// [`RecvTimeoutError::Timeout`] if nothing arrived in time, [`RecvTimeoutError::Disconnected`]
     /// once every sender is gone (or the channel was closed) and everything was received.
     ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would block a thread that is running a tokio runtime's
+    /// tasks (see the [module docs](mod@crate::channel#blocking-inside-an-async-runtime)).
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
-    /// use intrusive_mpsc::channel::{channel, RecvTimeoutError};
+    /// use intrusive_mpsc::channel::{error::RecvTimeoutError, unbounded_channel};
     /// use intrusive_mpsc::{node, Link};
     ///
     /// struct Msg {
@@ -237,28 +248,101 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// let timeout = Duration::from_millis(5);
-    /// assert_eq!(rx.recv_timeout(timeout).err(), Some(RecvTimeoutError::Timeout));
+    /// assert_eq!(rx.recv_timeout_blocking(timeout).err(), Some(RecvTimeoutError::Timeout));
     /// drop(tx);
-    /// assert_eq!(rx.recv_timeout(timeout).err(), Some(RecvTimeoutError::Disconnected));
+    /// assert_eq!(
+    ///     rx.recv_timeout_blocking(timeout).err(),
+    ///     Some(RecvTimeoutError::Disconnected)
+    /// );
     /// ```
     #[cfg(feature = "std")]
-    pub fn recv_timeout(
+    pub fn recv_timeout_blocking(
         &mut self,
         timeout: core::time::Duration,
     ) -> Result<N::Handle, RecvTimeoutError> {
-        self.recv_until(std::time::Instant::now().checked_add(timeout))
+        self.recv_until(
+            std::time::Instant::now().checked_add(timeout),
+            "recv_timeout_blocking",
+            "recv_timeout(sleep).await",
+        )
     }
 
+    /// Receives up to `limit` nodes into `buffer` (appending), blocking the thread until there
+    /// is at least one. Returns how many it appended; 0 only when `limit` is 0 or once every
+    /// sender is gone (or the channel was closed) and everything was received. The blocking
+    /// form of [`recv_many`](Receiver::recv_many).
+    ///
+    /// After the first node it takes only what is there without waiting. On a bounded channel
+    /// the senders waiting for room are woken once for the whole batch. `buffer` grows as a
+    /// `Vec` does: reserve room first to receive without allocating.
+    ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would block a thread that is running a tokio runtime's
+    /// tasks (see the [module docs](mod@crate::channel#blocking-inside-an-async-runtime)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    ///     n: u32,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>(8);
+    /// let producer = std::thread::spawn(move || {
+    ///     for n in 0..5 {
+    ///         tx.send_blocking(Box::new(Msg { link: Link::new(), n })).unwrap();
+    ///     }
+    /// });
+    /// let mut batch = Vec::with_capacity(8);
+    /// while rx.recv_many_blocking(&mut batch, 8) != 0 {}
+    /// producer.join().unwrap();
+    /// assert_eq!(batch.iter().map(|m| m.n).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_many_blocking(&mut self, buffer: &mut Vec<N::Handle>, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        match self.recv_until(None, "recv_many_blocking", "recv_many(buffer, limit).await") {
+            Ok(first) => {
+                buffer.push(first);
+                self.take_more(buffer, 0, limit - 1) + 1
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// The blocking receive: `blocking` and `instead` name the caller and its async form, for
+    /// the panic if this would block an async runtime's thread.
     #[cfg(feature = "std")]
     fn recv_until(
         &mut self,
         deadline: Option<std::time::Instant>,
+        blocking: &str,
+        instead: &str,
     ) -> Result<N::Handle, RecvTimeoutError> {
         let received = self.received;
+        let mut checked = false;
         let step = self.consumer.block_on(deadline, |consumer, waker| {
-            consumer.poll_node(waker, |shared| shared.0.finished(received))
+            let step = consumer.poll_node(waker, |shared| shared.0.finished(received));
+            if matches!(step, Step::Sleep) && !checked {
+                // About to park, for the first time in this call: only now is the runtime
+                // check worth its cost.
+                checked = true;
+                if !runtime::may_block() {
+                    // Leave the sleeping state first: the receiver stays usable.
+                    consumer.done();
+                    runtime::refuse(blocking, instead);
+                }
+            }
+            step
         });
         match step {
             Some(handle) => self.received(handle).ok_or(RecvTimeoutError::Disconnected),
@@ -285,7 +369,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
     /// #     }
     /// # }
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
@@ -293,7 +377,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// for n in 0..5 {
     ///     tx.send(Box::new(Msg { link: Link::new(), n })).unwrap();
     /// }
@@ -324,14 +408,14 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     ///
     /// ```
     /// use std::task::{Context, Poll, Waker};
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// let mut cx = Context::from_waker(Waker::noop());
     /// let mut batch = Vec::new();
     /// assert!(rx.poll_recv_many(&mut cx, &mut batch, 8).is_pending());
@@ -375,7 +459,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::channel::{channel, TryRecvError};
+    /// use intrusive_mpsc::channel::{unbounded_channel, TryRecvError};
     /// use intrusive_mpsc::{node, Link};
     ///
     /// struct Msg {
@@ -383,7 +467,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// let mut batch = Vec::new();
     /// assert_eq!(rx.try_recv_many(&mut batch, 8), Err(TryRecvError::Empty));
     /// for _ in 0..3 {
@@ -435,7 +519,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::channel::{channel, TryRecvError};
+    /// use intrusive_mpsc::channel::{unbounded_channel, TryRecvError};
     /// use intrusive_mpsc::{node, Link};
     ///
     /// struct Msg {
@@ -443,7 +527,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
     /// rx.close();
     /// assert!(tx.send(Box::new(Msg { link: Link::new() })).is_err());
@@ -467,14 +551,14 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, rx) = channel::<Msg>();
+    /// let (tx, rx) = unbounded_channel::<Msg>();
     /// assert!(!rx.is_closed());
     /// drop(tx);
     /// assert!(rx.is_closed());
@@ -493,7 +577,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
@@ -501,7 +585,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// std::thread::spawn(move || {
     ///     for n in 0..5 {
     ///         tx.send(Box::new(Msg { link: Link::new(), n })).unwrap();
@@ -516,24 +600,178 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
 }
 
 impl<N: Node> Receiver<N, Bounded> {
-    /// The capacity of the channel.
+    /// The most nodes the channel holds at once: the capacity it was made with. As tokio's
+    /// `Receiver::max_capacity`; [`capacity`](Receiver::capacity) is the room left now.
     ///
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::bounded, node, Link};
+    /// use intrusive_mpsc::{channel::channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (_tx, rx) = bounded::<Msg>(16);
-    /// assert_eq!(rx.capacity(), 16);
+    /// let (_tx, rx) = channel::<Msg>(16);
+    /// assert_eq!(rx.max_capacity(), 16);
+    /// ```
+    #[must_use]
+    pub fn max_capacity(&self) -> usize {
+        self.shared().queue.capacity()
+    }
+
+    /// The room left now: [`max_capacity`](Receiver::max_capacity) minus the nodes in the
+    /// channel, as [`Sender::capacity`]. As tokio's `Receiver::capacity`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>(4);
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert_eq!(rx.capacity(), 3);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(rx.capacity(), 4);
     /// ```
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.shared().queue.capacity()
+        self.max_capacity()
+            .saturating_sub(self.shared().queue.len())
+    }
+
+    /// Whether the channel holds [`max_capacity`](Receiver::max_capacity) nodes, as
+    /// [`Sender::is_full`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>(1);
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert!(rx.is_full());
+    /// rx.try_recv().unwrap();
+    /// assert!(!rx.is_full());
+    /// ```
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        self.shared().queue.len() >= self.max_capacity()
+    }
+}
+
+impl<N: Node, B: Capacity> Receiver<N, B> {
+    /// The number of nodes in the channel: sent and not yet received. On both kinds of channel.
+    ///
+    /// Exact when no send is in progress, an estimate otherwise: it counts sends that have begun
+    /// (and, for a moment, ones about to be refused).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
+    /// assert_eq!(rx.len(), 0);
+    /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        // Relaxed: a count, not a publication. Every node this receiver took was counted by its
+        // send before it was enqueued, and that count happens-before our dequeue of it: the
+        // count read here is never below `received`.
+        let sent = self.shared().state.load(Relaxed) & !CLOSED;
+        sent.wrapping_sub(self.received) / ONE_SEND
+    }
+
+    /// Whether [`len`](Receiver::len) is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
+    /// assert!(rx.is_empty());
+    /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The number of [`Sender`]s of the channel, as [`Sender::strong_count`]. As tokio's
+    /// `Receiver::sender_strong_count`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, rx) = unbounded_channel::<Msg>();
+    /// let tx2 = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    #[must_use]
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared().strong_count()
+    }
+
+    /// The number of [`WeakSender`]s of the channel, as [`Sender::weak_count`]. As tokio's
+    /// `Receiver::sender_weak_count`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, rx) = unbounded_channel::<Msg>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    #[must_use]
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared().weak_count()
     }
 }
 
@@ -557,14 +795,14 @@ impl<N: Node, B: Capacity> fmt::Debug for Receiver<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (_tx, rx) = channel::<Msg>();
+    /// let (_tx, rx) = unbounded_channel::<Msg>();
     /// assert_eq!(format!("{rx:?}"), "Receiver { .. }");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -581,14 +819,14 @@ impl<N: Node, B: Capacity> fmt::Debug for Receiver<N, B> {
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll, Waker};
 /// use futures_core::stream::{FusedStream, Stream};
-/// use intrusive_mpsc::{channel::channel, node, Link};
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 ///
 /// struct Msg {
 ///     link: Link,
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, mut rx) = channel::<Msg>();
+/// let (tx, mut rx) = unbounded_channel::<Msg>();
 /// let mut cx = Context::from_waker(Waker::noop());
 /// tx.send(Box::new(Msg { link: Link::new() })).unwrap();
 /// drop(tx);

@@ -10,14 +10,14 @@ use super::*;
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::{channel::channel, node, Link};
+/// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
 ///
 /// struct Msg {
 ///     link: Link,
 /// }
 /// node!(Msg, link, Box<Msg>);
 ///
-/// let (tx, rx) = channel::<Msg>();
+/// let (tx, rx) = unbounded_channel::<Msg>();
 /// let tx2 = tx.clone();
 /// tx2.send(Box::new(Msg { link: Link::new() })).unwrap();
 /// drop(rx);
@@ -62,20 +62,77 @@ impl<N: Node, B: Capacity> Sender<N, B> {
         self.shared.try_send(handle)
     }
 
+    /// Sends a node, waiting asynchronously for room when the channel is bounded:
+    /// `tx.send_async(node).await`. The one way to send that compiles and means the same on
+    /// both kinds of channel, for code generic over the [`Capacity`] `B`.
+    ///
+    /// On a bounded channel it is [`send`](Sender#method.send-1). On an unbounded one it
+    /// completes on its first poll, as the unbounded [`send`](Sender::send) would.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the node if the receiver closes the channel or is gone, before or while
+    /// this waits.
+    ///
+    /// # Examples
+    ///
+    /// A producer written once for both kinds:
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #     }
+    /// # }
+    /// use intrusive_mpsc::channel::{channel, unbounded_channel, Sender};
+    /// use intrusive_mpsc::{node, Capacity, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    ///     n: u32,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// async fn produce<B: Capacity>(tx: Sender<Msg, B>, count: u32) {
+    ///     for n in 0..count {
+    ///         tx.send_async(Box::new(Msg { link: Link::new(), n })).await.unwrap();
+    ///     }
+    /// }
+    ///
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
+    /// block_on(produce(tx, 3));
+    /// assert_eq!(rx.iter_blocking().count(), 3);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>(1);
+    /// let consumer = std::thread::spawn(move || rx.iter_blocking().count());
+    /// block_on(produce(tx, 3));
+    /// assert_eq!(consumer.join().unwrap(), 3);
+    /// ```
+    pub fn send_async(&self, handle: N::Handle) -> SendFuture<'_, N, B> {
+        SendFuture {
+            sender: self,
+            node: Some(handle),
+            listener: None,
+            counted: false,
+        }
+    }
+
     /// Whether the receiver closed the channel ([`Receiver::close`]) or is gone; sends fail from
     /// then on.
     ///
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, rx) = channel::<Msg>();
+    /// let (tx, rx) = unbounded_channel::<Msg>();
     /// assert!(!tx.is_closed());
     /// drop(rx);
     /// assert!(tx.is_closed());
@@ -98,14 +155,14 @@ impl<N: Node, B: Capacity> Sender<N, B> {
     /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
     /// #     }
     /// # }
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, rx) = channel::<Msg>();
+    /// let (tx, rx) = unbounded_channel::<Msg>();
     /// std::thread::spawn(move || drop(rx));
     /// block_on(tx.closed());
     /// assert!(tx.is_closed());
@@ -116,6 +173,108 @@ impl<N: Node, B: Capacity> Sender<N, B> {
             listener: None,
             counted: false,
         }
+    }
+
+    /// Whether `self` and `other` send on the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = unbounded_channel::<Msg>();
+    /// let (other, _other_rx) = unbounded_channel::<Msg>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    #[must_use]
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// The number of [`Sender`]s of the channel, this one included. Weak senders
+    /// ([`downgrade`](Sender::downgrade)) are not counted.
+    ///
+    /// A snapshot: other threads may clone or drop senders at any time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = unbounded_channel::<Msg>();
+    /// let tx2 = tx.clone();
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// drop(tx2);
+    /// assert_eq!(tx.strong_count(), 1);
+    /// ```
+    #[must_use]
+    pub fn strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// The number of [`WeakSender`]s of the channel.
+    ///
+    /// A snapshot: other threads may make or drop weak senders at any time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = unbounded_channel::<Msg>();
+    /// assert_eq!(tx.weak_count(), 0);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    #[must_use]
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
+
+    /// A [`WeakSender`] for this channel: it does not keep the channel open (the receiver sees
+    /// the end once every `Sender` is gone), and [`upgrade`](WeakSender::upgrade) gives a
+    /// `Sender` back while one still exists. As tokio's `Sender::downgrade`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
+    /// let weak = tx.downgrade();
+    /// weak.upgrade().unwrap().send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none(), "the last sender is gone");
+    /// assert!(rx.try_recv().is_ok());
+    /// assert!(rx.try_recv().is_err(), "the end, although a weak sender lives");
+    /// ```
+    #[must_use]
+    pub fn downgrade(&self) -> WeakSender<N, B> {
+        WeakSender::new(&self.shared)
     }
 }
 
@@ -133,7 +292,7 @@ impl<N: Node> Sender<N> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
@@ -141,7 +300,7 @@ impl<N: Node> Sender<N> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// tx.send(Box::new(Msg { link: Link::new(), n: 1 })).unwrap();
     /// assert_eq!(rx.try_recv().unwrap().n, 1);
     /// ```
@@ -205,12 +364,7 @@ impl<N: Node> Sender<N, Bounded> {
     /// assert_eq!(consumer.join().unwrap(), [0, 1, 2]);
     /// ```
     pub fn send(&self, handle: N::Handle) -> SendFuture<'_, N> {
-        SendFuture {
-            sender: self,
-            node: Some(handle),
-            listener: None,
-            counted: false,
-        }
+        self.send_async(handle)
     }
 
     /// Sends a node, blocking the thread until there is room.
@@ -255,16 +409,24 @@ impl<N: Node> Sender<N, Bounded> {
 
     /// Sends a node, blocking the thread for at most `timeout` while there is no room.
     ///
+    /// In async code, use [`send_timeout`](Sender::send_timeout) with your runtime's sleep
+    /// future instead: this one blocks the executor's thread.
+    ///
     /// # Errors
     ///
     /// [`SendTimeoutError::Timeout`] if no room came in time, [`SendTimeoutError::Closed`] if the
     /// receiver closes the channel or is gone; either hands the node back.
     ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would block a thread that is running a tokio runtime's
+    /// tasks (see the [module docs](mod@crate::channel#blocking-inside-an-async-runtime)).
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
-    /// use intrusive_mpsc::channel::{bounded, SendTimeoutError};
+    /// use intrusive_mpsc::channel::{channel, error::SendTimeoutError};
     /// use intrusive_mpsc::{node, Link};
     ///
     /// struct Msg {
@@ -272,14 +434,16 @@ impl<N: Node> Sender<N, Bounded> {
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, _rx) = bounded::<Msg>(1);
+    /// let (tx, _rx) = channel::<Msg>(1);
     /// let timeout = Duration::from_millis(5);
-    /// tx.send_timeout(Box::new(Msg { link: Link::new() }), timeout).unwrap();
-    /// let error = tx.send_timeout(Box::new(Msg { link: Link::new() }), timeout).unwrap_err();
+    /// tx.send_timeout_blocking(Box::new(Msg { link: Link::new() }), timeout).unwrap();
+    /// let error = tx
+    ///     .send_timeout_blocking(Box::new(Msg { link: Link::new() }), timeout)
+    ///     .unwrap_err();
     /// assert!(matches!(error, SendTimeoutError::Timeout(_)));
     /// ```
     #[cfg(feature = "std")]
-    pub fn send_timeout(
+    pub fn send_timeout_blocking(
         &self,
         handle: N::Handle,
         timeout: core::time::Duration,
@@ -287,24 +451,130 @@ impl<N: Node> Sender<N, Bounded> {
         self.send_until(handle, std::time::Instant::now().checked_add(timeout))
     }
 
-    /// The capacity of the channel.
+    /// The most nodes the channel holds at once: the capacity it was made with. As tokio's
+    /// `Sender::max_capacity`; [`capacity`](Sender::capacity) is the room left now.
     ///
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::bounded, node, Link};
+    /// use intrusive_mpsc::{channel::channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, _rx) = bounded::<Msg>(16);
-    /// assert_eq!(tx.capacity(), 16);
+    /// let (tx, _rx) = channel::<Msg>(16);
+    /// assert_eq!(tx.max_capacity(), 16);
+    /// ```
+    #[must_use]
+    pub fn max_capacity(&self) -> usize {
+        self.shared.queue.capacity()
+    }
+
+    /// The room left now: how many more nodes could be sent before the channel is full, that
+    /// is [`max_capacity`](Sender::max_capacity) minus [`len`](Sender::len). As tokio's
+    /// `Sender::capacity`.
+    ///
+    /// A snapshot, like [`len`](Sender::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>(4);
+    /// assert_eq!(tx.capacity(), 4);
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert_eq!(tx.capacity(), 3);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.capacity(), 4);
     /// ```
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.shared.queue.capacity()
+        self.max_capacity().saturating_sub(self.len())
+    }
+
+    /// The number of nodes in the channel: sent and not yet received.
+    ///
+    /// Exact when no send or receive is in progress, an estimate otherwise: it counts sends that
+    /// have begun (and, for a moment, ones about to be refused), and is always at most
+    /// [`max_capacity`](Sender::max_capacity). (On an unbounded channel only the
+    /// [`Receiver`] has `len`: the senders of an unbounded channel keep no count, which would
+    /// cost every send.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, mut rx) = channel::<Msg>(4);
+    /// assert_eq!(tx.len(), 0);
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.shared.queue.len()
+    }
+
+    /// Whether [`len`](Sender::len) is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = channel::<Msg>(4);
+    /// assert!(tx.is_empty());
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert!(!tx.is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the channel holds [`max_capacity`](Sender::max_capacity) nodes: a
+    /// [`try_send`](Sender::try_send) now would be refused. A snapshot, like
+    /// [`len`](Sender::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{channel::channel, node, Link};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let (tx, _rx) = channel::<Msg>(1);
+    /// assert!(!tx.is_full());
+    /// tx.try_send(Box::new(Msg { link: Link::new() })).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        self.len() >= self.max_capacity()
     }
 
     /// The blocking send: the loop of [`SendFuture::poll`], parking the thread.
@@ -340,8 +610,19 @@ impl<N: Node> Sender<N, Bounded> {
                 // Join the list, then look again (the loop) before sleeping.
                 None => listener = Some(room.listen(&mut counted.1)),
                 Some(listening) => match deadline {
-                    None => listening.wait(),
+                    None => {
+                        if !runtime::may_block() {
+                            runtime::refuse("send_blocking", "send(node).await");
+                        }
+                        listening.wait();
+                    }
                     Some(deadline) => {
+                        if !runtime::may_block() {
+                            runtime::refuse(
+                                "send_timeout_blocking",
+                                "send_timeout(node, sleep).await",
+                            );
+                        }
                         if listening.wait_deadline(deadline).is_none() {
                             return Err(SendTimeoutError::Timeout(handle));
                         }
@@ -358,14 +639,14 @@ impl<N: Node, B: Capacity> Clone for Sender<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, mut rx) = channel::<Msg>();
+    /// let (tx, mut rx) = unbounded_channel::<Msg>();
     /// let tx2 = tx.clone();
     /// drop(tx);
     /// tx2.send(Box::new(Msg { link: Link::new() })).unwrap();
@@ -399,14 +680,14 @@ impl<N: Node, B: Capacity> fmt::Debug for Sender<N, B> {
     /// # Examples
     ///
     /// ```
-    /// use intrusive_mpsc::{channel::channel, node, Link};
+    /// use intrusive_mpsc::{channel::unbounded_channel, node, Link};
     ///
     /// struct Msg {
     ///     link: Link,
     /// }
     /// node!(Msg, link, Box<Msg>);
     ///
-    /// let (tx, _rx) = channel::<Msg>();
+    /// let (tx, _rx) = unbounded_channel::<Msg>();
     /// assert_eq!(format!("{tx:?}"), "Sender { .. }");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,7 +12,7 @@
 //! wake-up that arrives after a thread stopped waiting is legitimate, and loom's `join` would
 //! mistake such an unpark of the joining thread for its own notification.
 use crate::support::{check, msg, Msg};
-use intrusive_mpsc::channel::{bounded, channel, TrySendError};
+use intrusive_mpsc::channel::{bounded, unbounded_channel, TrySendError};
 use loom::thread;
 
 /// Preemption bound 2. Two senders send one node each and leave; the receiver blocks until both
@@ -20,7 +20,7 @@ use loom::thread;
 #[test]
 fn receiver_sees_every_node_then_disconnection() {
     check(2, || {
-        let (tx, mut rx) = channel::<Msg>();
+        let (tx, mut rx) = unbounded_channel::<Msg>();
         for s in 0..2 {
             let tx = tx.clone();
             thread::spawn(move || tx.send(msg(s, 0)).unwrap());
@@ -39,7 +39,7 @@ fn receiver_sees_every_node_then_disconnection() {
 #[test]
 fn async_receiver_sees_the_node_then_disconnection() {
     check(3, || {
-        let (tx, mut rx) = channel::<Msg>();
+        let (tx, mut rx) = unbounded_channel::<Msg>();
         thread::spawn(move || tx.send(msg(0, 5)).unwrap());
         let (first, second) = loom::future::block_on(async {
             let first = rx.recv().await.map(|m| m.seq);
@@ -164,7 +164,7 @@ fn receiver_drop_wakes_a_waiting_sender() {
 #[test]
 fn closed_completes_on_receiver_drop() {
     check(3, || {
-        let (tx, rx) = channel::<Msg>();
+        let (tx, rx) = unbounded_channel::<Msg>();
         thread::spawn(move || drop(rx));
         loom::future::block_on(tx.closed());
         assert!(tx.is_closed());
@@ -178,7 +178,7 @@ fn closed_completes_on_receiver_drop() {
 #[test]
 fn close_strands_no_accepted_send() {
     check(2, || {
-        let (tx, rx) = channel::<Msg>();
+        let (tx, rx) = unbounded_channel::<Msg>();
         let senders: Vec<_> = (0..2)
             .map(|s| {
                 let tx = tx.clone();
