@@ -363,6 +363,14 @@ struct Shared<N: Node, B: Capacity> {
     room: <B as SealedCapacity>::WhenBounded<Waiters>,
 }
 
+// The channel's ends are `UnwindSafe` and `RefUnwindSafe`, as tokio's are (its tests assert
+// both): after a panic in user code (a node's `Drop`, a waker), what stays observable is the
+// shared state below, which no such panic leaves torn: each update of it is one atomic operation
+// or runs under the wait list's own lock, and the queue's consumer side is the receiver's alone.
+// The cells inside (the queue's links, the receiver's waker slot) hide that from the auto traits.
+// Neither trait is `unsafe`: memory safety never rests on them.
+impl<N: Node, B: Capacity> core::panic::RefUnwindSafe for Shared<N, B> {}
+
 impl<N: Node, B: Capacity> Shared<N, B> {
     /// Whether the receiver that has taken `received / ONE_SEND` nodes (wrapping) will get no
     /// more: every sender is gone, or the channel is closed and every counted send was received.
