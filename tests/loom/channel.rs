@@ -204,3 +204,27 @@ fn close_strands_no_accepted_send() {
         drop(tx);
     });
 }
+
+/// Preemption bound 3. A weak sender upgrades, sends and drops while the last strong sender
+/// drops on another thread and the receiver blocks on a third: either the upgrade fails, or its
+/// node is received before the end; the receiver sees the end either way (a lost wake-up would
+/// be a deadlock), and no sender comes back after it.
+#[test]
+fn an_upgrade_racing_the_last_drop_loses_no_node_and_no_wake_up() {
+    check(3, || {
+        let (tx, rx) = unbounded_channel::<Msg>();
+        let weak = tx.downgrade();
+        let receiver = thread::spawn(move || {
+            let mut rx = rx;
+            let mut received = 0;
+            while rx.recv_blocking().is_some() {
+                received += 1;
+            }
+            received
+        });
+        thread::spawn(move || drop(tx));
+        let sent = weak.upgrade().map(|tx| tx.send(msg(1, 0)).is_ok());
+        assert_eq!(receiver.join().unwrap(), usize::from(sent == Some(true)));
+        assert!(weak.upgrade().is_none(), "a sender came back after the end");
+    });
+}
