@@ -65,6 +65,57 @@
 //! - `tx.send(node);` on a bounded channel, without `.await`, sends nothing: the warning says to
 //!   write `.await`, or to call `send_blocking` or `try_send` outside async code.
 //!
+//! The habits that would change meaning here fail to compile instead. The zero-argument
+//! constructor of earlier versions is gone (an unbounded channel is `unbounded_channel()`):
+//!
+//! ```compile_fail,E0061
+//! use intrusive_mpsc::{channel::channel, node, Link};
+//!
+//! struct Msg {
+//!     link: Link,
+//! }
+//! node!(Msg, link, Box<Msg>);
+//!
+//! let (tx, rx) = channel::<Msg>();
+//! ```
+//!
+//! A two-arm match on [`TryRecvError`], as for tokio's, misses `Inconsistent`:
+//!
+//! ```compile_fail,E0004
+//! use intrusive_mpsc::channel::{error::TryRecvError, unbounded_channel};
+//! use intrusive_mpsc::{node, Link};
+//!
+//! struct Msg {
+//!     link: Link,
+//! }
+//! node!(Msg, link, Box<Msg>);
+//!
+//! let (_tx, mut rx) = unbounded_channel::<Msg>();
+//! match rx.try_recv() {
+//!     Ok(_) => {}
+//!     Err(TryRecvError::Empty) => {}
+//!     Err(TryRecvError::Disconnected) => {}
+//! }
+//! ```
+//!
+//! A bounded send without `.await` sends nothing; rustc cannot refuse it, but warns, with the
+//! message above (here the warning is denied, so it fails):
+//!
+//! ```compile_fail
+//! #![deny(unused_must_use)]
+//! use intrusive_mpsc::{channel::channel, node, Link};
+//!
+//! struct Msg {
+//!     link: Link,
+//! }
+//! node!(Msg, link, Box<Msg>);
+//!
+//! let (tx, _rx) = channel::<Msg>(8);
+//! tx.send(Box::new(Msg { link: Link::new() }));
+//! ```
+//!
+//! A `Duration` where the async timeouts take a sleep future fails as shown under [`Timer`].
+//!
 //! # Closing
 //!
 //! [`Receiver::close`] stops the senders (their sends fail from then on) while the receiver can
