@@ -573,6 +573,10 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// was closed) and everything was received. Each step is a
     /// [`recv_blocking`](Receiver::recv_blocking): do not use it in async code (the receiver is
     /// a `Stream` there, with the feature `futures-core`).
+    ///    /// # Panics
+    ///
+    /// With the feature `tokio`, a step that would block a thread that is running a tokio
+    /// runtime's tasks (see the [module docs](mod@crate::channel#blocking-inside-an-async-runtime)).
     ///
     /// # Examples
     ///

@@ -280,7 +280,8 @@ impl<N: Node, B: Capacity> Sender<N, B> {
 
 impl<N: Node> Sender<N> {
     /// Sends a node, waking the receiver if it sleeps. Wait-free: an unbounded channel never
-    /// makes a sender wait, so this is not `async`.
+    /// makes a sender wait, so this is not `async` (as tokio's `UnboundedSender::send`). Code
+    /// generic over the capacity sends with [`send_async`](Sender::send_async).
     ///
     /// # Errors
     ///
@@ -371,6 +372,11 @@ impl<N: Node> Sender<N, Bounded> {
     ///
     /// Do not call it from an async task: it blocks the executor's thread. Use
     /// `send(node).await` there.
+    ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would block a thread that is running a tokio runtime's
+    /// tasks (see the [module docs](mod@crate::channel#blocking-inside-an-async-runtime)).
     ///
     /// # Errors
     ///
