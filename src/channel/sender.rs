@@ -4,8 +4,8 @@ use super::*;
 
 /// The sending half of a channel. Clone it for each producer.
 ///
-/// `B` is the channel's [`Capacity`]: [`Unbounded`] for [`channel()`], [`Bounded`] for
-/// [`bounded()`]. It is `Send` and `Sync` when the handles are `Send`.
+/// `B` is the channel's [`Capacity`]: [`Unbounded`] for [`unbounded_channel()`], [`Bounded`] for
+/// [`channel(capacity)`](channel()). It is `Send` and `Sync` when the handles are `Send`.
 ///
 /// # Examples
 ///
