@@ -54,6 +54,9 @@
 //! # Tokio's habits
 //!
 //! - `channel(8)` is a bounded channel; [`unbounded_channel()`] the unbounded one.
+//! - tokio's `blocking_recv` and `blocking_send` are [`recv_blocking`][Receiver::recv_blocking]
+//!   and [`send_blocking`][Sender::send_blocking] here: every blocking call's name ends in
+//!   `_blocking`.
 //! - [`Sender::capacity`] is the room left now and [`Sender::max_capacity`] the bound, as in
 //!   tokio; [`len`](Receiver::len) and [`is_empty`](Receiver::is_empty) exist on both ends
 //!   (except on an unbounded channel's sender, whose sends keep no count), `is_full` on a

@@ -216,6 +216,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// assert!(rx.recv_blocking().is_none());
     /// ```
     #[cfg(feature = "std")]
+    #[doc(alias = "blocking_recv")]
     pub fn recv_blocking(&mut self) -> Option<N::Handle> {
         self.recv_until(None, "recv_blocking", "recv().await").ok()
     }

@@ -405,6 +405,7 @@ impl<N: Node> Sender<N, Bounded> {
     /// producer.join().unwrap();
     /// ```
     #[cfg(feature = "std")]
+    #[doc(alias = "blocking_send")]
     pub fn send_blocking(&self, handle: N::Handle) -> Result<(), SendError<N::Handle>> {
         self.send_until(handle, None).map_err(|error| match error {
             SendTimeoutError::Closed(handle) | SendTimeoutError::Timeout(handle) => {
