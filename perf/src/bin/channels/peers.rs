@@ -71,7 +71,7 @@ impl Chan for Ours {
     type Rx = ours::Receiver<Msg>;
     fn new(cap: Option<usize>) -> (Self::Tx, Self::Rx) {
         assert!(cap.is_none(), "unbounded only");
-        ours::channel()
+        ours::unbounded_channel()
     }
 }
 
