@@ -3,4 +3,6 @@
 //!
 //! - `tests/model.rs`: the model-based property test over every kind of queue.
 //! - `tests/channel_async.rs`: the channel under tokio, current-thread and multi-thread.
+//! - `tests/channel_api_tokio.rs`: tokio's habits with the channel's API, and the feature
+//!   `tokio`'s check that a blocking call never parks a runtime's task thread.
 #![no_std]
