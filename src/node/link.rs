@@ -1,4 +1,5 @@
-//! [`Link`]: the one spare pointer a queued node carries.
+//! [`Link`]: the one spare pointer a queued node carries, and [`Linked`], the one thing the raw
+//! queue knows of a node type: where in it the link sits.
 
 use core::fmt;
 use core::marker::PhantomPinned;
@@ -9,8 +10,8 @@ use crate::sync::{const_fn, AtomicPtr};
 /// The spare pointer that threads a node through a [`Queue`](crate::Queue).
 ///
 /// Embed one `Link` field in your node type and declare the type a node with [`node!`](macro@crate::node).
-/// While the node is queued, the queue owns the link: it points to the node enqueued next, or is
-/// null while the node is the newest. Outside a queue the link is unused and holds no meaning,
+/// While the node is queued, the queue owns the link: it points to the node enqueued next (to its
+/// start, not to its link), or is null while the node is the newest. Outside a queue the link is unused and holds no meaning,
 /// so a fresh `Link` needs no reset before a node is enqueued again.
 ///
 /// A `Link` is [`!Unpin`](core::marker::Unpin), and so is every node that holds one: behind a
@@ -45,11 +46,11 @@ use crate::sync::{const_fn, AtomicPtr};
 /// assert_eq!(core::mem::size_of::<Link>(), core::mem::size_of::<usize>());
 /// ```
 pub struct Link {
-    /// The node enqueued after this one, the queue's stub sentinel, or null.
+    /// The start of the node enqueued after this one, the queue's stub sentinel, or null.
     ///
     /// Written by exactly one producer (the one whose head swap returned this link), and by the
     /// consumer only while the link is out of producers' reach; read by the consumer.
-    pub(crate) next: AtomicPtr<Link>,
+    pub(crate) next: AtomicPtr<AnyNode>,
     _pin: PhantomPinned,
 }
 
@@ -106,4 +107,38 @@ impl fmt::Debug for Link {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Link").finish_non_exhaustive()
     }
+}
+
+/// The start of a node of a type that the code at hand does not name: what a queue's pointers
+/// (`head`, `tail`, every [`Link`]) point to. Never read or written as such: the only use of such
+/// a pointer is to add the node type's [`Linked::OFFSET`] and reach its link, or to cast it back
+/// to the node type the queue holds.
+pub(crate) enum AnyNode {}
+
+/// A type whose values carry a [`Link`] at a fixed byte offset from their start: all the raw
+/// queue knows, and needs to know, of its node type. Every [`Node`](crate::Node) is `Linked`, with
+/// its [`LINK_OFFSET`](crate::Node::LINK_OFFSET).
+///
+/// # Safety
+///
+/// For every live `Self`, the bytes `OFFSET .. OFFSET + size_of::<Link>()` from its start hold a
+/// `Link` that is part of that value (so it lives and stays in place exactly as long as the value),
+/// aligned for `Link` wherever a `Self` is aligned, and that nothing but the queue the value is in
+/// reads or writes while the value is queued.
+pub(crate) unsafe trait Linked {
+    /// The link's byte offset from the start of a `Self`.
+    const OFFSET: usize;
+}
+
+/// The link of the node that starts at `node`, for nodes of type `A`: `node` plus the link's
+/// offset, with `node`'s provenance.
+///
+/// Computing it is safe (wrapping arithmetic, so a sentinel that is not a node may pass through,
+/// to be compared); accessing the link through it is sound while `node` is a live `A` (see
+/// [`Linked`]).
+#[inline(always)]
+pub(crate) fn link_of<A: Linked>(node: *mut AnyNode) -> *const Link {
+    node.wrapping_byte_add(A::OFFSET)
+        .cast::<Link>()
+        .cast_const()
 }

@@ -4,8 +4,9 @@
 pub(crate) mod handle;
 pub(crate) mod link;
 
-use core::ptr::NonNull;
+use core::mem::{align_of, size_of};
 
+use crate::node::link::Linked;
 use crate::{Handle, Link};
 
 /// A type that can be linked into a [`Queue`](crate::Queue): it embeds a [`Link`] and names the
@@ -15,22 +16,34 @@ use crate::{Handle, Link};
 /// checks at compile time that the field is a `Link` of that very struct. Implement it by hand only
 /// for layouts the macro cannot express (a link inside a nested field, say).
 ///
+/// The queue addresses nodes by their start and finds the link by adding
+/// [`LINK_OFFSET`](Node::LINK_OFFSET): where the link sits in the node costs nothing (the offset
+/// folds into the address of each access).
+///
 /// # Safety
 ///
-/// An implementation must guarantee that, for every `node` pointer to a live `Self`:
-/// - [`link`](Node::link) returns a pointer to a [`Link`] that lies inside that `Self` (so it lives
-///   and stays put exactly as long as the node), is properly aligned, and is used for nothing
-///   else: it must not be handed to any other queue or structure while the node is queued;
-/// - [`link`](Node::link) only computes the address: it reads and writes nothing;
-/// - [`from_link`](Node::from_link) applied to that link pointer returns `node` again, with the
-///   same provenance (usable for the whole `Self`).
+/// An implementation must guarantee that [`LINK_OFFSET`](Node::LINK_OFFSET) is the byte offset,
+/// from the start of a `Self`, of a [`Link`] that is part of every `Self` value:
+/// - a field of `Self`, or a field of a field (of a struct, a tuple or an array that `Self`
+///   contains by value), reached without going through any pointer, `Box` or `Deref`, so that it
+///   lives and stays in place exactly as long as the node, wherever the node is;
+/// - not in a `#[repr(packed)]` struct, nor anywhere else where it could be misaligned: for every
+///   properly aligned `Self`, the link is properly aligned;
+/// - of type `Link` (not merely a field of the same size), and used for nothing else: it is not
+///   the link of another node type, nor handed to another queue or structure while the node is
+///   queued.
+///
+/// [`core::mem::offset_of!`] naming that field, as in `offset_of!(Self, header.link)` (or, before
+/// Rust 1.82, the sum of each level's `offset_of!`), gives such an offset. A queue checks at
+/// compile time that the offset leaves room for a whole `Link` inside `Self` and is a multiple
+/// of `Link`'s alignment, so a grossly wrong offset does not build; the rest is your promise.
 ///
 /// # Examples
 ///
 /// A hand-written implementation, for a link nested one struct deep:
 ///
 /// ```
-/// use core::ptr::{addr_of_mut, NonNull};
+/// use core::mem::offset_of;
 /// use intrusive_mpsc::{Link, Node};
 ///
 /// struct Header {
@@ -38,51 +51,62 @@ use crate::{Handle, Link};
 ///     len: u16,
 /// }
 /// struct Packet {
-///     header: Header,
 ///     payload: [u8; 32],
+///     header: Header,
 /// }
 ///
-/// // SAFETY: `link` projects to `header.link`, a `Link` inside the packet used by no one else,
-/// // without reading anything; `from_link` subtracts exactly that field's offset.
+/// // SAFETY: `header.link` is a `Link` inside the packet itself (no pointer in between, no
+/// // packed struct), used by nothing else, and this is its offset.
 /// unsafe impl Node for Packet {
 ///     type Handle = Box<Packet>;
-///
-///     unsafe fn link(node: NonNull<Self>) -> NonNull<Link> {
-///         // SAFETY: the caller passes a pointer to a live `Packet`; projecting to one of its
-///         // fields stays inside it and is therefore non-null.
-///         unsafe { NonNull::new_unchecked(addr_of_mut!((*node.as_ptr()).header.link)) }
-///     }
-///
-///     unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self> {
-///         let offset = core::mem::offset_of!(Packet, header) + core::mem::offset_of!(Header, link);
-///         // SAFETY: the caller passes a pointer that `link` produced, so the packet starts
-///         // `offset` bytes before it, inside the same allocation.
-///         unsafe { NonNull::new_unchecked(link.as_ptr().byte_sub(offset).cast::<Packet>()) }
-///     }
+///     const LINK_OFFSET: usize = offset_of!(Packet, header) + offset_of!(Header, link);
 /// }
 ///
 /// let queue = intrusive_mpsc::Queue::<Packet>::new();
-/// queue.enqueue(Box::new(Packet { header: Header { link: Link::new(), len: 3 }, payload: [0; 32] }));
+/// queue.enqueue(Box::new(Packet { payload: [0; 32], header: Header { link: Link::new(), len: 3 } }));
 /// assert_eq!(queue.consumer().unwrap().dequeue().unwrap().header.len, 3);
+/// ```
+///
+/// An offset that cannot be a `Link` inside the node is rejected when a queue of the type is used:
+///
+/// ```compile_fail,E0080
+/// use intrusive_mpsc::{Link, Node};
+///
+/// struct Packet {
+///     link: Link,
+///     len: u16,
+/// }
+/// // SAFETY: none; the offset is wrong (past the end of the packet), and the queue refuses it.
+/// unsafe impl Node for Packet {
+///     type Handle = Box<Packet>;
+///     const LINK_OFFSET: usize = core::mem::size_of::<Packet>();
+/// }
+///
+/// let queue = intrusive_mpsc::Queue::<Packet>::new();
+/// queue.enqueue(Box::new(Packet { link: Link::new(), len: 3 }));
 /// ```
 pub unsafe trait Node: Sized {
     /// The owning pointer a node of this type travels as (`Box<Self>`, `&'static mut Self`, ...).
     type Handle: Handle<Target = Self>;
 
-    /// Returns a pointer to the node's [`Link`], without reading or writing the node.
-    ///
-    /// # Safety
-    ///
-    /// `node` must point to a live `Self`.
-    unsafe fn link(node: NonNull<Self>) -> NonNull<Link>;
+    /// The byte offset of the node's [`Link`] from the start of the node, as
+    /// [`core::mem::offset_of!`] gives it. [`node!`](macro@crate::node) fills it in.
+    const LINK_OFFSET: usize;
+}
 
-    /// Returns the node that contains a link, the inverse of [`link`](Node::link).
-    ///
-    /// # Safety
-    ///
-    /// `link` must have been returned by [`Node::link`] for a node of this type that is still
-    /// live.
-    unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self>;
+// SAFETY: `Node`'s contract promises of `LINK_OFFSET` exactly what `Linked` asks of `OFFSET`; the
+// checks below only refuse offsets that no implementation keeping that promise can have.
+unsafe impl<N: Node> Linked for N {
+    const OFFSET: usize = {
+        assert!(
+            N::LINK_OFFSET % align_of::<Link>() == 0
+                && align_of::<N>() >= align_of::<Link>()
+                && N::LINK_OFFSET <= size_of::<N>()
+                && size_of::<N>() - N::LINK_OFFSET >= size_of::<Link>(),
+            "`Node::LINK_OFFSET` must be the offset of a `Link` field of the node"
+        );
+        N::LINK_OFFSET
+    };
 }
 
 /// Declares a struct a queue [`Node`], in one line and with no `unsafe` in your code.
@@ -217,46 +241,22 @@ macro_rules! __node_impl {
         [$($param:ident $(: $bound:path)?),*]
         $node:ty, $field:ident, $handle:ty
     ) => {
-        // SAFETY: `link` projects a pointer to a live node onto its field `$field` without reading
-        // anything. That field is a `Link` (the return type is checked), is a field of the struct
-        // itself (`offset_of!` accepts nothing else) and is aligned (`&n.$field` in `from_link`
-        // would not compile for a packed struct). `from_link` subtracts that same field's offset,
-        // giving back the original pointer.
+        // SAFETY: `LINK_OFFSET` is the offset of the struct's own field `$field` (`offset_of!`
+        // accepts nothing reached through `Deref` or a pointer), which is a `Link` (the closure's
+        // return type is checked) and properly aligned (borrowing a field of a packed struct does
+        // not compile). That field is the node's alone: no other code of the crate touches a
+        // `Link` it does not own.
         unsafe impl<$($lt,)* $($param $(: $bound)?,)* $(const $const: $const_ty),*> $crate::Node
             for $node
         {
             type Handle = $handle;
 
-            #[inline(always)]
-            unsafe fn link(
-                node: ::core::ptr::NonNull<Self>,
-            ) -> ::core::ptr::NonNull<$crate::Link> {
-                // SAFETY: the caller passes a pointer to a live node; a field projection stays
-                // inside that allocation and is therefore non-null.
-                unsafe {
-                    ::core::ptr::NonNull::new_unchecked(::core::ptr::addr_of_mut!(
-                        (*node.as_ptr()).$field
-                    ))
-                }
-            }
-
-            #[inline(always)]
-            unsafe fn from_link(
-                link: ::core::ptr::NonNull<$crate::Link>,
-            ) -> ::core::ptr::NonNull<Self> {
-                // Never called: it only makes the compiler reject packed structs, whose fields
-                // cannot be borrowed.
+            const LINK_OFFSET: usize = {
+                // Never called: it only makes the compiler check that the field is a `Link`, and
+                // reject packed structs, whose fields cannot be borrowed.
                 let _aligned: for<'n> fn(&'n Self) -> &'n $crate::Link = |n| &n.$field;
-                let offset = ::core::mem::offset_of!(Self, $field);
-                // SAFETY: the caller passes a pointer that `link` produced for a live node, so the
-                // node starts `offset` bytes before it, inside the same allocation; the result is
-                // that node's non-null address, with the provenance `link` kept.
-                unsafe {
-                    ::core::ptr::NonNull::new_unchecked(
-                        link.as_ptr().byte_sub(offset).cast::<Self>(),
-                    )
-                }
-            }
+                ::core::mem::offset_of!(Self, $field)
+            };
         }
     };
 }

@@ -7,12 +7,13 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Relaxed;
 
-use crate::{Capacity, Handle, Layout, Link, Node, Queue, Unbounded, Waiting};
+use crate::node::link::link_of;
+use crate::{Capacity, Handle, Layout, Node, Queue, Unbounded, Waiting};
 
 /// A chain of nodes that one producer links privately and then enqueues all at once.
 ///
 /// [`push`](Batch::push) links each node behind the previous one through the nodes' own
-/// [`Link`]s: no allocation, no atomic read-modify-write, nothing shared. [`Queue::enqueue_batch`]
+/// [`Link`](crate::Link)s: no allocation, no atomic read-modify-write, nothing shared. [`Queue::enqueue_batch`]
 /// then splices the whole chain in with **one atomic swap and one store**, however long it is
 /// (a single [`enqueue`](Queue::enqueue) costs the same). The consumer sees the batch in order and
 /// contiguous: no other producer's node lands between two nodes of one batch. This is Linux's
@@ -65,11 +66,11 @@ use crate::{Capacity, Handle, Layout, Link, Node, Queue, Unbounded, Waiting};
 /// std::thread::spawn(move || drop(batch));
 /// ```
 pub struct Batch<N: Node> {
-    /// The oldest node's link, or `None` when the batch is empty.
-    first: Option<NonNull<Link>>,
-    /// The newest node's link, or `None` when the batch is empty. Its `next` is meaningless: the
-    /// batch counts its nodes instead of ending the chain with null.
-    last: Option<NonNull<Link>>,
+    /// The oldest node, or `None` when the batch is empty.
+    first: Option<NonNull<N>>,
+    /// The newest node, or `None` when the batch is empty. Its link is meaningless: the batch
+    /// counts its nodes instead of ending the chain with null.
+    last: Option<NonNull<N>>,
     /// How many nodes the chain holds.
     len: usize,
     /// The batch owns the handles of its nodes: they are dropped with it.
@@ -134,22 +135,22 @@ impl<N: Node> Batch<N> {
     /// ```
     #[inline]
     pub fn push(&mut self, handle: N::Handle) {
+        // `node` points to a live node that the handle owned alone (the `Handle` contract); the
+        // batch owns it from now on.
         let node = handle.into_raw();
-        // SAFETY: `node` points to a live node that the handle owned alone (the `Handle`
-        // contract); the batch owns it from now on.
-        let link = unsafe { N::link(node) };
         match self.last {
-            None => self.first = Some(link),
+            None => self.first = Some(node),
             Some(last) => {
-                // SAFETY: `last` is the link of a live node the batch owns.
-                let last_next = unsafe { &last.as_ref().next };
+                // SAFETY: `last` is a live node the batch owns, so its link lies at `link_of`
+                // (the `Node` contract).
+                let last_next = unsafe { &(*link_of::<N>(last.as_ptr().cast())).next };
                 // Relaxed: nobody else can reach this link. The store is published, with the rest
                 // of the chain, by the `Release` link store in `RawQueue::push_chain`, which the
                 // consumer acquires before it follows the chain.
-                last_next.store(link.as_ptr(), Relaxed);
+                last_next.store(node.as_ptr().cast(), Relaxed);
             }
         }
-        self.last = Some(link);
+        self.last = Some(node);
         self.len += 1;
     }
 
@@ -179,17 +180,16 @@ impl<N: Node> Batch<N> {
             self.first = None;
             self.last = None;
         } else {
-            // SAFETY: `first` is the link of a live node the batch owns.
-            let first_next = unsafe { &first.as_ref().next };
+            // SAFETY: `first` is a live node the batch owns, its link at `link_of`.
+            let first_next = unsafe { &(*link_of::<N>(first.as_ptr().cast())).next };
             // Relaxed: the batch's own earlier store in `push` (same thread, or handed over
             // with the batch).
-            // SAFETY: with more nodes behind it, `first`'s link holds the next node's, non-null.
-            self.first = Some(unsafe { NonNull::new_unchecked(first_next.load(Relaxed)) });
+            let next = first_next.load(Relaxed).cast::<N>();
+            // SAFETY: with more nodes behind it, `first`'s link holds the next node, non-null.
+            self.first = Some(unsafe { NonNull::new_unchecked(next) });
         }
-        // SAFETY: `first` came from `N::link` of a live node in `push`.
-        let node = unsafe { N::from_link(first) };
-        // SAFETY: `push` got `node` from `Handle::into_raw`; it leaves the batch once, here.
-        Some(unsafe { N::Handle::from_raw(node) })
+        // SAFETY: `push` got `first` from `Handle::into_raw`; it leaves the batch once, here.
+        Some(unsafe { N::Handle::from_raw(first) })
     }
 
     /// The number of nodes in the batch.
@@ -238,10 +238,10 @@ impl<N: Node> Batch<N> {
         self.len == 0
     }
 
-    /// Gives up the chain: its first and last links and its length, or `None` if it is empty.
+    /// Gives up the chain: its first and last nodes and its length, or `None` if it is empty.
     /// The caller owns the nodes from now on.
     #[inline]
-    pub(crate) fn into_chain(self) -> Option<(NonNull<Link>, NonNull<Link>, usize)> {
+    pub(crate) fn into_chain(self) -> Option<(NonNull<N>, NonNull<N>, usize)> {
         let this = ManuallyDrop::new(self);
         Some((this.first?, this.last?, this.len))
     }

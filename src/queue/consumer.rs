@@ -8,7 +8,7 @@ use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::policy::capacity::sealed::Capacity as _;
 use crate::policy::waiting::sealed::Waiting as _;
 use crate::sync::Backoff;
-use crate::{Capacity, Handle, Layout, Link, Node, Queue, TryDequeueError, Waiting};
+use crate::{Capacity, Handle, Layout, Node, Queue, TryDequeueError, Waiting};
 
 /// How a [`Consumer`] holds its queue: borrowed (`&Queue`) or shared (`Arc<Queue>`, feature
 /// `alloc`).
@@ -280,7 +280,7 @@ pub struct Consumer<Q: QueueRef> {
     /// The node `peek` returned, still first in the queue (see [`RawQueue::unpop`]).
     ///
     /// [`RawQueue::unpop`]: crate::raw::RawQueue::unpop
-    pub(crate) peeked: Option<NonNull<Link>>,
+    pub(crate) peeked: Option<NonNull<Q::Node>>,
     /// Whether this consumer holds the queue's consumer flag (and clears it on drop).
     checked: bool,
     /// The waiting choice's consumer-side state (nothing for a queue that cannot wait).
@@ -352,12 +352,12 @@ impl<Q: QueueRef> Consumer<Q> {
         self.peeked = None;
         let queue = self.queue.queue();
         // SAFETY: we are the queue's single consumer (the contract of `Consumer::new`).
-        let link = unsafe { queue.raw.pop() }?;
+        let node = unsafe { queue.raw.pop() }?;
         // Room for producers, on a bounded queue; nothing otherwise.
         Q::Capacity::handed_over(&queue.raw.consumer_extra().handed_over);
-        // SAFETY: the link came out of the queue, so it is the link of a live node that
-        // `Queue::enqueue` turned into a raw pointer, and it is ours alone now.
-        Ok(unsafe { Self::handle_from_link(link) })
+        // SAFETY: the node came out of the queue, so `Queue::enqueue` got it from
+        // `Handle::into_raw`, and it is ours alone now: it comes back once.
+        Ok(unsafe { HandleOf::<Q>::from_raw(node) })
     }
 
     /// Takes the oldest node out of the queue, waiting out a producer that is mid-enqueue.
@@ -442,22 +442,20 @@ impl<Q: QueueRef> Consumer<Q> {
     /// ```
     #[inline]
     pub fn try_peek(&mut self) -> Result<&Q::Node, TryDequeueError> {
-        let link = match self.peeked {
-            Some(link) => link,
+        let node = match self.peeked {
+            Some(node) => node,
             None => {
                 // Take the node out and put it straight back: `pop` does the work of making it
                 // reachable (stepping past the stub, or putting the stub behind it), and the
                 // node then stays first, linked, until a dequeue returns it.
                 // SAFETY: we are the queue's single consumer.
-                let link = unsafe { self.queue.queue().raw.pop() }?;
-                // SAFETY: as above; `link` is what this `pop` returned.
-                unsafe { self.queue.queue().raw.unpop(link) };
-                self.peeked = Some(link);
-                link
+                let node = unsafe { self.queue.queue().raw.pop() }?;
+                // SAFETY: as above; `node` is what this `pop` returned.
+                unsafe { self.queue.queue().raw.unpop(node) };
+                self.peeked = Some(node);
+                node
             }
         };
-        // SAFETY: the link came from `N::link` for a live node (it was enqueued).
-        let node = unsafe { Q::Node::from_link(link) };
         // SAFETY: the node is first in the queue with its link set, so producers no longer touch
         // it, and only this consumer can take it out; the returned borrow keeps `self` borrowed,
         // so nothing can release the node while it lives.
@@ -663,19 +661,6 @@ impl<Q: QueueRef> Consumer<Q> {
     #[inline]
     pub fn queue(&self) -> &QueueOf<Q> {
         self.queue.queue()
-    }
-
-    /// Turns a link that left the queue back into the handle that was enqueued.
-    ///
-    /// # Safety
-    ///
-    /// `link` came out of this queue, and is handed over once.
-    #[inline(always)]
-    unsafe fn handle_from_link(link: NonNull<Link>) -> HandleOf<Q> {
-        // SAFETY: `Queue::enqueue` produced the link with `N::link` from a live node.
-        let node = unsafe { Q::Node::from_link(link) };
-        // SAFETY: `Queue::enqueue` got `node` from `Handle::into_raw`; it comes back once.
-        unsafe { HandleOf::<Q>::from_raw(node) }
     }
 }
 

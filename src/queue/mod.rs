@@ -115,7 +115,7 @@ use crate::{Bounded, Capacity, Compact, Layout, NoWait, Node, Unbounded, Wait, W
 /// [`Consumer`]: crate::Consumer
 pub struct Queue<N: Node, B: Capacity = Unbounded, W: Waiting = NoWait, L: Layout = Compact> {
     /// The algorithm proper, with the layers' state on the side that writes it.
-    pub(crate) raw: RawQueue<L, ConsumerSide<B, W>, <B as capacity::sealed::Capacity>::Claims>,
+    pub(crate) raw: RawQueue<N, L, ConsumerSide<B, W>, <B as capacity::sealed::Capacity>::Claims>,
     /// The queue owns the handles inside it: they are dropped with it.
     _handles: PhantomData<N::Handle>,
 }

@@ -199,12 +199,10 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     pub(crate) fn push(&self, handle: N::Handle) -> bool {
         let node = handle.into_raw();
         // SAFETY: `node` points to a live node that the handle owned alone (the `Handle`
-        // contract).
-        let link = unsafe { N::link(node) };
-        // SAFETY: the handle's ownership now belongs to the queue: the link is live, in no other
-        // queue (a handle is unique), and stays put until the consumer turns it back into a
-        // handle or the queue's `Drop` does.
-        let parked = unsafe { self.raw.push(link) };
+        // contract), and that ownership now belongs to the queue: the node is in no other queue
+        // (a handle is unique), nobody else touches it or its link, and it stays put until the
+        // consumer turns it back into a handle or the queue's `Drop` does.
+        let parked = unsafe { self.raw.push(node) };
         if parked {
             // Only a queue that can sleep wakes anyone; for the others this is nothing.
             self.wake_parked();

@@ -71,7 +71,7 @@ pub(crate) mod sealed {
         type Align = ();
         const ALIGN: () = ();
         // First in the queue, at its own address: one line either way, and no offset to add.
-        type ConsumerStub = crate::sync::AtomicPtr<crate::Link>;
+        type ConsumerStub = crate::Link;
         type ProducerStub = ();
     }
 
@@ -84,7 +84,7 @@ pub(crate) mod sealed {
         // writes a line it already holds, instead of taking the consumer's line (and `tail`)
         // away from the consumer each time the consumer has caught up.
         type ConsumerStub = ();
-        type ProducerStub = crate::sync::AtomicPtr<crate::Link>;
+        type ProducerStub = crate::Link;
     }
 }
 

@@ -1,7 +1,8 @@
-//! The algorithm: Dmitry Vyukov's intrusive MPSC node-based queue, on raw [`Link`]s.
+//! The algorithm: Dmitry Vyukov's intrusive MPSC node-based queue, on raw node pointers.
 //!
-//! This module knows nothing of node types or handles; it moves `NonNull<Link>`s. Both hot paths,
-//! [`RawQueue::push`] and [`RawQueue::pop`], read top to bottom here.
+//! This module knows nothing of handles, and of a node type only where its [`Link`] sits
+//! ([`Linked`]): the link's offset from the start of the node, which folds into the address of
+//! each access. Both hot paths, [`RawQueue::push`] and [`RawQueue::pop`], read top to bottom here.
 //!
 //! # Shape
 //!
@@ -9,12 +10,20 @@
 //! the producers' end), threaded through each node's [`Link`]. A *stub* stands in for a node
 //! whenever the list would otherwise be empty, so `head` and `tail` are never null.
 //!
-//! The stub is not a node in memory: it is the sentinel address [`STUB`], whose link is the
-//! queue's own `stub_next` field. Nothing ever stores the queue's address, so a queue can be moved
-//! whenever nobody borrows it, with or without nodes inside. The price is one comparison with the
-//! sentinel when a producer links its predecessor. The layout decides which end holds that field
-//! (see [`StubSlot`]): the consumer's in [`Compact`](crate::Compact), the producers' in
-//! [`Padded`](crate::Padded).
+//! Each pointer names what its reader uses. The consumer hands nodes out, so `tail` and every
+//! link name the *start* of a node: a popped node needs no arithmetic to become the user's
+//! pointer again. The producers write into the previous head's link, so `head` names the newest
+//! node's *link*: the producer stores through the pointer its swap returned, and computes the
+//! address of its own link once, in the instruction that copies its node for the swap. (The
+//! consumer only compares `head`, with its node's link.)
+//!
+//! The stub is not a node in memory: it is a sentinel address ([`STUB`] where nodes are named,
+//! [`STUB_LINK`] in `head`), whose link is the queue's own `stub_next` field. Nothing ever stores
+//! the queue's address, so a queue can be moved whenever nobody borrows it, with or without nodes
+//! inside. The price is one comparison with the sentinel when a producer links its predecessor
+//! (a conditional move between the predecessor's link and the queue's `stub_next`). The layout
+//! decides which end holds that field (see [`StubSlot`]): the consumer's in
+//! [`Compact`](crate::Compact), the producers' in [`Padded`](crate::Padded).
 //!
 //! A second sentinel, [`PARKED`], is the stub as `head` holds it while a waiting consumer sleeps
 //! on the empty queue ([`RawQueue::try_park`]): the producer whose swap returns it learns that it
@@ -26,7 +35,7 @@
 //!
 //! # Memory ordering
 //!
-//! - A producer first clears its node's link (`Relaxed`), then swaps the node into `head`
+//! - A producer first clears its node's link (`Relaxed`), then swaps that link into `head`
 //!   (`AcqRel`), then stores the node into its predecessor's link (`Release`).
 //! - The swap's `Release` half publishes the cleared link to the next producer, whose swap's
 //!   `Acquire` half reads it (swaps on one atomic form a release sequence). Without that `Acquire`,
@@ -43,26 +52,34 @@
 
 pub(crate) mod layout;
 
+use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
+use crate::node::link::{link_of, AnyNode, Linked};
 use crate::raw::layout::{sealed::Layout, Line};
 use crate::sync::{const_fn, AtomicPtr, UnsafeCell};
 use crate::Link;
 
-/// The stub's name: an address no `Link` can have (links are at least 2-aligned, being atomic
-/// pointers), never dereferenced. Its link is [`RawQueue::stub_next`].
-const STUB: *mut Link = 1 as *mut Link;
+/// The stub's name in `tail` and in links, where pointers name the start of nodes: an address no
+/// node can start at (a node holds a `Link`, so it is at least 2-aligned, like the atomic pointer
+/// in the link), never dereferenced. Its link is [`RawQueue::stub_next`].
+const STUB: *mut AnyNode = 1 as *mut AnyNode;
+
+/// The stub's name in `head`, where pointers name links: the same odd address, which no `Link`
+/// can have.
+const STUB_LINK: *mut Link = 1 as *mut Link;
 
 /// The stub again, as `head` holds it while the consumer sleeps on an empty queue: written by
 /// [`RawQueue::try_park`], and replaced by the next producer's swap, which tells that producer to
 /// wake the consumer. Like [`STUB`] it is odd, so one bit test tells either from a node.
 const PARKED: *mut Link = 3 as *mut Link;
 
-/// Whether `link` names the stub ([`STUB`] or [`PARKED`]) rather than a node.
+/// Whether `ptr`, a node or a link (or the stub's name for either), names the stub ([`STUB`],
+/// [`STUB_LINK`] or [`PARKED`]) rather than a node or its link.
 #[inline(always)]
-fn is_stub(link: *mut Link) -> bool {
-    link as usize & 1 != 0
+fn is_stub<T>(ptr: *mut T) -> bool {
+    ptr as usize & 1 != 0
 }
 
 /// Why a consumer got no node.
@@ -117,7 +134,8 @@ impl core::fmt::Display for TryDequeueError {
 
 impl core::error::Error for TryDequeueError {}
 
-/// Vyukov's queue on raw links. See the module docs for the shape and the orderings.
+/// Vyukov's queue on raw pointers to nodes of type `A`, of which it knows only where the link
+/// sits. See the module docs for the shape and the orderings.
 ///
 /// The fields are grouped by the side that writes them: [`ConsumerEnd`] (`tail`, plus `C`, state
 /// of the layers above that the consumer writes) and [`ProducerEnd`] (`head`, plus `P`, state the
@@ -128,9 +146,12 @@ impl core::error::Error for TryDequeueError {}
 /// `repr(C)` with the consumer's end first: in the compact layout the stub's link is its first
 /// field and so sits at the queue's own address, which saves an offset on the paths that reach it.
 #[repr(C)]
-pub(crate) struct RawQueue<L: Layout, C, P> {
+pub(crate) struct RawQueue<A, L: Layout, C, P> {
     consumer: Line<ConsumerEnd<L::ConsumerStub, C>, L>,
     producer: Line<ProducerEnd<L::ProducerStub, P>, L>,
+    /// The node type, of which only [`Linked::OFFSET`] is used. A function pointer, so that the
+    /// queue's auto traits and variance are its fields' alone.
+    _nodes: PhantomData<fn(A) -> A>,
 }
 
 /// The fields the consumer writes, and the stub's link if the layout keeps it here.
@@ -138,14 +159,13 @@ pub(crate) struct RawQueue<L: Layout, C, P> {
 struct ConsumerEnd<K, C> {
     /// The stub's link, in the layouts that keep it on the consumer's end (see [`StubSlot`]).
     stub_next: K,
-    /// The oldest link, or [`STUB`]. Owned by the single consumer.
-    tail: UnsafeCell<*mut Link>,
+    /// The oldest node, or [`STUB`]. Owned by the single consumer.
+    tail: UnsafeCell<*mut AnyNode>,
     /// The layers' consumer-side state.
     extra: C,
 }
 
-/// Where a layout keeps the stub's link: `AtomicPtr<Link>` on the end that holds it, `()` on
-/// the other.
+/// Where a layout keeps the stub's link: a [`Link`] on the end that holds it, `()` on the other.
 ///
 /// The stub's link is the first node enqueued behind the stub, or null. Written by the producer
 /// that links behind the stub (the one whose swap of `head` returned the stub), and reset by the
@@ -171,7 +191,7 @@ pub trait StubSlot: 'static {
     fn init() -> Self;
 
     /// The stub's link, if this slot holds it.
-    fn link(&self) -> Option<&AtomicPtr<Link>>;
+    fn link(&self) -> Option<&Link>;
 }
 
 impl StubSlot for () {
@@ -182,26 +202,26 @@ impl StubSlot for () {
     fn init() {}
 
     #[inline(always)]
-    fn link(&self) -> Option<&AtomicPtr<Link>> {
+    fn link(&self) -> Option<&Link> {
         None
     }
 }
 
-impl StubSlot for AtomicPtr<Link> {
+impl StubSlot for Link {
     #[cfg(not(loom))]
     #[allow(
         clippy::declare_interior_mutable_const,
         reason = "only ever moved into a new queue, never borrowed"
     )]
-    const INIT: AtomicPtr<Link> = AtomicPtr::new(ptr::null_mut());
+    const INIT: Link = Link::new();
 
     #[cfg(loom)]
-    fn init() -> AtomicPtr<Link> {
-        AtomicPtr::new(ptr::null_mut())
+    fn init() -> Link {
+        Link::new()
     }
 
     #[inline(always)]
-    fn link(&self) -> Option<&AtomicPtr<Link>> {
+    fn link(&self) -> Option<&Link> {
         Some(self)
     }
 }
@@ -209,8 +229,8 @@ impl StubSlot for AtomicPtr<Link> {
 /// The fields the producers write, and the stub's link if the layout keeps it here.
 #[repr(C)]
 struct ProducerEnd<K, P> {
-    /// The newest link, or [`STUB`] (or [`PARKED`]). Swapped by every producer; loaded by the
-    /// consumer.
+    /// The newest node's link, or [`STUB_LINK`] (or [`PARKED`]). Swapped by every producer;
+    /// loaded by the consumer, only to be compared.
     head: AtomicPtr<Link>,
     /// The stub's link, in the layouts that keep it on the producers' end (see [`StubSlot`]).
     stub_next: K,
@@ -218,10 +238,10 @@ struct ProducerEnd<K, P> {
     extra: P,
 }
 
-impl<L: Layout, C, P> RawQueue<L, C, P> {
+impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     const_fn! {
         /// An empty queue: the stub alone, with nothing behind it, and the layers' state.
-        pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<L, C, P> {
+        pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
             #[cfg(not(loom))]
             let consumer_stub = <L::ConsumerStub as StubSlot>::INIT;
             #[cfg(not(loom))]
@@ -237,10 +257,11 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
                     extra: consumer_extra,
                 }),
                 producer: Line::new(ProducerEnd {
-                    head: AtomicPtr::new(STUB),
+                    head: AtomicPtr::new(STUB_LINK),
                     stub_next: producer_stub,
                     extra: producer_extra,
                 }),
+                _nodes: PhantomData,
             }
         }
     }
@@ -248,7 +269,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     /// The stub's link (see [`StubSlot`]): on the consumer's end or on the producers', as the
     /// layout says. Chosen at compile time: no branch at run time.
     #[inline(always)]
-    fn stub_next(&self) -> &AtomicPtr<Link> {
+    fn stub_next(&self) -> &Link {
         match (
             self.consumer.stub_next.link(),
             self.producer.stub_next.link(),
@@ -277,11 +298,11 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     ///
     /// # Safety
     ///
-    /// `node` points to a live `Link` that is in no queue, and stays live and in place until
-    /// [`pop`](Self::pop) returns it.
+    /// `node` points to a live `A` that is in no queue, and stays live and in place, its link
+    /// touched by no one else, until [`pop`](Self::pop) returns it.
     #[inline]
-    pub(crate) unsafe fn push(&self, node: NonNull<Link>) -> bool {
-        // SAFETY: the caller hands us a live link that no one else uses.
+    pub(crate) unsafe fn push(&self, node: NonNull<A>) -> bool {
+        // SAFETY: the caller hands us a live node that no one else uses.
         unsafe { self.push_chain(node, node) }
     }
 
@@ -290,30 +311,33 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     ///
     /// # Safety
     ///
-    /// Every link of the chain is live, in no queue, and stays live and in place until `pop`
-    /// returns it; following `next` from `first` reaches `last`.
+    /// Every node of the chain is a live `A`, in no queue, and stays live and in place, its link
+    /// touched by no one else, until `pop` returns it; following the links from `first` reaches
+    /// `last`.
     #[inline]
-    pub(crate) unsafe fn push_chain(&self, first: NonNull<Link>, last: NonNull<Link>) -> bool {
-        let last = last.as_ptr();
-        // SAFETY: the caller guarantees `last` is live and ours alone.
-        let last_next = unsafe { &(*last).next };
+    pub(crate) unsafe fn push_chain(&self, first: NonNull<A>, last: NonNull<A>) -> bool {
+        let last_link = link_of::<A>(last.as_ptr().cast());
+        // SAFETY: the caller guarantees `last` is a live `A` and ours alone, so its link lies at
+        // `link_of` (the `Linked` contract).
+        let last_next = unsafe { &(*last_link).next };
         // Relaxed: published to the next producer by the swap's Release half below.
         last_next.store(ptr::null_mut(), Relaxed);
-        // SAFETY: `last` is live and ours, as above.
-        unsafe { self.append(first.as_ptr(), last) }
+        // SAFETY: `last` is live and ours, as above, and `last_link` is its link.
+        unsafe { self.append(first.as_ptr().cast(), last_link.cast_mut()) }
     }
 
-    /// Swaps `last` into `head` and links the previous head to `first`.
+    /// Swaps `last_link` into `head` and links the previous head to `first`.
     ///
     /// # Safety
     ///
-    /// `first ..= last` is a chain of live links (or the stub alone) that no one else can reach,
-    /// with `last`'s link already cleared.
+    /// `first ..= last` is a chain of live `A`s that no one else can reach, `last_link` is the
+    /// link of `last` and already cleared; or `first` is [`STUB`] and `last_link` [`STUB_LINK`]
+    /// (the stub alone, its link cleared).
     #[inline(always)]
-    unsafe fn append(&self, first: *mut Link, last: *mut Link) -> bool {
+    unsafe fn append(&self, first: *mut AnyNode, last_link: *mut Link) -> bool {
         let append = || {
             // SAFETY: forwarded from our caller.
-            let prev = unsafe { self.swap_head(last) };
+            let prev = unsafe { self.swap_head(last_link) };
             // The window of inconsistency: `head` reaches our chain, `prev` does not yet.
             // SAFETY: `prev` is what our swap returned.
             unsafe { self.link_behind(prev, first) }
@@ -326,19 +350,19 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         append()
     }
 
-    /// The first half of an append: makes `last` the head and returns the previous head.
+    /// The first half of an append: makes `last_link` the head and returns the previous head.
     ///
     /// # Safety
     ///
     /// As for [`append`](Self::append); [`link_behind`](Self::link_behind) must follow.
     #[inline(always)]
-    unsafe fn swap_head(&self, last: *mut Link) -> *mut Link {
+    unsafe fn swap_head(&self, last_link: *mut Link) -> *mut Link {
         // AcqRel: Release publishes our cleared link (and for the stub, the consumer's reset) to
         // the producer that swaps after us; Acquire orders the previous swapper's cleared link
         // before our store into it in `link_behind` (see the module docs for why Release alone
         // loses nodes), and, when we replace `PARKED`, the consumer's waker registration before
         // our wake-up.
-        self.producer.head.swap(last, AcqRel)
+        self.producer.head.swap(last_link, AcqRel)
     }
 
     /// The second half of an append: links the previous head `prev` to `first`.
@@ -347,23 +371,28 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     ///
     /// `prev` was returned by [`swap_head`](Self::swap_head), and this is the only call for it.
     #[inline(always)]
-    unsafe fn link_behind(&self, prev: *mut Link, first: *mut Link) -> bool {
-        // Release (both stores): pairs with the consumer's Acquire load of this link in `pop`, so
-        // the consumer sees the node's contents (and our cleared link) once it can reach it.
-        if is_stub(prev) {
-            self.stub_next().store(first, Release);
-            // Only here, on the stub path, do we check for a sleeping consumer.
-            prev == PARKED
+    unsafe fn link_behind(&self, prev: *mut Link, first: *mut AnyNode) -> bool {
+        // `head` names links, so the previous head is the very link to write: the predecessor's,
+        // or, for the stub, the queue's own. No offset to add, on either path.
+        let prev_link = if is_stub(prev) {
+            ptr::from_ref(self.stub_next())
         } else {
-            // SAFETY: `prev` was the head, so it is a queued, live node, and only we, who swapped
-            // it out, may store into its link. It stays live: the consumer cannot take it out
-            // until it has a successor, which is what we write here.
-            unsafe { &(*prev).next }.store(first, Release);
-            false
-        }
+            prev.cast_const()
+        };
+        // SAFETY: if `prev` is a node's link, that node was the head, so it is a queued, live `A`,
+        // and only we, who swapped it out, may store into its link. It stays live: the consumer
+        // cannot take it out until it has a successor, which is what we write here. If `prev` is
+        // the stub, the link is the queue's own, which we borrow; only we, who swapped the stub
+        // out, may store into it.
+        let prev_next = unsafe { &(*prev_link).next };
+        // Release: pairs with the consumer's Acquire load of this link in `pop`, so the consumer
+        // sees the node's contents (and our cleared link) once it can reach it.
+        prev_next.store(first, Release);
+        // Whether we replaced the park mark: a sleeping consumer to wake.
+        prev == PARKED
     }
 
-    /// Takes the oldest link out of the queue.
+    /// Takes the oldest node out of the queue.
     ///
     /// `Empty` is only answered when `head` is the stub too: every enqueue that happened before
     /// this call has swapped `head` away from the stub, so the load of `head` (write-read coherence
@@ -375,13 +404,13 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     /// Only one thread at a time may call `pop` or `is_empty` (the single consumer), and calls
     /// on different threads must be ordered by happens-before.
     #[inline]
-    pub(crate) unsafe fn pop(&self) -> Result<NonNull<Link>, TryDequeueError> {
+    pub(crate) unsafe fn pop(&self) -> Result<NonNull<A>, TryDequeueError> {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
         let mut tail = self.consumer.tail.with(|t| unsafe { *t });
         if tail == STUB {
             // Acquire: pairs with the Release link store in `link_behind`, so the node behind
             // the stub is visible.
-            let first = self.stub_next().load(Acquire);
+            let first = self.stub_next().next.load(Acquire);
             if first.is_null() {
                 return Err(self.nothing_behind_stub());
             }
@@ -393,14 +422,15 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
 
         // The common case: `tail` is a node with a successor.
         // Acquire: pairs with the Release link store in `link_behind`.
-        // SAFETY: `tail` is a live queued node; the queue keeps it until we pop it.
-        let next = unsafe { &(*tail).next }.load(Acquire);
+        // SAFETY: `tail` is a live queued `A` (its link at `link_of`); the queue keeps it until
+        // we pop it.
+        let next = unsafe { &(*link_of::<A>(tail)).next }.load(Acquire);
         if !next.is_null() {
             // `tail` has a successor, so no producer will touch it again: it is ours.
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(next) };
-            // SAFETY: `tail` is a node, not the stub, hence non-null.
-            return Ok(unsafe { NonNull::new_unchecked(tail) });
+            // SAFETY: `tail` is a node, not the stub, hence non-null; it was pushed as an `A`.
+            return Ok(unsafe { NonNull::new_unchecked(tail.cast::<A>()) });
         }
         // SAFETY: forwarded; `tail` is a live queued node without a successor.
         unsafe { self.pop_last(tail) }
@@ -413,10 +443,10 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     ///
     /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, a live queued node.
     #[inline]
-    unsafe fn pop_last(&self, tail: *mut Link) -> Result<NonNull<Link>, TryDequeueError> {
-        // If `head` has moved past `tail`, a producer is mid-way.
+    unsafe fn pop_last(&self, tail: *mut AnyNode) -> Result<NonNull<A>, TryDequeueError> {
+        // If `head` has moved past `tail`'s link, a producer is mid-way.
         // Relaxed: only compared, never dereferenced.
-        if self.producer.head.load(Relaxed) != tail {
+        if self.producer.head.load(Relaxed).cast_const() != link_of::<A>(tail) {
             return Err(TryDequeueError::Inconsistent);
         }
         // SAFETY: forwarded; `tail` is the newest node.
@@ -431,20 +461,20 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, a live queued node, and
     /// `head` named it at the caller's last load.
     #[inline]
-    unsafe fn take_last(&self, tail: *mut Link) -> Result<NonNull<Link>, TryDequeueError> {
+    unsafe fn take_last(&self, tail: *mut AnyNode) -> Result<NonNull<A>, TryDequeueError> {
         // The stub is out of the queue (we stepped past it), so its link is ours to reset.
         // Relaxed: published by the swap in `append`.
-        self.stub_next().store(ptr::null_mut(), Relaxed);
+        self.stub_next().next.store(ptr::null_mut(), Relaxed);
         // SAFETY: the stub is out of the queue and its link is cleared. `head` is a node, not
         // `PARKED`: the consumer parks only with `tail` at the stub.
-        let parked = unsafe { self.append(STUB, STUB) };
+        let parked = unsafe { self.append(STUB, STUB_LINK) };
         debug_assert!(!parked);
 
         // Either our append linked `tail` to the stub, or a producer swapped in between our load
         // of `head` and our swap, and `tail`'s link is that producer's to write.
         // Acquire: as in `pop`.
-        // SAFETY: `tail` is still a live queued node.
-        let next = unsafe { &(*tail).next }.load(Acquire);
+        // SAFETY: `tail` is still a live queued `A`.
+        let next = unsafe { &(*link_of::<A>(tail)).next }.load(Acquire);
         if next.is_null() {
             // That producer has not linked yet; `tail` stays, and the next `pop` finds `head`
             // past it and answers `Inconsistent` until the link is stored.
@@ -452,8 +482,8 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         }
         // SAFETY: we are the single consumer (our caller's contract).
         unsafe { self.set_tail(next) };
-        // SAFETY: `tail` is a node, not the stub, hence non-null.
-        Ok(unsafe { NonNull::new_unchecked(tail) })
+        // SAFETY: `tail` is a node, not the stub, hence non-null; it was pushed as an `A`.
+        Ok(unsafe { NonNull::new_unchecked(tail.cast::<A>()) })
     }
 
     /// Puts back the node that [`pop`](Self::pop) just returned, at the front: `pop` returns it
@@ -462,14 +492,14 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     ///
     /// # Safety
     ///
-    /// As for [`pop`](Self::pop); `link` was returned by the latest `pop`, and no `pop` or
+    /// As for [`pop`](Self::pop); `node` was returned by the latest `pop`, and no `pop` or
     /// `unpop` came after it.
     #[inline]
-    pub(crate) unsafe fn unpop(&self, link: NonNull<Link>) {
-        // `pop` returned `link` only once its link was set (to a node or the stub), and moved
-        // `tail` there; setting `tail` back makes `link` the front again, linked as before.
+    pub(crate) unsafe fn unpop(&self, node: NonNull<A>) {
+        // `pop` returned `node` only once its link was set (to a node or the stub), and moved
+        // `tail` there; setting `tail` back makes `node` the front again, linked as before.
         // SAFETY: we are the single consumer (our caller's contract).
-        unsafe { self.set_tail(link.as_ptr()) };
+        unsafe { self.set_tail(node.as_ptr().cast()) };
     }
 
     /// Whether [`pop`](Self::pop) would answer `Empty` right now.
@@ -498,17 +528,19 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         let mut first = self.consumer.tail.with(|t| unsafe { *t });
         if first == STUB {
             // Acquire: as in `pop`, pairs with the producer's link store.
-            first = self.stub_next().load(Acquire);
+            first = self.stub_next().next.load(Acquire);
             if first.is_null() {
                 return Err(self.nothing_behind_stub());
             }
         }
         // `first` is the oldest node. `pop` returns it if it has a successor, or if it is the
         // newest (then `pop` puts the stub behind it).
-        // SAFETY: `first` is a live queued node.
-        let linked = !unsafe { &(*first).next }.load(Acquire).is_null();
+        // SAFETY: `first` is a live queued `A`.
+        let linked = !unsafe { &(*link_of::<A>(first)).next }
+            .load(Acquire)
+            .is_null();
         // Relaxed: only compared.
-        if linked || self.producer.head.load(Relaxed) == first {
+        if linked || self.producer.head.load(Relaxed).cast_const() == link_of::<A>(first) {
             Ok(())
         } else {
             Err(TryDequeueError::Inconsistent)
@@ -542,7 +574,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         // mark may already be set by an earlier wait that ended without a producer: set it again,
         // so our new registration is published by this write too.
         // Release: pairs with the Acquire half of the producer's swap that reads the mark.
-        [STUB, PARKED].into_iter().any(|current| {
+        [STUB_LINK, PARKED].into_iter().any(|current| {
             self.producer
                 .head
                 .compare_exchange(current, PARKED, Release, Relaxed)
@@ -566,7 +598,7 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
         let _ = self
             .producer
             .head
-            .compare_exchange(PARKED, STUB, Relaxed, Relaxed);
+            .compare_exchange(PARKED, STUB_LINK, Relaxed, Relaxed);
     }
 
     /// Why there is nothing to take while `tail` is the stub and the stub has no successor:
@@ -588,37 +620,89 @@ impl<L: Layout, C, P> RawQueue<L, C, P> {
     ///
     /// As for [`pop`](Self::pop): called by the single consumer.
     #[inline(always)]
-    unsafe fn set_tail(&self, tail: *mut Link) {
+    unsafe fn set_tail(&self, tail: *mut AnyNode) {
         // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
         self.consumer.tail.with_mut(|t| unsafe { *t = tail });
     }
 }
 
+/// Two node types for the white-box tests: one with its link after other fields (so every
+/// access adds the offset), one with its link first (offset zero).
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod test_nodes {
+    use super::{Link, Linked};
+
+    /// A node with its link after other fields.
+    pub(super) struct LinkAfter {
+        _header: [u64; 3],
+        link: Link,
+    }
+
+    /// A node with its link first.
+    pub(super) struct LinkFirst {
+        link: Link,
+        _payload: u32,
+    }
+
+    impl LinkAfter {
+        pub(super) fn new() -> Self {
+            LinkAfter {
+                _header: [0; 3],
+                link: Link::new(),
+            }
+        }
+    }
+
+    impl LinkFirst {
+        pub(super) fn new() -> Self {
+            LinkFirst {
+                link: Link::new(),
+                _payload: 0,
+            }
+        }
+    }
+
+    // SAFETY: the offset of the struct's own `link` field, a `Link` used by nothing else.
+    unsafe impl Linked for LinkAfter {
+        const OFFSET: usize = core::mem::offset_of!(LinkAfter, link);
+    }
+
+    // SAFETY: as for `LinkAfter`.
+    unsafe impl Linked for LinkFirst {
+        const OFFSET: usize = core::mem::offset_of!(LinkFirst, link);
+    }
+
+    const _: () = assert!(<LinkAfter as Linked>::OFFSET > 0 && <LinkFirst as Linked>::OFFSET == 0);
+}
+
 /// White-box tests of states that public calls cannot pause in (a producer stopped between its
-/// swap and its link store), for one layout.
+/// swap and its link store), for one layout and one node type.
 #[cfg(all(test, not(any(loom, shuttle))))]
 macro_rules! white_box_tests {
-    ($name:ident, $layout:ty) => {
+    ($name:ident, $layout:ty, $node:ident) => {
         mod $name {
+            use super::test_nodes::*;
             use super::*;
 
-            type Raw = RawQueue<$layout, (), ()>;
+            type Node = $node;
+            type Raw = RawQueue<Node, $layout, (), ()>;
 
             /// A producer's enqueue, split at the window of inconsistency.
             struct Paused<'q> {
                 queue: &'q Raw,
-                node: *mut Link,
+                node: *mut AnyNode,
                 prev: *mut Link,
             }
 
             impl<'q> Paused<'q> {
                 /// Clears the link and swaps `node` in, then stops.
-                fn begin(queue: &'q Raw, node: &Link) -> Self {
-                    let node = ptr::from_ref(node).cast_mut();
-                    // SAFETY: `node` is a live link that is in no queue.
-                    unsafe { (*node).next.store(ptr::null_mut(), Relaxed) };
+                fn begin(queue: &'q Raw, node: &Node) -> Self {
+                    let node = ptr::from_ref(node).cast_mut().cast::<AnyNode>();
+                    let link = link_of::<Node>(node).cast_mut();
+                    // SAFETY: `node` is a live node that is in no queue; `link` is its link.
+                    unsafe { (*link).next.store(ptr::null_mut(), Relaxed) };
                     // SAFETY: as above; `finish` follows.
-                    let prev = unsafe { queue.swap_head(node) };
+                    let prev = unsafe { queue.swap_head(link) };
                     Paused { queue, node, prev }
                 }
 
@@ -629,14 +713,14 @@ macro_rules! white_box_tests {
                 }
             }
 
-            fn push(queue: &Raw, node: &Link) {
+            fn push(queue: &Raw, node: &Node) {
                 // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
                 unsafe { queue.push(NonNull::from(node)) };
             }
 
-            fn pop(queue: &Raw) -> Result<*const Link, TryDequeueError> {
+            fn pop(queue: &Raw) -> Result<*const Node, TryDequeueError> {
                 // SAFETY: each test is the queue's only consumer.
-                unsafe { queue.pop() }.map(|link| link.as_ptr().cast_const())
+                unsafe { queue.pop() }.map(|node| node.as_ptr().cast_const())
             }
 
             fn is_empty(queue: &Raw) -> bool {
@@ -654,7 +738,7 @@ macro_rules! white_box_tests {
             #[test]
             fn paused_first_producer_is_inconsistent_not_empty() {
                 let queue = Raw::new((), ());
-                let a = Link::new();
+                let a = Node::new();
                 let paused = Paused::begin(&queue, &a);
                 assert!(!is_empty(&queue));
                 assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
@@ -668,7 +752,7 @@ macro_rules! white_box_tests {
                 // The subtle case: A swaps in behind the stub and stalls; B enqueues completely behind A.
                 // B's enqueue has returned, so answering Empty would strand it.
                 let queue = Raw::new((), ());
-                let (a, b) = (Link::new(), Link::new());
+                let (a, b) = (Node::new(), Node::new());
                 let paused = Paused::begin(&queue, &a);
                 push(&queue, &b);
                 assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
@@ -684,7 +768,7 @@ macro_rules! white_box_tests {
                 // The consumer steps past the stub to `a`, whose successor `b` is swapped in but not
                 // linked: `a` cannot leave yet, and the queue is not empty.
                 let queue = Raw::new((), ());
-                let (a, b) = (Link::new(), Link::new());
+                let (a, b) = (Node::new(), Node::new());
                 push(&queue, &a);
                 let paused = Paused::begin(&queue, &b);
                 assert_eq!(pop(&queue), Err(TryDequeueError::Inconsistent));
@@ -699,7 +783,7 @@ macro_rules! white_box_tests {
             fn later_node_waits_for_paused_successor() {
                 // As above, with the consumer already inside the list (at `b`) rather than at the stub.
                 let queue = Raw::new((), ());
-                let (a, b, c) = (Link::new(), Link::new(), Link::new());
+                let (a, b, c) = (Node::new(), Node::new(), Node::new());
                 push(&queue, &a);
                 push(&queue, &b);
                 assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
@@ -716,7 +800,7 @@ macro_rules! white_box_tests {
                 // Each pop of a lone node re-enqueues the stub behind it; the queue must come back to
                 // exactly the empty state each time, and take new nodes after it.
                 let queue = Raw::new((), ());
-                let nodes = [Link::new(), Link::new(), Link::new()];
+                let nodes = [Node::new(), Node::new(), Node::new()];
                 for node in &nodes {
                     push(&queue, node);
                     assert!(!is_empty(&queue));
@@ -727,7 +811,7 @@ macro_rules! white_box_tests {
             }
 
             /// Pushes and says whether the push found the consumer parked.
-            fn push_wakes(queue: &Raw, node: &Link) -> bool {
+            fn push_wakes(queue: &Raw, node: &Node) -> bool {
                 // SAFETY: the test keeps every node alive, in place and in one queue, until popped.
                 unsafe { queue.push(NonNull::from(node)) }
             }
@@ -740,7 +824,7 @@ macro_rules! white_box_tests {
             #[test]
             fn park_only_on_an_empty_queue_and_the_next_push_reports_it() {
                 let queue = Raw::new((), ());
-                let (a, b) = (Link::new(), Link::new());
+                let (a, b) = (Node::new(), Node::new());
                 assert!(try_park(&queue));
                 assert!(try_park(&queue), "parking again re-arms the mark");
                 assert!(is_empty(&queue), "a parked queue is empty");
@@ -762,7 +846,7 @@ macro_rules! white_box_tests {
             fn parking_with_the_last_node_still_queued_fails() {
                 // `tail` at a node whose stub re-enqueue left `head` at the stub: not empty.
                 let queue = Raw::new((), ());
-                let (a, b) = (Link::new(), Link::new());
+                let (a, b) = (Node::new(), Node::new());
                 push(&queue, &a);
                 push(&queue, &b);
                 assert_eq!(pop(&queue), Ok(ptr::from_ref(&a)));
@@ -773,7 +857,7 @@ macro_rules! white_box_tests {
             #[test]
             fn no_parking_while_a_producer_is_mid_enqueue() {
                 let queue = Raw::new((), ());
-                let a = Link::new();
+                let a = Node::new();
                 let paused = Paused::begin(&queue, &a);
                 assert!(!try_park(&queue));
                 paused.finish();
@@ -783,7 +867,7 @@ macro_rules! white_box_tests {
             #[test]
             fn queue_moves_with_nodes_inside() {
                 // Nothing points into the queue, so a bitwise move keeps it intact.
-                let (a, b) = (Link::new(), Link::new());
+                let (a, b) = (Node::new(), Node::new());
                 let queue = Raw::new((), ());
                 push(&queue, &a);
                 push(&queue, &b);
@@ -798,14 +882,19 @@ macro_rules! white_box_tests {
 }
 
 #[cfg(all(test, not(any(loom, shuttle))))]
-white_box_tests!(compact_tests, crate::Compact);
+white_box_tests!(compact_tests, crate::Compact, LinkAfter);
 #[cfg(all(test, not(any(loom, shuttle))))]
-white_box_tests!(padded_tests, crate::Padded);
+white_box_tests!(padded_tests, crate::Padded, LinkAfter);
+#[cfg(all(test, not(any(loom, shuttle))))]
+white_box_tests!(compact_link_first_tests, crate::Compact, LinkFirst);
+#[cfg(all(test, not(any(loom, shuttle))))]
+white_box_tests!(padded_link_first_tests, crate::Padded, LinkFirst);
 
 /// Where each layout puts the stub's link: the field order is the point of the layouts, and
 /// nothing else would notice if it changed.
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod placement_tests {
+    use super::test_nodes::LinkAfter;
     use super::*;
 
     /// The index of the layout's line (or of the pair of lines it aligns to) that holds `field`.
@@ -815,7 +904,7 @@ mod placement_tests {
 
     #[test]
     fn compact_keeps_the_stub_link_at_the_queue_address() {
-        let queue = RawQueue::<crate::Compact, (), ()>::new((), ());
+        let queue = RawQueue::<LinkAfter, crate::Compact, (), ()>::new((), ());
         assert_eq!(
             ptr::from_ref(queue.stub_next()).cast::<u8>(),
             ptr::from_ref(&queue).cast::<u8>()
@@ -824,7 +913,7 @@ mod placement_tests {
 
     #[test]
     fn padded_keeps_the_stub_link_beside_head_off_the_consumers_line() {
-        let queue = RawQueue::<crate::Padded, (), ()>::new((), ());
+        let queue = RawQueue::<LinkAfter, crate::Padded, (), ()>::new((), ());
         let stub_next = ptr::from_ref(queue.stub_next());
         assert_eq!(line_of(stub_next), line_of(&queue.producer.head));
         assert_ne!(line_of(stub_next), line_of(&queue.consumer.tail));

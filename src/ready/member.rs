@@ -52,20 +52,12 @@ pub struct Slot<N: Node, B: Capacity, L: Layout> {
 /// Names a member type without holding one (and without its auto traits).
 type MemberType<N, B, L> = fn() -> Member<N, B, L>;
 
-// SAFETY: `Slot` is `repr(transparent)` over its `Link`, so the slot's address is its link's and
-// back, with the same provenance; `link` only casts.
+// SAFETY: `LINK_OFFSET` is the offset of `link`, a `Link` field of the slot itself (zero: `Slot` is
+// `repr(transparent)` over it), used by the set's ready list alone.
 unsafe impl<N: Node, B: Capacity, L: Layout> Node for Slot<N, B, L> {
     type Handle = Entry<N, B, L>;
 
-    #[inline(always)]
-    unsafe fn link(node: NonNull<Self>) -> NonNull<Link> {
-        node.cast()
-    }
-
-    #[inline(always)]
-    unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self> {
-        link.cast()
-    }
+    const LINK_OFFSET: usize = core::mem::offset_of!(Self, link);
 }
 
 /// A member on the ready list: the set's own handle kind, the one owner of the member's [`Slot`].
