@@ -53,26 +53,17 @@ impl Layout for Padded {}
 pub(crate) mod sealed {
     use crossbeam_utils::CachePadded;
 
-    /// What a layout decides: the alignment of each end of the queue, and which end holds the
-    /// stub's link.
+    /// What a layout decides: the alignment of each end of the queue.
     pub trait Layout: 'static {
         /// A zero-sized field whose alignment is the alignment of each end.
         type Align: Send + Sync + Unpin;
         /// Its value.
         const ALIGN: Self::Align;
-        /// The stub's link on the consumer's end, or `()`; exactly one of this and
-        /// [`ProducerStub`](Layout::ProducerStub) is the link.
-        type ConsumerStub: crate::raw::StubSlot;
-        /// The stub's link on the producers' end, or `()`.
-        type ProducerStub: crate::raw::StubSlot;
     }
 
     impl Layout for super::Compact {
         type Align = ();
         const ALIGN: () = ();
-        // First in the queue, at its own address: one line either way, and no offset to add.
-        type ConsumerStub = crate::Link;
-        type ProducerStub = ();
     }
 
     impl Layout for super::Padded {
@@ -80,11 +71,6 @@ pub(crate) mod sealed {
         // line sizes (and its reasons) per architecture, so we do not keep a second one.
         type Align = CachePadded<()>;
         const ALIGN: CachePadded<()> = CachePadded::new(());
-        // Beside `head`: the producer that links behind the stub has just swapped `head`, so it
-        // writes a line it already holds, instead of taking the consumer's line (and `tail`)
-        // away from the consumer each time the consumer has caught up.
-        type ConsumerStub = ();
-        type ProducerStub = crate::Link;
     }
 }
 

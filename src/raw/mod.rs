@@ -21,9 +21,8 @@
 //! [`STUB_LINK`] in `head`), whose link is the queue's own `stub_next` field. Nothing ever stores
 //! the queue's address, so a queue can be moved whenever nobody borrows it, with or without nodes
 //! inside. The price is one comparison with the sentinel when a producer links its predecessor
-//! (a conditional move between the predecessor's link and the queue's `stub_next`). The layout
-//! decides which end holds that field (see [`StubSlot`]): the consumer's in
-//! [`Compact`](crate::Compact), the producers' in [`Padded`](crate::Padded).
+//! (a conditional move between the predecessor's link and the queue's `stub_next`, which is the
+//! queue's first field: see [`RawQueue`]).
 //!
 //! A second sentinel, [`PARKED`], is the stub as `head` holds it while a waiting consumer sleeps
 //! on the empty queue ([`RawQueue::try_park`]): the producer whose swap returns it learns that it
@@ -137,146 +136,76 @@ impl core::error::Error for TryDequeueError {}
 /// Vyukov's queue on raw pointers to nodes of type `A`, of which it knows only where the link
 /// sits. See the module docs for the shape and the orderings.
 ///
-/// The fields are grouped by the side that writes them: [`ConsumerEnd`] (`tail`, plus `C`, state
-/// of the layers above that the consumer writes) and [`ProducerEnd`] (`head`, plus `P`, state the
-/// producers write). The stub's link, which both sides write, goes with one of them as the layout
-/// `L` says (see [`StubSlot`]). The layout also decides whether the two groups share a cache line;
-/// the algorithm is the same either way.
+/// The fields are grouped by the side that writes them: [`ProducerEnd`] (the stub's link, `head`,
+/// plus `P`, state of the layers above that the producers write) and [`ConsumerEnd`] (`tail`,
+/// plus `C`, state the consumer writes). The layout `L` decides whether the two groups share a
+/// cache line; the algorithm is the same either way.
 ///
-/// `repr(C)` with the consumer's end first: in the compact layout the stub's link is its first
-/// field and so sits at the queue's own address, which saves an offset on the paths that reach it.
+/// `repr(C)` with the producers' end first, and the stub's link first in it: in both layouts the
+/// stub's link sits at the queue's own address, so a producer that finds the stub stores through
+/// the queue pointer it already holds, with no offset to add.
 #[repr(C)]
 pub(crate) struct RawQueue<A, L: Layout, C, P> {
-    consumer: Line<ConsumerEnd<L::ConsumerStub, C>, L>,
-    producer: Line<ProducerEnd<L::ProducerStub, P>, L>,
+    producer: Line<ProducerEnd<P>, L>,
+    consumer: Line<ConsumerEnd<C>, L>,
     /// The node type, of which only [`Linked::OFFSET`] is used. A function pointer, so that the
     /// queue's auto traits and variance are its fields' alone.
     _nodes: PhantomData<fn(A) -> A>,
 }
 
-/// The fields the consumer writes, and the stub's link if the layout keeps it here.
+/// The fields the producers write.
 #[repr(C)]
-struct ConsumerEnd<K, C> {
-    /// The stub's link, in the layouts that keep it on the consumer's end (see [`StubSlot`]).
-    stub_next: K,
+struct ProducerEnd<P> {
+    /// The stub's link: the first node enqueued behind the stub, or null.
+    ///
+    /// Written by the producer that links behind the stub (the one whose swap of `head` returned
+    /// the stub), and reset by the consumer just before it swaps the stub back into `head`; read
+    /// by the consumer while `tail` is the stub. Both writers have just taken, or are about to
+    /// take, the producers' cache line for that swap, so it sits on that line, beside `head`: in
+    /// the [`Padded`](crate::Padded) layout the producer that links behind the stub writes a line
+    /// it already owns, and the consumer's line, which holds `tail`, stays with the consumer.
+    /// The consumer, at the stub, reads the producers' line anyway when it asks `head` whether
+    /// the queue is empty, or about the node that follows the stub.
+    stub_next: Link,
+    /// The newest node's link, or [`STUB_LINK`] (or [`PARKED`]). Swapped by every producer;
+    /// loaded by the consumer, only to be compared.
+    head: AtomicPtr<Link>,
+    /// The layers' producer-side state.
+    extra: P,
+}
+
+/// The fields the consumer writes.
+#[repr(C)]
+struct ConsumerEnd<C> {
     /// The oldest node, or [`STUB`]. Owned by the single consumer.
     tail: UnsafeCell<*mut AnyNode>,
     /// The layers' consumer-side state.
     extra: C,
 }
 
-/// Where a layout keeps the stub's link: a [`Link`] on the end that holds it, `()` on the other.
-///
-/// The stub's link is the first node enqueued behind the stub, or null. Written by the producer
-/// that links behind the stub (the one whose swap of `head` returned the stub), and reset by the
-/// consumer just before it swaps the stub back into `head`; read by the consumer while `tail` is
-/// the stub. Both writers have just taken, or are about to take, the producers' cache line for
-/// that swap, so a layout whose ends sit on separate lines ([`Padded`](crate::Padded)) keeps the
-/// link there: the producer that links behind the stub then writes a line it already owns, and
-/// the consumer's line, which holds `tail`, stays with the consumer. The consumer, at the stub,
-/// reads the producers' line anyway when it asks `head` whether the queue is empty, or about the
-/// node that follows the stub. [`Compact`](crate::Compact) keeps the link first in the queue,
-/// at the queue's own address, which saves an offset.
-pub trait StubSlot: 'static {
-    /// A new slot: a null link, or nothing.
-    #[cfg(not(loom))]
-    #[allow(
-        clippy::declare_interior_mutable_const,
-        reason = "only ever moved into a new queue, never borrowed"
-    )]
-    const INIT: Self;
-
-    /// A new slot (loom's atomics have no `const` constructor).
-    #[cfg(loom)]
-    fn init() -> Self;
-
-    /// The stub's link, if this slot holds it.
-    fn link(&self) -> Option<&Link>;
-}
-
-impl StubSlot for () {
-    #[cfg(not(loom))]
-    const INIT: () = ();
-
-    #[cfg(loom)]
-    fn init() {}
-
-    #[inline(always)]
-    fn link(&self) -> Option<&Link> {
-        None
-    }
-}
-
-impl StubSlot for Link {
-    #[cfg(not(loom))]
-    #[allow(
-        clippy::declare_interior_mutable_const,
-        reason = "only ever moved into a new queue, never borrowed"
-    )]
-    const INIT: Link = Link::new();
-
-    #[cfg(loom)]
-    fn init() -> Link {
-        Link::new()
-    }
-
-    #[inline(always)]
-    fn link(&self) -> Option<&Link> {
-        Some(self)
-    }
-}
-
-/// The fields the producers write, and the stub's link if the layout keeps it here.
-#[repr(C)]
-struct ProducerEnd<K, P> {
-    /// The newest node's link, or [`STUB_LINK`] (or [`PARKED`]). Swapped by every producer;
-    /// loaded by the consumer, only to be compared.
-    head: AtomicPtr<Link>,
-    /// The stub's link, in the layouts that keep it on the producers' end (see [`StubSlot`]).
-    stub_next: K,
-    /// The layers' producer-side state.
-    extra: P,
-}
-
 impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     const_fn! {
         /// An empty queue: the stub alone, with nothing behind it, and the layers' state.
         pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
-            #[cfg(not(loom))]
-            let consumer_stub = <L::ConsumerStub as StubSlot>::INIT;
-            #[cfg(not(loom))]
-            let producer_stub = <L::ProducerStub as StubSlot>::INIT;
-            #[cfg(loom)]
-            let consumer_stub = <L::ConsumerStub as StubSlot>::init();
-            #[cfg(loom)]
-            let producer_stub = <L::ProducerStub as StubSlot>::init();
             RawQueue {
+                producer: Line::new(ProducerEnd {
+                    stub_next: Link::new(),
+                    head: AtomicPtr::new(STUB_LINK),
+                    extra: producer_extra,
+                }),
                 consumer: Line::new(ConsumerEnd {
-                    stub_next: consumer_stub,
                     tail: UnsafeCell::new(STUB),
                     extra: consumer_extra,
-                }),
-                producer: Line::new(ProducerEnd {
-                    head: AtomicPtr::new(STUB_LINK),
-                    stub_next: producer_stub,
-                    extra: producer_extra,
                 }),
                 _nodes: PhantomData,
             }
         }
     }
 
-    /// The stub's link (see [`StubSlot`]): on the consumer's end or on the producers', as the
-    /// layout says. Chosen at compile time: no branch at run time.
+    /// The stub's link, first in the queue.
     #[inline(always)]
     fn stub_next(&self) -> &Link {
-        match (
-            self.consumer.stub_next.link(),
-            self.producer.stub_next.link(),
-        ) {
-            (Some(link), None) | (None, Some(link)) => link,
-            _ => unreachable!("every layout keeps the stub's link on exactly one end"),
-        }
+        &self.producer.stub_next
     }
 
     /// The layers' consumer-side state.
@@ -903,11 +832,16 @@ mod placement_tests {
     }
 
     #[test]
-    fn compact_keeps_the_stub_link_at_the_queue_address() {
-        let queue = RawQueue::<LinkAfter, crate::Compact, (), ()>::new((), ());
+    fn both_layouts_keep_the_stub_link_at_the_queue_address() {
+        let compact = RawQueue::<LinkAfter, crate::Compact, (), ()>::new((), ());
         assert_eq!(
-            ptr::from_ref(queue.stub_next()).cast::<u8>(),
-            ptr::from_ref(&queue).cast::<u8>()
+            ptr::from_ref(compact.stub_next()).cast::<u8>(),
+            ptr::from_ref(&compact).cast::<u8>()
+        );
+        let padded = RawQueue::<LinkAfter, crate::Padded, (), ()>::new((), ());
+        assert_eq!(
+            ptr::from_ref(padded.stub_next()).cast::<u8>(),
+            ptr::from_ref(&padded).cast::<u8>()
         );
     }
 
