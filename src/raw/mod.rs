@@ -557,7 +557,7 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
 
 /// Two node types for the white-box tests: one with its link after other fields (so every
 /// access adds the offset), one with its link first (offset zero).
-#[cfg(all(test, not(any(loom, shuttle))))]
+#[cfg(all(test, not(shuttle)))]
 mod test_nodes {
     use super::{Link, Linked};
 
@@ -583,6 +583,10 @@ mod test_nodes {
     }
 
     impl LinkFirst {
+        #[cfg_attr(
+            loom,
+            allow(dead_code, reason = "the loom model uses `LinkAfter` alone")
+        )]
         pub(super) fn new() -> Self {
             LinkFirst {
                 link: Link::new(),
@@ -818,6 +822,87 @@ white_box_tests!(padded_tests, crate::Padded, LinkAfter);
 white_box_tests!(compact_link_first_tests, crate::Compact, LinkFirst);
 #[cfg(all(test, not(any(loom, shuttle))))]
 white_box_tests!(padded_link_first_tests, crate::Padded, LinkFirst);
+
+/// A loom model of the raw queue with the link after other fields (the crate's loom models in
+/// `tests/loom/` use nodes whose link is first, where a node's address and its link's are the
+/// same number): two producers, one of them the consumer's own thread, through the stub and back.
+/// Run with `RUSTFLAGS="--cfg loom" cargo test --release --lib loom_tests`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::test_nodes::LinkAfter;
+    use super::*;
+    use loom::sync::Arc;
+
+    struct Shared<L: Layout> {
+        queue: RawQueue<LinkAfter, L, (), ()>,
+        nodes: [LinkAfter; 3],
+    }
+
+    // SAFETY: the model shares the queue the way `Queue` does: the main thread is its only
+    // consumer, the other thread only pushes nodes that live as long as the queue.
+    unsafe impl<L: Layout> Sync for Shared<L> {}
+    // SAFETY: as above.
+    unsafe impl<L: Layout> Send for Shared<L> {}
+
+    fn model<L: Layout>() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(2);
+        builder.check(|| {
+            let shared = Arc::new(Shared::<L> {
+                queue: RawQueue::new((), ()),
+                nodes: [LinkAfter::new(), LinkAfter::new(), LinkAfter::new()],
+            });
+            let producer = {
+                let shared = Arc::clone(&shared);
+                loom::thread::spawn(move || {
+                    for node in &shared.nodes[..2] {
+                        // SAFETY: each node is pushed once and outlives the queue's use of it.
+                        unsafe { shared.queue.push(NonNull::from(node)) };
+                    }
+                })
+            };
+            // SAFETY: as above.
+            unsafe { shared.queue.push(NonNull::from(&shared.nodes[2])) };
+            let (mut order, mut taken) = ([0; 3], 0);
+            while taken < 3 {
+                // SAFETY: this thread is the queue's only consumer.
+                match unsafe { shared.queue.pop() } {
+                    Ok(node) => {
+                        order[taken] = shared
+                            .nodes
+                            .iter()
+                            .position(|n| ptr::eq(n, node.as_ptr()))
+                            .expect("a pushed node, whole");
+                        taken += 1;
+                    }
+                    Err(_) => loom::thread::yield_now(),
+                }
+            }
+            producer.join().unwrap();
+            // SAFETY: this thread is the queue's only consumer.
+            let last = unsafe { shared.queue.pop() };
+            assert_eq!(last.err(), Some(TryDequeueError::Empty));
+            let at = |i| order.iter().position(|&n| n == i).unwrap();
+            assert!(
+                at(0) < at(1),
+                "one producer's nodes in its order: {order:?}"
+            );
+            let mut each = order;
+            each.sort_unstable();
+            assert_eq!(each, [0, 1, 2], "each node once");
+        });
+    }
+
+    #[test]
+    fn link_after_compact() {
+        model::<crate::Compact>();
+    }
+
+    #[test]
+    fn link_after_padded() {
+        model::<crate::Padded>();
+    }
+}
 
 /// Where each layout puts the stub's link: the field order is the point of the layouts, and
 /// nothing else would notice if it changed.
