@@ -71,7 +71,7 @@ macro_rules! both_layouts {
 
 /// Runs each loom model `fn f<L: Layout>()` under the compact layout only, as `f::compact`: for
 /// models that do not race the stub's link. The padded layout runs the same code and differs only
-/// in where that link sits (beside `head` rather than beside `tail`).
+/// in the padding between the two ends (the stub's link is the queue's first field in both).
 #[cfg(loom)]
 #[allow(unused_macros, reason = "each loom test binary uses some of them")]
 macro_rules! compact_only {
