@@ -37,10 +37,8 @@
 //! - A producer first clears its node's link (`Relaxed`), then swaps that link into `head`
 //!   (`AcqRel`), then stores the node into its predecessor's link (`Release`).
 //! - The swap's `Release` half publishes the cleared link to the next producer, whose swap's
-//!   `Acquire` half reads it (swaps on one atomic form a release sequence). Without that `Acquire`,
-//!   the predecessor's "clear my link" store could come *after* our "link to me" store in that
-//!   word's modification order, and our node would be lost. The Linux kernel gets away with
-//!   `xchg_release` through address-dependency ordering, which Rust's memory model does not have.
+//!   `Acquire` half reads it. Why a release-only swap (the kernel's `xchg_release`) would lose
+//!   nodes here is argued once, in the [crate docs](crate#memory-ordering).
 //! - The link store's `Release` pairs with the consumer's `Acquire` load of that link: everything
 //!   the producer wrote to the node before `enqueue` is visible once the consumer can reach it.
 //! - The consumer compares `head` with its position only to tell "empty" from "a producer is
@@ -288,8 +286,8 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     unsafe fn swap_head(&self, last_link: *mut Link) -> *mut Link {
         // AcqRel: Release publishes our cleared link (and for the stub, the consumer's reset) to
         // the producer that swaps after us; Acquire orders the previous swapper's cleared link
-        // before our store into it in `link_behind` (see the module docs for why Release alone
-        // loses nodes), and, when we replace `PARKED`, the consumer's waker registration before
+        // before our store into it in `link_behind` (the crate docs' "Memory ordering" says why
+        // Release alone loses nodes), and, when we replace `PARKED`, the consumer's waker registration before
         // our wake-up.
         self.producer.head.swap(last_link, AcqRel)
     }
