@@ -15,6 +15,8 @@
 // Each packet is its own heap allocation on purpose: that is the payload every queue moves.
 #![allow(clippy::vec_box)]
 
+pub mod hot;
+
 use std::collections::VecDeque;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
