@@ -3,11 +3,11 @@
 //!
 //! The plain harness is a stream: producers send their shares of one sample's packets as fast as
 //! they can, with no rounds and no pause between them, and the consumer takes packets with one
-//! of the [`Wait`] loops below until it has them all. The time runs from the producers' start to
-//! the consumer's last packet. Packets are allocated before the clock starts.
+//! of the [`Wait`] loops below until it has them all. The clock runs from the consumer's
+//! [`WARM_UP`]th packet to its last. Packets are allocated before the producers start.
 
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::{Backoff, CachePadded};
@@ -175,24 +175,46 @@ impl<L: Named> Wait<OursBounded<L>> for DequeueSpin {
 }
 
 /// Packets per sample of the stream.
-pub const STREAM: usize = 1 << 17;
+pub const STREAM: usize = 1 << 16;
+
+/// Packets of each stream taken before the clock starts: the threads are new in each sample, and
+/// their first sends pay for warming up (a fresh thread's allocator arena faults its pages in as
+/// a block-based channel allocates its first blocks), which is no part of the steady rate.
+pub const WARM_UP: usize = 1 << 14;
+
+/// One sample: the figure, and whether any thread of the sample was preempted (an involuntary
+/// context switch) while the clock ran.
+#[derive(Clone, Copy)]
+pub struct Sample {
+    /// Million messages per second, or nanoseconds per round trip.
+    pub value: f64,
+    /// Whether a thread was preempted during the timed part.
+    pub preempted: bool,
+}
 
 /// `producers` threads send their shares of [`STREAM`] packets without pause; the calling thread
 /// takes them all with `W`. Returns million packets per second.
-pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> f64 {
+pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
     let queue = CachePadded::new(S::new());
     let share = STREAM / producers;
     let total = share * producers;
     let mut shares: Vec<Vec<Box<Packet>>> = (0..producers).map(|_| packets(share)).collect();
-    let mut received = Vec::with_capacity(total);
+    let mut received: Vec<Box<Packet>> = Vec::with_capacity(total);
+    // Fault the list's pages in now: a consumer that stopped for a page fault every 512 packets
+    // would let the producers get ahead of it, and a consumer that polls without pausing would
+    // look better than it is.
+    // SAFETY: the writes stay within the capacity just allocated, and write bytes, not boxes: the
+    // length stays 0, so nothing reads them as boxes.
+    unsafe { std::ptr::write_bytes(received.as_mut_ptr(), 0, total) };
     let ready = CachePadded::new(AtomicUsize::new(0));
     let go = CachePadded::new(AtomicUsize::new(0));
+    let preempted = AtomicU64::new(0);
     let pinned = pinning();
     let mut elapsed = Duration::ZERO;
     std::thread::scope(|s| {
         for (i, share) in shares.iter_mut().enumerate() {
             let producer = queue.producer();
-            let (ready, go) = (&ready, &go);
+            let (ready, go, preempted) = (&ready, &go, &preempted);
             s.spawn(move || {
                 if pinned {
                     pin(Some(i + 1));
@@ -204,6 +226,7 @@ pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> f64 {
                 while go.load(Acquire) == 0 {
                     std::hint::spin_loop();
                 }
+                let before = thread_preemptions();
                 for mut packet in share.drain(..) {
                     packet.fill();
                     let mut packet = packet;
@@ -212,6 +235,8 @@ pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> f64 {
                         std::hint::spin_loop();
                     }
                 }
+                // Relaxed: read after the scope joins this thread.
+                preempted.fetch_add(thread_preemptions() - before, Relaxed);
             });
         }
         if pinned {
@@ -221,39 +246,52 @@ pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> f64 {
         let mut wait = W::default();
         // Acquire: pairs with each producer's Release increment.
         while ready.load(Acquire) < producers {
-            std::thread::yield_now();
+            std::hint::spin_loop();
         }
-        let start = Instant::now();
         // Release: pairs with the producers' Acquire loads of `go`.
         go.store(1, Release);
         let mut checksum = 0u64;
+        let mut before = 0;
+        let mut start = Instant::now();
         while received.len() < total {
+            if received.len() == WARM_UP {
+                before = thread_preemptions();
+                start = Instant::now();
+            }
             let packet = wait.next(&mut consumer);
             checksum = checksum.wrapping_add(packet.read());
             received.push(packet);
         }
         elapsed = start.elapsed();
+        // Relaxed: as above.
+        preempted.fetch_add(thread_preemptions() - before, Relaxed);
         std::hint::black_box(checksum);
         if pinned {
             pin(None);
         }
     });
-    total as f64 / elapsed.as_secs_f64() / 1e6
+    Sample {
+        value: (total - WARM_UP) as f64 / elapsed.as_secs_f64() / 1e6,
+        // Relaxed: every thread that added to it has been joined.
+        preempted: preempted.load(Relaxed) > 0,
+    }
 }
 
 /// Round trips per ping-pong sample.
-pub const ROUND_TRIPS: usize = 20_000;
+pub const ROUND_TRIPS: usize = 2_000;
 
 /// Two threads, two queues, one packet bouncing between them: the calling thread sends it and
 /// waits for it back with `W`, the other thread waits for it with `W` and sends it back.
 /// Returns nanoseconds per round trip.
-pub fn ping_pong<S: Subject + Sync, W: Wait<S>>() -> f64 {
+pub fn ping_pong<S: Subject + Sync, W: Wait<S>>() -> Sample {
     let there = CachePadded::new(S::new());
     let back = CachePadded::new(S::new());
     let pinned = pinning();
     let mut elapsed = Duration::ZERO;
+    let ready = CachePadded::new(AtomicUsize::new(0));
+    let preempted = AtomicU64::new(0);
     std::thread::scope(|s| {
-        let (there, back) = (&there, &back);
+        let (there, back, ready, preempted) = (&there, &back, &ready, &preempted);
         s.spawn(move || {
             if pinned {
                 pin(Some(1));
@@ -261,6 +299,10 @@ pub fn ping_pong<S: Subject + Sync, W: Wait<S>>() -> f64 {
             let mut consumer = there.consumer();
             let producer = back.producer();
             let mut wait = W::default();
+            // Release: pairs with the Acquire load below, so the clock starts with both threads
+            // running.
+            let before = thread_preemptions();
+            ready.store(1, Release);
             for _ in 0..ROUND_TRIPS {
                 let mut packet = wait.next(&mut consumer);
                 packet.fill();
@@ -268,6 +310,8 @@ pub fn ping_pong<S: Subject + Sync, W: Wait<S>>() -> f64 {
                     unreachable!("one packet fits every queue");
                 }
             }
+            // Relaxed: read after the scope joins this thread.
+            preempted.fetch_add(thread_preemptions() - before, Relaxed);
         });
         if pinned {
             pin(Some(0));
@@ -276,6 +320,11 @@ pub fn ping_pong<S: Subject + Sync, W: Wait<S>>() -> f64 {
         let producer = there.producer();
         let mut wait = W::default();
         let mut packet = packets(1).pop().expect("one packet");
+        // Acquire: pairs with the other thread's Release store.
+        while ready.load(Acquire) == 0 {
+            std::hint::spin_loop();
+        }
+        let before = thread_preemptions();
         let start = Instant::now();
         for _ in 0..ROUND_TRIPS {
             packet.fill();
@@ -285,15 +334,22 @@ pub fn ping_pong<S: Subject + Sync, W: Wait<S>>() -> f64 {
             packet = wait.next(&mut consumer);
         }
         elapsed = start.elapsed();
+        // Relaxed: as above.
+        preempted.fetch_add(thread_preemptions() - before, Relaxed);
         if pinned {
             pin(None);
         }
     });
-    elapsed.as_nanos() as f64 / ROUND_TRIPS as f64
+    Sample {
+        value: elapsed.as_nanos() as f64 / ROUND_TRIPS as f64,
+        // Relaxed: the other thread has been joined.
+        preempted: preempted.load(Relaxed) > 0,
+    }
 }
 
-/// Exploration: after "nothing", wait `FIRST` spin-loop hints before polling again, doubling the
-/// wait after each further "nothing" up to `CAP` hints.
+/// Exploration: after "nothing", wait `FIRST` spin-loop hints before polling again; after each
+/// further "nothing", twice the last wait but never more than `CAP` (so with `CAP` below `FIRST`,
+/// `FIRST` and then `CAP` each time).
 #[derive(Default)]
 pub struct Expo<const FIRST: u32, const CAP: u32>;
 
@@ -311,4 +367,34 @@ impl<S: Plain, const FIRST: u32, const CAP: u32> Wait<S> for Expo<FIRST, CAP> {
             wait = (wait * 2).min(CAP);
         }
     }
+}
+
+/// Involuntary context switches of the calling thread so far. Linux only; 0 elsewhere.
+pub fn thread_preemptions() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `rusage` is plain integers, for which all zeroes is a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a valid, writable `rusage`.
+        if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } == 0 {
+            return u64::try_from(usage.ru_nivcsw).unwrap_or(0);
+        }
+    }
+    0
+}
+
+/// Involuntary context switches of the whole process so far (every thread, those that ended
+/// included): a sample during which this grew was preempted somewhere, by another process or by
+/// its own threads sharing a core. Linux only; 0 elsewhere.
+pub fn preemptions() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `rusage` is plain integers, for which all zeroes is a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a valid, writable `rusage`.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            return u64::try_from(usage.ru_nivcsw).unwrap_or(0);
+        }
+    }
+    0
 }

@@ -4,12 +4,15 @@
 use crate::queue::consumer::HandleOf;
 use crate::{Consumer, QueueRef};
 
-/// Spin-loop hints waited after the first answer of "nothing", before looking again.
-const FIRST_WAIT: u32 = 1;
+/// Spin-loop hints waited after the first answer of "nothing", before looking again: long enough
+/// for a producer that is sending to get a few nodes ahead, short enough to be the bound on the
+/// delay the waiting adds to a node that arrives meanwhile.
+const FIRST_WAIT: u32 = 2;
 
-/// The longest wait between two looks, in spin-loop hints: the bound on the delay the back-off
-/// adds to a node that arrives while the consumer waits.
-const MAX_WAIT: u32 = 8;
+/// Spin-loop hints waited between the later looks, once the queue has stayed empty through the
+/// first wait: the producer is idle then, so looking costs it nothing, and looking often keeps the
+/// delay small for the node that ends the wait.
+const NEXT_WAIT: u32 = 1;
 
 /// How long a busy-polling consumer stays off the queue between two looks. Consumer-local: the
 /// waiting touches no shared memory.
@@ -24,15 +27,14 @@ impl SpinWait {
         SpinWait { next: FIRST_WAIT }
     }
 
-    /// Waits the current step, doubles the next one up to [`MAX_WAIT`], and returns the hints
-    /// waited.
+    /// Waits the current step and returns the hints waited.
     #[inline]
     fn wait(&mut self) -> u32 {
         let waited = self.next;
         for _ in 0..waited {
             crate::sync::spin_hint();
         }
-        self.next = (waited * 2).min(MAX_WAIT);
+        self.next = NEXT_WAIT;
         waited
     }
 }
@@ -42,7 +44,8 @@ impl<Q: QueueRef> Consumer<Q> {
     ///
     /// The loop to write when a thread is dedicated to a hot queue. When the queue has nothing,
     /// this stays off the queue's memory for a few spin-loop hints ([`core::hint::spin_loop`])
-    /// before looking again, a little longer each time (up to 8 hints between looks). A consumer
+    /// before looking again: two after the first answer of "nothing", then one between looks. A
+    /// consumer
     /// that polls without pausing reads the newest node's link while the producer is about to
     /// write it, so that node's cache line crosses between the cores several times per message;
     /// leaving the producer a moment lets it get a few nodes ahead, and the consumer then streams
@@ -61,7 +64,7 @@ impl<Q: QueueRef> Consumer<Q> {
     /// # Cost
     ///
     /// A node whose enqueue returned while the consumer waits here is returned after at most one
-    /// wait of 8 spin-loop hints and one look at the queue. On x86-64 a hint is a `pause`
+    /// wait of 2 spin-loop hints and one look at the queue. On x86-64 a hint is a `pause`
     /// instruction, whose length depends on the processor: from about 10 to about 140 cycles.
     /// With a node already queued this is one [`dequeue`](Consumer::dequeue).
     ///

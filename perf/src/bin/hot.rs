@@ -6,7 +6,8 @@
 //! (modulo the cores). Every scenario is sampled `runs` times, the entries' order rotating each
 //! run, and reported as the median with quartiles, min and max.
 //!
-//! - **Plain harness** (`stream`): producers send one stream of 131072 packets without pause;
+//! - **Plain harness** (`stream`): producers send one stream of 65536 packets without pause
+//!   (the clock runs over the last 49152 the consumer takes);
 //!   the consumer takes them with a loop a user writes: `try_dequeue` / `try_recv` / `pop` again
 //!   at once until something comes ("tight"), crossbeam-channel also with its own blocking
 //!   `recv`; ours also with `dequeue_spin`.
@@ -26,8 +27,10 @@ use intrusive_mpsc_perf::*;
 /// One entry: a name and how to take a sample.
 struct Entry {
     name: &'static str,
-    sample: fn() -> f64,
+    sample: fn() -> Sample,
     values: Vec<f64>,
+    /// The values of the samples during which no thread of the process was preempted.
+    quiet: Vec<f64>,
 }
 
 struct Scenario {
@@ -70,19 +73,27 @@ impl Scenario {
     }
 }
 
-fn e(name: &'static str, sample: fn() -> f64) -> Entry {
+fn e(name: &'static str, sample: fn() -> Sample) -> Entry {
     Entry {
         name,
         sample,
         values: Vec::new(),
+        quiet: Vec::new(),
     }
 }
 
 /// Million messages per second through the tuned harness, `P` producers.
-fn tuned<S: Subject, const P: usize>() -> f64 {
+///
+/// Whether a thread was preempted is counted over the whole process and the whole call (thread
+/// start-up included): the harness is the library's, unchanged.
+fn tuned<S: Subject, const P: usize>() -> Sample {
     const ROUNDS: u64 = 16;
+    let before = preemptions();
     let elapsed = threaded::<S, _>(P, ROUNDS, &Single);
-    (ROUNDS as usize * (ROUND / P * P)) as f64 / elapsed.as_secs_f64() / 1e6
+    Sample {
+        value: (ROUNDS as usize * (ROUND / P * P)) as f64 / elapsed.as_secs_f64() / 1e6,
+        preempted: preemptions() > before,
+    }
 }
 
 const PADDED_TIGHT: &str = "PaddedQueue, tight try_dequeue";
@@ -187,13 +198,18 @@ fn main() {
             entries: vec![
                 e("tight", || stream::<OursPadded, Tight>(1)),
                 e("dequeue_spin", || stream::<OursPadded, DequeueSpin>(1)),
-                e("first 1, cap 1", || stream::<OursPadded, Expo<1, 1>>(1)),
-                e("first 1, cap 4", || stream::<OursPadded, Expo<1, 4>>(1)),
-                e("first 1, cap 16", || stream::<OursPadded, Expo<1, 16>>(1)),
-                e("first 2, cap 2", || stream::<OursPadded, Expo<2, 2>>(1)),
-                e("first 4, cap 4", || stream::<OursPadded, Expo<4, 4>>(1)),
-                e("first 8, cap 8", || stream::<OursPadded, Expo<8, 8>>(1)),
-                e("crossbeam-channel tight", || stream::<CbChannel, Tight>(1)),
+                e("first 1, then 1", || stream::<OursPadded, Expo<1, 1>>(1)),
+                e("first 2, then 1", || stream::<OursPadded, Expo<2, 1>>(1)),
+                e("first 4, then 1", || stream::<OursPadded, Expo<4, 1>>(1)),
+                e("first 8, then 1", || stream::<OursPadded, Expo<8, 1>>(1)),
+                e("first 16, then 1", || stream::<OursPadded, Expo<16, 1>>(1)),
+                e("first 1, doubling to 2", || {
+                    stream::<OursPadded, Expo<1, 2>>(1)
+                }),
+                e("first 1, doubling to 8", || {
+                    stream::<OursPadded, Expo<1, 8>>(1)
+                }),
+                e("skip 63", || stream::<OursPadded, Skip63>(1)),
             ],
         },
         Scenario {
@@ -201,12 +217,20 @@ fn main() {
             entries: vec![
                 e("tight", ping_pong::<OursPadded, Tight>),
                 e("dequeue_spin", ping_pong::<OursPadded, DequeueSpin>),
-                e("first 1, cap 1", ping_pong::<OursPadded, Expo<1, 1>>),
-                e("first 1, cap 4", ping_pong::<OursPadded, Expo<1, 4>>),
-                e("first 1, cap 16", ping_pong::<OursPadded, Expo<1, 16>>),
-                e("first 2, cap 2", ping_pong::<OursPadded, Expo<2, 2>>),
-                e("first 4, cap 4", ping_pong::<OursPadded, Expo<4, 4>>),
-                e("first 8, cap 8", ping_pong::<OursPadded, Expo<8, 8>>),
+                e("first 1, then 1", ping_pong::<OursPadded, Expo<1, 1>>),
+                e("first 2, then 1", ping_pong::<OursPadded, Expo<2, 1>>),
+                e("first 4, then 1", ping_pong::<OursPadded, Expo<4, 1>>),
+                e("first 8, then 1", ping_pong::<OursPadded, Expo<8, 1>>),
+                e("first 16, then 1", ping_pong::<OursPadded, Expo<16, 1>>),
+                e(
+                    "first 1, doubling to 2",
+                    ping_pong::<OursPadded, Expo<1, 2>>,
+                ),
+                e(
+                    "first 1, doubling to 8",
+                    ping_pong::<OursPadded, Expo<1, 8>>,
+                ),
+                e("skip 63", ping_pong::<OursPadded, Skip63>),
             ],
         },
     ];
@@ -228,20 +252,37 @@ fn main() {
             let n = scenario.entries.len();
             for i in 0..n {
                 let entry = &mut scenario.entries[(run + i) % n];
-                let value = (entry.sample)();
-                entry.values.push(value);
+                let sample = (entry.sample)();
+                entry.values.push(sample.value);
+                if !sample.preempted {
+                    entry.quiet.push(sample.value);
+                }
             }
         }
     }
 
     for scenario in &scenarios {
         println!("\n{} ({runs} interleaved runs)", scenario.name);
-        println!("| entry | median | q1 | q3 | min | max |");
-        println!("|---|---:|---:|---:|---:|---:|");
+        println!(
+            "| entry | median | q1 | q3 | min | max | samples never preempted: n, median (q1-q3) |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
         for e in &scenario.entries {
             let s = sorted(&e.values);
+            let q = sorted(&e.quiet);
+            let quiet = if q.is_empty() {
+                "0".to_string()
+            } else {
+                format!(
+                    "{}, {:.1} ({:.1}-{:.1})",
+                    q.len(),
+                    median_of(&q),
+                    quantile(&q, 0.25),
+                    quantile(&q, 0.75)
+                )
+            };
             println!(
-                "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {quiet} |",
                 e.name,
                 median_of(&s),
                 quantile(&s, 0.25),
