@@ -398,3 +398,86 @@ pub fn preemptions() -> u64 {
     }
     0
 }
+
+/// The tuned harness's structure ([`threaded`](crate::threaded): rounds of [`ROUND`](crate::ROUND)
+/// packets, the producers waiting for each round's start with `Backoff::snooze`, the packets
+/// handed back between rounds outside the clock) with the consumer's loop `W` in place of its own:
+/// to tell what the rounds do to a figure from what the loop does. `rounds` rounds; million
+/// messages per second.
+pub fn rounds<S: Subject, W: Wait<S>>(producers: usize, rounds: usize) -> Sample {
+    let queue = CachePadded::new(S::new());
+    let share = crate::ROUND / producers;
+    let total = share * producers;
+    let slots: Vec<std::sync::Mutex<Vec<Box<Packet>>>> = (0..producers)
+        .map(|_| std::sync::Mutex::new(Vec::with_capacity(share)))
+        .collect();
+    let mut received = packets(total);
+    let go = CachePadded::new(AtomicUsize::new(0));
+    let preempted = AtomicU64::new(0);
+    let pinned = pinning();
+    let mut elapsed = Duration::ZERO;
+    std::thread::scope(|s| {
+        for (i, slot) in slots.iter().enumerate() {
+            let producer = queue.producer();
+            let (go, preempted) = (&go, &preempted);
+            s.spawn(move || {
+                if pinned {
+                    pin(Some(i + 1));
+                }
+                let before = thread_preemptions();
+                for round in 1..=rounds {
+                    let backoff = Backoff::new();
+                    // Acquire: pairs with the consumer's Release store of `round`.
+                    while go.load(Acquire) < round {
+                        backoff.snooze();
+                    }
+                    let mut share = slot.lock().unwrap();
+                    for mut packet in share.drain(..) {
+                        packet.fill();
+                        let mut packet = packet;
+                        while let Err(back) = S::push(&producer, packet) {
+                            packet = back;
+                            std::hint::spin_loop();
+                        }
+                    }
+                }
+                // Relaxed: read after the scope joins this thread.
+                preempted.fetch_add(thread_preemptions() - before, Relaxed);
+            });
+        }
+        if pinned {
+            pin(Some(0));
+        }
+        let mut consumer = queue.consumer();
+        let mut wait = W::default();
+        let before = thread_preemptions();
+        for round in 1..=rounds {
+            for slot in &slots {
+                slot.lock()
+                    .unwrap()
+                    .extend(received.drain(received.len() - share..));
+            }
+            let start = Instant::now();
+            // Release: pairs with the producers' Acquire loads of `go`.
+            go.store(round, Release);
+            let mut checksum = 0u64;
+            while received.len() < total {
+                let packet = wait.next(&mut consumer);
+                checksum = checksum.wrapping_add(packet.read());
+                received.push(packet);
+            }
+            elapsed += start.elapsed();
+            std::hint::black_box(checksum);
+        }
+        // Relaxed: as above.
+        preempted.fetch_add(thread_preemptions() - before, Relaxed);
+        if pinned {
+            pin(None);
+        }
+    });
+    Sample {
+        value: (rounds * total) as f64 / elapsed.as_secs_f64() / 1e6,
+        // Relaxed: every thread that added to it has been joined.
+        preempted: preempted.load(Relaxed) > 0,
+    }
+}

@@ -108,6 +108,8 @@ const CB_TUNED: &str = "crossbeam-channel";
 
 const STREAM_1: &str = "1P/1C, plain harness (stream), million messages/s";
 const TUNED_1: &str = "1P/1C, tuned harness (rounds, Backoff), million messages/s";
+const CROSS_1: &str =
+    "1P/1C, the tuned harness's rounds with each loop (what the rounds do, what the loop does), million messages/s";
 const STREAM_2: &str = "2P/1C, plain harness (stream), million messages/s";
 const TUNED_2: &str = "2P/1C, tuned harness (rounds, Backoff), million messages/s";
 const PING: &str = "ping-pong, ns per round trip";
@@ -160,6 +162,29 @@ fn main() {
                 e(COMPACT_TUNED, tuned::<OursCompact, 1>),
                 e(CB_TUNED, tuned::<CbChannel, 1>),
                 e("cordyceps", tuned::<Cordyceps, 1>),
+            ],
+        },
+        Scenario {
+            name: CROSS_1,
+            entries: vec![
+                e("PaddedQueue: rounds, the tuned loop (the tuned harness)", || {
+                    rounds::<OursPadded, Tuned>(1, 16)
+                }),
+                e("PaddedQueue: rounds, tight loop", || {
+                    rounds::<OursPadded, Tight>(1, 16)
+                }),
+                e("PaddedQueue: rounds, dequeue_spin", || {
+                    rounds::<OursPadded, DequeueSpin>(1, 16)
+                }),
+                e("crossbeam-channel: rounds, the tuned loop (the tuned harness)", || {
+                    rounds::<CbChannel, Tuned>(1, 16)
+                }),
+                e("crossbeam-channel: rounds, tight loop", || {
+                    rounds::<CbChannel, Tight>(1, 16)
+                }),
+                e("crossbeam-channel: rounds, recv", || {
+                    rounds::<CbChannel, Recv>(1, 16)
+                }),
             ],
         },
         Scenario {
