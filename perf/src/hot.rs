@@ -1,10 +1,10 @@
 //! One hot queue across cores: the plain harness (each queue polled the way a user writes the
 //! loop) beside the tuned one, and the ways a consumer can wait for its next packet.
 //!
-//! The plain harness is a stream: producers send their shares of one sample's packets as fast as
-//! they can, with no rounds and no pause between them, and the consumer takes packets with one
-//! of the [`Wait`] loops below until it has them all. The clock runs from the consumer's
-//! [`WARM_UP`]th packet to its last. Packets are allocated before the producers start.
+//! The plain harness ([`stream`]): producers send their shares of 16384 packets as fast as they
+//! can, and the consumer takes them with one of the [`Wait`] loops below; one untimed pass, then
+//! two timed passes over the same packets. The tuned harness is [`threaded`](crate::threaded);
+//! [`passes`] runs its structure with any loop.
 
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicU64, AtomicUsize};
@@ -174,14 +174,6 @@ impl<L: Named> Wait<OursBounded<L>> for DequeueSpin {
     }
 }
 
-/// Packets per sample of the stream.
-pub const STREAM: usize = 1 << 16;
-
-/// Packets of each stream taken before the clock starts: the threads are new in each sample, and
-/// their first sends pay for warming up (a fresh thread's allocator arena faults its pages in as
-/// a block-based channel allocates its first blocks), which is no part of the steady rate.
-pub const WARM_UP: usize = 1 << 14;
-
 /// One sample: the figure, and whether any thread of the sample was preempted (an involuntary
 /// context switch) while the clock ran.
 #[derive(Clone, Copy)]
@@ -192,47 +184,77 @@ pub struct Sample {
     pub preempted: bool,
 }
 
-/// `producers` threads send their shares of [`STREAM`] packets without pause; the calling thread
-/// takes them all with `W`. Returns million packets per second.
+/// Passes over the same packets before the clock starts in the plain harness: the packets and
+/// the threads' allocators reach their steady state (a packet that has been through the queue
+/// before sits in the caches as it does in a running program; a fresh one does not, and a stream of
+/// fresh packets measured something else: the consumer never caught up with the producer).
+pub const WARM_PASSES: usize = 1;
+
+/// Timed passes in the plain harness.
+pub const TIMED_PASSES: usize = 2;
+
+/// The plain harness: `producers` threads send their shares of [`ROUND`](crate::ROUND) packets
+/// without pause, [`WARM_PASSES`] + [`TIMED_PASSES`] times over the same packets, and the calling
+/// thread takes them with `W`. Between passes the producers wait by spinning (never yielding the
+/// thread), and the clock runs over the timed passes only. Million messages per second.
 pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
+    passes::<S, W>(producers, WARM_PASSES, TIMED_PASSES, false, false)
+}
+
+/// `warm` untimed then `timed` timed passes of [`ROUND`](crate::ROUND) packets, each drained
+/// before the next starts; between passes the producers wait by spinning, or with crossbeam's
+/// `Backoff::snooze` (which yields the thread) when `snooze`. With `fresh`, each pass sends
+/// packets newly allocated (by the consumer's thread, before the clock starts) instead of the
+/// last pass's.
+pub fn passes<S: Subject, W: Wait<S>>(
+    producers: usize,
+    warm: usize,
+    timed: usize,
+    snooze: bool,
+    fresh: bool,
+) -> Sample {
     let queue = CachePadded::new(S::new());
-    let share = STREAM / producers;
+    let share = crate::ROUND / producers;
     let total = share * producers;
-    let mut shares: Vec<Vec<Box<Packet>>> = (0..producers).map(|_| packets(share)).collect();
-    let mut received: Vec<Box<Packet>> = Vec::with_capacity(total);
-    // Fault the list's pages in now: a consumer that stopped for a page fault every 512 packets
-    // would let the producers get ahead of it, and a consumer that polls without pausing would
-    // look better than it is.
-    // SAFETY: the writes stay within the capacity just allocated, and write bytes, not boxes: the
-    // length stays 0, so nothing reads them as boxes.
-    unsafe { std::ptr::write_bytes(received.as_mut_ptr(), 0, total) };
-    let ready = CachePadded::new(AtomicUsize::new(0));
+    let slots: Vec<std::sync::Mutex<Vec<Box<Packet>>>> = (0..producers)
+        .map(|_| std::sync::Mutex::new(Vec::with_capacity(share)))
+        .collect();
+    let mut received = packets(total);
     let go = CachePadded::new(AtomicUsize::new(0));
     let preempted = AtomicU64::new(0);
     let pinned = pinning();
     let mut elapsed = Duration::ZERO;
+    let passes = warm + timed;
     std::thread::scope(|s| {
-        for (i, share) in shares.iter_mut().enumerate() {
+        for (i, slot) in slots.iter().enumerate() {
             let producer = queue.producer();
-            let (ready, go, preempted) = (&ready, &go, &preempted);
+            let (go, preempted) = (&go, &preempted);
             s.spawn(move || {
                 if pinned {
                     pin(Some(i + 1));
                 }
-                // Release: pairs with the consumer's Acquire load, which waits for every
-                // producer to be running before starting the clock.
-                ready.fetch_add(1, Release);
-                // Acquire: pairs with the consumer's Release store of `go`.
-                while go.load(Acquire) == 0 {
-                    std::hint::spin_loop();
-                }
-                let before = thread_preemptions();
-                for mut packet in share.drain(..) {
-                    packet.fill();
-                    let mut packet = packet;
-                    while let Err(back) = S::push(&producer, packet) {
-                        packet = back;
-                        std::hint::spin_loop();
+                let mut before = thread_preemptions();
+                for pass in 1..=passes {
+                    let backoff = Backoff::new();
+                    // Acquire: pairs with the consumer's Release store of `pass`.
+                    while go.load(Acquire) < pass {
+                        if snooze {
+                            backoff.snooze();
+                        } else {
+                            std::hint::spin_loop();
+                        }
+                    }
+                    if pass == warm + 1 {
+                        before = thread_preemptions();
+                    }
+                    let mut share = slot.lock().unwrap();
+                    for mut packet in share.drain(..) {
+                        packet.fill();
+                        let mut packet = packet;
+                        while let Err(back) = S::push(&producer, packet) {
+                            packet = back;
+                            std::hint::spin_loop();
+                        }
                     }
                 }
                 // Relaxed: read after the scope joins this thread.
@@ -244,34 +266,43 @@ pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
         }
         let mut consumer = queue.consumer();
         let mut wait = W::default();
-        // Acquire: pairs with each producer's Release increment.
-        while ready.load(Acquire) < producers {
-            std::hint::spin_loop();
-        }
-        // Release: pairs with the producers' Acquire loads of `go`.
-        go.store(1, Release);
-        let mut checksum = 0u64;
-        let mut before = 0;
-        let mut start = Instant::now();
-        while received.len() < total {
-            if received.len() == WARM_UP {
-                before = thread_preemptions();
-                start = Instant::now();
+        let mut before = thread_preemptions();
+        for pass in 1..=passes {
+            if fresh {
+                // Outside the clock: the packets of the last pass go, new ones come.
+                received.clear();
+                received.extend(packets(total));
             }
-            let packet = wait.next(&mut consumer);
-            checksum = checksum.wrapping_add(packet.read());
-            received.push(packet);
+            for slot in &slots {
+                slot.lock()
+                    .unwrap()
+                    .extend(received.drain(received.len() - share..));
+            }
+            if pass == warm + 1 {
+                before = thread_preemptions();
+            }
+            let start = Instant::now();
+            // Release: pairs with the producers' Acquire loads of `go`.
+            go.store(pass, Release);
+            let mut checksum = 0u64;
+            while received.len() < total {
+                let packet = wait.next(&mut consumer);
+                checksum = checksum.wrapping_add(packet.read());
+                received.push(packet);
+            }
+            if pass > warm {
+                elapsed += start.elapsed();
+            }
+            std::hint::black_box(checksum);
         }
-        elapsed = start.elapsed();
         // Relaxed: as above.
         preempted.fetch_add(thread_preemptions() - before, Relaxed);
-        std::hint::black_box(checksum);
         if pinned {
             pin(None);
         }
     });
     Sample {
-        value: (total - WARM_UP) as f64 / elapsed.as_secs_f64() / 1e6,
+        value: (timed * total) as f64 / elapsed.as_secs_f64() / 1e6,
         // Relaxed: every thread that added to it has been joined.
         preempted: preempted.load(Relaxed) > 0,
     }
@@ -397,87 +428,4 @@ pub fn preemptions() -> u64 {
         }
     }
     0
-}
-
-/// The tuned harness's structure ([`threaded`](crate::threaded): rounds of [`ROUND`](crate::ROUND)
-/// packets, the producers waiting for each round's start with `Backoff::snooze`, the packets
-/// handed back between rounds outside the clock) with the consumer's loop `W` in place of its own:
-/// to tell what the rounds do to a figure from what the loop does. `rounds` rounds; million
-/// messages per second.
-pub fn rounds<S: Subject, W: Wait<S>>(producers: usize, rounds: usize) -> Sample {
-    let queue = CachePadded::new(S::new());
-    let share = crate::ROUND / producers;
-    let total = share * producers;
-    let slots: Vec<std::sync::Mutex<Vec<Box<Packet>>>> = (0..producers)
-        .map(|_| std::sync::Mutex::new(Vec::with_capacity(share)))
-        .collect();
-    let mut received = packets(total);
-    let go = CachePadded::new(AtomicUsize::new(0));
-    let preempted = AtomicU64::new(0);
-    let pinned = pinning();
-    let mut elapsed = Duration::ZERO;
-    std::thread::scope(|s| {
-        for (i, slot) in slots.iter().enumerate() {
-            let producer = queue.producer();
-            let (go, preempted) = (&go, &preempted);
-            s.spawn(move || {
-                if pinned {
-                    pin(Some(i + 1));
-                }
-                let before = thread_preemptions();
-                for round in 1..=rounds {
-                    let backoff = Backoff::new();
-                    // Acquire: pairs with the consumer's Release store of `round`.
-                    while go.load(Acquire) < round {
-                        backoff.snooze();
-                    }
-                    let mut share = slot.lock().unwrap();
-                    for mut packet in share.drain(..) {
-                        packet.fill();
-                        let mut packet = packet;
-                        while let Err(back) = S::push(&producer, packet) {
-                            packet = back;
-                            std::hint::spin_loop();
-                        }
-                    }
-                }
-                // Relaxed: read after the scope joins this thread.
-                preempted.fetch_add(thread_preemptions() - before, Relaxed);
-            });
-        }
-        if pinned {
-            pin(Some(0));
-        }
-        let mut consumer = queue.consumer();
-        let mut wait = W::default();
-        let before = thread_preemptions();
-        for round in 1..=rounds {
-            for slot in &slots {
-                slot.lock()
-                    .unwrap()
-                    .extend(received.drain(received.len() - share..));
-            }
-            let start = Instant::now();
-            // Release: pairs with the producers' Acquire loads of `go`.
-            go.store(round, Release);
-            let mut checksum = 0u64;
-            while received.len() < total {
-                let packet = wait.next(&mut consumer);
-                checksum = checksum.wrapping_add(packet.read());
-                received.push(packet);
-            }
-            elapsed += start.elapsed();
-            std::hint::black_box(checksum);
-        }
-        // Relaxed: as above.
-        preempted.fetch_add(thread_preemptions() - before, Relaxed);
-        if pinned {
-            pin(None);
-        }
-    });
-    Sample {
-        value: (rounds * total) as f64 / elapsed.as_secs_f64() / 1e6,
-        // Relaxed: every thread that added to it has been joined.
-        preempted: preempted.load(Relaxed) > 0,
-    }
 }

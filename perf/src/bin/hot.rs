@@ -6,8 +6,9 @@
 //! (modulo the cores). Every scenario is sampled `runs` times, the entries' order rotating each
 //! run, and reported as the median with quartiles, min and max.
 //!
-//! - **Plain harness** (`stream`): producers send one stream of 65536 packets without pause
-//!   (the clock runs over the last 49152 the consumer takes);
+//! - **Plain harness** (`stream`): producers send their 16384 packets without pause, once
+//!   untimed and twice timed (the same packets each time, as a program recycles its buffers),
+//!   waiting between passes by spinning;
 //!   the consumer takes them with a loop a user writes: `try_dequeue` / `try_recv` / `pop` again
 //!   at once until something comes ("tight"), crossbeam-channel also with its own blocking
 //!   `recv`; ours also with `dequeue_spin`.
@@ -23,6 +24,17 @@
 
 use intrusive_mpsc_perf::hot::*;
 use intrusive_mpsc_perf::*;
+
+/// The plain harness over packets never queued before: new ones for each pass.
+fn fresh<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
+    passes::<S, W>(producers, WARM_PASSES, TIMED_PASSES, false, true)
+}
+
+/// The tuned harness's structure (16 rounds, the producers waiting for each with
+/// `Backoff::snooze`) with the consumer's loop `W`.
+fn passes_tuned<S: Subject, W: Wait<S>>(producers: usize, rounds: usize) -> Sample {
+    passes::<S, W>(producers, 0, rounds, true, false)
+}
 
 /// One entry: a name and how to take a sample.
 struct Entry {
@@ -106,11 +118,15 @@ const PADDED_TUNED: &str = "PaddedQueue";
 const COMPACT_TUNED: &str = "Queue (compact)";
 const CB_TUNED: &str = "crossbeam-channel";
 
-const STREAM_1: &str = "1P/1C, plain harness (stream), million messages/s";
+const STREAM_1: &str =
+    "1P/1C, plain harness (recycled packets: 1 untimed + 2 timed passes), million messages/s";
+const FRESH_1: &str =
+    "1P/1C, plain harness, fresh packets (new ones each pass, 1 untimed + 2 timed), million messages/s";
 const TUNED_1: &str = "1P/1C, tuned harness (rounds, Backoff), million messages/s";
 const CROSS_1: &str =
     "1P/1C, the tuned harness's rounds with each loop (what the rounds do, what the loop does), million messages/s";
-const STREAM_2: &str = "2P/1C, plain harness (stream), million messages/s";
+const STREAM_2: &str =
+    "2P/1C, plain harness (recycled packets: 1 untimed + 2 timed passes), million messages/s";
 const TUNED_2: &str = "2P/1C, tuned harness (rounds, Backoff), million messages/s";
 const PING: &str = "ping-pong, ns per round trip";
 
@@ -156,6 +172,17 @@ fn main() {
             ],
         },
         Scenario {
+            name: FRESH_1,
+            entries: vec![
+                e(PADDED_TIGHT, || fresh::<OursPadded, Tight>(1)),
+                e(COMPACT_TIGHT, || fresh::<OursCompact, Tight>(1)),
+                e(PADDED_SPIN, || fresh::<OursPadded, DequeueSpin>(1)),
+                e(COMPACT_SPIN, || fresh::<OursCompact, DequeueSpin>(1)),
+                e(CB_TIGHT, || fresh::<CbChannel, Tight>(1)),
+                e(CB_RECV, || fresh::<CbChannel, Recv>(1)),
+            ],
+        },
+        Scenario {
             name: TUNED_1,
             entries: vec![
                 e(PADDED_TUNED, tuned::<OursPadded, 1>),
@@ -167,23 +194,25 @@ fn main() {
         Scenario {
             name: CROSS_1,
             entries: vec![
-                e("PaddedQueue: rounds, the tuned loop (the tuned harness)", || {
-                    rounds::<OursPadded, Tuned>(1, 16)
-                }),
+                e(
+                    "PaddedQueue: rounds, the tuned loop (the tuned harness)",
+                    || passes_tuned::<OursPadded, Tuned>(1, 16),
+                ),
                 e("PaddedQueue: rounds, tight loop", || {
-                    rounds::<OursPadded, Tight>(1, 16)
+                    passes_tuned::<OursPadded, Tight>(1, 16)
                 }),
                 e("PaddedQueue: rounds, dequeue_spin", || {
-                    rounds::<OursPadded, DequeueSpin>(1, 16)
+                    passes_tuned::<OursPadded, DequeueSpin>(1, 16)
                 }),
-                e("crossbeam-channel: rounds, the tuned loop (the tuned harness)", || {
-                    rounds::<CbChannel, Tuned>(1, 16)
-                }),
+                e(
+                    "crossbeam-channel: rounds, the tuned loop (the tuned harness)",
+                    || passes_tuned::<CbChannel, Tuned>(1, 16),
+                ),
                 e("crossbeam-channel: rounds, tight loop", || {
-                    rounds::<CbChannel, Tight>(1, 16)
+                    passes_tuned::<CbChannel, Tight>(1, 16)
                 }),
                 e("crossbeam-channel: rounds, recv", || {
-                    rounds::<CbChannel, Recv>(1, 16)
+                    passes_tuned::<CbChannel, Recv>(1, 16)
                 }),
             ],
         },
@@ -343,7 +372,11 @@ fn targets(scenarios: &[Scenario]) {
         };
         println!("| {what} | {r:.2}x ({lo:.2}-{hi:.2}) | {met} |");
     };
-    for (name, shape, goal) in [(STREAM_1, "1P/1C", 2.0), (STREAM_2, "2P/1C", 1.1)] {
+    for (name, shape, goal) in [
+        (STREAM_1, "1P/1C", 2.0),
+        (FRESH_1, "1P/1C fresh packets,", 2.0),
+        (STREAM_2, "2P/1C", 1.1),
+    ] {
         let Some(s) = find(name) else { continue };
         let (Some(tight), Some(recv)) = (s.get(CB_TIGHT), s.get(CB_RECV)) else {
             continue;
