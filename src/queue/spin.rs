@@ -67,11 +67,12 @@ impl<Q: QueueRef> Consumer<Q> {
     ///
     /// Pick the [`Padded`](crate::Padded) layout for a queue whose producers and consumer run on
     /// different cores at once: in the compact layout the producers' `head` and the consumer's
-    /// `tail` share a line, and no waiting policy keeps them apart. In place of your own loop
-    /// around `try_dequeue`, this method is at least as fast with a node always waiting and,
-    /// while the consumer keeps catching up with the producer, it took 1.1x-1.2x of that loop's
-    /// rate in the measurements in the repository's `perf/HOT_QUEUE.md`; a message sent to an
-    /// idle consumer arrives at most one 2-hint wait later than with that loop.
+    /// `tail` share a line, and no waiting policy keeps them apart. Against your own loop around
+    /// `try_dequeue`, this method costs nothing while nodes keep coming, keeps the consumer off
+    /// the producers' line while none do, and delays a message to an idle consumer by at most one
+    /// 2-hint wait. How much the waiting gains depends on the machine and on the traffic: the
+    /// repository's `perf/HOT_QUEUE.md` has the measurements, against the loop around
+    /// `try_dequeue` and against crossbeam-channel.
     ///
     /// # Cost
     ///
