@@ -1,7 +1,7 @@
 //! One hot queue across cores: the plain harness (each queue polled the way a user writes the
 //! loop) beside the tuned one, and the ways a consumer can wait for its next packet.
 //!
-//! The plain harness ([`stream`]): producers send their shares of 16384 packets as fast as they
+//! The plain harness ([`stream`]): producers send their shares of 4096 packets as fast as they
 //! can, and the consumer takes them with one of the [`Wait`] loops below; one untimed pass, then
 //! two timed passes over the same packets. The tuned harness is [`threaded`](crate::threaded);
 //! [`passes`] runs its structure with any loop.
@@ -193,28 +193,33 @@ pub const WARM_PASSES: usize = 1;
 /// Timed passes in the plain harness.
 pub const TIMED_PASSES: usize = 2;
 
-/// The plain harness: `producers` threads send their shares of [`ROUND`](crate::ROUND) packets
-/// without pause, [`WARM_PASSES`] + [`TIMED_PASSES`] times over the same packets, and the calling
-/// thread takes them with `W`. Between passes the producers wait by spinning (never yielding the
-/// thread), and the clock runs over the timed passes only. Million messages per second.
+/// Packets per pass of the plain harness: short passes, so that on a machine shared with other
+/// work some samples escape preemption even for the slower queues.
+pub const PASS: usize = 4096;
+
+/// The plain harness: `producers` threads send their shares of [`PASS`] packets without pause,
+/// [`WARM_PASSES`] + [`TIMED_PASSES`] times over the same packets, and the calling thread takes
+/// them with `W`. Between passes the producers wait by spinning (never yielding the thread), and
+/// the clock runs over the timed passes only. Million messages per second.
 pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
-    passes::<S, W>(producers, WARM_PASSES, TIMED_PASSES, false, false)
+    passes::<S, W>(producers, PASS, WARM_PASSES, TIMED_PASSES, false, false)
 }
 
-/// `warm` untimed then `timed` timed passes of [`ROUND`](crate::ROUND) packets, each drained
+/// `warm` untimed then `timed` timed passes of `round` packets, each drained
 /// before the next starts; between passes the producers wait by spinning, or with crossbeam's
 /// `Backoff::snooze` (which yields the thread) when `snooze`. With `fresh`, each pass sends
 /// packets newly allocated (by the consumer's thread, before the clock starts) instead of the
 /// last pass's.
 pub fn passes<S: Subject, W: Wait<S>>(
     producers: usize,
+    round: usize,
     warm: usize,
     timed: usize,
     snooze: bool,
     fresh: bool,
 ) -> Sample {
     let queue = CachePadded::new(S::new());
-    let share = crate::ROUND / producers;
+    let share = round / producers;
     let total = share * producers;
     let slots: Vec<std::sync::Mutex<Vec<Box<Packet>>>> = (0..producers)
         .map(|_| std::sync::Mutex::new(Vec::with_capacity(share)))

@@ -6,7 +6,7 @@
 //! (modulo the cores). Every scenario is sampled `runs` times, the entries' order rotating each
 //! run, and reported as the median with quartiles, min and max.
 //!
-//! - **Plain harness** (`stream`): producers send their 16384 packets without pause, once
+//! - **Plain harness** (`stream`): producers send their 4096 packets without pause, once
 //!   untimed and twice timed (the same packets each time, as a program recycles its buffers),
 //!   waiting between passes by spinning;
 //!   the consumer takes them with a loop a user writes: `try_dequeue` / `try_recv` / `pop` again
@@ -27,13 +27,13 @@ use intrusive_mpsc_perf::*;
 
 /// The plain harness over packets never queued before: new ones for each pass.
 fn fresh<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
-    passes::<S, W>(producers, WARM_PASSES, TIMED_PASSES, false, true)
+    passes::<S, W>(producers, PASS, WARM_PASSES, TIMED_PASSES, false, true)
 }
 
 /// The tuned harness's structure (16 rounds, the producers waiting for each with
 /// `Backoff::snooze`) with the consumer's loop `W`.
 fn passes_tuned<S: Subject, W: Wait<S>>(producers: usize, rounds: usize) -> Sample {
-    passes::<S, W>(producers, 0, rounds, true, false)
+    passes::<S, W>(producers, ROUND, 0, rounds, true, false)
 }
 
 /// One entry: a name and how to take a sample.
