@@ -434,3 +434,59 @@ pub fn preemptions() -> u64 {
     }
     0
 }
+
+/// This crate's unbounded queue whose consumer can sleep ([`Wait`](intrusive_mpsc::Wait)), padded
+/// layout: for the blocking consumer's loops below.
+pub struct OursWaitPadded(Queue<Packet, Unbounded, intrusive_mpsc::Wait, intrusive_mpsc::Padded>);
+
+impl Subject for OursWaitPadded {
+    const NAME: &'static str = "WaitQueue, padded";
+    type Producer<'a> = &'a Queue<Packet, Unbounded, intrusive_mpsc::Wait, intrusive_mpsc::Padded>;
+    type Consumer<'a> = intrusive_mpsc::Consumer<
+        &'a Queue<Packet, Unbounded, intrusive_mpsc::Wait, intrusive_mpsc::Padded>,
+    >;
+    fn new() -> Self {
+        OursWaitPadded(Queue::new())
+    }
+    fn producer(&self) -> Self::Producer<'_> {
+        &self.0
+    }
+    fn consumer(&self) -> Self::Consumer<'_> {
+        self.0.consumer().expect("one consumer")
+    }
+    #[inline]
+    fn push(p: &Self::Producer<'_>, packet: Box<Packet>) -> Result<(), Box<Packet>> {
+        p.enqueue(packet);
+        Ok(())
+    }
+    #[inline]
+    fn pop(c: &mut Self::Consumer<'_>) -> Option<Box<Packet>> {
+        c.dequeue()
+    }
+}
+
+/// The blocking consumer as it is: `dequeue_blocking`, which parks the thread as soon as the
+/// queue answers "nothing".
+#[derive(Default)]
+pub struct Blocking;
+
+impl Wait<OursWaitPadded> for Blocking {
+    #[inline]
+    fn next(&mut self, c: &mut <OursWaitPadded as Subject>::Consumer<'_>) -> Box<Packet> {
+        c.dequeue_blocking()
+    }
+}
+
+/// A spin phase before parking: `dequeue_spin_for(SPINS)`, then `dequeue_blocking`.
+#[derive(Default)]
+pub struct SpinThenBlock<const SPINS: u32>;
+
+impl<const SPINS: u32> Wait<OursWaitPadded> for SpinThenBlock<SPINS> {
+    #[inline]
+    fn next(&mut self, c: &mut <OursWaitPadded as Subject>::Consumer<'_>) -> Box<Packet> {
+        match c.dequeue_spin_for(SPINS) {
+            Some(packet) => packet,
+            None => c.dequeue_blocking(),
+        }
+    }
+}

@@ -248,6 +248,34 @@ fn main() {
             ],
         },
         Scenario {
+            name: "explore: blocking consumer, spin phase before parking (1P/1C plain harness, million messages/s)",
+            entries: vec![
+                e("WaitQueue padded, dequeue_blocking", || {
+                    stream::<OursWaitPadded, Blocking>(1)
+                }),
+                e("WaitQueue padded, dequeue_spin_for(64) then dequeue_blocking", || {
+                    stream::<OursWaitPadded, SpinThenBlock<64>>(1)
+                }),
+                e("WaitQueue padded, dequeue_spin_for(1024) then dequeue_blocking", || {
+                    stream::<OursWaitPadded, SpinThenBlock<1024>>(1)
+                }),
+            ],
+        },
+        Scenario {
+            name: "explore: blocking consumer, spin phase before parking (ping-pong, ns per round trip)",
+            entries: vec![
+                e("WaitQueue padded, dequeue_blocking", ping_pong::<OursWaitPadded, Blocking>),
+                e(
+                    "WaitQueue padded, dequeue_spin_for(64) then dequeue_blocking",
+                    ping_pong::<OursWaitPadded, SpinThenBlock<64>>,
+                ),
+                e(
+                    "WaitQueue padded, dequeue_spin_for(1024) then dequeue_blocking",
+                    ping_pong::<OursWaitPadded, SpinThenBlock<1024>>,
+                ),
+            ],
+        },
+        Scenario {
             name: "explore: 1P/1C stream, PaddedQueue, back-off variants, million messages/s",
             entries: vec![
                 e("tight", || stream::<OursPadded, Tight>(1)),
