@@ -10,24 +10,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use intrusive_mpsc::{node, Layout, Link, TryDequeueError};
+use intrusive_mpsc::{Layout, TryDequeueError};
 use support::kinds::{enqueue_now, enqueue_retrying, every_kind, CapacityKind, WaitingKind};
-use support::{from_worker, scaled};
-
-struct Msg {
-    link: Link,
-    producer: usize,
-    seq: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(producer: usize, seq: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        producer,
-        seq,
-    })
-}
+use support::{from_worker, msg, scaled, Fifo, Msg};
 
 /// The capacity of the bounded queues: small, so that producers are refused often.
 const CAPACITY: usize = 16;
@@ -52,13 +37,11 @@ fn several_producers_in_order<B: CapacityKind, W: WaitingKind, L: Layout>() {
             });
         }
         let mut consumer = queue.consumer().expect("one consumer");
-        let mut next = [0; PRODUCERS];
+        let mut fifo = Fifo::new(PRODUCERS);
         for _ in 0..PRODUCERS * per_producer {
-            let m = consumer.dequeue_spin();
-            assert_eq!(m.seq, next[m.producer], "per-producer FIFO, no loss");
-            next[m.producer] += 1;
+            fifo.take(&consumer.dequeue_spin());
         }
-        assert_eq!(next, [per_producer; PRODUCERS]);
+        assert_eq!(fifo.counts(), [per_producer; PRODUCERS]);
         // Every producer has finished (each sent its last node): nothing is left.
         assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
     });
