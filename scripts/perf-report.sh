@@ -2,7 +2,8 @@
 # Everything the performance docs (perf/README.md) quote, in one run: the machine, the load, the
 # commit, instruction counts (callgrind; the tuned harness and the plain one), the memory table,
 # and the interleaved timing runs with the target ratios: every scenario unpinned, then the
-# 1-producer scenarios (threaded and bounded) again with the threads pinned to distinct cores.
+# 1-producer scenarios (threaded and bounded) again with the threads pinned to distinct cores, and
+# the hot-queue harness (plain beside tuned) pinned; scripts/hot-queue.sh runs it both ways.
 # All of it runs from the workspace's perf crate (perf/, package intrusive-mpsc-perf); criterion's
 # own report (plots included) is `cargo bench -p intrusive-mpsc-perf`.
 #
@@ -32,5 +33,8 @@ perf targets -- "$runs"
 echo
 echo "## 1 producer / 1 consumer, threaded and bounded, threads pinned to distinct cores (BENCH_PIN=1)"
 BENCH_PIN=1 perf targets -- "$runs" "1 producer / 1 consumer"
+echo
+echo "## one hot queue: the plain harness beside the tuned one, dequeue_spin, ping-pong (perf/HOT_QUEUE.md)"
+BENCH_PIN=1 perf hot -- "$runs"
 echo
 echo "load after: $(uptime | sed 's/.*load average/load average/')"

@@ -5,7 +5,9 @@
 //! Every queue moves the same `Box<Packet>` (64 bytes, allocated before timing). The intrusive
 //! queues (ours, cordyceps) link it through a field of their own; the others move the box in.
 //! Every consumer polls the same way: try once, and when nothing came, back off (spin, then
-//! yield) with crossbeam's `Backoff`. In the threaded scenarios each producer writes to a packet
+//! yield) with crossbeam's `Backoff`. That is the tuned harness; [`hot`] holds the plain one (each
+//! queue polled by the loop a user writes, packets recycled, waits that never yield) and runs the
+//! two side by side: their figures differ, and `perf/HOT_QUEUE.md` says why. In the threaded scenarios each producer writes to a packet
 //! before sending it and the consumer reads from it, as real users do: otherwise the queues that
 //! never touch the packet (rings and channels of boxes) would skip the cache-line transfer that
 //! an intrusive queue, linking through the packet, cannot.
@@ -14,6 +16,8 @@
 //! are its dependencies, not the library's.
 // Each packet is its own heap allocation on purpose: that is the payload every queue moves.
 #![allow(clippy::vec_box)]
+
+pub mod hot;
 
 use std::collections::VecDeque;
 use std::ptr::{self, NonNull};

@@ -11,6 +11,7 @@ pub(crate) mod owned;
 pub(crate) mod producer;
 pub(crate) mod reserve;
 pub(crate) mod sleep;
+pub(crate) mod spin;
 
 use core::fmt;
 use core::marker::PhantomData;
