@@ -257,7 +257,8 @@
 //! - `std` (default): implies `alloc`; the blocking waits, and yielding the thread to the OS
 //!   while waiting out a producer.
 //! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, the [channel][channel::unbounded_channel]
-//!   (whose senders wait in an `event-listener` list), and [`ReadySet::new`] / [`ReadySet::with_capacity`], which
+//!   (whose waiting senders allocate their place in a wait list), and [`ReadySet::new`] /
+//!   [`ReadySet::with_capacity`], which
 //!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead).
 //! - `tokio`: implies `std`; a blocking call of the channel (`recv_blocking`, `send_blocking`,
 //!   ...) panics instead of hanging when it is about to park a thread that runs a tokio runtime's

@@ -252,7 +252,9 @@ fn recv_many_reports_the_end_after_a_close() {
     drop(tx);
 }
 
-/// A sender that was woken for a free slot but is dropped before it runs passes the wake-up on.
+/// A sender that was woken for a free slot but is dropped before it runs leaves the slot to the
+/// next. Async senders alone are all woken by a receive (any of them might be a forgotten
+/// future), so the next one was woken already, once.
 #[test]
 fn a_cancelled_waiting_send_passes_its_wake_up_on() {
     let (tx, mut rx) = bounded::<Msg>(1);
@@ -265,9 +267,13 @@ fn a_cancelled_waiting_send_passes_its_wake_up_on() {
     assert!(poll_once(second.as_mut(), &second_waker).is_pending());
     assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(first_woken.wakes(), 1);
-    assert_eq!(second_woken.wakes(), 0, "one slot, one wake");
-    drop(first); // cancelled: drops its node and hands the slot on
     assert_eq!(second_woken.wakes(), 1);
+    drop(first); // cancelled: drops its node and leaves the slot
+    assert_eq!(
+        second_woken.wakes(),
+        1,
+        "woken once, and not again while it has not looked"
+    );
     assert!(matches!(
         poll_once(second.as_mut(), &second_waker),
         Poll::Ready(Ok(()))

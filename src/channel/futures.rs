@@ -2,6 +2,7 @@
 //! [`ClosedFuture`], [`RecvFuture`], [`RecvManyFuture`] and [`BlockingIter`].
 #![cfg_attr(not(feature = "std"), doc = "[`BlockingIter`]: crate#features")]
 
+use super::waiters::Key;
 use super::*;
 
 /// The future of a bounded sender's [`send`](Sender#method.send-1), and of
@@ -39,9 +40,7 @@ pub struct SendFuture<'s, N: Node, B: Capacity = Bounded> {
     /// The node, until it is sent or handed back.
     pub(super) node: Option<N::Handle>,
     /// Our place in the wait list, once the channel was found full.
-    pub(super) listener: Option<EventListener>,
-    /// Whether we are counted among the waiting senders.
-    pub(super) counted: bool,
+    pub(super) place: Option<Key>,
 }
 
 // The node is only ever moved, never pinned: the future is `Unpin` whatever the handle.
@@ -63,32 +62,39 @@ impl<N: Node, B: Capacity> Future for SendFuture<'_, N, B> {
                 .node
                 .take()
                 .expect("`SendFuture` polled after it completed");
-            match shared.try_send(handle) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(TrySendError::Closed(back)) => return Poll::Ready(Err(SendError(back))),
-                Err(TrySendError::Full(back)) => this.node = Some(back),
+            let done = match shared.try_send(handle) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Closed(back)) => Err(SendError(back)),
+                Err(TrySendError::Full(back)) => {
+                    this.node = Some(back);
+                    match &this.place {
+                        // Join the list, then look again (the loop) before waiting: a room made
+                        // or a close after our look above either shows in the next look or
+                        // wakes us.
+                        None => this.place = Some(room_of(shared).listen(cx.waker(), false)),
+                        // Notified (and re-armed): look again.
+                        Some(place) if room_of(shared).poll(place, cx.waker()) => {}
+                        Some(_) => return Poll::Pending,
+                    }
+                    continue;
+                }
+            };
+            // Done: leave the list now, not when the future is dropped, so that a completed
+            // future kept around takes no notification.
+            if let Some(place) = this.place.take() {
+                room_of(shared).leave(place);
             }
-            match &mut this.listener {
-                // Join the list, then look again (the loop) before waiting: a room made or a
-                // close after our look above either shows in the next look or notifies us.
-                None => this.listener = Some(room_of(shared).listen(&mut this.counted)),
-                Some(listener) => match Pin::new(listener).poll(cx) {
-                    // Notified: this listener is used up; look again.
-                    Poll::Ready(()) => this.listener = None,
-                    Poll::Pending => return Poll::Pending,
-                },
-            }
+            return Poll::Ready(done);
         }
     }
 }
 
 impl<N: Node, B: Capacity> Drop for SendFuture<'_, N, B> {
     fn drop(&mut self) {
-        if self.counted {
-            room_of(&self.sender.shared).leave();
+        // A notification we got and did not use goes to the next waiting sender.
+        if let Some(place) = self.place.take() {
+            room_of(&self.sender.shared).leave(place);
         }
-        // Our listener, dropped after this, passes a notification it got but did not use to
-        // the next waiting sender.
     }
 }
 
@@ -132,9 +138,8 @@ impl<N: Node, B: Capacity> fmt::Debug for SendFuture<'_, N, B> {
 #[must_use = "futures do nothing unless polled"]
 pub struct ClosedFuture<'s, N: Node, B: Capacity = Unbounded> {
     pub(super) sender: &'s Sender<N, B>,
-    pub(super) listener: Option<EventListener>,
-    /// Whether we are counted among the waiters.
-    pub(super) counted: bool,
+    /// Our place in the list of `closed()` waiters, once we found the channel open.
+    pub(super) place: Option<Key>,
 }
 
 impl<N: Node, B: Capacity> Future for ClosedFuture<'_, N, B> {
@@ -145,15 +150,16 @@ impl<N: Node, B: Capacity> Future for ClosedFuture<'_, N, B> {
         let shared = &*this.sender.shared;
         loop {
             if shared.is_closed() {
+                if let Some(place) = this.place.take() {
+                    shared.closed.leave(place);
+                }
                 return Poll::Ready(());
             }
-            match &mut this.listener {
+            match &this.place {
                 // Join the list, then look again.
-                None => this.listener = Some(shared.closed.listen(&mut this.counted)),
-                Some(listener) => match Pin::new(listener).poll(cx) {
-                    Poll::Ready(()) => this.listener = None,
-                    Poll::Pending => return Poll::Pending,
-                },
+                None => this.place = Some(shared.closed.listen(cx.waker(), false)),
+                Some(place) if shared.closed.poll(place, cx.waker()) => {}
+                Some(_) => return Poll::Pending,
             }
         }
     }
@@ -161,8 +167,8 @@ impl<N: Node, B: Capacity> Future for ClosedFuture<'_, N, B> {
 
 impl<N: Node, B: Capacity> Drop for ClosedFuture<'_, N, B> {
     fn drop(&mut self) {
-        if self.counted {
-            self.sender.shared.closed.leave();
+        if let Some(place) = self.place.take() {
+            self.sender.shared.closed.leave(place);
         }
     }
 }

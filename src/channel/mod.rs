@@ -182,9 +182,18 @@
 //!
 //! # Waiting senders
 //!
-//! A bounded channel's senders that wait for room sit in an [`event_listener`] list, the one
-//! async-channel uses; the receiver pays a fence per hand-over for it, and the list's lock only
-//! while a sender waits. The unbounded channel carries none of it.
+//! A bounded channel's senders that wait for room sit in a wait list of the channel's own, in
+//! the order they began to wait; the receiver pays a fence per hand-over for it, and the list's
+//! lock only while a sender waits. The unbounded channel carries none of it.
+//!
+//! # Misbehaving users
+//!
+//! A waker is the user's code: the channel never runs one while it holds a lock, so a waker may
+//! poll or drop a send future inline. If a waker panics, every other waiter is still woken, no
+//! node is lost (a receive that a waiting sender's waker interrupted leaves its node for the
+//! next receive), and the panic goes on to the caller. A `send(..).await` that waited and was
+//! then forgotten (`mem::forget`) loses its own place, never another sender's room: see
+//! [`Sender#method.send-1`]'s costs.
 //!
 #![cfg_attr(not(feature = "std"), doc = "[Sender::send_blocking]: crate#features")]
 #![cfg_attr(
@@ -215,7 +224,6 @@ use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use core::task::{Context, Poll};
 
 use alloc::vec::Vec;
-use event_listener::{Event, EventListener, IntoNotification};
 
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
@@ -390,6 +398,7 @@ fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, 
         consumer,
         received: 0,
         terminated: false,
+        stash: receiver::Stash::EMPTY,
     };
     (sender, receiver)
 }
@@ -496,6 +505,29 @@ impl<N: Node, B: Capacity> Shared<N, B> {
                 Err(TrySendError::Full(handle))
             }
         }
+    }
+
+    /// Closes the channel: senders fail from now on, and every waiting sender and
+    /// [`Sender::closed`] task is woken. If a waker panics, the others are still woken, then the
+    /// panic goes on.
+    fn close(&self) {
+        // Release: pairs with `Shared::is_closed`'s Acquire. The count needs no more than the
+        // read-modify-write itself (see `Shared::finished`).
+        self.state.fetch_or(CLOSED, Release);
+        /// Wakes the waiting senders even if a `closed()` task's waker unwinds (without `std`,
+        /// where its panic cannot be caught).
+        struct CloseRoom<'a>(Option<&'a Waiters>);
+        impl Drop for CloseRoom<'_> {
+            fn drop(&mut self) {
+                if let Some(room) = self.0.take() {
+                    room.close().resume();
+                }
+            }
+        }
+        let mut room = CloseRoom(self.room());
+        let first = self.closed.close();
+        let second = room.0.take().map(Waiters::close).unwrap_or_default();
+        first.or(second).resume();
     }
 
     /// The senders waiting for room, when bounded.

@@ -30,7 +30,31 @@ pub struct Receiver<N: Node, B: Capacity = Unbounded> {
     pub(super) received: usize,
     /// Whether a receive reported the end (for `FusedStream`).
     pub(super) terminated: bool,
+    /// A node taken and accounted for whose delivery a waiting sender's panicking waker
+    /// interrupted: the next receive returns it.
+    pub(super) stash: Stash<N::Handle>,
 }
+
+/// Where a node waits while the wakers of waiting senders run: the next receive returns it.
+pub(super) struct Stash<H>(Option<H>);
+
+impl<H> Stash<H> {
+    pub(super) const EMPTY: Stash<H> = Stash(None);
+
+    /// The node, if one waits.
+    #[inline(always)]
+    fn take(&mut self) -> Option<H> {
+        self.0.take()
+    }
+}
+
+// The node is only ever moved, never pinned: the receiver is `Unpin` whatever the handle.
+impl<H> Unpin for Stash<H> {}
+
+// SAFETY: `&Receiver` gives no access to the stash (only `&mut self` methods touch it), so
+// sharing the receiver shares no handle; `Send` of the handle is all it needs, as for
+// `Consumer`.
+unsafe impl<H: Send> Sync for Stash<H> {}
 
 /// The channel's shared state, as the pointer its consumer holds.
 pub(super) struct SharedRef<N: Node, B: Capacity>(pub(super) Arc<Shared<N, B>>);
@@ -62,7 +86,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     fn handed_over(&mut self, n: usize) {
         self.received = self.received.wrapping_add(n.wrapping_mul(ONE_SEND));
         if let Some(room) = self.shared().room() {
-            room.made(n);
+            room.room_made(n);
         }
     }
 
@@ -70,10 +94,35 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     #[inline]
     fn received(&mut self, handle: Option<N::Handle>) -> Option<N::Handle> {
         match handle {
-            Some(_) => self.handed_over(1),
-            None => self.terminated = true,
+            Some(handle) => Some(self.deliver(handle)),
+            None => {
+                self.terminated = true;
+                None
+            }
         }
-        handle
+    }
+
+    /// Accounts for one node handed over, as [`handed_over`](Receiver::handed_over), and returns
+    /// it.
+    #[inline]
+    fn deliver(&mut self, handle: N::Handle) -> N::Handle {
+        self.received = self.received.wrapping_add(ONE_SEND);
+        match self.shared().room() {
+            Some(room) if room.anybody_waits() => self.deliver_waking(handle),
+            _ => handle,
+        }
+    }
+
+    /// [`deliver`](Receiver::deliver) when senders wait: their wakers are the user's code and
+    /// may panic, so the node waits in the stash meanwhile; it is not dropped in the unwind.
+    #[cold]
+    #[inline(never)]
+    fn deliver_waking(&mut self, handle: N::Handle) -> N::Handle {
+        self.stash.0 = Some(handle);
+        if let Some(room) = B::bounded_part(&self.consumer.queue.0.room) {
+            room.wake_for_room(1);
+        }
+        self.stash.take().expect("put in the stash above")
     }
 
     /// Receives a node without waiting.
@@ -102,6 +151,9 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
     /// ```
     pub fn try_recv(&mut self) -> Result<N::Handle, TryRecvError> {
+        if let Some(handle) = self.stash.take() {
+            return Ok(handle);
+        }
         let received = match self.consumer.try_dequeue() {
             Ok(handle) => Ok(handle),
             Err(TryDequeueError::Inconsistent) => Err(TryRecvError::Inconsistent),
@@ -119,10 +171,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
             }
             Err(TryDequeueError::Empty) => Err(TryRecvError::Empty),
         };
-        if received.is_ok() {
-            self.handed_over(1);
-        }
-        received
+        received.map(|handle| self.deliver(handle))
     }
 
     /// Polls for a node: `Ready(Some)` with one, `Ready(None)` once every sender is gone (or the
@@ -147,6 +196,9 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<N::Handle>> {
+        if let Some(handle) = self.stash.take() {
+            return Poll::Ready(Some(handle));
+        }
         let received = self.received;
         let step = self
             .consumer
@@ -329,6 +381,9 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         blocking: &str,
         instead: &str,
     ) -> Result<N::Handle, RecvTimeoutError> {
+        if let Some(handle) = self.stash.take() {
+            return Ok(handle);
+        }
         let received = self.received;
         let mut checked = false;
         let step = self.consumer.block_on(deadline, |consumer, waker| {
@@ -433,6 +488,10 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         if limit == 0 {
             return Poll::Ready(0);
         }
+        if let Some(handle) = self.stash.take() {
+            buffer.push(handle);
+            return Poll::Ready(self.take_more(buffer, 0, limit - 1) + 1);
+        }
         let received = self.received;
         let step = self
             .consumer
@@ -536,14 +595,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
     /// ```
     pub fn close(&mut self) {
-        let shared = self.shared();
-        // Release: pairs with `Shared::is_closed`'s Acquire. The count needs no more than the
-        // read-modify-write itself (see `Shared::finished`).
-        shared.state.fetch_or(CLOSED, Release);
-        shared.closed.notify(usize::MAX);
-        if let Some(room) = shared.room() {
-            room.close();
-        }
+        self.shared().close();
     }
 
     /// Whether the channel is closed: by [`close`](Receiver::close), the receiver's own, or
@@ -784,13 +836,30 @@ impl<N: Node, B: Capacity> Drop for Receiver<N, B> {
     /// Closes the channel and drops the nodes sent but not received, as `std::sync::mpsc` does;
     /// senders get their nodes back from then on. A node whose send is still under way when the
     /// receiver drops is dropped with the last sender instead.
+    ///
+    /// If a node's drop panics, the nodes after it are still dropped, each once, and then the
+    /// panic goes on (a second panic aborts the process, as for any panic during unwinding, and
+    /// as when a `Vec` drops its elements). If a waiting sender's waker panics, the others are
+    /// still woken and the nodes still dropped.
     fn drop(&mut self) {
-        self.close();
-        self.consumer.done();
-        // If a node's drop panics, the rest stay queued and go with the last `Arc`.
-        while let Ok(handle) = self.consumer.try_dequeue() {
-            drop(handle);
+        /// Drops the nodes left in the queue, and goes on if one of their drops panics.
+        struct DropRest<'c, N: Node, B: Capacity>(&'c mut Consumer<SharedRef<N, B>>);
+
+        impl<N: Node, B: Capacity> Drop for DropRest<'_, N, B> {
+            fn drop(&mut self) {
+                while let Ok(handle) = self.0.try_dequeue() {
+                    let rest = DropRest(&mut *self.0);
+                    drop(handle);
+                    core::mem::forget(rest);
+                }
+            }
         }
+
+        let rest = DropRest(&mut self.consumer);
+        // If a waker panics, `rest` still drops the nodes.
+        rest.0.queue.0.close();
+        rest.0.done();
+        drop(rest);
     }
 }
 

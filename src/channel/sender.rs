@@ -114,8 +114,7 @@ impl<N: Node, B: Capacity> Sender<N, B> {
         SendFuture {
             sender: self,
             node: Some(handle),
-            listener: None,
-            counted: false,
+            place: None,
         }
     }
 
@@ -170,8 +169,7 @@ impl<N: Node, B: Capacity> Sender<N, B> {
     pub fn closed(&self) -> ClosedFuture<'_, N, B> {
         ClosedFuture {
             sender: self,
-            listener: None,
-            counted: false,
+            place: None,
         }
     }
 
@@ -321,7 +319,9 @@ impl<N: Node> Sender<N, Bounded> {
     /// hand-overs wake waiting senders, one per node taken, in the order they started waiting.
     ///
     /// Dropping the future before it completes drops the node with it; nothing else is lost (a
-    /// wake-up meant for it passes to the next waiting sender).
+    /// wake-up meant for it passes to the next waiting sender). Forgetting it
+    /// ([`mem::forget`](core::mem::forget)) after it waited loses its own place and nothing else:
+    /// see the cost below.
     ///
     /// # Errors
     ///
@@ -331,9 +331,16 @@ impl<N: Node> Sender<N, Bounded> {
     /// # Cost
     ///
     /// A send that finds room costs what [`try_send`](Sender::try_send) costs; one that waits
-    /// allocates its place in the wait list. In exchange, every hand-over of a bounded channel's
-    /// receiver issues one `SeqCst` fence and reads the count of waiting senders; it takes the
-    /// wait list's lock only while a sender waits.
+    /// allocates its place in the wait list (only when the list grows). In exchange, every
+    /// hand-over of a bounded channel's receiver issues one `SeqCst` fence and reads the count of
+    /// waiting senders; it takes the wait list's lock only while a sender waits.
+    ///
+    /// A waiting future cannot be told from a forgotten one, so a hand-over wakes, in the order
+    /// they began to wait, every waiting `send(..).await` up to the first thread blocked in
+    /// [`send_blocking`][Sender::send_blocking] or [`send_timeout`][Sender::send_timeout] (which
+    /// cannot be forgotten): with async senders alone, all of them that have looked since they
+    /// were last woken. Those that find the room taken wait again in their place, at the cost of
+    /// a poll each; a forgotten future is woken once and skipped from then on.
     ///
     /// # Examples
     ///
@@ -364,6 +371,9 @@ impl<N: Node> Sender<N, Bounded> {
     /// });
     /// assert_eq!(consumer.join().unwrap(), [0, 1, 2]);
     /// ```
+    ///
+    #[cfg_attr(not(feature = "std"), doc = "[Sender::send_blocking]: crate#features")]
+    #[cfg_attr(not(feature = "std"), doc = "[Sender::send_timeout]: crate#features")]
     pub fn send(&self, handle: N::Handle) -> SendFuture<'_, N> {
         self.send_async(handle)
     }
@@ -588,54 +598,41 @@ impl<N: Node> Sender<N, Bounded> {
     #[cfg(feature = "std")]
     fn send_until(
         &self,
-        mut handle: N::Handle,
+        handle: N::Handle,
         deadline: Option<std::time::Instant>,
     ) -> Result<(), SendTimeoutError<N::Handle>> {
-        use event_listener::Listener as _;
-
-        /// Counts the thread out of the wait list however it leaves.
-        struct Leave<'w>(&'w Waiters, bool);
-
-        impl Drop for Leave<'_> {
-            fn drop(&mut self) {
-                if self.1 {
-                    self.0.leave();
+        let mut handle = Some(handle);
+        let sent = self.shared.room.block_until(
+            deadline,
+            || {
+                let node = handle.take().expect("taken back when refused");
+                match self.shared.try_send(node) {
+                    Ok(()) => Some(Ok(())),
+                    Err(TrySendError::Closed(back)) => Some(Err(SendTimeoutError::Closed(back))),
+                    Err(TrySendError::Full(back)) => {
+                        handle = Some(back);
+                        None
+                    }
                 }
-            }
-        }
-
-        let room = &self.shared.room;
-        let mut counted = Leave(room, false);
-        let mut listener: Option<EventListener> = None;
-        loop {
-            match self.shared.try_send(handle) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Closed(back)) => return Err(SendTimeoutError::Closed(back)),
-                Err(TrySendError::Full(back)) => handle = back,
-            }
-            match listener.take() {
-                // Join the list, then look again (the loop) before sleeping.
-                None => listener = Some(room.listen(&mut counted.1)),
-                Some(listening) => match deadline {
-                    None => {
-                        if !runtime::may_block() {
-                            runtime::refuse("send_blocking", "send(node).await");
-                        }
-                        listening.wait();
+            },
+            || {
+                // About to park: refuse if this thread runs an async runtime's tasks.
+                if !runtime::may_block() {
+                    match deadline {
+                        None => runtime::refuse("send_blocking", "send(node).await"),
+                        Some(_) => runtime::refuse(
+                            "send_timeout_blocking",
+                            "send_timeout(node, sleep).await",
+                        ),
                     }
-                    Some(deadline) => {
-                        if !runtime::may_block() {
-                            runtime::refuse(
-                                "send_timeout_blocking",
-                                "send_timeout(node, sleep).await",
-                            );
-                        }
-                        if listening.wait_deadline(deadline).is_none() {
-                            return Err(SendTimeoutError::Timeout(handle));
-                        }
-                    }
-                },
-            }
+                }
+            },
+        );
+        match sent {
+            Some(sent) => sent,
+            None => Err(SendTimeoutError::Timeout(
+                handle.expect("handed back by the last refused attempt"),
+            )),
         }
     }
 }

@@ -1,101 +1,498 @@
 //! The channel's wait lists: the senders of a bounded channel waiting for room, and the tasks in
 //! [`Sender::closed`] waiting for the receiver to go.
+//!
+//! The list is the channel's own, not a general-purpose one, because of what users' wakers may
+//! do: a waker is the user's code, and may panic or re-enter the channel (poll or drop a send
+//! future inline). So no waker is ever woken, cloned or dropped while the list's lock is held:
+//! the notifier takes the wakers out under the lock and wakes them after releasing it, and a
+//! waker that panics does not keep the others from being woken.
+
+use core::task::Waker;
 
 use super::*;
+use crate::sync::{AtomicBool, Backoff, UnsafeCell};
 
-/// A list of waiting tasks and threads, with the count of those on it, so that a notifier with
-/// nobody to wake pays a fence and a load, not the list's lock.
+/// No entry: the end of the order, or of the free list.
+const NONE: usize = usize::MAX;
+
+/// A waiter's place in a [`Waiters`] list, from [`listen`](Waiters::listen) until
+/// [`leave`](Waiters::leave). Only its owner uses it, once it is gone no one does.
+#[derive(Debug)]
+pub(super) struct Key(usize);
+
+/// A list of waiting tasks and threads, in the order they began to wait, with the count of those
+/// on it, so that a notifier with nobody to wake pays a fence and a load, not the list's lock.
 ///
-/// A waiter joins the list ([`listen`](Waiters::listen): registers a listener, counts itself,
-/// then a `SeqCst` fence) and only then looks at its condition again; a notifier changes the
+/// A waiter joins the list ([`listen`](Waiters::listen): puts its waker in, counts itself, then a
+/// `SeqCst` fence) and only then looks at its condition again; a notifier changes the
 /// condition, then issues a `SeqCst` fence and reads the count. Of the two fences, one comes
-/// first in their total order: if the waiter's, the notifier sees the count and notifies (and
-/// the listener is in the list by then, being registered before the count went up); if the
+/// first in their total order: if the waiter's, the notifier sees the count and takes the lock,
+/// which it then acquires after the waiter put its waker in (the waiter released it before
+/// counting itself; the fences order that release before the notifier's acquire); if the
 /// notifier's, the waiter's second look sees the change. Either way no waiter sleeps through a
-/// change it waits for.
+/// change it waits for. A waiter that was notified and looks again re-arms its entry
+/// ([`poll`](Waiters::poll)) under the lock before it looks: a notifier that takes the lock
+/// before the re-arm made its change before it, so the look sees it; one that takes it after
+/// sees the entry armed.
 pub struct Waiters {
-    event: Event,
-    /// Waiters counted in, from their first `listen` until they leave.
+    /// Waiters counted in, from their `listen` until they leave.
     count: AtomicUsize,
+    list: SpinLock<List>,
+}
+
+/// A waiter's entry.
+struct Entry {
+    /// The waker to wake, while the entry is armed; the notifier takes it.
+    waker: Option<Waker>,
+    /// Notified since it last armed: skipped by notifications until it re-arms.
+    notified: bool,
+    /// A thread blocked in the channel, which cannot be forgotten: see
+    /// [`room_made`](Waiters::room_made).
+    blocked_thread: bool,
+    /// The value of `List::epoch` when it last armed: a notification skips entries armed after
+    /// it began (they look after its change).
+    armed: usize,
+    prev: usize,
+    next: usize,
+}
+
+enum Slot {
+    Used(Entry),
+    /// Free, with the next free slot.
+    Free(usize),
+}
+
+/// The entries, in a slab (a waiting sender allocates only when the slab grows), linked in the
+/// order they joined.
+struct List {
+    slots: Vec<Slot>,
+    free: usize,
+    head: usize,
+    tail: usize,
+    /// Counts notifications begun, wrapping.
+    epoch: usize,
+    /// Wakers taken out by the last notification, kept so that the next one needs no
+    /// allocation.
+    spare: Vec<Waker>,
+}
+
+impl List {
+    fn entry(&mut self, key: &Key) -> &mut Entry {
+        match &mut self.slots[key.0] {
+            Slot::Used(entry) => entry,
+            Slot::Free(_) => unreachable!("a key outlived its entry"),
+        }
+    }
+}
+
+/// Which waiting entries a notification wakes.
+#[derive(Clone, Copy)]
+enum Wake {
+    /// Every armed entry.
+    All,
+    /// Armed entries in order, up to and including the `n`th entry of a blocked thread (all of
+    /// them if there are fewer).
+    Room(usize),
 }
 
 impl Waiters {
     pub(super) fn new() -> Self {
         Waiters {
-            event: Event::new(),
             count: AtomicUsize::new(0),
+            list: SpinLock::new(List {
+                slots: Vec::new(),
+                free: NONE,
+                head: NONE,
+                tail: NONE,
+                epoch: 0,
+                spare: Vec::new(),
+            }),
         }
     }
 
-    /// Registers a listener, counting the caller in the first time (`counted` remembers); the
-    /// caller must look at its condition again before it waits on the listener.
+    /// Joins the list, at its end, with `waker` (`blocked_thread`: the waker unparks a thread
+    /// blocked in the channel). The caller must look at its condition again before it waits,
+    /// and [`leave`](Waiters::leave) with the key.
     #[cold]
-    pub(super) fn listen(&self, counted: &mut bool) -> EventListener {
-        let listener = self.event.listen();
-        if !*counted {
-            // Relaxed: ordered before notifiers' loads by the fence below.
-            self.count.fetch_add(1, Relaxed);
-            *counted = true;
-        }
+    pub(super) fn listen(&self, waker: &Waker, blocked_thread: bool) -> Key {
+        // The clone is the user's code: outside the lock.
+        let waker = waker.clone();
+        let key = self.list.with(|list| {
+            let entry = Entry {
+                waker: Some(waker),
+                notified: false,
+                blocked_thread,
+                armed: list.epoch,
+                prev: list.tail,
+                next: NONE,
+            };
+            let key = if list.free == NONE {
+                list.slots.push(Slot::Used(entry));
+                list.slots.len() - 1
+            } else {
+                let key = list.free;
+                let Slot::Free(next) = list.slots[key] else {
+                    unreachable!("the free list holds free slots");
+                };
+                list.free = next;
+                list.slots[key] = Slot::Used(entry);
+                key
+            };
+            match list.tail {
+                NONE => list.head = key,
+                tail => list.entry(&Key(tail)).next = key,
+            }
+            list.tail = key;
+            Key(key)
+        });
+        // Relaxed: ordered before notifiers' loads by the fence below.
+        self.count.fetch_add(1, Relaxed);
         // SeqCst: pairs with the notifier's fence in `notify` (see the type's docs).
         fence(SeqCst);
-        listener
+        key
     }
 
-    /// Counts a waiter out, for good.
-    pub(super) fn leave(&self) {
+    /// Whether the entry was notified since it last armed; if so it is armed again (keeping its
+    /// place), and the caller must look at its condition again before it waits. Either way the
+    /// entry's waker becomes `waker`.
+    #[cold]
+    pub(super) fn poll(&self, key: &Key, waker: &Waker) -> bool {
+        let mut new = Some(waker.clone());
+        let (notified, old) = self.list.with(|list| {
+            let epoch = list.epoch;
+            let entry = list.entry(key);
+            let notified = core::mem::take(&mut entry.notified);
+            if notified {
+                entry.armed = epoch;
+            }
+            let old = match &entry.waker {
+                Some(old) if old.will_wake(waker) => None,
+                _ => core::mem::replace(&mut entry.waker, new.take()),
+            };
+            (notified, old)
+        });
+        // The user's code again, outside the lock.
+        drop(old);
+        drop(new);
+        notified
+    }
+
+    /// Leaves the list for good. A notification the entry got and did not use (it was notified
+    /// and has not looked since) is passed on, as a room notification for one, so that a sender
+    /// that gives up never keeps the room from the next.
+    pub(super) fn leave(&self, key: Key) {
+        let entry = self.list.with(|list| {
+            let Slot::Used(entry) =
+                core::mem::replace(&mut list.slots[key.0], Slot::Free(list.free))
+            else {
+                unreachable!("a key outlived its entry");
+            };
+            list.free = key.0;
+            match entry.prev {
+                NONE => list.head = entry.next,
+                prev => list.entry(&Key(prev)).next = entry.next,
+            }
+            match entry.next {
+                NONE => list.tail = entry.prev,
+                next => list.entry(&Key(next)).prev = entry.prev,
+            }
+            entry
+        });
         // Relaxed: a stale count only costs a notifier a look at the list.
         self.count.fetch_sub(1, Relaxed);
+        let unused = entry.notified;
+        // Its waker, if still there, is the user's code: dropped outside the lock.
+        drop(entry);
+        if unused {
+            self.wake(Wake::Room(1)).resume();
+        }
     }
 
-    /// After a change that may end waits: delivers `notification` if anybody waits.
+    /// After a change that may end waits: wakes the entries `which` names, if anybody waits.
     #[inline]
-    pub(super) fn notify(&self, notification: impl IntoNotification<Tag = ()>) {
+    fn notify(&self, which: Wake) {
         // SeqCst: pairs with the waiter's fence in `listen`.
         fence(SeqCst);
         // Relaxed: ordered by the fences.
         if self.count.load(Relaxed) != 0 {
-            self.notify_listeners(notification);
+            self.wake(which).resume();
         }
     }
 
+    /// Takes the wakers of the entries `which` names out under the lock, marking the entries
+    /// notified, then wakes them outside it. If wakers panic, the others are still woken, and
+    /// the first panic is returned (with `std`; without it, the others are woken while the
+    /// panic unwinds, and a second panic aborts, as any panic during unwinding does).
     #[cold]
     #[inline(never)]
-    pub(super) fn notify_listeners(&self, notification: impl IntoNotification<Tag = ()>) {
-        // Relaxed: without the list's own fence; ours in `notify` came first.
-        self.event.notify(notification.relaxed());
+    fn wake(&self, which: Wake) -> Unwound {
+        let mut wakers = self.list.with(|list| {
+            list.epoch = list.epoch.wrapping_add(1);
+            let epoch = list.epoch;
+            let mut wakers = core::mem::take(&mut list.spare);
+            let mut threads_left = match which {
+                Wake::All => usize::MAX,
+                Wake::Room(n) => n,
+            };
+            let mut at = list.head;
+            while at != NONE && threads_left != 0 {
+                let entry = list.entry(&Key(at));
+                at = entry.next;
+                // Armed before this notification began (wrapping: the epochs are close).
+                let armed_before = epoch.wrapping_sub(entry.armed) as isize > 0;
+                if entry.notified || !armed_before {
+                    continue;
+                }
+                entry.notified = true;
+                if entry.blocked_thread {
+                    threads_left -= 1;
+                }
+                if let Some(waker) = entry.waker.take() {
+                    // May allocate, rarely: the spare keeps its capacity.
+                    wakers.push(waker);
+                }
+            }
+            wakers
+        });
+        /// Wakes the rest if one of them unwinds.
+        struct WakeRest<'a>(&'a mut Vec<Waker>, Unwound);
+        impl Drop for WakeRest<'_> {
+            fn drop(&mut self) {
+                while let Some(waker) = self.0.pop() {
+                    self.1.wake(waker);
+                }
+            }
+        }
+        // In the order of the list.
+        wakers.reverse();
+        let mut rest = WakeRest(&mut wakers, Unwound::default());
+        while let Some(waker) = rest.0.pop() {
+            rest.1.wake(waker);
+        }
+        let unwound = core::mem::take(&mut rest.1);
+        core::mem::forget(rest);
+        self.list.with(|list| {
+            if list.spare.capacity() < wakers.capacity() {
+                list.spare = wakers;
+            }
+        });
+        unwound
     }
 }
 
-/// The bounded channel's senders waiting for room.
+/// A panic caught while waking wakers, to go on once every waker was woken. Without `std` no
+/// panic can be caught, and this is always empty.
+#[derive(Default)]
+pub(super) struct Unwound {
+    #[cfg(feature = "std")]
+    panic: Option<alloc::boxed::Box<dyn core::any::Any + Send>>,
+}
+
+impl Unwound {
+    /// Wakes `waker`, keeping its panic if it is the first.
+    #[inline]
+    fn wake(&mut self, waker: Waker) {
+        #[cfg(feature = "std")]
+        if let Err(panic) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| waker.wake()))
+        {
+            self.panic.get_or_insert(panic);
+        }
+        #[cfg(not(feature = "std"))]
+        waker.wake();
+    }
+
+    /// The first of the two panics, if any.
+    pub(super) fn or(self, other: Unwound) -> Unwound {
+        #[cfg(feature = "std")]
+        return Unwound {
+            panic: self.panic.or(other.panic),
+        };
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = other;
+            self
+        }
+    }
+
+    /// Goes on with the panic, if one was caught.
+    pub(super) fn resume(self) {
+        #[cfg(feature = "std")]
+        if let Some(panic) = self.panic {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// # Blocking a thread
+#[cfg(feature = "std")]
+impl Waiters {
+    /// Calls `attempt` until it returns `Some`, parking the thread on the list between refused
+    /// attempts (`attempt` returns `None` when it must wait), and calling `before_park` each time
+    /// before it parks. `None` if `deadline` passes first.
+    ///
+    /// The thread joins as a blocked thread: it cannot be forgotten, so a room notification that
+    /// reaches it stops there (see [`room_made`](Waiters::room_made)).
+    pub(super) fn block_until<T>(
+        &self,
+        deadline: Option<std::time::Instant>,
+        mut attempt: impl FnMut() -> Option<T>,
+        mut before_park: impl FnMut(),
+    ) -> Option<T> {
+        /// Leaves the list however the wait ends.
+        struct Place<'w>(&'w Waiters, Option<Key>);
+        impl Drop for Place<'_> {
+            fn drop(&mut self) {
+                if let Some(key) = self.1.take() {
+                    self.0.leave(key);
+                }
+            }
+        }
+        if let Some(done) = attempt() {
+            return Some(done);
+        }
+        let (_, waker) = crate::sync::thread::current_waker();
+        let mut place = Place(self, None);
+        loop {
+            match &place.1 {
+                // Join, then look again before parking.
+                None => place.1 = Some(self.listen(&waker, true)),
+                // Notified (and re-armed): look again.
+                Some(key) if self.poll(key, &waker) => {}
+                Some(_) => {
+                    if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+                        return None;
+                    }
+                    before_park();
+                    match deadline {
+                        None => crate::sync::thread::park(),
+                        Some(deadline) => crate::sync::thread::park_timeout(
+                            deadline.saturating_duration_since(std::time::Instant::now()),
+                        ),
+                    }
+                }
+            }
+            if let Some(done) = attempt() {
+                return Some(done);
+            }
+        }
+    }
+}
+
+/// # The senders waiting for room
 ///
-/// # No sender sleeps while it could send
+/// A sender waits only after a refused attempt made after it joined the list. Each way an attempt
+/// can turn from refused to accepted notifies, after the change: the receiver's hand-over of `n`
+/// nodes ([`room_made`](Waiters::room_made)), a claim that counted itself and took itself back,
+/// which may have made a concurrent claim fail spuriously ([`undone`](Waiters::undone)), room
+/// given back, and a close, which notifies all. A claim refused without counting itself changed
+/// nothing and notifies nobody, so senders of a full channel do not wake each other in a circle.
+/// Notifications skip entries already notified and not yet re-armed, so two slots freed in a row
+/// wake two senders; an entry that leaves with a notification it did not use passes it on.
 ///
-/// A sender waits only after a refused attempt made after it joined the list. Each way an
-/// attempt can turn from refused to accepted notifies, after the change, at least as many
-/// listeners as it made room for: the receiver's hand-over of `n` nodes notifies `n` more
-/// ([`made`](Waiters::made)), a claim that counted itself and took itself back, which may have made
-/// a concurrent claim fail spuriously, notifies one more ([`undone`](Waiters::undone)), and a close
-/// notifies all. A claim refused without counting itself changed nothing and notifies nobody,
-/// so senders of a full channel do not wake each other in a circle. Notifications are
-/// *additional*: a listener already notified but not yet running does not absorb the next one,
-/// so two slots freed in a row wake two senders. A notified listener that is dropped unused (a
-/// cancelled `send(..).await`) passes its notification on (`event-listener` does that).
+/// # A forgotten future keeps nobody's room
+///
+/// A `send(..).await` that waited and was then forgotten (`mem::forget`) stays in the list for
+/// good and never looks again: a notification meant for it is lost. Nothing tells such an entry
+/// from one whose task is merely slow, so room for `n` wakes, in order, every armed entry up to
+/// and including the `n`th one of a thread blocked in `send_blocking` or the like (a blocked
+/// thread cannot be forgotten): with async senders alone, every one of them. A forgotten future
+/// is notified once and skipped from then on, so it costs nothing after its first notification.
+/// The price is paid while async senders wait: a hand-over wakes each of them, and each that
+/// finds the room taken re-arms its entry in place (one lock, no allocation) and waits again. A
+/// notification wakes only entries armed since the last one, so while the woken senders have
+/// not run yet, further hand-overs wake nobody more.
 impl Waiters {
     /// The receiver handed `n` nodes over, making room for `n`.
     #[inline]
-    pub(super) fn made(&self, n: usize) {
-        self.notify(n.additional());
+    pub(super) fn room_made(&self, n: usize) {
+        self.notify(Wake::Room(n));
     }
 
-    /// A refused claim took itself back (see [`Claim::Undone`]).
+    /// Whether a sender may wait: the fence and the load of [`room_made`](Waiters::room_made),
+    /// without the notification, for a caller that must prepare for the wakers' code first.
+    #[inline]
+    pub(super) fn anybody_waits(&self) -> bool {
+        // SeqCst: pairs with the waiter's fence in `listen`, as in `notify`.
+        fence(SeqCst);
+        // Relaxed: ordered by the fences.
+        self.count.load(Relaxed) != 0
+    }
+
+    /// The rest of [`room_made`](Waiters::room_made), once
+    /// [`anybody_waits`](Waiters::anybody_waits) said yes.
+    #[cold]
+    pub(super) fn wake_for_room(&self, n: usize) {
+        self.wake(Wake::Room(n)).resume();
+    }
+
+    /// A refused claim took itself back (see [`Claim::Undone`]), or a sender gave room back.
     #[inline]
     pub(super) fn undone(&self) {
-        self.notify(1.additional());
+        self.notify(Wake::Room(1));
     }
 
-    /// The channel closed: every waiting sender must look.
-    pub(super) fn close(&self) {
-        self.notify(usize::MAX);
+    /// The channel closed: every waiter must look. A panic of a waker is returned, to go on
+    /// after the channel's other list was woken too.
+    pub(super) fn close(&self) -> Unwound {
+        // SeqCst: as in `notify`.
+        fence(SeqCst);
+        // Relaxed: as in `notify`.
+        if self.count.load(Relaxed) != 0 {
+            self.wake(Wake::All)
+        } else {
+            Unwound::default()
+        }
+    }
+}
+
+/// A lock for the list: held for list operations only, never while a user's code runs, so a
+/// spinning waiter waits for a few instructions (or a preempted holder: the backoff yields
+/// the thread then, with `std`).
+struct SpinLock<T> {
+    locked: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the value is only reached by the thread that holds the lock (see `with`), one at a
+// time; it is moved between threads with it, so `T: Send` is what it needs.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+// SAFETY: as above; the lock owns its value.
+unsafe impl<T: Send> Send for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    fn new(value: T) -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Runs `f` with the value, holding the lock. `f` must not panic (no user code).
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let backoff = Backoff::default();
+        // Acquire: pairs with the Release that unlocked, so the previous holder's writes to the
+        // value happen-before ours.
+        while self
+            .locked
+            .compare_exchange_weak(false, true, Acquire, Relaxed)
+            .is_err()
+        {
+            backoff.snooze();
+        }
+        /// Unlocks even if `f` unwinds (it does not, but a bug must not turn into a deadlock).
+        struct Unlock<'a>(&'a AtomicBool);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // Release: publishes our writes to the value to the next holder.
+                self.0.store(false, Release);
+            }
+        }
+        let _unlock = Unlock(&self.locked);
+        self.value.with_mut(|value| {
+            // SAFETY: we hold the lock, so no other reference to the value exists until we
+            // release it, after `f` returns.
+            f(unsafe { &mut *value })
+        })
     }
 }

@@ -87,6 +87,10 @@ pub(crate) mod sealed {
         /// Forgets that the consumer left the "asleep" mark, and says whether it had: the
         /// consumer then clears the mark.
         fn take_parked(waiter: &mut Self::Waiter) -> bool;
+
+        /// Takes the consumer's waker out of the queue if it registered one: it no longer
+        /// waits. Called by the consumer only.
+        fn forget_waker(shared: &Self::Shared, waiter: &mut Self::Waiter);
     }
 }
 
@@ -107,6 +111,9 @@ impl sealed::Waiting for NoWait {
     fn take_parked(_: &mut ()) -> bool {
         false
     }
+
+    #[inline(always)]
+    fn forget_waker(_: &(), _: &mut ()) {}
 }
 
 /// The queue's side of [`Wait`]: the consumer's waker and the notification flag.
@@ -140,6 +147,11 @@ impl Shared {
 pub struct Waiter {
     /// Whether our last wait left the "consumer asleep" mark in `head`.
     pub(crate) parked: bool,
+    /// Whether we registered a waker since we last took it out ([`Consumer`]'s drop and a
+    /// dropped [`DequeueFuture`](crate::DequeueFuture) take it out).
+    ///
+    /// [`Consumer`]: crate::Consumer
+    pub(crate) registered: bool,
     /// A waker that unparks the thread that made it, kept for the blocking waits; the consumer
     /// may move to another thread, which then makes its own.
     #[cfg(feature = "std")]
@@ -170,5 +182,12 @@ impl sealed::Waiting for Wait {
     #[inline]
     fn take_parked(waiter: &mut Waiter) -> bool {
         core::mem::take(&mut waiter.parked)
+    }
+
+    #[inline]
+    fn forget_waker(shared: &Shared, waiter: &mut Waiter) {
+        if core::mem::take(&mut waiter.registered) {
+            shared.waker.clear();
+        }
     }
 }

@@ -111,6 +111,29 @@ impl AtomicWaker {
         }
     }
 
+    /// Empties the slot without waking the waker it held: for the registering side, once it no
+    /// longer waits, so that the waker (and the task it keeps alive) does not linger. Like
+    /// [`register`](Self::register), only one thread at a time may call it.
+    pub(crate) fn clear(&self) {
+        // Acquire: as in `register`, pairs with the Release that ends a `take`.
+        if self
+            .state
+            .compare_exchange(IDLE, REGISTERING, Acquire, Acquire)
+            .is_err()
+        {
+            // `WAKING`: a `wake` is taking the waker right now; it wakes it once, harmlessly.
+            return;
+        }
+        // SAFETY: `REGISTERING` gives us the cell, as in `register`.
+        let old = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+        // AcqRel: Release hands the emptied cell to the next owner, as `register`'s unlock. A
+        // `wake` that came meanwhile left its flag for us; its wake-up was for the wait that
+        // is over, so it is dropped with the waker.
+        self.state.swap(IDLE, AcqRel);
+        // The waker's drop is the caller's code: outside the cell.
+        drop(old);
+    }
+
     fn take(&self) -> Option<Waker> {
         // AcqRel: Acquire pairs with `register`'s Release, so we see the waker it stored; Release
         // publishes our flag to a `register` that is running.

@@ -671,6 +671,8 @@ impl<Q: QueueRef> Drop for Consumer<Q> {
             // SAFETY: we are still the queue's single consumer.
             unsafe { queue.raw.unpark() };
         }
+        // The next consumer registers its own; ours must not outlive us in the queue.
+        Q::Waiting::forget_waker(&queue.raw.consumer_extra().wait, &mut self.waiter);
         if self.checked {
             queue.release_consumer();
         }

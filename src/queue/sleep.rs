@@ -104,6 +104,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
                 Err(TryDequeueError::Empty) => {}
             }
             self.queue.queue().shared().waker.register(waker);
+            self.waiter.registered = true;
             if closed(&self.queue) {
                 // Nodes enqueued before the close happen-before `closed()` saw it: look once
                 // more, and report the end only if there are none.
@@ -147,6 +148,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
         }
         let shared = queue.shared();
         shared.waker.register(waker);
+        self.waiter.registered = true;
         // AcqRel: Acquire pairs with `notify`'s Release store. After registering: a `notify`
         // whose flag we miss here wakes the waker we registered.
         if shared.notified.swap(false, AcqRel) {
@@ -466,9 +468,9 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
 
 /// The future of [`Consumer::dequeue_async`]: resolves to the oldest node.
 ///
-/// Dropping it before it completes loses no node. The task's waker stays registered until the
-/// consumer's next wait (or the consumer's drop), so the next enqueue may wake that task once
-/// more, harmlessly.
+/// Dropping it before it completes loses no node, and takes the task's waker out of the queue
+/// (one compare-and-swap, and only if it registered one): the queue keeps no waker of a task
+/// that no longer waits.
 ///
 /// # Examples
 ///
@@ -501,6 +503,18 @@ impl<Q: QueueRef<Waiting = Wait>> Future for DequeueFuture<'_, Q> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<HandleOf<Q>> {
         self.get_mut().consumer.poll_dequeue(cx)
+    }
+}
+
+impl<Q: QueueRef<Waiting = Wait>> Drop for DequeueFuture<'_, Q> {
+    fn drop(&mut self) {
+        // No longer waiting: no mark for producers to replace, and no waker to keep.
+        self.consumer.done();
+        let consumer = &mut *self.consumer;
+        <Wait as crate::policy::waiting::sealed::Waiting>::forget_waker(
+            consumer.queue.queue().shared(),
+            &mut consumer.waiter,
+        );
     }
 }
 

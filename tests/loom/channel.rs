@@ -1,5 +1,5 @@
 //! Loom models of the channel front: the receiver's wake-ups, closing, and the bounded channel's
-//! senders waiting for room (with `event-listener` under loom too). A lost wake-up shows up as a
+//! senders waiting for room (the channel's wait list under loom too). A lost wake-up shows up as a
 //! loom deadlock (every thread parked), a lost or stranded node as a failed assertion.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
