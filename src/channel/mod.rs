@@ -235,6 +235,7 @@ use crate::{Unbounded, Wait};
 
 pub mod error;
 mod futures;
+mod permit;
 mod receiver;
 mod runtime;
 mod sender;
@@ -247,6 +248,9 @@ pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, Try
 #[cfg(feature = "std")]
 pub use futures::BlockingIter;
 pub use futures::{ClosedFuture, RecvFuture, RecvManyFuture, SendFuture};
+pub use permit::{
+    OwnedPermit, Permit, PermitIterator, ReserveFuture, ReserveManyFuture, ReserveOwnedFuture,
+};
 pub use receiver::Receiver;
 use receiver::SharedRef;
 pub use sender::Sender;

@@ -431,6 +431,12 @@ impl Waiters {
         self.notify(Wake::Room(1));
     }
 
+    /// Room for `n` given back by permits that were not used.
+    #[inline]
+    pub(super) fn given_back(&self, n: usize) {
+        self.notify(Wake::Room(n));
+    }
+
     /// The channel closed: every waiter must look. A panic of a waker is returned, to go on
     /// after the channel's other list was woken too.
     pub(super) fn close(&self) -> Unwound {

@@ -182,6 +182,9 @@ pub(crate) mod sealed {
         /// unused rest of a [`Reservation`](crate::Reservation)).
         fn give_back(claims: &Self::Claims, n: usize);
 
+        /// The most nodes one claim can ever be granted: the capacity, or `usize::MAX`.
+        fn max_claim(claims: &Self::Claims) -> usize;
+
         /// Records that the single consumer handed one node over.
         fn handed_over(handed_over: &Self::HandedOver);
 
@@ -214,6 +217,11 @@ impl sealed::Capacity for Unbounded {
 
     #[inline(always)]
     fn give_back(_: &(), _: usize) {}
+
+    #[inline(always)]
+    fn max_claim(_: &()) -> usize {
+        usize::MAX
+    }
 
     #[inline(always)]
     fn handed_over(_: &()) {}
@@ -348,6 +356,11 @@ impl sealed::Capacity for Bounded {
             claims.enqueued.fetch_sub(n, Relaxed);
             Claim::Undone
         }
+    }
+
+    #[inline(always)]
+    fn max_claim(claims: &Claims) -> usize {
+        claims.capacity
     }
 
     #[inline]

@@ -111,6 +111,24 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     }
 }
 
+/// The claim and give-back underneath the channel's permits.
+#[cfg(feature = "alloc")]
+impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
+    /// Gives back room for `n` nodes that a granted claim will not use (see the `capacity`
+    /// module on give-backs).
+    #[inline]
+    pub(crate) fn give_back(&self, n: usize) {
+        <B as capacity::sealed::Capacity>::give_back(self.raw.producer_extra(), n);
+    }
+
+    /// The most nodes one claim can ever be granted: the capacity, or `usize::MAX` when
+    /// unbounded.
+    #[inline]
+    pub(crate) fn max_claim(&self) -> usize {
+        <B as capacity::sealed::Capacity>::max_claim(self.raw.producer_extra())
+    }
+}
+
 impl<'q, N: Node, B: Capacity, W: Waiting, L: Layout> Reservation<'q, N, B, W, L> {
     /// Adds a node at the back of the queue in room the reservation holds, or hands it back when
     /// that room is used up.
