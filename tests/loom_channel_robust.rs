@@ -1,6 +1,7 @@
-//! Loom models of the channel's own wait list and of a consumer that takes its waker back: a
-//! sender that was woken and refused waits again in its place, a forgotten send future keeps
-//! nobody's room, and a dropped `DequeueFuture` clears its waker while a producer wakes it. A
+//! Loom models of the channel's own wait list, of its permits and of a consumer that takes its
+//! waker back: a sender that was woken and refused waits again in its place, a forgotten send
+//! future keeps nobody's room, a dropped permit wakes a blocked sender (and a closed receiver),
+//! and a dropped `DequeueFuture` clears its waker while a producer wakes it. A
 //! lost wake-up shows up as a loom deadlock, a race on the waker cell as a loom error.
 //!
 //! Built only with `RUSTFLAGS="--cfg loom"`; run them with
@@ -116,6 +117,46 @@ fn a_dropped_dequeue_future_clears_its_waker_while_a_producer_wakes() {
                 .into()
         });
         assert_eq!(got, Some(4));
+    });
+}
+
+/// Preemption bound 1. An owned permit holds the only slot; a sender blocks for room while the
+/// permit is dropped on a third thread and the receiver waits: the drop's room must reach the
+/// blocked sender. Catches: a give-back that does not notify the waiting senders (deadlock).
+#[test]
+fn a_dropped_permit_wakes_a_blocked_sender() {
+    check(1, || {
+        let (tx, mut rx) = bounded::<Msg>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        thread::spawn(move || drop(permit));
+        let blocked = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_blocking(msg(1)).unwrap())
+        };
+        drop(tx);
+        assert_eq!(rx.recv_blocking().unwrap().sender, 1);
+        assert!(rx.recv_blocking().is_none());
+        drop(rx);
+        blocked.join().unwrap();
+    });
+}
+
+/// Preemption bound 2. The receiver closes with a permit outstanding on another thread, which
+/// sends or is dropped: the receiver gets the node if it was sent, then the end, and is woken
+/// for it. Catches: a give-back after the close that does not wake the receiver (deadlock).
+#[test]
+fn a_closed_receiver_waits_for_an_outstanding_permit() {
+    check(2, || {
+        let (tx, mut rx) = bounded::<Msg>(2);
+        let keep = tx.clone();
+        let permit = tx.try_reserve_owned().unwrap();
+        let sent = thread::spawn(move || {
+            drop(permit);
+        });
+        rx.close();
+        assert!(rx.recv_blocking().is_none());
+        sent.join().unwrap();
+        drop(keep);
     });
 }
 
