@@ -124,7 +124,7 @@ fn async_consumer_receives_everything<B: CapacityKind, L: Layout>() {
     });
 }
 
-fn pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing<
+fn a_dropped_pending_dequeue_future_takes_its_waker_and_loses_nothing<
     B: CapacityKind,
     L: Layout,
 >() {
@@ -135,16 +135,20 @@ fn pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing<
     {
         let mut future = pin!(consumer.dequeue_async());
         assert!(future.as_mut().poll(&mut cx).is_pending());
-    } // dropped while pending
-    assert_eq!(waker.wakes(), 0);
+    } // dropped while pending: takes its waker out of the queue
     enqueue_now(&queue, msg(0, 5));
-    assert_eq!(waker.wakes(), 1, "the enqueue woke the registered waker");
-    enqueue_now(&queue, msg(0, 6));
-    assert_eq!(waker.wakes(), 1, "only the first");
+    assert_eq!(waker.wakes(), 0, "the dropped future's waker is gone");
     assert_eq!(consumer.try_dequeue().map(|m| m.seq).ok(), Some(5));
-    assert!(matches!(consumer.poll_dequeue(&mut cx), Poll::Ready(m) if m.seq == 6));
-    // After a completed wait the mark is gone: enqueues wake nobody.
+    // A new wait registers afresh and is woken.
+    assert!(consumer.poll_dequeue(&mut cx).is_pending());
+    enqueue_now(&queue, msg(0, 6));
+    assert_eq!(waker.wakes(), 1, "the enqueue woke the registered waker");
     enqueue_now(&queue, msg(0, 7));
+    assert_eq!(waker.wakes(), 1, "only the first");
+    assert!(matches!(consumer.poll_dequeue(&mut cx), Poll::Ready(m) if m.seq == 6));
+    assert!(matches!(consumer.poll_dequeue(&mut cx), Poll::Ready(m) if m.seq == 7));
+    // After a completed wait the mark is gone: enqueues wake nobody.
+    enqueue_now(&queue, msg(0, 8));
     assert_eq!(waker.wakes(), 1);
 }
 
@@ -333,7 +337,7 @@ every_waiting_kind!(
     dequeue_timeout_times_out_and_then_still_wakes,
     dequeue_blocking_returns_queued_nodes_without_sleeping,
     async_consumer_receives_everything,
-    pending_poll_is_woken_by_enqueue_and_dropping_the_future_loses_nothing,
+    a_dropped_pending_dequeue_future_takes_its_waker_and_loses_nothing,
     notify_ends_a_wait_on_a_peeked_node_and_enqueues_do_not,
     wireguard_stall_peeked_packet_becomes_ready_later,
     wait_without_peek_returns_for_queued_nodes,
