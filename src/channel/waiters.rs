@@ -49,9 +49,6 @@ struct Entry {
     /// A thread blocked in the channel, which cannot be forgotten: see
     /// [`room_made`](Waiters::room_made).
     blocked_thread: bool,
-    /// The value of `List::epoch` when it last armed: a notification skips entries armed after
-    /// it began (they look after its change).
-    armed: usize,
     prev: usize,
     next: usize,
 }
@@ -69,8 +66,6 @@ struct List {
     free: usize,
     head: usize,
     tail: usize,
-    /// Counts notifications begun, wrapping.
-    epoch: usize,
     /// Wakers taken out by the last notification, kept so that the next one needs no
     /// allocation.
     spare: Vec<Waker>,
@@ -104,7 +99,6 @@ impl Waiters {
                 free: NONE,
                 head: NONE,
                 tail: NONE,
-                epoch: 0,
                 spare: Vec::new(),
             }),
         }
@@ -122,7 +116,6 @@ impl Waiters {
                 waker: Some(waker),
                 notified: false,
                 blocked_thread,
-                armed: list.epoch,
                 prev: list.tail,
                 next: NONE,
             };
@@ -159,12 +152,8 @@ impl Waiters {
     pub(super) fn poll(&self, key: &Key, waker: &Waker) -> bool {
         let mut new = Some(waker.clone());
         let (notified, old) = self.list.with(|list| {
-            let epoch = list.epoch;
             let entry = list.entry(key);
             let notified = core::mem::take(&mut entry.notified);
-            if notified {
-                entry.armed = epoch;
-            }
             let old = match &entry.waker {
                 Some(old) if old.will_wake(waker) => None,
                 _ => core::mem::replace(&mut entry.waker, new.take()),
@@ -227,8 +216,6 @@ impl Waiters {
     #[inline(never)]
     fn wake(&self, which: Wake) -> Unwound {
         let mut wakers = self.list.with(|list| {
-            list.epoch = list.epoch.wrapping_add(1);
-            let epoch = list.epoch;
             let mut wakers = core::mem::take(&mut list.spare);
             let mut threads_left = match which {
                 Wake::All => usize::MAX,
@@ -238,9 +225,8 @@ impl Waiters {
             while at != NONE && threads_left != 0 {
                 let entry = list.entry(&Key(at));
                 at = entry.next;
-                // Armed before this notification began (wrapping: the epochs are close).
-                let armed_before = epoch.wrapping_sub(entry.armed) as isize > 0;
-                if entry.notified || !armed_before {
+                // Notified and not looked since: it will look (or pass the notification on).
+                if entry.notified {
                     continue;
                 }
                 entry.notified = true;
@@ -399,8 +385,8 @@ impl Waiters {
 /// is notified once and skipped from then on, so it costs nothing after its first notification.
 /// The price is paid while async senders wait: a hand-over wakes each of them, and each that
 /// finds the room taken re-arms its entry in place (one lock, no allocation) and waits again. A
-/// notification wakes only entries armed since the last one, so while the woken senders have
-/// not run yet, further hand-overs wake nobody more.
+/// notification wakes only entries that looked since they were last woken, so while the woken
+/// senders have not run yet, further hand-overs wake nobody more.
 impl Waiters {
     /// The receiver handed `n` nodes over, making room for `n`.
     #[inline]
