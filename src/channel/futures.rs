@@ -57,6 +57,11 @@ impl<N: Node, B: Capacity> Future for SendFuture<'_, N, B> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let shared = &*this.sender.shared;
+        if let Some(place) = &this.place {
+            // Take a notification before looking: a look that succeeds used it, and after one
+            // that fails we wait armed, in our place.
+            room_of(shared).poll(place, cx.waker());
+        }
         loop {
             let handle = this
                 .node
@@ -67,15 +72,12 @@ impl<N: Node, B: Capacity> Future for SendFuture<'_, N, B> {
                 Err(TrySendError::Closed(back)) => Err(SendError(back)),
                 Err(TrySendError::Full(back)) => {
                     this.node = Some(back);
-                    match &this.place {
-                        // Join the list, then look again (the loop) before waiting: a room made
-                        // or a close after our look above either shows in the next look or
-                        // wakes us.
-                        None => this.place = Some(room_of(shared).listen(cx.waker(), false)),
-                        // Notified (and re-armed): look again.
-                        Some(place) if room_of(shared).poll(place, cx.waker()) => {}
-                        Some(_) => return Poll::Pending,
+                    if this.place.is_some() {
+                        return Poll::Pending;
                     }
+                    // Join the list, then look again before waiting: a room made or a close
+                    // after our look above either shows in the next look or wakes us.
+                    this.place = Some(room_of(shared).listen(cx.waker(), false));
                     continue;
                 }
             };
@@ -148,6 +150,10 @@ impl<N: Node, B: Capacity> Future for ClosedFuture<'_, N, B> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         let shared = &*this.sender.shared;
+        if let Some(place) = &this.place {
+            // Take a notification before looking, as `SendFuture` does.
+            shared.closed.poll(place, cx.waker());
+        }
         loop {
             if shared.is_closed() {
                 if let Some(place) = this.place.take() {
@@ -155,12 +161,11 @@ impl<N: Node, B: Capacity> Future for ClosedFuture<'_, N, B> {
                 }
                 return Poll::Ready(());
             }
-            match &this.place {
-                // Join the list, then look again.
-                None => this.place = Some(shared.closed.listen(cx.waker(), false)),
-                Some(place) if shared.closed.poll(place, cx.waker()) => {}
-                Some(_) => return Poll::Pending,
+            if this.place.is_some() {
+                return Poll::Pending;
             }
+            // Join the list, then look again.
+            this.place = Some(shared.closed.listen(cx.waker(), false));
         }
     }
 }

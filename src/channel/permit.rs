@@ -332,6 +332,10 @@ impl Reserving {
         shared: &Shared<N, B>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<()>>> {
+        if let (Some(place), Some(room)) = (&self.place, shared.room()) {
+            // Take a notification before looking, as `SendFuture` does.
+            room.poll(place, cx.waker());
+        }
         loop {
             let done = match shared.try_reserve(self.n) {
                 Ok(()) => Ok(()),
@@ -343,11 +347,11 @@ impl Reserving {
                 Err(TrySendError::Full(())) => {
                     // Only a bounded channel is ever full.
                     let room = shared.room().expect("only a bounded channel is full");
-                    match &self.place {
-                        None => self.place = Some(room.listen(cx.waker(), false)),
-                        Some(place) if room.poll(place, cx.waker()) => {}
-                        Some(_) => return Poll::Pending,
+                    if self.place.is_some() {
+                        return Poll::Pending;
                     }
+                    // Join the list, then look again before waiting.
+                    self.place = Some(room.listen(cx.waker(), false));
                     continue;
                 }
             };

@@ -10,6 +10,7 @@
 use core::task::Waker;
 
 use super::*;
+#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
 use crate::sync::{AtomicBool, Backoff, UnsafeCell};
 
 /// No entry: the end of the order, or of the free list.
@@ -145,9 +146,11 @@ impl Waiters {
         key
     }
 
-    /// Whether the entry was notified since it last armed; if so it is armed again (keeping its
-    /// place), and the caller must look at its condition again before it waits. Either way the
-    /// entry's waker becomes `waker`.
+    /// Takes the entry's notification, if it got one since it last armed, and says whether it
+    /// did; the entry is armed again either way (keeping its place), with `waker`. A waiter
+    /// calls it before each look at its condition after the first, so that a look that succeeds
+    /// used the notification (a notification that comes later is one it did not use, which
+    /// [`leave`](Waiters::leave) passes on), and a look that fails leaves it waiting, armed.
     #[cold]
     pub(super) fn poll(&self, key: &Key, waker: &Waker) -> bool {
         let mut new = Some(waker.clone());
@@ -337,28 +340,26 @@ impl Waiters {
             return Some(done);
         }
         let (_, waker) = crate::sync::thread::current_waker();
-        let mut place = Place(self, None);
+        // Join, then look again before parking.
+        let place = Place(self, Some(self.listen(&waker, true)));
+        let key = place.1.as_ref().expect("just joined");
         loop {
-            match &place.1 {
-                // Join, then look again before parking.
-                None => place.1 = Some(self.listen(&waker, true)),
-                // Notified (and re-armed): look again.
-                Some(key) if self.poll(key, &waker) => {}
-                Some(_) => {
-                    if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
-                        return None;
-                    }
-                    before_park();
-                    match deadline {
-                        None => crate::sync::thread::park(),
-                        Some(deadline) => crate::sync::thread::park_timeout(
-                            deadline.saturating_duration_since(std::time::Instant::now()),
-                        ),
-                    }
-                }
-            }
             if let Some(done) = attempt() {
                 return Some(done);
+            }
+            // Park until notified; the notification is taken (and the entry re-armed) before
+            // the next look, so a look that succeeds used it.
+            while !self.poll(key, &waker) {
+                if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+                    return None;
+                }
+                before_park();
+                match deadline {
+                    None => crate::sync::thread::park(),
+                    Some(deadline) => crate::sync::thread::park_timeout(
+                        deadline.saturating_duration_since(std::time::Instant::now()),
+                    ),
+                }
             }
         }
     }
@@ -437,9 +438,34 @@ impl Waiters {
     }
 }
 
-/// A lock for the list: held for list operations only, never while a user's code runs, so a
-/// spinning waiter waits for a few instructions (or a preempted holder: the backoff yields
-/// the thread then, with `std`).
+/// A lock for the list: held for list operations only, never while a user's code runs. With
+/// `std`, the standard library's mutex (a waiter whose holder was preempted sleeps instead of
+/// spinning); without it, and under loom and shuttle (whose models must see every step), a spin
+/// lock whose waiters back off and, with `std`, yield the thread.
+#[cfg(all(feature = "std", not(any(loom, shuttle))))]
+struct SpinLock<T>(std::sync::Mutex<T>);
+
+#[cfg(all(feature = "std", not(any(loom, shuttle))))]
+impl<T> SpinLock<T> {
+    fn new(value: T) -> Self {
+        SpinLock(std::sync::Mutex::new(value))
+    }
+
+    /// Runs `f` with the value, holding the lock.
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        // Nothing under the lock panics (no user code runs there), so it is never poisoned; if
+        // it were, the list would still be consistent between our steps.
+        let mut value = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut value)
+    }
+}
+
+/// The spin lock, without `std` or under a model checker.
+#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
 struct SpinLock<T> {
     locked: AtomicBool,
     value: UnsafeCell<T>,
@@ -447,10 +473,13 @@ struct SpinLock<T> {
 
 // SAFETY: the value is only reached by the thread that holds the lock (see `with`), one at a
 // time; it is moved between threads with it, so `T: Send` is what it needs.
+#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 // SAFETY: as above; the lock owns its value.
+#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
 unsafe impl<T: Send> Send for SpinLock<T> {}
 
+#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
 impl<T> SpinLock<T> {
     fn new(value: T) -> Self {
         SpinLock {
