@@ -7,18 +7,19 @@
 mod support;
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{
-    bounded, unbounded_channel, SendFuture, SendTimeoutError, TryRecvError,
+    bounded, unbounded_channel, SendFuture, SendTimeoutError, Sender, TryRecvError,
 };
-use intrusive_mpsc::{node, Link, WaitQueue};
+use intrusive_mpsc::{node, Bounded, Link, WaitQueue};
 use support::{from_worker, CountingWaker, STALL};
 
 struct Msg {
@@ -95,7 +96,9 @@ fn a_forgotten_send_future_does_not_swallow_another_senders_room() {
     let (second, second_waker) = CountingWaker::new();
     let mut waiting = tx.send(msg(2));
     assert!(poll_once(&mut waiting, &second_waker).is_pending());
-    std::mem::forget(forgotten);
+    // Forgotten: never polled nor dropped again (dropped at the very end, after the checks, so
+    // that leak checkers see no leak).
+    let forgotten = ManuallyDrop::new(forgotten);
 
     assert_eq!(rx.try_recv().unwrap().id, 0, "makes room for one");
     assert!(
@@ -107,6 +110,7 @@ fn a_forgotten_send_future_does_not_swallow_another_senders_room() {
         Poll::Ready(Ok(()))
     ));
     assert_eq!(rx.try_recv().unwrap().id, 2);
+    drop(ManuallyDrop::into_inner(forgotten));
 }
 
 /// The same on a thread: a sender blocked in `send_timeout` behind a forgotten future gets the
@@ -118,7 +122,8 @@ fn a_forgotten_send_future_does_not_strand_a_blocked_sender() {
     let (_, noop) = CountingWaker::new();
     let mut forgotten = tx.send(msg(1));
     assert!(poll_once(&mut forgotten, &noop).is_pending());
-    std::mem::forget(forgotten);
+    // Forgotten until the end, as above.
+    let forgotten = ManuallyDrop::new(forgotten);
     let (reports, results) = mpsc::channel();
     let blocked = {
         let tx = tx.clone();
@@ -139,6 +144,7 @@ fn a_forgotten_send_future_does_not_strand_a_blocked_sender() {
     assert_eq!(from_worker(&results), Ok(()), "room was made");
     blocked.join().unwrap();
     assert_eq!(rx.try_recv().unwrap().id, 2);
+    drop(ManuallyDrop::into_inner(forgotten));
 }
 
 /// A waiting sender's waker and a `closed()` waiter's waker that panic: the close still reaches
@@ -259,8 +265,12 @@ impl Wake for Reentrant {
 /// deadlock the receive that wakes it.
 #[test]
 fn a_waker_that_drops_its_send_future_inline_does_not_deadlock_the_receiver() {
+    // The future the waker holds must be `'static`: so must its sender (kept in a static, for
+    // the rest of the process).
+    static SENDER: OnceLock<Sender<Msg, Bounded>> = OnceLock::new();
     let (tx, mut rx) = bounded::<Msg>(1);
-    let tx: &'static _ = Box::leak(Box::new(tx));
+    assert!(SENDER.set(tx).is_ok(), "the test runs once");
+    let tx = SENDER.get().unwrap();
     tx.try_send(msg(0)).unwrap();
     let reentrant = Arc::new(Reentrant {
         future: Mutex::new(None),
