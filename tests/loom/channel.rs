@@ -15,6 +15,10 @@ use crate::support::{check, msg, Msg};
 use intrusive_mpsc::channel::{bounded, unbounded_channel, TrySendError};
 use loom::thread;
 
+/// The wait list's own models (re-arm, forgotten futures), the permits', and a consumer's waker
+/// taken back.
+mod robust;
+
 /// Preemption bound 2. Two senders send one node each and leave; the receiver blocks until both
 /// nodes arrived and then learns, without a lost wake-up, that every sender is gone.
 #[test]

@@ -1,27 +1,23 @@
 //! Loom models of the channel's own wait list, of its permits and of a consumer that takes its
 //! waker back: a sender that was woken and refused waits again in its place, a forgotten send
 //! future keeps nobody's room, a dropped permit wakes a blocked sender (and a closed receiver),
-//! and a dropped `DequeueFuture` clears its waker while a producer wakes it. A
-//! lost wake-up shows up as a loom deadlock, a race on the waker cell as a loom error.
+//! and a dropped `DequeueFuture` clears its waker while a producer wakes it. A lost wake-up
+//! shows up as a loom deadlock, a race on the waker cell as a loom error.
 //!
-//! Built only with `RUSTFLAGS="--cfg loom"`; run them with
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom_channel_robust`.
+//! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
+//! -- channel::robust::` (CI runs them with the `channel` area).
 //!
 //! Each model states its preemption bound beside it, and the mutation of the code it was seen to
 //! catch.
-#![cfg(loom)]
-
-mod support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use crate::support::check;
 use intrusive_mpsc::channel::bounded;
 use intrusive_mpsc::{node, Link, WaitQueue};
 use loom::thread;
 use std::sync::Arc;
-use support::check;
 
 struct Msg {
     link: Link,
