@@ -35,7 +35,13 @@ fn poll_once<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output
 fn a_permit_sends_in_its_room_and_a_dropped_one_gives_it_back() {
     let (tx, mut rx) = bounded::<Msg>(2);
     let first = tx.try_reserve().unwrap();
+    assert_eq!(
+        tx.capacity(),
+        1,
+        "tokio's capacity: the room left, reserved room taken"
+    );
     let second = tx.try_reserve().unwrap();
+    assert_eq!(tx.capacity(), 0);
     assert!(matches!(tx.try_reserve(), Err(TrySendError::Full(()))));
     assert!(matches!(tx.try_send(msg(9)), Err(TrySendError::Full(_))));
     second.send(msg(2));
@@ -99,6 +105,9 @@ fn queued_and_reserved_never_exceed_the_capacity() {
         }
         let held = queued + permits.len() + reserved_in_many;
         assert!(held <= CAPACITY, "{held} held at step {step}");
+        // `len` counts queued nodes and reserved room alike, as the bound does.
+        assert_eq!(tx.len(), held, "at step {step}");
+        assert_eq!(tx.capacity(), CAPACITY - held);
         // The room left is exactly what a reservation can take now.
         let room = CAPACITY - held;
         if room != 0 {

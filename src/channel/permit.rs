@@ -88,7 +88,8 @@ impl<N: Node, B: Capacity> Shared<N, B> {
 /// [`Sender::try_reserve`]: [`send`](Permit::send) then never fails and never waits.
 ///
 /// Dropping it unused gives the room back and wakes a sender waiting for it. While it lives, its
-/// room counts as taken: other senders may find the channel full for it. Forgetting it
+/// room counts as taken: other senders may find the channel full for it, and
+/// [`Sender::capacity`] (the room left, as tokio's) is smaller by it. Forgetting it
 /// ([`mem::forget`](core::mem::forget)) keeps its room taken for the rest of the channel's life,
 /// and keeps a receiver that [closed](Receiver::close) the channel waiting for its send.
 ///
