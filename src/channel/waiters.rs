@@ -22,22 +22,22 @@ const NONE: usize = usize::MAX;
 pub(super) struct Key(usize);
 
 /// A list of waiting tasks and threads, in the order they began to wait, with the count of those
-/// on it, so that a notifier with nobody to wake pays a fence and a load, not the list's lock.
+/// armed on it (waiting for a notification), so that a notifier with nobody to wake pays a fence
+/// and a load, not the list's lock: neither while nobody waits, nor while every waiter was
+/// notified already and has not looked yet.
 ///
-/// A waiter joins the list ([`listen`](Waiters::listen): puts its waker in, counts itself, then a
-/// `SeqCst` fence) and only then looks at its condition again; a notifier changes the
-/// condition, then issues a `SeqCst` fence and reads the count. Of the two fences, one comes
-/// first in their total order: if the waiter's, the notifier sees the count and takes the lock,
-/// which it then acquires after the waiter put its waker in (the waiter released it before
-/// counting itself; the fences order that release before the notifier's acquire); if the
-/// notifier's, the waiter's second look sees the change. Either way no waiter sleeps through a
-/// change it waits for. A waiter that was notified and looks again re-arms its entry
-/// ([`poll`](Waiters::poll)) under the lock before it looks: a notifier that takes the lock
-/// before the re-arm made its change before it, so the look sees it; one that takes it after
-/// sees the entry armed.
+/// A waiter arms its entry ([`listen`](Waiters::listen), or [`poll`](Waiters::poll) after a
+/// notification: under the lock, with the count of armed entries, then a `SeqCst` fence) and
+/// only then looks at its condition again; a notifier changes the condition, then issues a
+/// `SeqCst` fence and reads the count. Of the two fences, one comes first in their total order:
+/// if the waiter's, the notifier reads the waiter's increment or a later value of the count; the
+/// count changes only under the lock, where it is exact, so that value is not 0 while the entry
+/// is armed, and the notifier takes the lock, after the waiter's arming, and finds the entry
+/// armed (or notified by someone else since). If the notifier's fence comes first, the waiter's
+/// look sees the change. Either way no waiter sleeps through a change it waits for.
 pub struct Waiters {
-    /// Waiters counted in, from their `listen` until they leave.
-    count: AtomicUsize,
+    /// Entries armed: waiting for a notification (changed only under the lock).
+    armed: AtomicUsize,
     list: SpinLock<List>,
 }
 
@@ -94,7 +94,7 @@ enum Wake {
 impl Waiters {
     pub(super) fn new() -> Self {
         Waiters {
-            count: AtomicUsize::new(0),
+            armed: AtomicUsize::new(0),
             list: SpinLock::new(List {
                 slots: Vec::new(),
                 free: NONE,
@@ -137,10 +137,11 @@ impl Waiters {
                 tail => list.entry(&Key(tail)).next = key,
             }
             list.tail = key;
+            // Relaxed: under the lock, which orders every change of the count; ordered before
+            // notifiers' loads by the fence below.
+            self.armed.fetch_add(1, Relaxed);
             Key(key)
         });
-        // Relaxed: ordered before notifiers' loads by the fence below.
-        self.count.fetch_add(1, Relaxed);
         // SeqCst: pairs with the notifier's fence in `notify` (see the type's docs).
         fence(SeqCst);
         key
@@ -157,12 +158,21 @@ impl Waiters {
         let (notified, old) = self.list.with(|list| {
             let entry = list.entry(key);
             let notified = core::mem::take(&mut entry.notified);
+            if notified {
+                // Relaxed: as in `listen`.
+                self.armed.fetch_add(1, Relaxed);
+            }
             let old = match &entry.waker {
                 Some(old) if old.will_wake(waker) => None,
                 _ => core::mem::replace(&mut entry.waker, new.take()),
             };
             (notified, old)
         });
+        if notified {
+            // SeqCst: armed again, before the look: pairs with the notifier's fence, as in
+            // `listen`.
+            fence(SeqCst);
+        }
         // The user's code again, outside the lock.
         drop(old);
         drop(new);
@@ -188,10 +198,12 @@ impl Waiters {
                 NONE => list.tail = entry.prev,
                 next => list.entry(&Key(next)).prev = entry.prev,
             }
+            if !entry.notified {
+                // Relaxed: under the lock, as in `listen`.
+                self.armed.fetch_sub(1, Relaxed);
+            }
             entry
         });
-        // Relaxed: a stale count only costs a notifier a look at the list.
-        self.count.fetch_sub(1, Relaxed);
         let unused = entry.notified;
         // Its waker, if still there, is the user's code: dropped outside the lock.
         drop(entry);
@@ -206,7 +218,7 @@ impl Waiters {
         // SeqCst: pairs with the waiter's fence in `listen`.
         fence(SeqCst);
         // Relaxed: ordered by the fences.
-        if self.count.load(Relaxed) != 0 {
+        if self.armed.load(Relaxed) != 0 {
             self.wake(which).resume();
         }
     }
@@ -233,6 +245,8 @@ impl Waiters {
                     continue;
                 }
                 entry.notified = true;
+                // Relaxed: under the lock, as in `listen`.
+                self.armed.fetch_sub(1, Relaxed);
                 if entry.blocked_thread {
                     threads_left -= 1;
                 }
@@ -402,7 +416,7 @@ impl Waiters {
         // SeqCst: pairs with the waiter's fence in `listen`, as in `notify`.
         fence(SeqCst);
         // Relaxed: ordered by the fences.
-        self.count.load(Relaxed) != 0
+        self.armed.load(Relaxed) != 0
     }
 
     /// The rest of [`room_made`](Waiters::room_made), once
@@ -430,7 +444,7 @@ impl Waiters {
         // SeqCst: as in `notify`.
         fence(SeqCst);
         // Relaxed: as in `notify`.
-        if self.count.load(Relaxed) != 0 {
+        if self.armed.load(Relaxed) != 0 {
             self.wake(Wake::All)
         } else {
             Unwound::default()
