@@ -228,6 +228,7 @@ use alloc::vec::Vec;
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
+#[cfg(feature = "std")]
 use crate::queue::sleep::Step;
 use crate::sync::{fence, Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
@@ -237,6 +238,7 @@ pub mod error;
 mod futures;
 mod permit;
 mod receiver;
+#[cfg(feature = "std")]
 mod runtime;
 mod sender;
 mod timeout;
