@@ -8,17 +8,21 @@
 //! asserts on timing.
 #![cfg(not(loom))]
 
-use std::future::Future;
+// The root crate's test helpers, shared rather than copied.
+#[path = "../../tests/support/mod.rs"]
+mod support;
+// The runtimes and the stall guard, shared by the async test files.
+mod runtime;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use intrusive_mpsc::channel::error::{RecvTimeoutError, SendTimeoutError};
 use intrusive_mpsc::channel::{channel, unbounded_channel, Receiver, Sender};
 use intrusive_mpsc::{node, Capacity, Link};
+use runtime::{current_thread, multi_thread, run};
+use support::STALL;
 use tokio::time::sleep;
-
-/// Long enough never to expire on a loaded machine unless a wake-up was lost.
-const STALL: Duration = Duration::from_secs(20);
 
 struct Msg {
     link: Link,
@@ -30,30 +34,6 @@ fn msg(n: usize) -> Box<Msg> {
     Box::new(Msg {
         link: Link::new(),
         n,
-    })
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-/// Runs `test` on `runtime`, failing (instead of hanging) if it does not finish within `STALL`.
-fn run<F: Future>(runtime: &tokio::runtime::Runtime, test: F) -> F::Output {
-    runtime.block_on(async {
-        tokio::time::timeout(STALL, test)
-            .await
-            .expect("hung: a wake-up was lost")
     })
 }
 

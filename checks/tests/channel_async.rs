@@ -7,37 +7,14 @@
 // The root crate's test helpers, shared rather than copied.
 #[path = "../../tests/support/mod.rs"]
 mod support;
-
-use std::future::Future;
+// The runtimes and the stall guard, shared by the async test files.
+mod runtime;
 
 use intrusive_mpsc::channel::{bounded, unbounded_channel, Receiver, Sender, TrySendError};
 use intrusive_mpsc::Capacity;
-use support::{msg, scaled, Fifo, Msg, STALL};
+use runtime::{current_thread, multi_thread, run};
+use support::{msg, scaled, Fifo, Msg};
 use tokio::task::yield_now;
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-/// Runs `test` on `runtime`, failing (instead of hanging) if it does not finish within `STALL`.
-fn run<F: Future>(runtime: &tokio::runtime::Runtime, test: F) -> F::Output {
-    runtime.block_on(async {
-        tokio::time::timeout(STALL, test)
-            .await
-            .expect("hung: a wake-up was lost")
-    })
-}
 
 /// The case: on a current-thread runtime the receiver awaits while the sender is
 /// another task of the same runtime, so a receive that blocked the thread would hang forever.

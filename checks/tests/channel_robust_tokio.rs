@@ -7,6 +7,8 @@
 // The root crate's test helpers, shared rather than copied.
 #[path = "../../tests/support/mod.rs"]
 mod support;
+// The runtimes and the stall guard, shared by the async test files.
+mod runtime;
 
 use std::future::{poll_fn, Future};
 use std::mem::ManuallyDrop;
@@ -15,6 +17,7 @@ use std::task::Poll;
 
 use intrusive_mpsc::channel::bounded;
 use intrusive_mpsc::{node, Link};
+use runtime::multi_thread;
 use support::STALL;
 
 struct Msg {
@@ -28,14 +31,6 @@ fn msg(sender: usize) -> Box<Msg> {
         link: Link::new(),
         sender,
     })
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
 }
 
 /// Polls `future` once, in the calling task, and says whether it is still pending.
