@@ -249,6 +249,18 @@
 //! section (on Cortex-M, reading PRIMASK, `cpsid` and a conditional `cpsie`) per enqueue, and does
 //! nothing for producers on other cores.
 //!
+//! The feature only *uses* critical sections; one crate of the build must *provide* them (the
+//! `critical-section` crate's `acquire`/`release` symbols), or linking fails with
+//! `undefined symbol: _critical_section_1_0_acquire`. On the target, that is your HAL or RTOS
+//! crate (for example `cortex-m` with its `critical-section-single-core` feature). For tests that
+//! run on the host (`cargo test --features critical-section`), add the `std` implementation as a
+//! dev-dependency, which holds a global lock instead of disabling interrupts:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! critical-section = { version = "1.2", features = ["std"] }
+//! ```
+//!
 //! A node pool for targets without an allocator is shown on [`Handle`]; `static` queues work
 //! because [`Queue::new`] is `const`.
 //!
@@ -266,7 +278,8 @@
 //! - `futures-core`: `Stream` for the channel's [`Receiver`][channel::Receiver] and for a
 //!   [`Consumer`] whose queue can sleep.
 //! - `critical-section`: enqueues run inside a critical section (see
-//!   [interrupt handlers](#embedded-targets-and-interrupt-handlers)); your HAL provides it.
+//!   [interrupt handlers](#embedded-targets-and-interrupt-handlers)); your HAL provides it, and
+//!   host tests need `critical-section`'s `std` feature as a dev-dependency.
 //!
 //! With `default-features = false`, the crate needs neither `std` nor `alloc`.
 //!

@@ -99,7 +99,8 @@ impl<'s, N: Node, B: Capacity, L: Layout> Ready<'s, N, B, L> {
     /// left where no enqueue would schedule it. New enqueues do not schedule a deferred queue
     /// (nodes behind a node that is not ready cannot be handled either); the next `notify(index)`
     /// does. If a `notify` came while the guard was held, the queue is scheduled again at once
-    /// instead, so none is lost.
+    /// instead, so none is lost. A `notify` that came before the guard held the queue (while it
+    /// was scheduled or idle) does not count: see [`ReadySet::notify`].
     ///
     /// See [`ReadySet::notify`] for an example.
     pub fn defer_until_notified(self) {

@@ -393,12 +393,27 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
         Ok(())
     }
 
-    /// Schedules member `index` if the worker left it with [`Ready::defer_until_notified`], and
-    /// otherwise makes that call return at once the next time: call it when whatever the worker
-    /// waits for has happened, such as the oldest packet of that queue becoming ready.
+    /// Schedules member `index` if the worker left it with [`Ready::defer_until_notified`]: call
+    /// it when whatever the worker waits for has happened, such as the oldest packet of that
+    /// queue becoming ready.
     ///
-    /// Each `notify` schedules the queue at most once; calls while it is scheduled, idle or held
-    /// cost one atomic swap and do nothing else.
+    /// What a `notify` does depends on where the member is when it comes:
+    ///
+    /// - **deferred**: the member goes back on the ready list (each deferral is ended by one
+    ///   `notify`, the first);
+    /// - **held** by a [`Ready`] guard: the notification is kept for that guard, whose
+    ///   [`defer_until_notified`](Ready::defer_until_notified) then puts the member straight back
+    ///   on the ready list instead of deferring it, so a notify that races the deferral is not
+    ///   lost;
+    /// - **scheduled or idle**: nothing is kept. The next guard that holds the member forgets the
+    ///   notification when it is made, and a later `defer_until_notified` waits for a new
+    ///   `notify`. Nothing is lost by that either: that guard looks at the queue after the
+    ///   notify, and sees everything the notifier published before calling it (the oldest
+    ///   packet's ready state, for instance), so it only defers on a node that is still not
+    ///   ready.
+    ///
+    /// Each call costs one atomic swap, plus one enqueue into the ready list when it ends a
+    /// deferral.
     ///
     /// # Panics
     ///
