@@ -287,8 +287,8 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
         // AcqRel: Release publishes our cleared link (and for the stub, the consumer's reset) to
         // the producer that swaps after us; Acquire orders the previous swapper's cleared link
         // before our store into it in `link_behind` (the crate docs' "Memory ordering" says why
-        // Release alone loses nodes), and, when we replace `PARKED`, the consumer's waker registration before
-        // our wake-up.
+        // Release alone loses nodes), and, when we replace `PARKED`, the consumer's waker
+        // registration before our wake-up.
         self.producer.head.swap(last_link, AcqRel)
     }
 
