@@ -126,6 +126,19 @@ pub(crate) fn spin_hint() {
     shuttle::hint::spin_loop();
 }
 
+/// Gives the rest of the thread's time slice to another thread that is ready to run: the OS's
+/// yield, or under loom or shuttle the model's.
+#[cfg(feature = "std")]
+#[inline]
+pub(crate) fn yield_thread() {
+    #[cfg(not(any(loom, shuttle)))]
+    std::thread::yield_now();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(shuttle)]
+    shuttle::thread::yield_now();
+}
+
 /// Parking the current thread, and a waker that unparks it, for the blocking waits.
 #[cfg(feature = "std")]
 pub(crate) mod thread {

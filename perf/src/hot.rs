@@ -202,12 +202,44 @@ pub const PASS: usize = 4096;
 /// them with `W`. Between passes the producers wait by spinning (never yielding the thread), and
 /// the clock runs over the timed passes only. Million messages per second.
 pub fn stream<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
-    passes::<S, W>(producers, PASS, WARM_PASSES, TIMED_PASSES, false, false)
+    passes::<S, W>(
+        producers,
+        PASS,
+        WARM_PASSES,
+        TIMED_PASSES,
+        Between::Spin,
+        false,
+    )
 }
 
-/// `warm` untimed then `timed` timed passes of `round` packets, each drained
-/// before the next starts; between passes the producers wait by spinning, or with crossbeam's
-/// `Backoff::snooze` (which yields the thread) when `snooze`. With `fresh`, each pass sends
+/// The plain harness with producers that block between passes, as a producer that waits for its
+/// input does (on a condition variable, woken when the pass starts): with more threads than cores,
+/// the spinning producers of [`stream`] keep a core from the consumer, or the consumer from them,
+/// until the scheduler's time slice ends, and the figures are the scheduler's.
+pub fn stream_blocking<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
+    passes::<S, W>(
+        producers,
+        PASS,
+        WARM_PASSES,
+        TIMED_PASSES,
+        Between::Block,
+        false,
+    )
+}
+
+/// How the producers wait for the next pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Between {
+    /// Spinning with `spin_loop` hints: never yields the thread.
+    Spin,
+    /// With crossbeam's `Backoff::snooze`, which yields the thread after a few rounds.
+    Snooze,
+    /// Blocked on a condition variable until the consumer starts the pass.
+    Block,
+}
+
+/// `warm` untimed then `timed` timed passes of `round` packets, each drained before the next
+/// starts; between passes the producers wait as `between` says. With `fresh`, each pass sends
 /// packets newly allocated (by the consumer's thread, before the clock starts) instead of the
 /// last pass's.
 pub fn passes<S: Subject, W: Wait<S>>(
@@ -215,7 +247,7 @@ pub fn passes<S: Subject, W: Wait<S>>(
     round: usize,
     warm: usize,
     timed: usize,
-    snooze: bool,
+    between: Between,
     fresh: bool,
 ) -> Sample {
     let queue = CachePadded::new(S::new());
@@ -226,6 +258,8 @@ pub fn passes<S: Subject, W: Wait<S>>(
         .collect();
     let mut received = packets(total);
     let go = CachePadded::new(AtomicUsize::new(0));
+    // For `Between::Block`: the pass that may start, under a lock, and the producers' wake-up.
+    let started = (std::sync::Mutex::new(0usize), std::sync::Condvar::new());
     let preempted = AtomicU64::new(0);
     let pinned = pinning();
     let mut elapsed = Duration::ZERO;
@@ -233,17 +267,24 @@ pub fn passes<S: Subject, W: Wait<S>>(
     std::thread::scope(|s| {
         for (i, slot) in slots.iter().enumerate() {
             let producer = queue.producer();
-            let (go, preempted) = (&go, &preempted);
+            let (go, preempted, started) = (&go, &preempted, &started);
             s.spawn(move || {
                 if pinned {
                     pin(Some(i + 1));
                 }
                 let mut before = thread_preemptions();
                 for pass in 1..=passes {
+                    if between == Between::Block {
+                        let (lock, wake) = started;
+                        let mut now = lock.lock().unwrap();
+                        while *now < pass {
+                            now = wake.wait(now).unwrap();
+                        }
+                    }
                     let backoff = Backoff::new();
                     // Acquire: pairs with the consumer's Release store of `pass`.
                     while go.load(Acquire) < pass {
-                        if snooze {
+                        if between == Between::Snooze {
                             backoff.snooze();
                         } else {
                             std::hint::spin_loop();
@@ -289,6 +330,11 @@ pub fn passes<S: Subject, W: Wait<S>>(
             let start = Instant::now();
             // Release: pairs with the producers' Acquire loads of `go`.
             go.store(pass, Release);
+            if between == Between::Block {
+                let (lock, wake) = &started;
+                *lock.lock().unwrap() = pass;
+                wake.notify_all();
+            }
             let mut checksum = 0u64;
             while received.len() < total {
                 let packet = wait.next(&mut consumer);

@@ -14,27 +14,54 @@ const FIRST_WAIT: u32 = 2;
 /// delay small for the node that ends the wait.
 const NEXT_WAIT: u32 = 1;
 
+/// Spin-loop hints waited without a node before the waits become yields of the thread (with the
+/// `std` feature): about 50 µs where a hint is a 45 ns `pause`, a few µs where it is shorter. Long
+/// past any round trip between two cores, so a consumer that a producer keeps busy never gets
+/// there; reached when the queue has been idle, or when the producer it waits for cannot run
+/// because this thread holds the core it needs.
+#[cfg(feature = "std")]
+const YIELD_AFTER: u32 = 1024;
+
 /// How long a busy-polling consumer stays off the queue between two looks. Consumer-local: the
 /// waiting touches no shared memory.
 struct SpinWait {
     /// Spin-loop hints before the next look.
     next: u32,
+    /// Hints waited so far, up to [`YIELD_AFTER`].
+    #[cfg(feature = "std")]
+    waited: u32,
 }
 
 impl SpinWait {
     #[inline]
     fn new() -> Self {
-        SpinWait { next: FIRST_WAIT }
+        SpinWait {
+            next: FIRST_WAIT,
+            #[cfg(feature = "std")]
+            waited: 0,
+        }
     }
 
-    /// Waits the current step and returns the hints waited.
+    /// Waits the current step and returns the hints it counts as (a yield counts as one).
     #[inline]
     fn wait(&mut self) -> u32 {
+        #[cfg(feature = "std")]
+        if self.waited >= YIELD_AFTER {
+            // Idle for a while: hand the core to any thread that is ready to run on it (a
+            // producer that shares this core would otherwise wait for the end of our time
+            // slice). With nothing else to run, this returns at once, for one system call.
+            crate::sync::yield_thread();
+            return 1;
+        }
         let waited = self.next;
         for _ in 0..waited {
             crate::sync::spin_hint();
         }
         self.next = NEXT_WAIT;
+        #[cfg(feature = "std")]
+        {
+            self.waited += waited;
+        }
         waited
     }
 }
@@ -50,11 +77,14 @@ impl<Q: QueueRef> Consumer<Q> {
     /// take that line back from the consumer's core; leaving the producer a moment lets it get a
     /// few nodes ahead, and the consumer then takes them with each line crossing once.
     ///
-    /// It never sleeps or yields the thread: the thread stays busy until a node arrives. A
-    /// producer preempted mid-enqueue is waited out as [`dequeue`](Consumer::dequeue) does (with
-    /// the `std` feature, by yielding the thread after a while). What
-    /// [`try_dequeue`](Consumer::try_dequeue) answers is unchanged by this: the back-off lives only
-    /// in the waiting.
+    /// It never sleeps: the thread stays busy until a node arrives. With the `std` feature, once
+    /// the queue has stayed empty for about a thousand hints (some µs), each further wait is a
+    /// yield of the thread ([`std::thread::yield_now`]) instead, so that a producer waiting for
+    /// this core (more threads than cores) gets it at once rather than at the end of the
+    /// consumer's time slice; with nothing else to run, a yield returns at once. A producer
+    /// preempted mid-enqueue is waited out as [`dequeue`](Consumer::dequeue) does (with the `std`
+    /// feature, by yielding the thread after a while). What [`try_dequeue`](Consumer::try_dequeue)
+    /// answers is unchanged by this: the back-off lives only in the waiting.
     ///
     /// # Which loop to write for a hot queue
     ///
@@ -77,7 +107,9 @@ impl<Q: QueueRef> Consumer<Q> {
     /// # Cost
     ///
     /// A node whose enqueue returned while the consumer waits here is returned after at most one
-    /// wait of 2 spin-loop hints and one look at the queue. On x86-64 a hint is a `pause`
+    /// wait of 2 spin-loop hints and one look at the queue; once the queue has been idle past the
+    /// yields' threshold, after at most one yield and one look (a system call when nothing else
+    /// wants the core, a time slice of whatever thread the OS runs instead when something does). On x86-64 a hint is a `pause`
     /// instruction, whose length depends on the processor: from about 10 to about 140 cycles
     /// (about 45 ns on the machine of the measurements). With a node already queued this is one
     /// [`dequeue`](Consumer::dequeue).
@@ -125,7 +157,9 @@ impl<Q: QueueRef> Consumer<Q> {
     /// # Cost
     ///
     /// As for [`dequeue_spin`](Consumer::dequeue_spin); the wait stops after the look that ends
-    /// the budget, so it lasts at most `spins` hints plus the looks at the queue.
+    /// the budget, so it lasts at most `spins` hints plus the looks at the queue. Past the yields'
+    /// threshold (with the `std` feature) each yield counts as one hint, so a large budget lasts
+    /// longer than its hints would; a budget meant as time is better checked against a clock.
     ///
     /// # Examples
     ///

@@ -11,7 +11,9 @@
 //!   waiting between passes by spinning;
 //!   the consumer takes them with a loop a user writes: `try_dequeue` / `try_recv` / `pop` again
 //!   at once until something comes ("tight"), crossbeam-channel also with its own blocking
-//!   `recv`; ours also with `dequeue_spin`.
+//!   `recv`; ours also with `dequeue_spin`. For two producers also with producers that block
+//!   between passes (`stream_blocking`), as a producer waiting for its input does: on two cores,
+//!   three threads that never yield leave the rate to the scheduler's time slices.
 //! - **Tuned harness** (`threaded`, what `targets` and the criterion benches run): 16 rounds of
 //!   16384 packets, the producers waiting for each round's start; the consumer polls once and
 //!   backs off with crossbeam's `Backoff::snooze` after "nothing" (spin-loop hints 1, 2 .. 64, then
@@ -27,13 +29,20 @@ use intrusive_mpsc_perf::*;
 
 /// The plain harness over packets never queued before: new ones for each pass.
 fn fresh<S: Subject, W: Wait<S>>(producers: usize) -> Sample {
-    passes::<S, W>(producers, PASS, WARM_PASSES, TIMED_PASSES, false, true)
+    passes::<S, W>(
+        producers,
+        PASS,
+        WARM_PASSES,
+        TIMED_PASSES,
+        Between::Spin,
+        true,
+    )
 }
 
 /// The tuned harness's structure (16 rounds, the producers waiting for each with
 /// `Backoff::snooze`) with the consumer's loop `W`.
 fn passes_tuned<S: Subject, W: Wait<S>>(producers: usize, rounds: usize) -> Sample {
-    passes::<S, W>(producers, ROUND, 0, rounds, true, false)
+    passes::<S, W>(producers, ROUND, 0, rounds, Between::Snooze, false)
 }
 
 /// One entry: a name and how to take a sample.
@@ -127,6 +136,8 @@ const CROSS_1: &str =
     "1P/1C, the tuned harness's rounds with each loop (what the rounds do, what the loop does), million messages/s";
 const STREAM_2: &str =
     "2P/1C, plain harness (recycled packets: 1 untimed + 2 timed passes), million messages/s";
+const STREAM_2_BLOCK: &str =
+    "2P/1C, plain harness, producers blocking between passes (recycled packets: 1 untimed + 2 timed), million messages/s";
 const TUNED_2: &str = "2P/1C, tuned harness (rounds, Backoff), million messages/s";
 const PING: &str = "ping-pong, ns per round trip";
 
@@ -226,6 +237,20 @@ fn main() {
                 e(CB_TIGHT, || stream::<CbChannel, Tight>(2)),
                 e(CB_RECV, || stream::<CbChannel, Recv>(2)),
                 e("cordyceps, tight dequeue", || stream::<Cordyceps, Tight>(2)),
+            ],
+        },
+        Scenario {
+            name: STREAM_2_BLOCK,
+            entries: vec![
+                e(PADDED_TIGHT, || stream_blocking::<OursPadded, Tight>(2)),
+                e(COMPACT_TIGHT, || stream_blocking::<OursCompact, Tight>(2)),
+                e(PADDED_SPIN, || stream_blocking::<OursPadded, DequeueSpin>(2)),
+                e(COMPACT_SPIN, || stream_blocking::<OursCompact, DequeueSpin>(2)),
+                e(CB_TIGHT, || stream_blocking::<CbChannel, Tight>(2)),
+                e(CB_RECV, || stream_blocking::<CbChannel, Recv>(2)),
+                e("cordyceps, tight dequeue", || {
+                    stream_blocking::<Cordyceps, Tight>(2)
+                }),
             ],
         },
         Scenario {
@@ -437,7 +462,12 @@ fn targets(scenarios: &[Scenario]) {
     for (name, shape, goal) in [
         (STREAM_1, "1P/1C plain harness", 2.0),
         (FRESH_1, "1P/1C plain harness, fresh packets", 2.0),
-        (STREAM_2, "2P/1C plain harness", 1.1),
+        (STREAM_2, "2P/1C plain harness, spinning producers", 1.1),
+        (
+            STREAM_2_BLOCK,
+            "2P/1C plain harness, blocking producers",
+            1.1,
+        ),
     ] {
         let Some(s) = find(name) else { continue };
         let (Some(tight), Some(recv)) = (s.get(CB_TIGHT), s.get(CB_RECV)) else {
