@@ -337,6 +337,12 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         if let Some(handle) = self.stash.take() {
             return Ok(handle);
         }
+        // A node is usually there already under load: take it before setting up a wait (the
+        // thread's waker costs a thread-local look-up and two reference counts per call).
+        if let Ok(handle) = self.consumer.try_dequeue() {
+            self.consumer.done();
+            return Ok(self.deliver(handle));
+        }
         let received = self.received;
         let mut checked = false;
         let step = self.consumer.block_on(deadline, |consumer, waker| {
