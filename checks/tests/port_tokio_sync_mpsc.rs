@@ -8,12 +8,15 @@
 //! ea91b33ca57ff0581b38e735cc108f831bccbdaa (the file as last changed by dac81bf8c8de).
 //! `#[tokio::test]`s run on a current-thread runtime built by hand, as tokio's macro builds one;
 //! the tests that tokio runs with a paused clock use a short real sleep instead.
+//! `send_recv_stream_with_buffer` and `send_recv_stream_unbounded` use the receiver's `Stream`
+//! impl, so they need the feature `futures-core` (`cargo test --all-features`, as CI runs).
 //!
 //! Where our channel's documented semantics differ from tokio's, the test is adapted and a
 //! comment says how; the differences are two:
 //! - Room is not handed to a woken waiter: a reservation or send that polls first takes it
-//!   (tokio's semaphore assigns it to the first waiter). A waiting `reserve_many(n)` holds no
-//!   room until it gets all `n` (tokio's takes them one by one).
+//!   (tokio's semaphore assigns it to the first waiter), and a receive may wake more waiting
+//!   futures than it made room for. A waiting `reserve_many(n)` holds no room until it gets all
+//!   `n` (tokio's takes them one by one).
 //! - The check that a blocking call is not made on a runtime's thread runs only when the call
 //!   is about to park (tokio's `blocking_send` panics even when there is room).
 //!
