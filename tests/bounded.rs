@@ -7,7 +7,10 @@ mod support;
 use std::mem::size_of;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr::addr_of;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -656,7 +659,11 @@ fn never_refused_while_below_the_capacity() {
                         refused.store(true, Relaxed);
                         return;
                     }
-                    while received[p].load(Relaxed) <= seq && !refused.load(Relaxed) {
+                    // Acquire: pairs with the consumer's Release increment, so the hand-over
+                    // of our node (the queue's count, stored before that increment) happens-
+                    // before our next claim. With Relaxed, the claim could read an older count
+                    // and be refused rightly (Miri's weak-memory emulation found such a run).
+                    while received[p].load(Acquire) <= seq && !refused.load(Relaxed) {
                         assert!(Instant::now() < deadline, "node never received");
                         thread::yield_now();
                     }
@@ -668,7 +675,8 @@ fn never_refused_while_below_the_capacity() {
         while total < PRODUCERS * per_producer && !refused.load(Relaxed) {
             match consumer.try_dequeue() {
                 Ok(node) => {
-                    received[node.producer].fetch_add(1, Relaxed);
+                    // Release: pairs with the producer's Acquire load above.
+                    received[node.producer].fetch_add(1, Release);
                     total += 1;
                 }
                 Err(_) => {

@@ -48,6 +48,22 @@
 //! smaller than the newest, so it only refuses or sends producers to `dequeued` sooner. Nothing
 //! here depends on the order of a producer's `fetch_add` and its loads.
 //!
+//! # Refusals
+//!
+//! A claim is refused only when the queue was full in the producer's view, and that view is kept
+//! recent enough for a producer that knows the queue has room to be granted: if the hand-overs
+//! that made the room happen-before the claim (the producer saw its own earlier node received,
+//! say), the claim is not refused, except while other claims are in flight. Every claim's
+//! `fetch_add` is `AcqRel` and the pre-check loads `enqueued` with `Acquire`, so a producer that
+//! reads a count including another producer's claim also has every hand-over that happened
+//! before that claim; its `Acquire` load of `dequeued` then reads those hand-overs or later
+//! ones. With `Relaxed` claims, a producer could count the claims of producers that had seen the
+//! consumer's newer count while reading an older count itself, and be refused with room to
+//! spare (Miri's weak-memory emulation found such a run of the test
+//! `never_refused_while_below_the_capacity`). The undoing and give-back `fetch_sub`s can stay
+//! `Relaxed`: they add no claim, and as read-modify-writes they do not break the chain of
+//! releases (a release sequence) that later claims acquire.
+//!
 //! The counters wrap around; differences are read as `isize`, which is exact while they stay below
 //! `isize::MAX` in magnitude. `enqueued - dequeued` is at most the room taken (nodes inside and
 //! room held by reservations, together at most `capacity`) plus the claims in flight, at most one
@@ -59,7 +75,7 @@
 //! nodes that went through while its producer was preempted between its load and its store, far
 //! fewer again.
 
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::sync::AtomicUsize;
 
@@ -319,11 +335,14 @@ impl sealed::Capacity for Bounded {
             return Claim::Refused;
         }
         // The read-only pre-check, on the producers' own line while the shared limit allows:
-        // refuse without writing when the queue looks full. Relaxed on `enqueued`: a stale
-        // (smaller) value only lets us go on to the real claim. Acquire on `limit`: pairs with
-        // the Release store of the producer that published it, which read `dequeued` with
-        // Acquire: so the hand-overs that made this room happen-before our enqueue.
-        let enqueued = claims.enqueued.load(Relaxed);
+        // refuse without writing when the queue looks full. Acquire on `enqueued`: pairs with
+        // the claims' Release half (the `fetch_add` below), so every hand-over that happened
+        // before a claim we count here happens-before our read of `dequeued` (see "Refusals" in
+        // the module docs); a stale (smaller) value only lets us go on to the real claim.
+        // Acquire on `limit`: pairs with the Release store of the producer that published it,
+        // which read `dequeued` with Acquire: so the hand-overs that made this room
+        // happen-before our enqueue.
+        let enqueued = claims.enqueued.load(Acquire);
         let mut limit = claims.limit.load(Acquire);
         if !within(enqueued, limit, n) {
             // Past the shared limit: ask the consumer's count, the only read of the consumer's
@@ -337,10 +356,14 @@ impl sealed::Capacity for Bounded {
             claims.limit.store(fresh, Release);
             limit = fresh;
         }
-        // Relaxed: the claim needs only its place in this counter's modification order, which
-        // every read-modify-write gets; it publishes nothing (the nodes are published by the
-        // queue's own swap and link store).
-        let enqueued = claims.enqueued.fetch_add(n, Relaxed);
+        // AcqRel. For the bound, the claim needs only its place in this counter's modification
+        // order, which every read-modify-write gets (the nodes are published by the queue's own
+        // swap and link store). For refusals: Release passes on what we knew when we claimed
+        // (the hand-overs that made room for us), Acquire takes what the earlier claimers knew,
+        // so the `dequeued` we read below is no older than any hand-over that happened before a
+        // claim counted in the value we get ("Refusals" in the module docs). On x86-64 this is
+        // the same `lock xadd` as Relaxed.
+        let enqueued = claims.enqueued.fetch_add(n, AcqRel);
         if within(enqueued, limit, n) {
             return Claim::Granted;
         }
