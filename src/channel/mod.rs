@@ -242,7 +242,7 @@ mod receiver;
 mod runtime;
 mod sender;
 mod timeout;
-mod waiters;
+pub(crate) mod waiters;
 mod weak;
 
 // Also here, where they were before the `error` module, as `std::sync::mpsc` has them.

@@ -19,7 +19,7 @@ const NONE: usize = usize::MAX;
 /// A waiter's place in a [`Waiters`] list, from [`listen`](Waiters::listen) until
 /// [`leave`](Waiters::leave). Only its owner uses it, once it is gone no one does.
 #[derive(Debug)]
-pub(super) struct Key(usize);
+pub(crate) struct Key(usize);
 
 /// A list of waiting tasks and threads, in the order they began to wait, with the count of those
 /// armed on it (waiting for a notification), so that a notifier with nobody to wake pays a fence
@@ -35,7 +35,7 @@ pub(super) struct Key(usize);
 /// is armed, and the notifier takes the lock, after the waiter's arming, and finds the entry
 /// armed (or notified by someone else since). If the notifier's fence comes first, the waiter's
 /// look sees the change. Either way no waiter sleeps through a change it waits for.
-pub struct Waiters {
+pub(crate) struct Waiters {
     /// Entries armed: waiting for a notification (changed only under the lock).
     armed: AtomicUsize,
     list: SpinLock<List>,
@@ -92,7 +92,7 @@ enum Wake {
 }
 
 impl Waiters {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Waiters {
             armed: AtomicUsize::new(0),
             list: SpinLock::new(List {
@@ -109,7 +109,7 @@ impl Waiters {
     /// blocked in the channel). The caller must look at its condition again before it waits,
     /// and [`leave`](Waiters::leave) with the key.
     #[cold]
-    pub(super) fn listen(&self, waker: &Waker, blocked_thread: bool) -> Key {
+    pub(crate) fn listen(&self, waker: &Waker, blocked_thread: bool) -> Key {
         // The clone is the user's code: outside the lock.
         let waker = waker.clone();
         let key = self.list.with(|list| {
@@ -153,7 +153,7 @@ impl Waiters {
     /// used the notification (a notification that comes later is one it did not use, which
     /// [`leave`](Waiters::leave) passes on), and a look that fails leaves it waiting, armed.
     #[cold]
-    pub(super) fn poll(&self, key: &Key, waker: &Waker) -> bool {
+    pub(crate) fn poll(&self, key: &Key, waker: &Waker) -> bool {
         let mut new = Some(waker.clone());
         let (notified, old) = self.list.with(|list| {
             let entry = list.entry(key);
@@ -182,7 +182,7 @@ impl Waiters {
     /// Leaves the list for good. A notification the entry got and did not use (it was notified
     /// and has not looked since) is passed on, as a room notification for one, so that a sender
     /// that gives up never keeps the room from the next.
-    pub(super) fn leave(&self, key: Key) {
+    pub(crate) fn leave(&self, key: Key) {
         let entry = self.list.with(|list| {
             let Slot::Used(entry) =
                 core::mem::replace(&mut list.slots[key.0], Slot::Free(list.free))
@@ -286,7 +286,7 @@ impl Waiters {
 /// A panic caught while waking wakers, to go on once every waker was woken. Without `std` no
 /// panic can be caught, and this is always empty.
 #[derive(Default)]
-pub(super) struct Unwound {
+pub(crate) struct Unwound {
     #[cfg(feature = "std")]
     panic: Option<alloc::boxed::Box<dyn core::any::Any + Send>>,
 }
@@ -318,7 +318,7 @@ impl Unwound {
     }
 
     /// Goes on with the panic, if one was caught.
-    pub(super) fn resume(self) {
+    pub(crate) fn resume(self) {
         #[cfg(feature = "std")]
         if let Some(panic) = self.panic {
             std::panic::resume_unwind(panic);
@@ -335,7 +335,7 @@ impl Waiters {
     ///
     /// The thread joins as a blocked thread: it cannot be forgotten, so a room notification that
     /// reaches it stops there (see [`room_made`](Waiters::room_made)).
-    pub(super) fn block_until<T>(
+    pub(crate) fn block_until<T>(
         &self,
         deadline: Option<std::time::Instant>,
         mut attempt: impl FnMut() -> Option<T>,
@@ -405,7 +405,7 @@ impl Waiters {
 impl Waiters {
     /// The receiver handed `n` nodes over, making room for `n`.
     #[inline]
-    pub(super) fn room_made(&self, n: usize) {
+    pub(crate) fn room_made(&self, n: usize) {
         self.notify(Wake::Room(n));
     }
 
@@ -440,7 +440,7 @@ impl Waiters {
 
     /// The channel closed: every waiter must look. A panic of a waker is returned, to go on
     /// after the channel's other list was woken too.
-    pub(super) fn close(&self) -> Unwound {
+    pub(crate) fn close(&self) -> Unwound {
         // SeqCst: as in `notify`.
         fence(SeqCst);
         // Relaxed: as in `notify`.
