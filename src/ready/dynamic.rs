@@ -387,7 +387,7 @@ impl<N: Node, S, B: Capacity> DynamicSet<N, S, B> {
     pub fn close(&self) {
         // Release: pairs with the Acquire load in `SetWorker::find`, so a worker that sees the
         // close also sees every member scheduled before it. The notification's `SeqCst` fence
-        // after it pairs with the fence a worker issues after registering its listener (see
+        // after it pairs with the fence a worker issues after joining the sleepers' list (see
         // `Waiters`), so no worker sleeps through the close.
         self.shared.closed.store(true, Release);
         self.shared.sleepers.close().resume();
@@ -693,8 +693,9 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     }
 
     /// Waits asynchronously for a wake, the next member that has nodes, or the close.
-    /// Cancel-safe: dropping the future loses nothing (a notification it got goes on to another
-    /// worker).
+    /// Cancel-safe: dropping the future loses nothing. The worker keeps its place on the
+    /// sleepers' list until its next `next_*` call or its drop; leaving passes a notification it
+    /// got and did not use on to another sleeper.
     pub fn next_async(&mut self) -> NextFuture<'_, N, S, B> {
         NextFuture { worker: Some(self) }
     }
