@@ -39,7 +39,7 @@ pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
 #[cfg(all(feature = "alloc", not(any(loom, shuttle))))]
 pub(crate) use core::sync::atomic::fence;
-/// Fences: only the channel's wait lists use one (a `SeqCst` pair, see its `Waiters`).
+/// Fences: only the wait list uses one (a `SeqCst` pair, see `policy::waiters`).
 #[cfg(all(feature = "alloc", loom))]
 pub(crate) use loom::sync::atomic::fence;
 #[cfg(all(feature = "alloc", shuttle))]

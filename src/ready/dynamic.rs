@@ -10,7 +10,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::task::{Context, Poll};
 
-use crate::channel::waiters::{Key, Waiters};
+use crate::policy::waiters::{Key, Waiters};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Backoff, UnsafeCell};
 use crate::{
     Bounded, Capacity, Compact, Consumer, Drain, Link, NoWait, Node, Queue, TryDequeueError,
@@ -183,7 +183,7 @@ impl<N: Node, S, B: Capacity> Shared<N, S, B> {
         // One more notified sleeper (a thread; and every waiting task): it wakes, takes an
         // entry and, seeing more, wakes the next (`SetWorker::find`). The fence inside pairs
         // with the one in `Waiters::listen`.
-        self.sleepers.room_made(1);
+        self.sleepers.notify(1);
     }
 
     /// Takes the oldest entry off the ready list, waiting for another worker's pop (a few
@@ -390,7 +390,7 @@ impl<N: Node, S, B: Capacity> DynamicSet<N, S, B> {
         // after it pairs with the fence a worker issues after joining the sleepers' list (see
         // `Waiters`), so no worker sleeps through the close.
         self.shared.closed.store(true, Release);
-        self.shared.sleepers.close().resume();
+        self.shared.sleepers.notify_all().resume();
     }
 
     /// Whether [`close`](DynamicSet::close) was called.
@@ -408,7 +408,7 @@ impl<N: Node, S, B: Capacity> DynamicSet<N, S, B> {
         self.shared.wakes.fetch_add(1, Release);
         // One more sleeper than those already notified (notifications skip them), so that the
         // wake cannot be absorbed by a worker that was notified for a member.
-        self.shared.sleepers.room_made(1);
+        self.shared.sleepers.notify(1);
     }
 }
 
@@ -581,7 +581,7 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
                 Pop::Entry(entry, more) => {
                     if more {
                         // Hand the rest on to a sleeping worker, if any, while we work.
-                        self.set.sleepers.room_made(1);
+                        self.set.sleepers.notify(1);
                     }
                     return Some(Found::Entry(entry));
                 }

@@ -182,7 +182,7 @@ fn two_workers_race_for_one_ready_member() {
 /// Preemption bound 3. Two workers with nothing to do go to sleep; the set's close must wake
 /// both, and each must end its loop.
 ///
-/// Mutation caught: `close` waking one sleeper (`room_made(1)`) instead of all: the other
+/// Mutation caught: `close` waking one sleeper (`notify(1)`) instead of all: the other
 /// sleeps for good (deadlock).
 #[test]
 fn close_wakes_every_sleeping_worker() {
