@@ -48,6 +48,15 @@ pub(crate) use shuttle::sync::atomic::fence;
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
+/// A blocking lock, for the wait list: the standard library's, or the model checker's own, which
+/// it models (a thread that finds it held is blocked, not spinning).
+#[cfg(all(feature = "alloc", loom))]
+pub(crate) use loom::sync::Mutex;
+#[cfg(all(feature = "alloc", shuttle))]
+pub(crate) use shuttle::sync::Mutex;
+#[cfg(all(feature = "std", not(any(loom, shuttle))))]
+pub(crate) use std::sync::Mutex;
+
 #[cfg(all(feature = "alloc", not(any(loom, shuttle))))]
 pub(crate) use alloc::sync::Arc;
 /// The channel's shared ownership: loom's `Arc` under loom, so that the model sees the

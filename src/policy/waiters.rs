@@ -12,15 +12,17 @@
 //! The fronts give the notifications their meaning: for the channel, `n` notified is room for `n`
 //! senders; for the dynamic ready set, one more worker to look at the ready list.
 
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 use core::sync::atomic::Ordering::{Acquire, Release};
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::task::Waker;
 
 use alloc::vec::Vec;
 
+#[cfg(any(feature = "std", loom, shuttle))]
+use crate::sync::Mutex;
 use crate::sync::{fence, AtomicUsize};
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 use crate::sync::{AtomicBool, Backoff, UnsafeCell};
 
 /// No entry: the end of the order, or of the free list.
@@ -449,17 +451,23 @@ impl Waiters {
     }
 }
 
-/// A lock for the list: held for list operations only, never while a user's code runs. With
-/// `std`, the standard library's mutex (a waiter whose holder was preempted sleeps instead of
-/// spinning); without it, and under loom and shuttle (whose models must see every step), a spin
-/// lock whose waiters back off and, with `std`, yield the thread.
-#[cfg(all(feature = "std", not(any(loom, shuttle))))]
-struct Lock<T>(std::sync::Mutex<T>);
+/// A lock for the list: held for list operations only, never while a user's code runs.
+///
+/// - With `std`, the standard library's mutex: a waiter whose holder was preempted sleeps
+///   instead of spinning.
+/// - Under loom and shuttle, their own mutex, which they model: a thread that finds it held is
+///   blocked until it is released, so a model explores one step per hand-over of the lock
+///   instead of one per turn of a spin loop. (With a spin lock, loom's scheduler lets two
+///   spinning threads yield to each other before it runs a holder that yielded more often in
+///   the past: a model with three threads on one list ran out of loom's branch budget.)
+/// - Without `std`, a spin lock whose waiters back off.
+#[cfg(any(feature = "std", loom, shuttle))]
+struct Lock<T>(Mutex<T>);
 
-#[cfg(all(feature = "std", not(any(loom, shuttle))))]
+#[cfg(any(feature = "std", loom, shuttle))]
 impl<T> Lock<T> {
     fn new(value: T) -> Self {
-        Lock(std::sync::Mutex::new(value))
+        Lock(Mutex::new(value))
     }
 
     /// Runs `f` with the value, holding the lock.
@@ -470,13 +478,13 @@ impl<T> Lock<T> {
         let mut value = self
             .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut value)
     }
 }
 
-/// A spin lock, without `std` or under a model checker.
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+/// The spin lock, without `std` (and outside the model checkers).
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 struct Lock<T> {
     locked: AtomicBool,
     value: UnsafeCell<T>,
@@ -484,13 +492,13 @@ struct Lock<T> {
 
 // SAFETY: the value is only reached by the thread that holds the lock (see `with`), one at a
 // time; it is moved between threads with it, so `T: Send` is what it needs.
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 unsafe impl<T: Send> Sync for Lock<T> {}
 // SAFETY: as above; the lock owns its value.
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 unsafe impl<T: Send> Send for Lock<T> {}
 
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 impl<T> Lock<T> {
     fn new(value: T) -> Self {
         Lock {
