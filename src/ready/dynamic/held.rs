@@ -12,6 +12,44 @@ pub type HeldDrain<'d, 'w, N, B = Unbounded> = Drain<'d, &'w MemberQueue<N, B>>;
 ///
 /// A guard that is leaked (`mem::forget`) leaves its member unscheduled for good, and its
 /// memory allocated; nothing unsafe follows.
+///
+/// # Examples
+///
+/// An actor that answers with its own address and stops itself:
+///
+/// ```
+/// use intrusive_mpsc::{node, DynamicSet, Link, MemberHandle, Next};
+///
+/// struct Msg {
+///     link: Link,
+///     stop: bool,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let set = DynamicSet::<Msg, u32>::new();
+/// let actor = set.add(0);
+/// actor.send(Box::new(Msg { link: Link::new(), stop: false })).ok().unwrap();
+/// actor.send(Box::new(Msg { link: Link::new(), stop: true })).ok().unwrap();
+///
+/// let mut worker = set.worker();
+/// let Some(Next::Ready(mut held)) = worker.try_next() else { panic!("scheduled") };
+/// let me: MemberHandle<Msg, u32> = held.handle();
+/// assert!(me.same_member(&actor));
+/// while let Some(msg) = held.dequeue() {
+///     *held.state() += 1;
+///     if msg.stop {
+///         held.close(); // later sends are handed back
+///     }
+/// }
+/// assert_eq!(*held.state(), 2);
+/// drop(held); // idle: nothing left
+/// assert!(actor.send(Box::new(Msg { link: Link::new(), stop: false })).is_err());
+/// ```
+///
+/// # Panics
+///
+/// Dropping the guard while nodes are left puts the member back on the ready list and may wake
+/// a sleeping worker: if that worker's waker (an async worker's) panics, the drop panics.
 pub struct HeldMember<'w, N: Node, S = (), B: Capacity = Unbounded> {
     pub(super) set: &'w Arc<Shared<N, S, B>>,
     /// The guard's count of the member; given back (or to the ready list) in `Drop`, after the
@@ -88,6 +126,7 @@ impl<'w, N: Node, S, B: Capacity> HeldMember<'w, N, S, B> {
     /// Whether the member (or the set) is closed.
     #[must_use]
     pub fn is_closed(&self) -> bool {
+        // Relaxed: a snapshot, as in `MemberHandle::send`; nothing is read on the strength of it.
         self.cell.closed.load(Relaxed) || self.set.is_closed()
     }
 }

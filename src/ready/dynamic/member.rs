@@ -56,6 +56,36 @@ unsafe impl<N: Node, S: Send, B: Capacity> Send for Cell<N, S, B> where N::Handl
 ///
 /// The member lives as long as one of its handles does, or while it has a worker or is
 /// scheduled; the last of those frees it, with any node still queued (dropped) and its state.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{node, DynamicSet, Link, Next};
+///
+/// struct Msg {
+///     link: Link,
+///     n: u32,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// let set = DynamicSet::<Msg>::new();
+/// let member = set.add(());
+/// let producer = member.clone();
+/// std::thread::spawn(move || producer.send(Box::new(Msg { link: Link::new(), n: 1 })).ok())
+///     .join()
+///     .unwrap();
+///
+/// // Removed: later sends hand the node back.
+/// member.close();
+/// let back = member.send(Box::new(Msg { link: Link::new(), n: 2 })).unwrap_err();
+/// assert_eq!(back.n, 2);
+///
+/// // What was sent before the close still reaches a worker.
+/// let mut worker = set.worker();
+/// let Some(Next::Ready(mut held)) = worker.try_next() else { panic!("scheduled") };
+/// assert!(held.is_closed());
+/// assert_eq!(held.dequeue().unwrap().n, 1);
+/// ```
 pub struct MemberHandle<N: Node, S = (), B: Capacity = Unbounded> {
     pub(super) set: Arc<Shared<N, S, B>>,
     pub(super) cell: Arc<Cell<N, S, B>>,
@@ -71,10 +101,17 @@ impl<N: Node, S, B: Capacity> MemberHandle<N, S, B> {
     ///
     /// # Errors
     ///
-    /// `Err(handle)`, the very node, when the member or the set is closed (a send that happens
-    /// after [`close`](MemberHandle::close) returns is always refused; one racing with it is
-    /// either refused or delivered to a worker, never both, never neither), or when a bounded
-    /// member is full.
+    /// `Err(handle)`, the very node, when the member or the set is closed, or when a bounded
+    /// member is full. A send that happens after [`close`](MemberHandle::close) returns is always
+    /// refused; one racing with it is either refused or delivered to a worker, never both, never
+    /// neither. A send racing with the set's [`close`](DynamicSet::close) may be accepted after
+    /// the workers' last look: its node stays queued and is dropped with the member, unless a
+    /// worker asks for work again.
+    ///
+    /// # Panics
+    ///
+    /// If the waker of a sleeping async worker panics when this wakes it: the panic goes on here
+    /// once every other sleeper it wakes was woken. Blocked threads' wakers never panic.
     #[inline]
     pub fn send(&self, handle: N::Handle) -> Result<(), N::Handle> {
         // Relaxed: see `Shared::is_closed`; the member's flag likewise.
@@ -99,6 +136,7 @@ impl<N: Node, S, B: Capacity> MemberHandle<N, S, B> {
     /// Whether the member (or its whole set) is closed: a send now would be refused.
     #[must_use]
     pub fn is_closed(&self) -> bool {
+        // Relaxed: a snapshot, as in `MemberHandle::send`; nothing is read on the strength of it.
         self.cell.closed.load(Relaxed) || self.set.is_closed()
     }
 

@@ -155,6 +155,11 @@ impl<N: Node, S, B: Capacity> DynamicSet<N, S, B> {
     /// Closes the set: every send is refused from now on (the node comes back), and every
     /// worker, sleeping or not, takes what is still scheduled and then gets [`Next::Closed`].
     /// Members keep their queued nodes until they are held or freed.
+    ///
+    /// # Panics
+    ///
+    /// If the waker of a sleeping async worker panics when this wakes it: the panic goes on here
+    /// once every other sleeper it wakes was woken. Blocked threads' wakers never panic.
     pub fn close(&self) {
         // Release: pairs with the Acquire load in `SetWorker::find`, so a worker that sees the
         // close also sees every member scheduled before it. The notification's `SeqCst` fence
@@ -173,6 +178,29 @@ impl<N: Node, S, B: Capacity> DynamicSet<N, S, B> {
     /// Wakes one worker with [`Next::Woken`], for events of your own (a timer, a shutdown
     /// request): a sleeping one, or the next one to look if none sleeps. Each wake is taken by
     /// exactly one worker's `next`; wakes are taken before scheduled members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, DynamicSet, Link, Next};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let set = DynamicSet::<Msg>::new();
+    /// let mut worker = set.worker();
+    /// let timer = set.clone();
+    /// std::thread::spawn(move || timer.wake());
+    /// // Sleeps until the wake, with no member scheduled.
+    /// assert!(matches!(worker.next_blocking(), Next::Woken));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the waker of a sleeping async worker panics when this wakes it: the panic goes on here
+    /// once every other sleeper it wakes was woken. Blocked threads' wakers never panic.
     pub fn wake(&self) {
         // Release: pairs with the Acquire of the worker taking the wake (`take_wake`): what we
         // did before is visible to it.

@@ -14,6 +14,56 @@ enum Found<N: Node, S, B: Capacity> {
 
 /// One of a [`DynamicSet`]'s workers: takes members that have nodes, one at a time. `Send`, so it
 /// moves into the thread or task that runs it; see [`DynamicSet::worker`].
+///
+/// A worker loops on one of [`next_blocking`](SetWorker::next_blocking) (a thread),
+/// [`next_async`](SetWorker::next_async) (a task) or [`try_next`](SetWorker::try_next) (a loop
+/// of your own), until [`Next::Closed`].
+///
+/// # Examples
+///
+/// An async worker (any executor; here a minimal one that polls in a loop):
+///
+/// ```
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop {
+/// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+/// #     }
+/// # }
+/// use intrusive_mpsc::{node, DynamicSet, Link, Next, SetWorker};
+///
+/// struct Msg {
+///     link: Link,
+///     n: u64,
+/// }
+/// node!(Msg, link, Box<Msg>);
+///
+/// async fn run(mut worker: SetWorker<Msg, u64>) -> u64 {
+///     let mut total = 0;
+///     loop {
+///         match worker.next_async().await {
+///             Next::Ready(mut actor) => {
+///                 // A budget of 8 messages per turn: the member goes to the back of the line.
+///                 while let Some(msg) = actor.drain().take(8).next() {
+///                     *actor.state() += msg.n;
+///                     total += msg.n;
+///                 }
+///             }
+///             Next::Woken => {}
+///             Next::Closed => return total,
+///         }
+///     }
+/// }
+///
+/// let set = DynamicSet::<Msg, u64>::new();
+/// let actor = set.add(0);
+/// for n in 1..=10 {
+///     actor.send(Box::new(Msg { link: Link::new(), n })).ok().unwrap();
+/// }
+/// set.close();
+/// assert_eq!(block_on(run(set.worker())), 55);
+/// ```
 pub struct SetWorker<N: Node, S = (), B: Capacity = Unbounded> {
     set: Arc<Shared<N, S, B>>,
     /// This worker's place on the sleepers' list while a `poll_next` is pending.
