@@ -447,28 +447,38 @@ fn stress(workers: usize, producers: usize, per_producer: usize) {
         })
         .collect();
 
-    let churner = {
-        let members = Arc::clone(&members);
-        let set = set.clone();
-        let drops = drops.clone();
-        let added = Arc::clone(&added);
-        thread::spawn(move || {
-            let mut rng = Rng::new(99);
-            for id in 64..64 + per_producer / 4 {
-                let mut members = members.lock().unwrap();
-                let at = rng.next() as usize % members.len();
-                members[at].close();
-                members[at] = set.add((state(id, &drops), Arc::default()));
-                added.fetch_add(1, Ordering::Relaxed);
-            }
+    // Two threads replace members while the producers send: each adds a new member and closes
+    // the one it replaces, whose handles producers may still hold.
+    let churn = per_producer / 4;
+    let churners: Vec<_> = (0..2)
+        .map(|c| {
+            let members = Arc::clone(&members);
+            let set = set.clone();
+            let drops = drops.clone();
+            let added = Arc::clone(&added);
+            thread::spawn(move || {
+                let mut rng = Rng::new(99 + c as u64);
+                let first = 64 + c * churn;
+                for id in first..first + churn {
+                    let new = set.add((state(id, &drops), Arc::default()));
+                    added.fetch_add(1, Ordering::Relaxed);
+                    let old = {
+                        let mut members = members.lock().unwrap();
+                        let at = rng.next() as usize % members.len();
+                        std::mem::replace(&mut members[at], new)
+                    };
+                    // Closed outside the lock, racing with producers that cloned it.
+                    old.close();
+                }
+            })
         })
-    };
+        .collect();
 
     let refused: usize = producer_threads
         .into_iter()
         .map(|t| t.join().unwrap())
         .sum();
-    churner.join().unwrap();
+    churners.into_iter().for_each(|t| t.join().unwrap());
     set.close();
     worker_threads.into_iter().for_each(|t| t.join().unwrap());
     let sent = producers * per_producer;
