@@ -15,7 +15,7 @@ enum Found<N: Node, S, B: Capacity> {
 /// One of a [`DynamicSet`]'s workers: takes members that have nodes, one at a time. `Send`, so it
 /// moves into the thread or task that runs it; see [`DynamicSet::worker`].
 ///
-/// A worker loops on one of [`next_blocking`](SetWorker::next_blocking) (a thread),
+/// A worker loops on one of [`next_blocking`] (a thread, feature `std`),
 /// [`next_async`](SetWorker::next_async) (a task) or [`try_next`](SetWorker::try_next) (a loop
 /// of your own), until [`Next::Closed`].
 ///
@@ -64,6 +64,8 @@ enum Found<N: Node, S, B: Capacity> {
 /// set.close();
 /// assert_eq!(block_on(run(set.worker())), 55);
 /// ```
+#[cfg_attr(feature = "std", doc = "[`next_blocking`]: SetWorker::next_blocking")]
+#[cfg_attr(not(feature = "std"), doc = "[`next_blocking`]: crate#features")]
 pub struct SetWorker<N: Node, S = (), B: Capacity = Unbounded> {
     set: Arc<Shared<N, S, B>>,
     /// This worker's place on the sleepers' list while a `poll_next` is pending.
