@@ -349,11 +349,13 @@ mod sync;
 mod node;
 // The algorithm on raw links (both hot paths), with the `Layout` choice it is built on.
 mod raw;
-// The other two choices: `Capacity` (bounded or not) and `Waiting` (can the consumer sleep).
+// The other two choices: `Capacity` (bounded or not) and `Waiting` (can the consumer sleep), and
+// the wait list the fronts' own waiters share (waiting senders, sleeping workers).
 mod policy;
 // `Queue` and its roles: producers, the `Consumer`, the sleeping consumer, batches, reservations.
 mod queue;
-// The fronts over queues: the channel and the ready set.
+// The fronts over queues: the channel and the ready sets (fixed and dynamic). Neither imports the
+// other.
 #[cfg(feature = "alloc")]
 pub mod channel;
 mod ready;
