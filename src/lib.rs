@@ -271,7 +271,8 @@
 //! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, the [channel][channel::unbounded_channel]
 //!   (whose waiting senders allocate their place in a wait list), and [`ReadySet::new`] /
 //!   [`ReadySet::with_capacity`], which
-//!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead).
+//!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead), and
+//!   [`DynamicSet`], whose members are added and removed at run time.
 //! - `tokio`: implies `std`; a blocking call of the channel (`recv_blocking`, `send_blocking`,
 //!   ...) panics instead of hanging when it is about to park a thread that runs a tokio runtime's
 //!   tasks (see the [channel][mod@channel] module).
@@ -313,6 +314,8 @@
 )]
 #![cfg_attr(not(feature = "alloc"), doc = "[mod@channel]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[channel()]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet`]: crate#features")]
+#![cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet<N, S>`]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[channel::Sender]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[channel::Receiver]: crate#features")]
 #![cfg_attr(not(feature = "alloc"), doc = "[`ReadySet::new`]: crate#features")]
@@ -346,11 +349,13 @@ mod sync;
 mod node;
 // The algorithm on raw links (both hot paths), with the `Layout` choice it is built on.
 mod raw;
-// The other two choices: `Capacity` (bounded or not) and `Waiting` (can the consumer sleep).
+// The other two choices: `Capacity` (bounded or not) and `Waiting` (can the consumer sleep), and
+// the wait list the fronts' own waiters share (waiting senders, sleeping workers).
 mod policy;
 // `Queue` and its roles: producers, the `Consumer`, the sleeping consumer, batches, reservations.
 mod queue;
-// The fronts over queues: the channel and the ready set.
+// The fronts over queues: the channel and the ready sets (fixed and dynamic). Neither imports the
+// other.
 #[cfg(feature = "alloc")]
 pub mod channel;
 mod ready;
@@ -371,6 +376,8 @@ pub use queue::sleep::DequeueFuture;
 pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;
+#[cfg(feature = "alloc")]
+pub use ready::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
 pub use ready::{Member, Ready, ReadyDrain, ReadySet, Worker};
 
 /// The README's examples, compiled and run by `cargo test`.

@@ -39,7 +39,7 @@ pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 
 #[cfg(all(feature = "alloc", not(any(loom, shuttle))))]
 pub(crate) use core::sync::atomic::fence;
-/// Fences: only the channel's wait lists use one (a `SeqCst` pair, see its `Waiters`).
+/// Fences: only the wait list uses one (a `SeqCst` pair, see `policy::waiters`).
 #[cfg(all(feature = "alloc", loom))]
 pub(crate) use loom::sync::atomic::fence;
 #[cfg(all(feature = "alloc", shuttle))]
@@ -47,6 +47,15 @@ pub(crate) use shuttle::sync::atomic::fence;
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
+
+/// A blocking lock, for the wait list: the standard library's, or the model checker's own, which
+/// it models (a thread that finds it held is blocked, not spinning).
+#[cfg(all(feature = "alloc", loom))]
+pub(crate) use loom::sync::Mutex;
+#[cfg(all(feature = "alloc", shuttle))]
+pub(crate) use shuttle::sync::Mutex;
+#[cfg(all(feature = "std", not(any(loom, shuttle))))]
+pub(crate) use std::sync::Mutex;
 
 #[cfg(all(feature = "alloc", not(any(loom, shuttle))))]
 pub(crate) use alloc::sync::Arc;

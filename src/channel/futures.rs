@@ -2,8 +2,8 @@
 //! [`ClosedFuture`], [`RecvFuture`], [`RecvManyFuture`] and [`BlockingIter`].
 #![cfg_attr(not(feature = "std"), doc = "[`BlockingIter`]: crate#features")]
 
-use super::waiters::Key;
 use super::*;
+use crate::policy::waiters::Key;
 
 /// The future of a bounded sender's [`send`](Sender#method.send-1), and of
 /// [`send_async`](Sender::send_async) on either kind of channel.

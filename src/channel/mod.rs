@@ -220,17 +220,18 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::task::{Context, Poll};
 
 use alloc::vec::Vec;
 
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
+use crate::policy::waiters::Waiters;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
 use crate::queue::sleep::Step;
-use crate::sync::{fence, Arc, AtomicUsize};
+use crate::sync::{Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
 
@@ -242,7 +243,6 @@ mod receiver;
 mod runtime;
 mod sender;
 mod timeout;
-mod waiters;
 mod weak;
 
 // Also here, where they were before the `error` module, as `std::sync::mpsc` has them.
@@ -257,7 +257,6 @@ pub use receiver::Receiver;
 use receiver::SharedRef;
 pub use sender::Sender;
 pub use timeout::{RecvTimeoutFuture, SendTimeoutFuture, Timer};
-use waiters::Waiters;
 pub use weak::WeakSender;
 
 /// Creates a bounded channel: at most `capacity` nodes are queued at once, and senders that find
@@ -429,6 +428,15 @@ struct Shared<N: Node, B: Capacity> {
     /// Tasks in [`Sender::closed`].
     closed: Waiters,
     /// Senders waiting for room: a [`Waiters`] list when bounded, nothing when unbounded.
+    ///
+    /// A sender waits only after a refused attempt made after it joined the list. Each way an
+    /// attempt can turn from refused to accepted notifies, after the change: the receiver's
+    /// hand-over of `n` nodes (room for `n`, in `Receiver::handed_over` and `deliver`), a claim
+    /// that counted itself and took itself back, which may have made a concurrent claim fail
+    /// spuriously (room for one, in `try_send`), room given back by unused permits, and a close,
+    /// which notifies all. A claim refused without counting itself changed nothing and notifies
+    /// nobody, so senders of a full channel do not wake each other in a circle. A sender that
+    /// waited and was then forgotten keeps nobody's room (see [`Waiters`]).
     room: <B as SealedCapacity>::WhenBounded<Waiters>,
 }
 
@@ -505,7 +513,7 @@ impl<N: Node, B: Capacity> Shared<N, B> {
                     // While our claim counted, another sender's claim may have been refused
                     // because of it; that sender may be about to wait. Hand the room on.
                     if let Some(room) = self.room() {
-                        room.undone();
+                        room.notify(1);
                     }
                 }
                 Err(TrySendError::Full(handle))
@@ -526,13 +534,13 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         impl Drop for CloseRoom<'_> {
             fn drop(&mut self) {
                 if let Some(room) = self.0.take() {
-                    room.close().resume();
+                    room.notify_all().resume();
                 }
             }
         }
         let mut room = CloseRoom(self.room());
-        let first = self.closed.close();
-        let second = room.0.take().map(Waiters::close).unwrap_or_default();
+        let first = self.closed.notify_all();
+        let second = room.0.take().map(Waiters::notify_all).unwrap_or_default();
         first.or(second).resume();
     }
 

@@ -10,8 +10,8 @@
 use core::iter::FusedIterator;
 use core::mem::ManuallyDrop;
 
-use super::waiters::Key;
 use super::*;
+use crate::policy::waiters::Key;
 
 impl<N: Node, B: Capacity> Shared<N, B> {
     /// The most places one reservation can ever get.
@@ -46,7 +46,7 @@ impl<N: Node, B: Capacity> Shared<N, B> {
                 if claim == Claim::Undone {
                     // As in `try_send`: our claim may have made another one fail.
                     if let Some(room) = self.room() {
-                        room.undone();
+                        room.notify(1);
                     }
                 }
                 Err(TrySendError::Full(()))
@@ -70,7 +70,7 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         self.queue.give_back(n);
         self.cancel_sends(n);
         if let Some(room) = self.room() {
-            room.given_back(n);
+            room.notify(n);
         }
     }
 

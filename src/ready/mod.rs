@@ -14,11 +14,15 @@ use crate::{
     TryDequeueError, Unbounded, Wait,
 };
 
+#[cfg(feature = "alloc")]
+mod dynamic;
 mod guard;
 mod member;
 mod set;
 mod worker;
 
+#[cfg(feature = "alloc")]
+pub use dynamic::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
 pub use guard::{Ready, ReadyDrain};
 pub use member::Member;
 use member::{Entry, Slot, DEFERRED, HELD, NOTIFIED};

@@ -89,7 +89,8 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     fn handed_over(&mut self, n: usize) {
         self.received = self.received.wrapping_add(n.wrapping_mul(ONE_SEND));
         if let Some(room) = self.shared().room() {
-            room.room_made(n);
+            // Room for `n` senders.
+            room.notify(n);
         }
     }
 
@@ -123,7 +124,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     fn deliver_waking(&mut self, handle: N::Handle) -> N::Handle {
         self.stash.0 = Some(handle);
         if let Some(room) = B::bounded_part(&self.consumer.queue.0.room) {
-            room.wake_for_room(1);
+            room.wake(1);
         }
         self.stash.take().expect("put in the stash above")
     }

@@ -1,16 +1,28 @@
-//! The channel's wait lists: the senders of a bounded channel waiting for room, and the tasks in
-//! [`Sender::closed`] waiting for the receiver to go.
+//! [`Waiters`]: a list of waiting tasks and threads, for the fronts that put waiters of their own
+//! to sleep: the channel's senders waiting for room and its tasks waiting for the receiver to go,
+//! and the dynamic ready
+//! set's sleeping workers. (A queue's own consumer waits in its waker cell, [`super::waker`].)
 //!
-//! The list is the channel's own, not a general-purpose one, because of what users' wakers may
-//! do: a waker is the user's code, and may panic or re-enter the channel (poll or drop a send
-//! future inline). So no waker is ever woken, cloned or dropped while the list's lock is held:
-//! the notifier takes the wakers out under the lock and wakes them after releasing it, and a
-//! waker that panics does not keep the others from being woken.
+//! The list is built for what users' wakers may do: a waker is the user's code, and may panic or
+//! re-enter the front (poll or drop a future inline). So no waker is ever woken, cloned or
+//! dropped while the list's lock is held: the notifier takes the wakers out under the lock and
+//! wakes them after releasing it, and a waker that panics does not keep the others from being
+//! woken.
+//!
+//! The fronts give the notifications their meaning: for the channel, `n` notified is room for `n`
+//! senders; for the dynamic ready set, one more worker to look at the ready list.
 
+#[cfg(not(any(feature = "std", loom, shuttle)))]
+use core::sync::atomic::Ordering::{Acquire, Release};
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::task::Waker;
 
-use super::*;
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
+use alloc::vec::Vec;
+
+#[cfg(any(feature = "std", loom, shuttle))]
+use crate::sync::Mutex;
+use crate::sync::{fence, AtomicUsize};
+#[cfg(not(any(feature = "std", loom, shuttle)))]
 use crate::sync::{AtomicBool, Backoff, UnsafeCell};
 
 /// No entry: the end of the order, or of the free list.
@@ -19,7 +31,7 @@ const NONE: usize = usize::MAX;
 /// A waiter's place in a [`Waiters`] list, from [`listen`](Waiters::listen) until
 /// [`leave`](Waiters::leave). Only its owner uses it, once it is gone no one does.
 #[derive(Debug)]
-pub(super) struct Key(usize);
+pub(crate) struct Key(usize);
 
 /// A list of waiting tasks and threads, in the order they began to wait, with the count of those
 /// armed on it (waiting for a notification), so that a notifier with nobody to wake pays a fence
@@ -35,10 +47,10 @@ pub(super) struct Key(usize);
 /// is armed, and the notifier takes the lock, after the waiter's arming, and finds the entry
 /// armed (or notified by someone else since). If the notifier's fence comes first, the waiter's
 /// look sees the change. Either way no waiter sleeps through a change it waits for.
-pub struct Waiters {
+pub(crate) struct Waiters {
     /// Entries armed: waiting for a notification (changed only under the lock).
     armed: AtomicUsize,
-    list: SpinLock<List>,
+    list: Lock<List>,
 }
 
 /// A waiter's entry.
@@ -47,8 +59,7 @@ struct Entry {
     waker: Option<Waker>,
     /// Notified since it last armed: skipped by notifications until it re-arms.
     notified: bool,
-    /// A thread blocked in the channel, which cannot be forgotten: see
-    /// [`room_made`](Waiters::room_made).
+    /// A blocked thread, which cannot be forgotten: see [`notify`](Waiters::notify).
     blocked_thread: bool,
     prev: usize,
     next: usize,
@@ -60,8 +71,8 @@ enum Slot {
     Free(usize),
 }
 
-/// The entries, in a slab (a waiting sender allocates only when the slab grows), linked in the
-/// order they joined.
+/// The entries, in a slab (a waiter allocates only when the slab grows), linked in the order they
+/// joined.
 struct List {
     slots: Vec<Slot>,
     free: usize,
@@ -88,14 +99,15 @@ enum Wake {
     All,
     /// Armed entries in order, up to and including the `n`th entry of a blocked thread (all of
     /// them if there are fewer).
-    Room(usize),
+    Some(usize),
 }
 
 impl Waiters {
-    pub(super) fn new() -> Self {
+    /// An empty list.
+    pub(crate) fn new() -> Self {
         Waiters {
             armed: AtomicUsize::new(0),
-            list: SpinLock::new(List {
+            list: Lock::new(List {
                 slots: Vec::new(),
                 free: NONE,
                 head: NONE,
@@ -105,11 +117,11 @@ impl Waiters {
         }
     }
 
-    /// Joins the list, at its end, with `waker` (`blocked_thread`: the waker unparks a thread
-    /// blocked in the channel). The caller must look at its condition again before it waits,
-    /// and [`leave`](Waiters::leave) with the key.
+    /// Joins the list, at its end, with `waker` (`blocked_thread`: the waker unparks a blocked
+    /// thread, see [`notify`](Waiters::notify)). The caller must look at its condition again
+    /// before it waits, and [`leave`](Waiters::leave) with the key.
     #[cold]
-    pub(super) fn listen(&self, waker: &Waker, blocked_thread: bool) -> Key {
+    pub(crate) fn listen(&self, waker: &Waker, blocked_thread: bool) -> Key {
         // The clone is the user's code: outside the lock.
         let waker = waker.clone();
         let key = self.list.with(|list| {
@@ -142,7 +154,7 @@ impl Waiters {
             self.armed.fetch_add(1, Relaxed);
             Key(key)
         });
-        // SeqCst: pairs with the notifier's fence in `notify` (see the type's docs).
+        // SeqCst: pairs with the notifier's fence in `notify_with` (see the type's docs).
         fence(SeqCst);
         key
     }
@@ -153,7 +165,7 @@ impl Waiters {
     /// used the notification (a notification that comes later is one it did not use, which
     /// [`leave`](Waiters::leave) passes on), and a look that fails leaves it waiting, armed.
     #[cold]
-    pub(super) fn poll(&self, key: &Key, waker: &Waker) -> bool {
+    pub(crate) fn poll(&self, key: &Key, waker: &Waker) -> bool {
         let mut new = Some(waker.clone());
         let (notified, old) = self.list.with(|list| {
             let entry = list.entry(key);
@@ -180,9 +192,9 @@ impl Waiters {
     }
 
     /// Leaves the list for good. A notification the entry got and did not use (it was notified
-    /// and has not looked since) is passed on, as a room notification for one, so that a sender
-    /// that gives up never keeps the room from the next.
-    pub(super) fn leave(&self, key: Key) {
+    /// and has not looked since) is passed on, as a notification for one, so that a waiter that
+    /// gives up never keeps what it was notified of (room, a ready member) from the next.
+    pub(crate) fn leave(&self, key: Key) {
         let entry = self.list.with(|list| {
             let Slot::Used(entry) =
                 core::mem::replace(&mut list.slots[key.0], Slot::Free(list.free))
@@ -208,18 +220,18 @@ impl Waiters {
         // Its waker, if still there, is the user's code: dropped outside the lock.
         drop(entry);
         if unused {
-            self.wake(Wake::Room(1)).resume();
+            self.wake_with(Wake::Some(1)).resume();
         }
     }
 
     /// After a change that may end waits: wakes the entries `which` names, if anybody waits.
     #[inline]
-    fn notify(&self, which: Wake) {
+    fn notify_with(&self, which: Wake) {
         // SeqCst: pairs with the waiter's fence in `listen`.
         fence(SeqCst);
         // Relaxed: ordered by the fences.
         if self.armed.load(Relaxed) != 0 {
-            self.wake(which).resume();
+            self.wake_with(which).resume();
         }
     }
 
@@ -229,12 +241,12 @@ impl Waiters {
     /// panic unwinds, and a second panic aborts, as any panic during unwinding does).
     #[cold]
     #[inline(never)]
-    fn wake(&self, which: Wake) -> Unwound {
+    fn wake_with(&self, which: Wake) -> Unwound {
         let mut wakers = self.list.with(|list| {
             let mut wakers = core::mem::take(&mut list.spare);
             let mut threads_left = match which {
                 Wake::All => usize::MAX,
-                Wake::Room(n) => n,
+                Wake::Some(n) => n,
             };
             let mut at = list.head;
             while at != NONE && threads_left != 0 {
@@ -286,7 +298,7 @@ impl Waiters {
 /// A panic caught while waking wakers, to go on once every waker was woken. Without `std` no
 /// panic can be caught, and this is always empty.
 #[derive(Default)]
-pub(super) struct Unwound {
+pub(crate) struct Unwound {
     #[cfg(feature = "std")]
     panic: Option<alloc::boxed::Box<dyn core::any::Any + Send>>,
 }
@@ -305,7 +317,7 @@ impl Unwound {
     }
 
     /// The first of the two panics, if any.
-    pub(super) fn or(self, other: Unwound) -> Unwound {
+    pub(crate) fn or(self, other: Unwound) -> Unwound {
         #[cfg(feature = "std")]
         return Unwound {
             panic: self.panic.or(other.panic),
@@ -318,7 +330,7 @@ impl Unwound {
     }
 
     /// Goes on with the panic, if one was caught.
-    pub(super) fn resume(self) {
+    pub(crate) fn resume(self) {
         #[cfg(feature = "std")]
         if let Some(panic) = self.panic {
             std::panic::resume_unwind(panic);
@@ -333,9 +345,9 @@ impl Waiters {
     /// attempts (`attempt` returns `None` when it must wait), and calling `before_park` each time
     /// before it parks. `None` if `deadline` passes first.
     ///
-    /// The thread joins as a blocked thread: it cannot be forgotten, so a room notification that
-    /// reaches it stops there (see [`room_made`](Waiters::room_made)).
-    pub(super) fn block_until<T>(
+    /// The thread joins as a blocked thread: it cannot be forgotten, so a notification for `n`
+    /// that reaches it counts it (see [`notify`](Waiters::notify)).
+    pub(crate) fn block_until<T>(
         &self,
         deadline: Option<std::time::Instant>,
         mut attempt: impl FnMut() -> Option<T>,
@@ -379,90 +391,83 @@ impl Waiters {
     }
 }
 
-/// # The senders waiting for room
+/// # Notifications
 ///
-/// A sender waits only after a refused attempt made after it joined the list. Each way an attempt
-/// can turn from refused to accepted notifies, after the change: the receiver's hand-over of `n`
-/// nodes ([`room_made`](Waiters::room_made)), a claim that counted itself and took itself back,
-/// which may have made a concurrent claim fail spuriously ([`undone`](Waiters::undone)), room
-/// given back, and a close, which notifies all. A claim refused without counting itself changed
-/// nothing and notifies nobody, so senders of a full channel do not wake each other in a circle.
-/// Notifications skip entries already notified and not yet re-armed, so two slots freed in a row
-/// wake two senders; an entry that leaves with a notification it did not use passes it on.
+/// A waiter waits only after a look at its condition that failed after it joined the list (or
+/// re-armed its entry); each change that can make such a look succeed must notify, after the
+/// change. Notifications skip entries already notified and not yet re-armed, so two changes in a
+/// row wake two waiters; an entry that leaves with a notification it did not use passes it on.
 ///
-/// # A forgotten future keeps nobody's room
+/// # A forgotten waiter keeps no notification
 ///
-/// A `send(..).await` that waited and was then forgotten (`mem::forget`) stays in the list for
-/// good and never looks again: a notification meant for it is lost. Nothing tells such an entry
-/// from one whose task is merely slow, so room for `n` wakes, in order, every armed entry up to
-/// and including the `n`th one of a thread blocked in `send_blocking` or the like (a blocked
-/// thread cannot be forgotten): with async senders alone, every one of them. A forgotten future
-/// is notified once and skipped from then on, so it costs nothing after its first notification.
-/// The price is paid while async senders wait: a hand-over wakes each of them, and each that
-/// finds the room taken re-arms its entry in place (one lock, no allocation) and waits again. A
-/// notification wakes only entries that looked since they were last woken, so while the woken
-/// senders have not run yet, further hand-overs wake nobody more.
+/// An async waiter whose future was forgotten (`mem::forget`) after it joined stays in the list
+/// for good and never looks again: a notification meant for it alone would be lost. Nothing
+/// tells such an entry from one whose task is merely slow, so a notification for `n` wakes, in
+/// order, every armed entry up to and including the `n`th one of a blocked thread (a blocked
+/// thread cannot be forgotten): with async waiters alone, every one of them. A forgotten entry is
+/// notified once and skipped from then on, so it costs nothing after its first notification. The
+/// price is paid while async waiters wait: a notification wakes each of them, and each that
+/// finds its condition taken by another re-arms its entry in place (one lock, no allocation) and
+/// waits again. A notification wakes only entries that looked since they were last woken, so
+/// while the woken waiters have not run yet, further notifications wake nobody more.
 impl Waiters {
-    /// The receiver handed `n` nodes over, making room for `n`.
+    /// After a change that lets `n` waiters go on (room for `n` senders, one more ready member):
+    /// wakes armed entries in order, up to and including the `n`th blocked thread, if anybody
+    /// waits. With nobody armed it costs a fence and a load.
     #[inline]
-    pub(super) fn room_made(&self, n: usize) {
-        self.notify(Wake::Room(n));
+    pub(crate) fn notify(&self, n: usize) {
+        self.notify_with(Wake::Some(n));
     }
 
-    /// Whether a sender may wait: the fence and the load of [`room_made`](Waiters::room_made),
-    /// without the notification, for a caller that must prepare for the wakers' code first.
+    /// Whether anybody may wait: the fence and the load of [`notify`](Waiters::notify), without
+    /// the notification, for a caller that must prepare for the wakers' code first.
     #[inline]
-    pub(super) fn anybody_waits(&self) -> bool {
-        // SeqCst: pairs with the waiter's fence in `listen`, as in `notify`.
+    pub(crate) fn anybody_waits(&self) -> bool {
+        // SeqCst: pairs with the waiter's fence in `listen`, as in `notify_with`.
         fence(SeqCst);
         // Relaxed: ordered by the fences.
         self.armed.load(Relaxed) != 0
     }
 
-    /// The rest of [`room_made`](Waiters::room_made), once
-    /// [`anybody_waits`](Waiters::anybody_waits) said yes.
+    /// The rest of [`notify`](Waiters::notify), once [`anybody_waits`](Waiters::anybody_waits)
+    /// said yes.
     #[cold]
-    pub(super) fn wake_for_room(&self, n: usize) {
-        self.wake(Wake::Room(n)).resume();
+    pub(crate) fn wake(&self, n: usize) {
+        self.wake_with(Wake::Some(n)).resume();
     }
 
-    /// A refused claim took itself back (see [`Claim::Undone`]), or a sender gave room back.
-    #[inline]
-    pub(super) fn undone(&self) {
-        self.notify(Wake::Room(1));
-    }
-
-    /// Room for `n` given back by permits that were not used.
-    #[inline]
-    pub(super) fn given_back(&self, n: usize) {
-        self.notify(Wake::Room(n));
-    }
-
-    /// The channel closed: every waiter must look. A panic of a waker is returned, to go on
-    /// after the channel's other list was woken too.
-    pub(super) fn close(&self) -> Unwound {
-        // SeqCst: as in `notify`.
+    /// A change every waiter must look at (the channel or the set closed): wakes every armed
+    /// entry. A panic of a waker is returned, to go on after the front's other lists were woken
+    /// too.
+    pub(crate) fn notify_all(&self) -> Unwound {
+        // SeqCst: as in `notify_with`.
         fence(SeqCst);
-        // Relaxed: as in `notify`.
+        // Relaxed: as in `notify_with`.
         if self.armed.load(Relaxed) != 0 {
-            self.wake(Wake::All)
+            self.wake_with(Wake::All)
         } else {
             Unwound::default()
         }
     }
 }
 
-/// A lock for the list: held for list operations only, never while a user's code runs. With
-/// `std`, the standard library's mutex (a waiter whose holder was preempted sleeps instead of
-/// spinning); without it, and under loom and shuttle (whose models must see every step), a spin
-/// lock whose waiters back off and, with `std`, yield the thread.
-#[cfg(all(feature = "std", not(any(loom, shuttle))))]
-struct SpinLock<T>(std::sync::Mutex<T>);
+/// A lock for the list: held for list operations only, never while a user's code runs.
+///
+/// - With `std`, the standard library's mutex: a waiter whose holder was preempted sleeps
+///   instead of spinning.
+/// - Under loom and shuttle, their own mutex, which they model: a thread that finds it held is
+///   blocked until it is released, so a model explores one step per hand-over of the lock
+///   instead of one per turn of a spin loop. (With a spin lock, loom's scheduler lets two
+///   spinning threads yield to each other before it runs a holder that yielded more often in
+///   the past: a model with three threads on one list ran out of loom's branch budget.)
+/// - Without `std`, a spin lock whose waiters back off.
+#[cfg(any(feature = "std", loom, shuttle))]
+struct Lock<T>(Mutex<T>);
 
-#[cfg(all(feature = "std", not(any(loom, shuttle))))]
-impl<T> SpinLock<T> {
+#[cfg(any(feature = "std", loom, shuttle))]
+impl<T> Lock<T> {
     fn new(value: T) -> Self {
-        SpinLock(std::sync::Mutex::new(value))
+        Lock(Mutex::new(value))
     }
 
     /// Runs `f` with the value, holding the lock.
@@ -473,30 +478,30 @@ impl<T> SpinLock<T> {
         let mut value = self
             .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut value)
     }
 }
 
-/// The spin lock, without `std` or under a model checker.
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
-struct SpinLock<T> {
+/// The spin lock, without `std` (and outside the model checkers).
+#[cfg(not(any(feature = "std", loom, shuttle)))]
+struct Lock<T> {
     locked: AtomicBool,
     value: UnsafeCell<T>,
 }
 
 // SAFETY: the value is only reached by the thread that holds the lock (see `with`), one at a
 // time; it is moved between threads with it, so `T: Send` is what it needs.
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
-unsafe impl<T: Send> Sync for SpinLock<T> {}
+#[cfg(not(any(feature = "std", loom, shuttle)))]
+unsafe impl<T: Send> Sync for Lock<T> {}
 // SAFETY: as above; the lock owns its value.
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
-unsafe impl<T: Send> Send for SpinLock<T> {}
+#[cfg(not(any(feature = "std", loom, shuttle)))]
+unsafe impl<T: Send> Send for Lock<T> {}
 
-#[cfg(not(all(feature = "std", not(any(loom, shuttle)))))]
-impl<T> SpinLock<T> {
+#[cfg(not(any(feature = "std", loom, shuttle)))]
+impl<T> Lock<T> {
     fn new(value: T) -> Self {
-        SpinLock {
+        Lock {
             locked: AtomicBool::new(false),
             value: UnsafeCell::new(value),
         }
