@@ -297,19 +297,23 @@ fn main() {
         "{ACTORS} actors, {PRODUCERS} producers, {} messages, {work_ns} ns of work each, {runs} runs",
         PRODUCERS * PER_PRODUCER
     );
-    let median = |v: &Vec<f64>| {
+    // Minimum, lower quartile, median, upper quartile, maximum.
+    let spread = |v: &Vec<f64>| {
         let mut v = v.clone();
         v.sort_by(f64::total_cmp);
-        (v[0], v[v.len() / 2], v[v.len() - 1])
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        (at(0.0), at(0.25), at(0.5), at(0.75), at(1.0))
     };
     for (i, (name, _)) in subjects.iter().enumerate() {
-        let (min, med, max) = median(&rates[i]);
-        println!("{name:<24} median {med:6.2} M messages/s (min {min:.2}, max {max:.2})");
+        let (min, q1, med, q3, max) = spread(&rates[i]);
+        println!(
+            "{name:<24} median {med:6.2} M messages/s (quartiles {q1:.2}-{q3:.2}, min {min:.2}, \
+             max {max:.2})"
+        );
     }
-    let (_, ours2, _) = median(&rates[0]);
-    let (_, ours1, _) = median(&rates[1]);
-    let (_, tokio, _) = median(&rates[2]);
-    let (_, cb, _) = median(&rates[3]);
+    let median = |v: &Vec<f64>| spread(v).2;
+    let (ours2, ours1) = (median(&rates[0]), median(&rates[1]));
+    let (tokio, cb) = (median(&rates[2]), median(&rates[3]));
     println!(
         "ratios of medians: 2 workers / tokio {:.2}, 2 workers / crossbeam {:.2}, 2 workers / 1 worker {:.2}",
         ours2 / tokio,
@@ -317,6 +321,9 @@ fn main() {
         ours2 / ours1
     );
     let churn: Vec<f64> = (0..runs).map(|_| churn() / 1e6).collect();
-    let (min, med, max) = median(&churn);
-    println!("churn: median {med:.2} M creations + removals/s (min {min:.2}, max {max:.2})");
+    let (min, q1, med, q3, max) = spread(&churn);
+    println!(
+        "churn: median {med:.2} M creations + removals/s (quartiles {q1:.2}-{q3:.2}, min \
+         {min:.2}, max {max:.2})"
+    );
 }
