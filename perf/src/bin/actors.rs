@@ -254,6 +254,16 @@ fn crossbeam_pool(work_ns: u64) -> Duration {
     elapsed
 }
 
+/// The process's CPU time so far, in seconds (user + system, every thread, exited ones too),
+/// from `/proc/self/stat`; `None` where there is no such file.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command's closing parenthesis: state is field 3, utime 14 and stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ, 100 on Linux
+}
+
 /// Creations plus removals per second, one thread.
 fn churn() -> f64 {
     let set = DynamicSet::<Msg, u64>::new();
@@ -281,35 +291,50 @@ fn main() {
         ("crossbeam, 2 threads", Box::new(crossbeam_pool)),
     ];
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); subjects.len()];
+    // Cores the process got while a subject ran (its CPU time over its wall time): on a shared
+    // machine, what the scheduler let it use.
+    let mut cores: Vec<Vec<f64>> = vec![Vec::new(); subjects.len()];
     for run in 0..runs {
         // Interleaved, the order rotating each run.
         for k in 0..subjects.len() {
             let i = (k + run) % subjects.len();
             if !subjects[i].0.contains(filter.as_str()) {
                 rates[i].push(f64::NAN);
+                cores[i].push(f64::NAN);
                 continue;
             }
+            let (cpu, wall) = (cpu_seconds(), Instant::now());
             let elapsed = (subjects[i].1)(work_ns);
+            let wall = wall.elapsed().as_secs_f64();
             rates[i].push(total / elapsed.as_secs_f64() / 1e6);
+            cores[i].push(
+                cpu.zip(cpu_seconds())
+                    .map_or(f64::NAN, |(a, b)| (b - a) / wall),
+            );
         }
     }
     println!(
         "{ACTORS} actors, {PRODUCERS} producers, {} messages, {work_ns} ns of work each, {runs} runs",
         PRODUCERS * PER_PRODUCER
     );
-    let median = |v: &Vec<f64>| {
+    // Minimum, lower quartile, median, upper quartile, maximum.
+    let spread = |v: &Vec<f64>| {
         let mut v = v.clone();
         v.sort_by(f64::total_cmp);
-        (v[0], v[v.len() / 2], v[v.len() - 1])
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        (at(0.0), at(0.25), at(0.5), at(0.75), at(1.0))
     };
     for (i, (name, _)) in subjects.iter().enumerate() {
-        let (min, med, max) = median(&rates[i]);
-        println!("{name:<24} median {med:6.2} M messages/s (min {min:.2}, max {max:.2})");
+        let (min, q1, med, q3, max) = spread(&rates[i]);
+        println!(
+            "{name:<24} median {med:6.2} M messages/s (quartiles {q1:.2}-{q3:.2}, min {min:.2}, \
+             max {max:.2}); {:.2} cores used",
+            spread(&cores[i]).2
+        );
     }
-    let (_, ours2, _) = median(&rates[0]);
-    let (_, ours1, _) = median(&rates[1]);
-    let (_, tokio, _) = median(&rates[2]);
-    let (_, cb, _) = median(&rates[3]);
+    let median = |v: &Vec<f64>| spread(v).2;
+    let (ours2, ours1) = (median(&rates[0]), median(&rates[1]));
+    let (tokio, cb) = (median(&rates[2]), median(&rates[3]));
     println!(
         "ratios of medians: 2 workers / tokio {:.2}, 2 workers / crossbeam {:.2}, 2 workers / 1 worker {:.2}",
         ours2 / tokio,
@@ -317,6 +342,9 @@ fn main() {
         ours2 / ours1
     );
     let churn: Vec<f64> = (0..runs).map(|_| churn() / 1e6).collect();
-    let (min, med, max) = median(&churn);
-    println!("churn: median {med:.2} M creations + removals/s (min {min:.2}, max {max:.2})");
+    let (min, q1, med, q3, max) = spread(&churn);
+    println!(
+        "churn: median {med:.2} M creations + removals/s (quartiles {q1:.2}-{q3:.2}, min \
+         {min:.2}, max {max:.2})"
+    );
 }
