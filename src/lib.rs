@@ -378,7 +378,7 @@ pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;
 #[cfg(feature = "alloc")]
 pub use ready::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
-pub use ready::{Member, Ready, ReadyDrain, ReadySet, Worker};
+pub use ready::{FixedSet, Member, Ready, ReadyDrain, ReadySet, StaticReadySet, Worker};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

@@ -135,6 +135,16 @@ impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
         }
     }
 
+    const_fn! {
+        /// A member around `queue`, a queue made claimed and parked (`Queue::new_claimed_parked`
+        /// or `with_capacity_claimed_parked`), for a [`StaticReadySet`]: its consumer flag is
+        /// taken for good, so no other set and no `Consumer` can ever take the queue, and it is
+        /// idle from the start, so the first enqueue schedules it.
+        pub(super) fn idle(queue: Queue<N, B, NoWait, L>) -> Member<N, B, L> {
+            Member::from_queue(queue)
+        }
+    }
+
     /// Gives the member's consumer flag back, for the next set over the same storage.
     pub(super) fn release(&self) {
         // Its Release pairs with the Acquire of the next `claim_consumer`, so the next set sees

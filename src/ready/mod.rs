@@ -16,16 +16,20 @@ use crate::{
 
 #[cfg(feature = "alloc")]
 mod dynamic;
+mod fixed;
 mod guard;
 mod member;
 mod set;
+mod static_set;
 mod worker;
 
 #[cfg(feature = "alloc")]
 pub use dynamic::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
+pub use fixed::FixedSet;
+use fixed::{sealed, sealed::Sealed as _, ReadyList};
 pub use guard::{Ready, ReadyDrain};
 pub use member::Member;
 use member::{Entry, Slot, DEFERRED, HELD, NOTIFIED};
-use set::ReadyList;
 pub use set::ReadySet;
+pub use static_set::StaticReadySet;
 pub use worker::Worker;
