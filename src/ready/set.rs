@@ -18,6 +18,17 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// Many queues and one ready list: a worker takes the next queue that has nodes, without ever
 /// looking at the idle ones.
 ///
+/// **Which ready set?** One design, three shapes, all scheduling a member the same way (the
+/// enqueue that ends its idle period lists it; the guard's drop re-lists or idles it):
+///
+/// - `ReadySet`: a fixed number of members, by index, one [`Worker`]; nothing allocates after
+///   it is made. For a known set of peers or mailboxes served by one thread or task.
+/// - [`StaticReadySet`]: the same fixed set, built in `const` with its members inside, for a
+///   `static` that interrupt handlers reach (no allocator at all).
+/// - [`DynamicSet`] (feature `alloc`): members added and closed at run time,
+///   each with a state of yours, reached through handles rather than indices, served by any
+///   number of owned workers, with `close` and `wake`. For actors, or peers that come and go.
+///
 /// This is what WireGuard gets from its workqueue (`queue_work` / `napi_schedule` after each
 /// enqueue) and what an actor runtime needs for its mailboxes: a queue per peer is only practical
 /// when something schedules the peer whose queue just got packets and never touches the thousands
@@ -65,12 +76,13 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// # Without an allocator
 ///
 /// With `default-features = false` the crate needs neither `std` nor `alloc`, and neither does
-/// a set over `static` members: declare them with the `const` [`Member::new`] or
+/// a ready set. The simplest is a [`StaticReadySet`]: the same set with its members inside it,
+/// built by a `const fn`, so it is a `static` that producers reach directly, with no once-cell
+/// and no claim at start-up. A `ReadySet` over `static` members is the other way, for members
+/// that several sets take in turn: declare them with the `const` [`Member::new`] or
 /// [`Member::with_capacity`], and let [`from_static`](ReadySet::from_static) claim them at
-/// start-up. The set itself is built at run time (claiming marks every member idle, which no
-/// `const fn` can do), then kept where producers and the worker reach it: a `static` cell
-/// (`static_cell::StaticCell`, or your RTOS's), a shared resource of your framework, or a local
-/// that scoped threads borrow. Producers may run in interrupt handlers (an enqueue never waits);
+/// run time; that set is then kept where producers and the worker reach it (a `static` cell, a
+/// shared resource of your framework, or a local that scoped threads borrow). Producers may run in interrupt handlers (an enqueue never waits);
 /// the worker polls with [`Worker::try_next`] or awaits with [`Worker::poll_next`] /
 /// [`Worker::next_async`] (an executor such as embassy's), the blocking methods being the only
 /// ones that need `std`. As everywhere in this crate, a consumer in an interrupt handler uses
@@ -115,6 +127,8 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// assert!(worker.next().is_none());
 /// ```
 ///
+#[cfg_attr(feature = "alloc", doc = "[`DynamicSet`]: crate::DynamicSet")]
+#[cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet`]: crate#features")]
 #[cfg_attr(not(feature = "alloc"), doc = "[ReadySet::new]: crate#features")]
 #[cfg_attr(
     not(feature = "alloc"),

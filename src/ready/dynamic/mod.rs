@@ -52,6 +52,12 @@ pub use worker::{Next, NextFuture, SetWorker};
 ///   takes what is still scheduled and then gets [`Next::Closed`]. [`wake`](DynamicSet::wake)
 ///   wakes one worker with [`Next::Woken`] for events of your own (timers, shutdown).
 ///
+/// It is the general form of the crate's one ready-set design: a [`ReadySet`](crate::ReadySet)
+/// (or a `static` [`StaticReadySet`](crate::StaticReadySet)) is its fixed special case, with
+/// members by index, one worker and no allocation after start-up. Pick this one when members
+/// come and go, carry state, or need several workers; see [`ReadySet`](crate::ReadySet) for
+/// the comparison.
+///
 /// # The protocol
 ///
 /// Each member is scheduled exactly as a [`ReadySet`](crate::ReadySet)'s member is: the producer
