@@ -3,15 +3,14 @@
 
 use core::fmt;
 use core::future::Future;
-use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use core::task::{Context, Poll};
 
 use crate::sync::const_fn;
 use crate::{
-    Bounded, Capacity, Compact, Consumer, Drain, Layout, Link, NoWait, Node, Queue,
-    TryDequeueError, Unbounded, Wait,
+    Bounded, Capacity, Compact, Consumer, Drain, Layout, NoWait, Node, Queue, TryDequeueError,
+    Unbounded, Wait,
 };
 
 #[cfg(feature = "alloc")]
@@ -20,6 +19,7 @@ mod fixed;
 mod guard;
 mod member;
 mod set;
+mod slot;
 mod static_set;
 mod worker;
 

@@ -507,7 +507,7 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
 #[cfg(all(test, feature = "alloc", not(any(loom, shuttle))))]
 mod tests {
     use super::*;
-    use crate::node;
+    use crate::{node, Link};
 
     struct Msg {
         link: Link,

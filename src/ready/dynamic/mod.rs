@@ -8,7 +8,6 @@
 
 use core::fmt;
 use core::future::Future;
-use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::NonNull;
@@ -18,8 +17,7 @@ use core::task::{Context, Poll};
 use crate::policy::waiters::{Key, Waiters};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Backoff, UnsafeCell};
 use crate::{
-    Bounded, Capacity, Compact, Consumer, Drain, Link, NoWait, Node, Queue, TryDequeueError,
-    Unbounded,
+    Bounded, Capacity, Compact, Consumer, Drain, NoWait, Node, Queue, TryDequeueError, Unbounded,
 };
 
 mod held;
