@@ -9,11 +9,16 @@
 //! send it to `EVENTS`; the consumer handles it and returns the slot to `FREE`. Each queue has
 //! one consumer at a time: the main thread consumes `EVENTS`, and the producers take turns as
 //! `FREE`'s consumer, `Queue::consumer` acting as a try-lock on the consumer side.
+//!
+//! Then the same events go through `SOURCES`, a `static` ready set with a queue per producer,
+//! built in `const`: each producer (an interrupt handler, on a target) enqueues into its own
+//! queue directly, with no once-cell, and the worker takes only the queues that have events,
+//! 16 events per turn.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use intrusive_mpsc::{node, Link, Queue};
+use intrusive_mpsc::{node, Link, Queue, StaticReadySet};
 
 /// One event slot: the link, and a payload.
 struct Event {
@@ -31,6 +36,8 @@ const EVENTS_PER_PRODUCER: u64 = 100_000;
 static EVENTS: Queue<Event> = Queue::new();
 /// Free slots, waiting for a producer.
 static FREE: Queue<Event> = Queue::new();
+/// A queue per producer, each scheduled by the event that ends its idleness.
+static SOURCES: StaticReadySet<Event, { PRODUCERS as usize }> = StaticReadySet::new();
 
 /// Hands the pool out once, as `&'static mut` slots.
 fn take_pool() -> &'static mut [Event; POOL_SIZE] {
@@ -103,12 +110,60 @@ fn main() {
         p.join().expect("producer panicked");
     }
 
+    let served = through_the_ready_set();
+
     let mut free = FREE.consumer().expect("producers are done");
     let returned = free.drain().count();
     println!(
         "{handled} events from {PRODUCERS} producers through {POOL_SIZE} static slots, in order; \
+         then {handled} more through a static ready set in {served} turns; \
          {returned} slots back in the pool; queues are {} bytes each; no allocator used by the queue",
         core::mem::size_of::<Queue<Event>>()
     );
     assert_eq!(returned, POOL_SIZE, "every slot came back");
+}
+
+/// The same events through `SOURCES`, each producer into its own queue; returns how many turns
+/// (queues taken off the ready list) the worker served.
+fn through_the_ready_set() -> u64 {
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|source| {
+            thread::spawn(move || {
+                for value in 0..EVENTS_PER_PRODUCER {
+                    let slot = take_free_slot();
+                    slot.source = source;
+                    slot.value = value;
+                    SOURCES.enqueue(source as usize, slot);
+                }
+            })
+        })
+        .collect();
+
+    let mut worker = SOURCES.worker().expect("the only worker of SOURCES");
+    let mut next = [0u64; PRODUCERS as usize];
+    let (mut handled, mut turns) = (0u64, 0u64);
+    while handled < u64::from(PRODUCERS) * EVENTS_PER_PRODUCER {
+        match worker.try_next() {
+            Ok(mut queue) => {
+                let source = queue.index();
+                turns += 1;
+                for event in queue.drain().take(16) {
+                    assert_eq!(
+                        event.source as usize, source,
+                        "each queue holds its source's"
+                    );
+                    assert_eq!(event.value, next[source], "per-producer order");
+                    next[source] += 1;
+                    handled += 1;
+                    FREE.enqueue(event);
+                }
+            }
+            Err(_) => thread::yield_now(),
+        }
+    }
+    for p in producers {
+        p.join().expect("producer panicked");
+    }
+    assert!(worker.try_next().is_err(), "nothing left scheduled");
+    turns
 }

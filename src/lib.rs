@@ -262,7 +262,42 @@
 //! ```
 //!
 //! A node pool for targets without an allocator is shown on [`Handle`]; `static` queues work
-//! because [`Queue::new`] is `const`.
+//! because [`Queue::new`] is `const`. So do `static` ready sets: a [`StaticReadySet`] holds its
+//! members and is built by a `const fn`, so an interrupt handler enqueues into it directly, with
+//! no once-cell and nothing claimed at start-up; the worker (a task, or the main loop) claims
+//! [`worker`](StaticReadySet::worker) once and polls it with [`try_next`](Worker::try_next), or
+//! awaits it with [`next_async`](Worker::next_async):
+//!
+//! ```
+//! use intrusive_mpsc::{node, Link, StaticReadySet};
+//!
+//! struct Frame {
+//!     link: Link,
+//!     len: usize,
+//! }
+//! node!(Frame, link, &'static mut Frame);
+//!
+//! /// One queue per UART; the first frame into an idle queue schedules it.
+//! static UARTS: StaticReadySet<Frame, 4> = StaticReadySet::new();
+//!
+//! /// An interrupt handler: received a frame on UART `n` (taken from a static pool).
+//! fn on_rx(n: usize, frame: &'static mut Frame) {
+//!     UARTS.enqueue(n, frame); // never waits
+//! }
+//!
+//! # static mut FRAME: Frame = Frame { link: Link::new(), len: 0 };
+//! # // SAFETY: the only reference to `FRAME` ever made.
+//! # let frame = unsafe { &mut *core::ptr::addr_of_mut!(FRAME) };
+//! # frame.len = 12;
+//! on_rx(2, frame);
+//! let mut worker = UARTS.worker().expect("claimed once");
+//! while let Ok(mut uart) = worker.try_next() {
+//!     let n = uart.index();
+//!     for frame in uart.drain().take(8) {
+//!         assert_eq!((n, frame.len), (2, 12)); // then back to the pool
+//!     }
+//! }
+//! ```
 //!
 //! # Features
 //!
@@ -271,7 +306,8 @@
 //! - `alloc`: the `Box<T>` and `Pin<Box<T>>` handles, the [channel][channel::unbounded_channel]
 //!   (whose waiting senders allocate their place in a wait list), and [`ReadySet::new`] /
 //!   [`ReadySet::with_capacity`], which
-//!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead), and
+//!   allocate the members ([`ReadySet::from_static`] takes `static` ones instead, and a
+//!   [`StaticReadySet`] holds its own), and
 //!   [`DynamicSet`], whose members are added and removed at run time.
 //! - `tokio`: implies `std`; a blocking call of the channel (`recv_blocking`, `send_blocking`,
 //!   ...) panics instead of hanging when it is about to park a thread that runs a tokio runtime's
@@ -378,7 +414,7 @@ pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;
 #[cfg(feature = "alloc")]
 pub use ready::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
-pub use ready::{Member, Ready, ReadyDrain, ReadySet, Worker};
+pub use ready::{FixedSet, Member, Ready, ReadyDrain, ReadySet, StaticReadySet, Worker};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

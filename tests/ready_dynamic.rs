@@ -505,3 +505,30 @@ fn stress_one_worker() {
 fn stress_three_workers_with_churn() {
     stress(3, 3, scaled(20_000));
 }
+
+/// The held member's peek methods, named as on a fixed set's `Ready` guard: a peeked node stays
+/// first until taken or dropped, and a guard dropped with it puts the member back on the list.
+#[test]
+fn held_member_peeks_as_the_fixed_guard_does() {
+    let drops = Drops::default();
+    let set = DynamicSet::<Msg>::new();
+    let member = set.add(());
+    for seq in 0..3 {
+        member.send(msg(0, seq, &drops)).ok().unwrap();
+    }
+    let mut worker = set.worker();
+    let Some(Next::Ready(mut held)) = worker.try_next() else {
+        panic!("scheduled")
+    };
+    assert_eq!(held.try_peek().map(|m| m.seq).ok(), Some(0));
+    assert!(held.drop_peeked(), "the peeked node is dropped");
+    assert_eq!(drops.count(), 1);
+    assert_eq!(held.try_peek().map(|m| m.seq).ok(), Some(1));
+    assert_eq!(held.take_peeked().map(|m| m.seq), Some(1));
+    assert_eq!(held.peek().map(|m| m.seq), Some(2));
+    drop(held); // the peeked node is still queued: back on the list
+    let Some(Next::Ready(mut held)) = worker.try_next() else {
+        panic!("rescheduled")
+    };
+    assert_eq!(held.dequeue().map(|m| m.seq), Some(2));
+}

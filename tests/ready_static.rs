@@ -7,6 +7,12 @@
 //! holding one member, members given back (nodes and all) when a set drops, and producers on
 //! several threads.
 //!
+//! The `const` set (`StaticReadySet`, a `static` with its members inside) has tests of its own at
+//! the end: the first enqueue into each member schedules it, the worker is claimed once and
+//! again after it is dropped (finding what was scheduled meanwhile), its members cannot be taken
+//! by a `ReadySet`, bounded members refuse, deferral and `notify`, and producers on threads
+//! (standing in for interrupt handlers) whose every node arrives once and in order per member.
+//!
 //! Neither members nor nodes are allocated: the members are `static` arrays (one per test and
 //! kind), and the nodes come from a `static` pool as `&'static mut Frame` handles, which each test
 //! gives back.
@@ -24,8 +30,8 @@ use std::thread;
 use std::time::Instant;
 
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Compact, Layout, Link, Member, Padded, Queue, ReadySet,
-    TryDequeueError, Unbounded,
+    node, Bounded, Capacity, Compact, FixedSet, Layout, Link, Member, Padded, Queue, ReadySet,
+    StaticReadySet, TryDequeueError, Unbounded,
 };
 use support::{scaled, CountingWaker, STALL};
 
@@ -136,8 +142,8 @@ fn send<B: Capacity, L: Layout>(
 }
 
 /// The next ready member's index and the `seq`s of at most `budget` of its nodes.
-fn serve<B: Capacity, L: Layout>(
-    worker: &mut intrusive_mpsc::Worker<'_, Frame, B, L>,
+fn serve<B: Capacity, L: Layout, S: FixedSet<Frame, B, L>>(
+    worker: &mut intrusive_mpsc::Worker<'_, Frame, B, L, S>,
     budget: usize,
 ) -> Option<(usize, Vec<usize>)> {
     let mut ready = worker.try_next().ok()?;
@@ -449,5 +455,184 @@ fn producers_on_threads_and_a_polling_worker() {
             .unwrap()
             .drain()
             .for_each(|frame| FREE.enqueue(frame));
+    }
+}
+
+/// The `const` set's tests: each has a `static` set of its own (a worker is one per set).
+mod const_set {
+    use super::*;
+
+    /// The `seq`s of every node the worker can take now, member by member in the order the
+    /// members were scheduled, with a budget of `budget` per turn.
+    fn drain_all<B: Capacity, L: Layout, S: FixedSet<Frame, B, L>>(
+        worker: &mut intrusive_mpsc::Worker<'_, Frame, B, L, S>,
+        budget: usize,
+    ) -> Vec<(usize, Vec<usize>)> {
+        core::iter::from_fn(|| serve(worker, budget)).collect()
+    }
+
+    #[test]
+    fn the_first_enqueue_schedules_each_member_once() {
+        static SET: StaticReadySet<Frame, COUNT> = StaticReadySet::new();
+        assert_eq!((SET.len(), SET.is_empty()), (COUNT, false));
+        let mut worker = SET.worker().expect("the first claim");
+        assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+
+        // Idle from the start: the first enqueue into member 9 schedules it, later ones do not.
+        SET.enqueue(9, frame(0, 0));
+        SET.enqueue(9, frame(0, 1));
+        SET.enqueue(3, frame(0, 0));
+        SET.enqueue(9, frame(0, 2));
+        assert_eq!(
+            drain_all(&mut worker, 2),
+            [(9, vec![0, 1]), (3, vec![0]), (9, vec![2])],
+            "member 9 once on the list, then to the back after its budget"
+        );
+        // Idle again: scheduled again by the next enqueue.
+        SET.enqueue(9, frame(0, 3));
+        assert_eq!(drain_all(&mut worker, 8), [(9, vec![3])]);
+    }
+
+    #[test]
+    fn the_worker_is_claimed_once_and_again_after_its_drop() {
+        static SET: StaticReadySet<Frame, 4, Unbounded, Padded> = StaticReadySet::new();
+        let worker = SET.worker().unwrap();
+        assert!(SET.worker().is_none(), "one worker at a time");
+        assert!(std::ptr::eq(worker.set(), &SET));
+
+        // Scheduled while the worker is away, and a member left with nodes by a guard.
+        SET.enqueue(1, frame(0, 0));
+        SET.enqueue(1, frame(0, 1));
+        let mut worker = worker;
+        let mut ready = worker.try_next().unwrap();
+        assert_eq!(
+            (ready.index(), ready.dequeue().map(|f| f.seq)),
+            (1, Some(0))
+        );
+        FREE.enqueue(ready.dequeue().unwrap());
+        SET.enqueue(1, frame(0, 2));
+        drop(ready); // a node left: back on the list
+        drop(worker);
+        SET.enqueue(2, frame(0, 0));
+
+        let mut again = SET.worker().expect("given back by the drop");
+        assert_eq!(drain_all(&mut again, 8), [(1, vec![2]), (2, vec![0])]);
+        drop(again);
+        assert_eq!(SET.worker().map(|mut w| w.try_next().is_err()), Some(true));
+    }
+
+    #[test]
+    fn its_members_are_its_alone() {
+        static SET: StaticReadySet<Frame, 2> = StaticReadySet::new();
+        let member: &'static Member<Frame> = SET.member(1).unwrap();
+        assert!(
+            ReadySet::from_static(core::slice::from_ref(member)).is_none(),
+            "a const set's member is claimed from the start"
+        );
+        assert!(SET.member(2).is_none());
+    }
+
+    #[test]
+    fn bounded_members_refuse_when_full() {
+        static SET: StaticReadySet<Frame, 3, Bounded> = StaticReadySet::with_capacity(2);
+        assert_eq!(SET.member(0).map(Member::capacity), Some(2));
+        assert!(SET.try_enqueue(0, frame(0, 0)).is_ok());
+        assert!(SET.try_enqueue(0, frame(0, 1)).is_ok());
+        let refused = SET.try_enqueue(0, frame(0, 2)).unwrap_err();
+        assert_eq!(refused.seq, 2, "the very node comes back");
+        let mut worker = SET.worker().unwrap();
+        let mut ready = worker.try_next().unwrap();
+        assert_eq!(ready.try_dequeue().map(|f| f.seq), Ok(0));
+        assert!(SET.try_enqueue(0, refused).is_ok(), "room again");
+        drop(ready);
+        assert_eq!(drain_all(&mut worker, 8), [(0, vec![1, 2])]);
+    }
+
+    #[test]
+    fn a_deferred_member_waits_for_notify() {
+        static SET: StaticReadySet<Frame, 4> = StaticReadySet::new();
+        let mut worker = SET.worker().unwrap();
+        SET.enqueue(2, frame(0, 0));
+        let mut ready = worker.try_next().unwrap();
+        assert_eq!(ready.peek().map(|f| f.seq), Some(0));
+        ready.defer_until_notified();
+        SET.enqueue(2, frame(0, 1));
+        assert!(
+            worker.try_next().is_err(),
+            "deferred: enqueues do not schedule it"
+        );
+        SET.notify(2);
+        assert_eq!(drain_all(&mut worker, 8), [(2, vec![0, 1])]);
+    }
+
+    /// Producers on threads of their own, `'static` like interrupt handlers (no scope: they reach
+    /// the `static` set directly), send to random members while the worker polls with a budget.
+    /// Every node arrives once, in each producer's order per member; halfway, the worker is
+    /// dropped and claimed again, and finds everything scheduled meanwhile.
+    #[test]
+    fn producers_on_threads_every_node_once_and_in_order() {
+        const MEMBERS: usize = 32;
+        const PRODUCERS: usize = 3;
+        static SET: StaticReadySet<Frame, MEMBERS> = StaticReadySet::new();
+        let per_producer = scaled(if cfg!(debug_assertions) {
+            20_000
+        } else {
+            200_000
+        });
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|producer| {
+                thread::spawn(move || {
+                    let mut next = [0; MEMBERS];
+                    let mut state = 0x2545_f491_u32 + producer as u32;
+                    for _ in 0..per_producer {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        let index = state as usize % MEMBERS;
+                        SET.enqueue(index, frame(producer, next[index]));
+                        next[index] += 1;
+                    }
+                })
+            })
+            .collect();
+
+        let mut worker = Some(SET.worker().unwrap());
+        let mut next = [[0; MEMBERS]; PRODUCERS];
+        let (mut delivered, mut reclaimed) = (0, false);
+        let mut progress = Instant::now();
+        while delivered < PRODUCERS * per_producer {
+            if !reclaimed && delivered >= PRODUCERS * per_producer / 2 {
+                drop(worker.take());
+                thread::yield_now();
+                worker = Some(SET.worker().expect("given back by the drop"));
+                reclaimed = true;
+            }
+            match worker.as_mut().unwrap().try_next() {
+                Ok(mut ready) => {
+                    let index = ready.index();
+                    for frame in ready.drain().take(8) {
+                        let expected = &mut next[frame.producer][index];
+                        assert_eq!(frame.seq, *expected, "member {index}: once, in order");
+                        *expected += 1;
+                        delivered += 1;
+                        FREE.enqueue(frame);
+                    }
+                    progress = Instant::now();
+                }
+                Err(_) => {
+                    assert!(
+                        progress.elapsed() < STALL,
+                        "nothing scheduled for {STALL:?} with {} nodes missing: a member was lost",
+                        PRODUCERS * per_producer - delivered
+                    );
+                    thread::yield_now();
+                }
+            }
+        }
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        assert!(
+            worker.unwrap().try_next().is_err(),
+            "nothing left scheduled"
+        );
     }
 }

@@ -264,7 +264,15 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
         /// ```
         #[must_use]
         pub fn new() -> Queue<N, Unbounded, W, L> {
-            Queue::from_parts((), ())
+            Queue::from_parts((), (), false)
+        }
+    }
+
+    const_fn! {
+        /// An empty unbounded queue whose consumer flag is taken for good and whose consumer is
+        /// parked from the start, as `from_parts` says.
+        pub(crate) fn new_claimed_parked() -> Queue<N, Unbounded, W, L> {
+            Queue::from_parts((), (), true)
         }
     }
 }
@@ -305,31 +313,53 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
         /// ```
         #[must_use]
         pub fn with_capacity(capacity: usize) -> Queue<N, Bounded, W, L> {
-            Queue::from_parts(AtomicUsize::new(0), Claims::new(capacity))
+            Queue::from_parts(AtomicUsize::new(0), Claims::new(capacity), false)
+        }
+    }
+
+    const_fn! {
+        /// An empty queue of `capacity` nodes whose consumer flag is taken for good and whose
+        /// consumer is parked from the start, as `from_parts` says.
+        ///
+        /// # Panics
+        ///
+        /// As [`with_capacity`](Queue::with_capacity).
+        pub(crate) fn with_capacity_claimed_parked(capacity: usize) -> Queue<N, Bounded, W, L> {
+            Queue::from_parts(AtomicUsize::new(0), Claims::new(capacity), true)
         }
     }
 }
 
 impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
     const_fn! {
-        /// An empty queue with the capacity's state already built.
+        /// An empty queue with the capacity's state already built: free for a consumer to
+        /// claim, or, if `claimed_parked`, claimed and parked from the start.
+        ///
+        /// A queue built claimed and parked is for a `const` ready set, whose code alone
+        /// consumes it: its consumer flag is taken before anyone can reach the queue (so
+        /// [`consumer`](Queue::consumer) and every other claim of it fail for good), and
+        /// its `head` holds the park mark, as if that consumer had parked on the empty queue
+        /// (so the first enqueue reports that it replaced the mark, and schedules the queue).
         fn from_parts(
             handed_over: <B as capacity::sealed::Capacity>::HandedOver,
             claims: <B as capacity::sealed::Capacity>::Claims,
+            claimed_parked: bool,
         ) -> Queue<N, B, W, L> {
             #[cfg(not(loom))]
             let wait = <W as waiting::sealed::Waiting>::SHARED;
             #[cfg(loom)]
             let wait = <W as waiting::sealed::Waiting>::shared();
+            let consumer = ConsumerSide {
+                has_consumer: AtomicBool::new(claimed_parked),
+                handed_over,
+                wait,
+            };
             Queue {
-                raw: RawQueue::new(
-                    ConsumerSide {
-                        has_consumer: AtomicBool::new(false),
-                        handed_over,
-                        wait,
-                    },
-                    claims,
-                ),
+                raw: if claimed_parked {
+                    RawQueue::new_parked(consumer, claims)
+                } else {
+                    RawQueue::new(consumer, claims)
+                },
                 _handles: PhantomData,
             }
         }

@@ -79,7 +79,7 @@ impl<Q: QueueRef> Consumer<Q> {
     ///
     /// It never sleeps: the thread stays busy until a node arrives. With the `std` feature, once
     /// the queue has stayed empty for about a thousand hints (some µs), each further wait is a
-    /// yield of the thread ([`std::thread::yield_now`]) instead, so that a producer waiting for
+    /// yield of the thread (`std::thread::yield_now`) instead, so that a producer waiting for
     /// this core (more threads than cores) gets it at once rather than at the end of the
     /// consumer's time slice; with nothing else to run, a yield returns at once. A producer
     /// preempted mid-enqueue is waited out as [`dequeue`](Consumer::dequeue) does (with the `std`

@@ -185,10 +185,34 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     const_fn! {
         /// An empty queue: the stub alone, with nothing behind it, and the layers' state.
         pub(crate) fn new(consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
+            RawQueue::with_head(STUB_LINK, consumer_extra, producer_extra)
+        }
+    }
+
+    const_fn! {
+        /// An empty queue whose consumer is parked from the start, as if it had made the queue
+        /// and called [`try_park`](Self::try_park) at once: the first [`push`](Self::push)
+        /// returns `true`. For queues that are built in `const` and must tell their first
+        /// producer to schedule them (the members of a `const` ready set).
+        ///
+        /// The state is exactly the one `try_park` leaves on a new queue: `tail` at the stub,
+        /// nothing behind it, [`PARKED`] in `head`. What `try_park`'s Release would publish to
+        /// the producer that reads the mark (the consumer's writes before parking) is here only
+        /// the queue's initial value, which whoever reaches the queue already sees: a `static`'s
+        /// initializer, or the move that shared the queue with other threads.
+        pub(crate) fn new_parked(consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
+            RawQueue::with_head(PARKED, consumer_extra, producer_extra)
+        }
+    }
+
+    const_fn! {
+        /// An empty queue: the stub alone, `head` naming it as `head` (the stub, or the stub
+        /// parked), and the layers' state.
+        fn with_head(head: *mut Link, consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
             RawQueue {
                 producer: Line::new(ProducerEnd {
                     stub_next: Link::new(),
-                    head: AtomicPtr::new(STUB_LINK),
+                    head: AtomicPtr::new(head),
                     extra: producer_extra,
                 }),
                 consumer: Line::new(ConsumerEnd {

@@ -7,20 +7,27 @@ use super::*;
 /// any consumer (it is that `Drain`, over the member's queue).
 pub type ReadyDrain<'r, 's, N, B = Unbounded, L = Compact> = Drain<'r, &'s Queue<N, B, NoWait, L>>;
 
-/// A queue of a [`ReadySet`] that has nodes, held by the worker: drain it with the consumer
+/// A queue of a fixed set ([`ReadySet`], or [`StaticReadySet`] with `S` naming it) that has
+/// nodes, held by the worker: drain it with the consumer
 /// methods below (the [`Consumer`]'s, for this queue), with a budget.
 ///
 /// Dropping the guard re-arms the queue: if it still has nodes (the budget ran out, or a producer
 /// is mid-enqueue) it goes to the back of the ready list; otherwise it is idle until the next
 /// enqueue schedules it. A guard that is leaked (`mem::forget`) leaves its queue unscheduled for
 /// good; nothing unsafe follows, but its nodes stay until the set is dropped.
-pub struct Ready<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
-    pub(super) set: &'s ReadySet<N, B, L>,
+pub struct Ready<
+    's,
+    N: Node,
+    B: Capacity = Unbounded,
+    L: Layout = Compact,
+    S: FixedSet<N, B, L> = ReadySet<N, B, L>,
+> {
+    pub(super) set: &'s S,
     pub(super) member: &'s Member<N, B, L>,
     pub(super) consumer: Consumer<&'s Queue<N, B, NoWait, L>>,
 }
 
-impl<'s, N: Node, B: Capacity, L: Layout> Ready<'s, N, B, L> {
+impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Ready<'s, N, B, L, S> {
     /// The member's index in its set (the peer, connection or actor it serves).
     #[inline]
     #[must_use]
@@ -125,7 +132,7 @@ impl<'s, N: Node, B: Capacity, L: Layout> Ready<'s, N, B, L> {
     }
 }
 
-impl<N: Node, B: Capacity, L: Layout> Drop for Ready<'_, N, B, L> {
+impl<N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Drop for Ready<'_, N, B, L, S> {
     fn drop(&mut self) {
         // Idle only if empty with nobody mid-enqueue: the mark's compare-and-swap checks exactly
         // that, atomically with the producers' swaps (a peeked node is still queued, so it fails).
@@ -139,7 +146,7 @@ impl<N: Node, B: Capacity, L: Layout> Drop for Ready<'_, N, B, L> {
     }
 }
 
-impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Ready<'_, N, B, L> {
+impl<N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> fmt::Debug for Ready<'_, N, B, L, S> {
     /// Prints `Ready { index: .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ready")

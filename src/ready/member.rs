@@ -37,27 +37,11 @@ pub(super) const DEFERRED: usize = 1;
 /// [`Member::notify`]: `notify` came while the queue was held (or idle or scheduled).
 pub(super) const NOTIFIED: usize = 2;
 
-/// A member's place on the set's ready list: the list's node type, a [`Link`] and nothing else.
-///
-/// It is the member's first field, so a pointer to the slot made from a pointer to the member is
-/// a pointer to the member again. Only the ready list reaches it, through the member's one
-/// [`Entry`] at a time.
-#[repr(transparent)]
-pub struct Slot<N: Node, B: Capacity, L: Layout> {
-    link: Link,
-    /// The member type the slot belongs to; it holds no member.
-    _member: PhantomData<MemberType<N, B, L>>,
-}
+/// A member's place on the set's ready list (see [`slot::Slot`](super::slot::Slot)).
+pub(super) type Slot<N, B, L> = super::slot::Slot<Member<N, B, L>>;
 
-/// Names a member type without holding one (and without its auto traits).
-type MemberType<N, B, L> = fn() -> Member<N, B, L>;
-
-// SAFETY: `LINK_OFFSET` is the offset of `link`, a `Link` field of the slot itself (zero: `Slot` is
-// `repr(transparent)` over it), used by the set's ready list alone.
-unsafe impl<N: Node, B: Capacity, L: Layout> Node for Slot<N, B, L> {
-    type Handle = Entry<N, B, L>;
-
-    const LINK_OFFSET: usize = core::mem::offset_of!(Self, link);
+impl<N: Node, B: Capacity, L: Layout> super::slot::Listed for Member<N, B, L> {
+    type Entry = Entry<N, B, L>;
 }
 
 /// A member on the ready list: the set's own handle kind, the one owner of the member's [`Slot`].
@@ -125,13 +109,20 @@ impl<N: Node, B: Capacity, L: Layout> Member<N, B, L> {
         /// A member around `queue`, on no list, with no notification pending.
         fn from_queue(queue: Queue<N, B, NoWait, L>) -> Member<N, B, L> {
             Member {
-                slot: Slot {
-                    link: Link::new(),
-                    _member: PhantomData,
-                },
+                slot: Slot::new(),
                 notify: crate::sync::AtomicUsize::new(HELD),
                 queue,
             }
+        }
+    }
+
+    const_fn! {
+        /// A member around `queue`, a queue made claimed and parked (`Queue::new_claimed_parked`
+        /// or `with_capacity_claimed_parked`), for a [`StaticReadySet`]: its consumer flag is
+        /// taken for good, so no other set and no `Consumer` can ever take the queue, and it is
+        /// idle from the start, so the first enqueue schedules it.
+        pub(super) fn idle(queue: Queue<N, B, NoWait, L>) -> Member<N, B, L> {
+            Member::from_queue(queue)
         }
     }
 

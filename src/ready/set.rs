@@ -2,9 +2,6 @@
 
 use super::*;
 
-/// The set's ready list: the entries of the members that have nodes and are not held.
-pub(super) type ReadyList<N, B, L> = Queue<Slot<N, B, L>, Unbounded, Wait, Compact>;
-
 /// Takes every member's consumer flag for a new set, which keeps them until its drop: taking a
 /// flag makes `consumer()` on that queue, and every other set's claim, fail. If one is taken
 /// already, gives back those it took and returns `false`.
@@ -20,6 +17,17 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 
 /// Many queues and one ready list: a worker takes the next queue that has nodes, without ever
 /// looking at the idle ones.
+///
+/// **Which ready set?** One design, three shapes, all scheduling a member the same way (the
+/// enqueue that ends its idle period lists it; the guard's drop re-lists or idles it):
+///
+/// - `ReadySet`: a fixed number of members, by index, one [`Worker`]; nothing allocates after
+///   it is made. For a known set of peers or mailboxes served by one thread or task.
+/// - [`StaticReadySet`]: the same fixed set, built in `const` with its members inside, for a
+///   `static` that interrupt handlers reach (no allocator at all).
+/// - [`DynamicSet`] (feature `alloc`): members added and closed at run time,
+///   each with a state of yours, reached through handles rather than indices, served by any
+///   number of owned workers, with `close` and `wake`. For actors, or peers that come and go.
 ///
 /// This is what WireGuard gets from its workqueue (`queue_work` / `napi_schedule` after each
 /// enqueue) and what an actor runtime needs for its mailboxes: a queue per peer is only practical
@@ -68,12 +76,13 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// # Without an allocator
 ///
 /// With `default-features = false` the crate needs neither `std` nor `alloc`, and neither does
-/// a set over `static` members: declare them with the `const` [`Member::new`] or
+/// a ready set. The simplest is a [`StaticReadySet`]: the same set with its members inside it,
+/// built by a `const fn`, so it is a `static` that producers reach directly, with no once-cell
+/// and no claim at start-up. A `ReadySet` over `static` members is the other way, for members
+/// that several sets take in turn: declare them with the `const` [`Member::new`] or
 /// [`Member::with_capacity`], and let [`from_static`](ReadySet::from_static) claim them at
-/// start-up. The set itself is built at run time (claiming marks every member idle, which no
-/// `const fn` can do), then kept where producers and the worker reach it: a `static` cell
-/// (`static_cell::StaticCell`, or your RTOS's), a shared resource of your framework, or a local
-/// that scoped threads borrow. Producers may run in interrupt handlers (an enqueue never waits);
+/// run time; that set is then kept where producers and the worker reach it (a `static` cell, a
+/// shared resource of your framework, or a local that scoped threads borrow). Producers may run in interrupt handlers (an enqueue never waits);
 /// the worker polls with [`Worker::try_next`] or awaits with [`Worker::poll_next`] /
 /// [`Worker::next_async`] (an executor such as embassy's), the blocking methods being the only
 /// ones that need `std`. As everywhere in this crate, a consumer in an interrupt handler uses
@@ -118,6 +127,8 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// assert!(worker.next().is_none());
 /// ```
 ///
+#[cfg_attr(feature = "alloc", doc = "[`DynamicSet`]: crate::DynamicSet")]
+#[cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet`]: crate#features")]
 #[cfg_attr(not(feature = "alloc"), doc = "[ReadySet::new]: crate#features")]
 #[cfg_attr(
     not(feature = "alloc"),
@@ -210,6 +221,7 @@ impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
     pub fn enqueue(&self, index: usize, handle: N::Handle) {
         let member = &self.members()[index];
         if member.queue.push(handle) {
+            // Our swap read the park mark: we alone end this idle period.
             self.schedule(member);
         }
     }
@@ -341,14 +353,6 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
         set
     }
 
-    /// The members.
-    #[inline(always)]
-    fn members(&self) -> &[Member<N, B, L>] {
-        // SAFETY: `members` is a live boxed slice owned by the set until its drop, or a
-        // `'static` one, and nothing ever takes `&mut` to it.
-        unsafe { self.members.as_ref() }
-    }
-
     /// The number of member queues.
     #[inline]
     #[must_use]
@@ -386,11 +390,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// If `index >= self.len()`.
     #[inline]
     pub fn try_enqueue(&self, index: usize, handle: N::Handle) -> Result<(), N::Handle> {
-        let member = &self.members()[index];
-        if member.queue.try_push_parked(handle)? {
-            self.schedule(member);
-        }
-        Ok(())
+        self.try_enqueue_at(index, handle)
     }
 
     /// Schedules member `index` if the worker left it with [`Ready::defer_until_notified`]: call
@@ -448,28 +448,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// assert!(peer.take_peeked().is_some() || peer.dequeue().is_some());
     /// ```
     pub fn notify(&self, index: usize) {
-        let member = &self.members()[index];
-        // AcqRel: Release publishes what the caller did before (the packet's ready state) to the
-        // worker that next holds the queue, whose swap in `Worker::hold` acquires it, or that
-        // `defer_until_notified` fails to defer (its compare-exchange acquires). Acquire pairs with
-        // the deferring compare-exchange: the worker's last uses of the queue and of the member's
-        // entry happen-before our re-linking of that entry into the ready list (loom finds the
-        // entry listed twice without it).
-        if member.notify.swap(NOTIFIED, AcqRel) == DEFERRED {
-            // We replaced `DEFERRED`: we alone end the deferral.
-            self.schedule(member);
-        }
-    }
-
-    /// Puts `member` on the ready list. The caller has just ended its idle period (its swap
-    /// replaced the mark) or held it as a [`Ready`] guard: either way nobody else can schedule it
-    /// until it is marked idle again.
-    #[inline]
-    pub(super) fn schedule(&self, member: &Member<N, B, L>) {
-        // SAFETY: the one entry for this member: an idle or deferred member is on no list and
-        // held by nobody, and the caller is the one thread that ended that.
-        let entry = unsafe { Entry::new(member) };
-        self.ready.enqueue(entry);
+        self.notify_at(index);
     }
 
     /// Becomes the set's worker, or returns `None` while another [`Worker`] exists.
@@ -492,21 +471,29 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// ```
     #[inline]
     pub fn worker(&self) -> Option<Worker<'_, N, B, L>> {
-        Some(Worker {
-            set: self,
-            ready: self.ready.consumer()?,
-        })
-    }
-
-    /// The index of `member`, a member of this set.
-    #[inline]
-    pub(super) fn index_of(&self, member: &Member<N, B, L>) -> usize {
-        let offset = (member as *const Member<N, B, L> as usize)
-            .wrapping_sub(self.members().as_ptr() as usize);
-        // A zero-sized member is impossible: it holds at least its entry's link.
-        offset / core::mem::size_of::<Member<N, B, L>>()
+        Worker::claim(self)
     }
 }
+
+// SAFETY: every member's consumer flag is the set's from `with_claimed` to `Drop`; the members
+// live in the set's allocation (freed in `Drop`, after the ready list) or are `'static`, and are
+// never moved; only this set's code schedules them, on its own ready list; and a `Worker` or
+// `Ready` borrows the set, which can then be neither moved nor dropped.
+unsafe impl<N: Node, B: Capacity, L: Layout> sealed::Sealed<N, B, L> for ReadySet<N, B, L> {
+    #[inline(always)]
+    fn ready(&self) -> &ReadyList<N, B, L> {
+        &self.ready
+    }
+
+    #[inline(always)]
+    fn members(&self) -> &[Member<N, B, L>] {
+        // SAFETY: `members` is a live boxed slice owned by the set until its drop, or a
+        // `'static` one, and nothing ever takes `&mut` to it.
+        unsafe { self.members.as_ref() }
+    }
+}
+
+impl<N: Node, B: Capacity, L: Layout> FixedSet<N, B, L> for ReadySet<N, B, L> {}
 
 impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
     /// Prints `ReadySet { len: .. }`.
@@ -520,7 +507,7 @@ impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
 #[cfg(all(test, feature = "alloc", not(any(loom, shuttle))))]
 mod tests {
     use super::*;
-    use crate::node;
+    use crate::{node, Link};
 
     struct Msg {
         link: Link,

@@ -2,18 +2,35 @@
 
 use super::*;
 
-/// The unique right to take queues off a [`ReadySet`]'s ready list; see [`ReadySet::worker`].
+/// The unique right to take queues off a fixed set's ready list: a [`ReadySet`]'s (see
+/// [`ReadySet::worker`]) or, with `S` = [`StaticReadySet`], a `static` set's (see
+/// [`StaticReadySet::worker`]).
 ///
 /// Each [`Ready`] guard it hands out is one queue that has nodes, for the caller to drain. Guards
 /// for different queues may be held at once, and sent to other threads when the handles are
 /// `Send`: each queue still has one consumer at a time. A worker that is leaked (`mem::forget`)
 /// keeps the worker slot taken for good.
-pub struct Worker<'s, N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
-    pub(super) set: &'s ReadySet<N, B, L>,
+pub struct Worker<
+    's,
+    N: Node,
+    B: Capacity = Unbounded,
+    L: Layout = Compact,
+    S: FixedSet<N, B, L> = ReadySet<N, B, L>,
+> {
+    pub(super) set: &'s S,
     pub(super) ready: Consumer<&'s ReadyList<N, B, L>>,
 }
 
-impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
+impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B, L, S> {
+    /// Becomes `set`'s worker, or returns `None` while another [`Worker`] exists.
+    #[inline]
+    pub(super) fn claim(set: &'s S) -> Option<Self> {
+        Some(Worker {
+            set,
+            ready: set.ready().consumer()?,
+        })
+    }
+
     /// Takes the next queue that has nodes, without ever waiting.
     ///
     /// # Errors
@@ -22,20 +39,20 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
     /// queue is scheduled, [`Inconsistent`](TryDequeueError::Inconsistent) when a producer is in
     /// the middle of scheduling one.
     #[inline]
-    pub fn try_next(&mut self) -> Result<Ready<'s, N, B, L>, TryDequeueError> {
+    pub fn try_next(&mut self) -> Result<Ready<'s, N, B, L, S>, TryDequeueError> {
         let entry = self.ready.try_dequeue()?;
         Ok(self.hold(entry))
     }
 
     /// The set this worker serves.
     #[inline]
-    pub fn set(&self) -> &'s ReadySet<N, B, L> {
+    pub fn set(&self) -> &'s S {
         self.set
     }
 
     /// Takes the next queue that has nodes, sleeping until one is scheduled.
     #[cfg(feature = "std")]
-    pub fn next_blocking(&mut self) -> Ready<'s, N, B, L> {
+    pub fn next_blocking(&mut self) -> Ready<'s, N, B, L, S> {
         let entry = self.ready.dequeue_blocking();
         self.hold(entry)
     }
@@ -43,28 +60,28 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
     /// Takes the next queue that has nodes, sleeping until one is scheduled or `timeout` has
     /// passed; `None` on timeout.
     #[cfg(feature = "std")]
-    pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L>> {
+    pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L, S>> {
         let entry = self.ready.dequeue_timeout(timeout)?;
         Some(self.hold(entry))
     }
 
     /// Polls for the next queue that has nodes: `Ready` with it, or `Pending` with the task's
     /// waker registered to be woken when one is scheduled.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Ready<'s, N, B, L>> {
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Ready<'s, N, B, L, S>> {
         self.ready.poll_dequeue(cx).map(|entry| self.hold(entry))
     }
 
     /// Waits asynchronously for the next queue that has nodes. Cancel-safe: dropping the future
     /// loses no scheduled queue.
-    pub fn next_async(&mut self) -> impl Future<Output = Ready<'s, N, B, L>> + '_ {
+    pub fn next_async(&mut self) -> impl Future<Output = Ready<'s, N, B, L, S>> + '_ {
         core::future::poll_fn(move |cx| self.poll_next(cx))
     }
 
     /// Turns an entry taken off the ready list into a guard on its queue.
     #[inline]
-    fn hold(&self, entry: Entry<N, B, L>) -> Ready<'s, N, B, L> {
-        // SAFETY: every entry on the ready list points to a member of `self.set` (see
-        // `ReadySet::schedule`), which lives for `'s`.
+    fn hold(&self, entry: Entry<N, B, L>) -> Ready<'s, N, B, L, S> {
+        // SAFETY: every entry on the ready list points to a member of `self.set` (the `Sealed`
+        // contract; entries are made by its `schedule`), which stays in place for `'s`.
         // `Entry::member` leads from the slot back to the whole member.
         let member: &'s Member<N, B, L> = unsafe { entry.member().as_ref() };
         // Forget notifications from before we held it: we are about to look at the queue anyway.
@@ -91,17 +108,19 @@ impl<'s, N: Node, B: Capacity, L: Layout> Worker<'s, N, B, L> {
 /// its queue straight back on the list, so a loop that only looks never ends. Each step waits out a producer that
 /// is in the middle of scheduling a queue (a few instructions, unless that producer is preempted),
 /// as [`Consumer::dequeue`] does; it never sleeps.
-impl<'s, N: Node, B: Capacity, L: Layout> Iterator for Worker<'s, N, B, L> {
-    type Item = Ready<'s, N, B, L>;
+impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Iterator
+    for Worker<'s, N, B, L, S>
+{
+    type Item = Ready<'s, N, B, L, S>;
 
     #[inline]
-    fn next(&mut self) -> Option<Ready<'s, N, B, L>> {
+    fn next(&mut self) -> Option<Ready<'s, N, B, L, S>> {
         let entry = self.ready.dequeue()?;
         Some(self.hold(entry))
     }
 }
 
-impl<N: Node, B: Capacity, L: Layout> fmt::Debug for Worker<'_, N, B, L> {
+impl<N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> fmt::Debug for Worker<'_, N, B, L, S> {
     /// Prints `Worker { .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Worker").finish_non_exhaustive()

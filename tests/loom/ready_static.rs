@@ -8,13 +8,21 @@
 //! causality violation on the queue's consumer state; a member left with nodes but unscheduled by
 //! the new set as a failed count; two sets holding one member as a failed assertion.
 //!
+//! The `const` set (`StaticReadySet`) starts with every member idle: its member queues are built
+//! with the park mark already in `head` (`RawQueue::new_parked`), as if a consumer had parked on
+//! each, so the first enqueue into a member schedules it. `const_set_first_enqueues_schedule_once`
+//! models two producers racing to end one member's first idle period while the worker looks.
+//! Mutation it catches: building the members with `RawQueue::new` instead of `new_parked` in
+//! `Queue::from_parts` (so `head` holds the plain stub): no enqueue ever schedules a member, and
+//! the model fails "every node delivered" (checked: fails at once, in the first interleaving).
+//!
 //! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
 //! -- ready_static::`.
 //!
 //! Each model states its preemption bound beside it. Loom explores every interleaving within the
 //! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
 use crate::support::{check, msg, Msg};
-use intrusive_mpsc::{Member, ReadySet};
+use intrusive_mpsc::{Member, ReadySet, StaticReadySet, TryDequeueError};
 use loom::thread;
 
 /// `count` unclaimed members in `'static` storage. (Under loom `Member::new` is not `const`, so
@@ -93,5 +101,50 @@ fn overlapping_claims_race() {
             ReadySet::from_static(members).is_some(),
             "a refused claim kept a member"
         );
+    });
+}
+
+/// Preemption bound 3. A `const` set (leaked for `'static`: under loom its constructor is not
+/// `const`) whose members start idle. Two producers send their first node to member 0 at once,
+/// and producer 1 one to member 1, while the worker takes what it can find; once they are done,
+/// it takes the rest. Exactly one producer's swap ends member 0's first idle period: its nodes
+/// come out once each, from one listing at a time, and member 1's node too.
+#[test]
+fn const_set_first_enqueues_schedule_once() {
+    check(3, || {
+        let set: &'static StaticReadySet<Msg, 2> = Box::leak(Box::new(StaticReadySet::new()));
+        let producers: Vec<_> = (0..2)
+            .map(|producer| {
+                thread::spawn(move || {
+                    set.enqueue(0, msg(producer, 0));
+                    if producer == 1 {
+                        set.enqueue(1, msg(producer, 0));
+                    }
+                })
+            })
+            .collect();
+
+        let mut worker = set.worker().unwrap();
+        let mut got: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        // One look while the producers run: never waits on a producer mid-enqueue.
+        if let Ok(mut ready) = worker.try_next() {
+            let index = ready.index();
+            loop {
+                match ready.try_dequeue() {
+                    Ok(m) => got[index].push(m.producer),
+                    Err(TryDequeueError::Empty) => break,
+                    // Dropping the guard puts the member back: its node is on its way.
+                    Err(TryDequeueError::Inconsistent) => break,
+                }
+            }
+        }
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        for mut ready in worker.by_ref() {
+            let index = ready.index();
+            got[index].extend(ready.drain().map(|m| m.producer));
+        }
+        got[0].sort_unstable();
+        assert_eq!(got, [vec![0, 1], vec![1]], "every node delivered, once");
+        assert!(worker.try_next().is_err(), "nothing listed twice");
     });
 }

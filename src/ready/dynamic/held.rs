@@ -93,6 +93,29 @@ impl<'w, N: Node, S, B: Capacity> HeldMember<'w, N, S, B> {
         self.consumer.peek()
     }
 
+    /// Returns the oldest node without taking it; see [`Consumer::try_peek`]. The same as
+    /// [`Ready::try_peek`](crate::Ready::try_peek) on a fixed set's guard.
+    ///
+    /// # Errors
+    ///
+    /// As [`Consumer::try_peek`].
+    #[inline]
+    pub fn try_peek(&mut self) -> Result<&N, TryDequeueError> {
+        self.consumer.try_peek()
+    }
+
+    /// Hands over the peeked node; see [`Consumer::take_peeked`].
+    #[inline]
+    pub fn take_peeked(&mut self) -> Option<N::Handle> {
+        self.consumer.take_peeked()
+    }
+
+    /// Drops the peeked node; see [`Consumer::drop_peeked`].
+    #[inline]
+    pub fn drop_peeked(&mut self) -> bool {
+        self.consumer.drop_peeked()
+    }
+
     /// An iterator that dequeues until the queue is empty; limit it with
     /// [`take`](Iterator::take) for a budget. See [`Consumer::drain`].
     #[inline]

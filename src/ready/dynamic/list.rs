@@ -7,33 +7,11 @@ use super::*;
 /// The set's ready list: an entry per member that has nodes and no worker.
 pub(super) type ReadyList<N, S, B> = Queue<Slot<N, S, B>, Unbounded, NoWait, Compact>;
 
-/// A member's place on the ready list: the list's node type, a [`Link`] and nothing else.
-#[repr(transparent)]
-pub struct Slot<N: Node, S, B: Capacity> {
-    link: Link,
-    /// The cell type the slot belongs to; it holds no cell.
-    _cell: PhantomData<CellType<N, S, B>>,
-}
+/// A member's place on the ready list (see [`slot::Slot`](crate::ready::slot::Slot)).
+pub(super) type Slot<N, S, B> = crate::ready::slot::Slot<Cell<N, S, B>>;
 
-impl<N: Node, S, B: Capacity> Slot<N, S, B> {
-    /// A slot on no list, for a new member.
-    pub(super) fn new() -> Self {
-        Slot {
-            link: Link::new(),
-            _cell: PhantomData,
-        }
-    }
-}
-
-/// Names a cell type without holding one (and without its auto traits).
-type CellType<N, S, B> = fn() -> Cell<N, S, B>;
-
-// SAFETY: `LINK_OFFSET` is the offset of `link`, a `Link` field of the slot itself (zero: `Slot` is
-// `repr(transparent)` over it), used by the set's ready list alone.
-unsafe impl<N: Node, S, B: Capacity> Node for Slot<N, S, B> {
-    type Handle = Entry<N, S, B>;
-
-    const LINK_OFFSET: usize = core::mem::offset_of!(Self, link);
+impl<N: Node, S, B: Capacity> crate::ready::slot::Listed for Cell<N, S, B> {
+    type Entry = Entry<N, S, B>;
 }
 
 /// A member on the ready list: owns one count of the member's `Arc`, and is the one owner of

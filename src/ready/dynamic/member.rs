@@ -10,7 +10,7 @@ pub(super) type MemberQueue<N, B> = Queue<N, B, NoWait, Compact>;
 /// entry while it is on the ready list and by the [`HeldMember`] guard while a worker holds it.
 /// The last of those frees it, with the nodes still queued and its state.
 #[repr(C)]
-pub(super) struct Cell<N: Node, S, B: Capacity> {
+pub struct Cell<N: Node, S, B: Capacity> {
     /// The member's place in the ready list. First, so that the slot's address is the cell's.
     /// Only the ready list touches it, through the member's one [`Entry`].
     slot: Slot<N, S, B>,

@@ -8,7 +8,6 @@
 
 use core::fmt;
 use core::future::Future;
-use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::NonNull;
@@ -18,8 +17,7 @@ use core::task::{Context, Poll};
 use crate::policy::waiters::{Key, Waiters};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Backoff, UnsafeCell};
 use crate::{
-    Bounded, Capacity, Compact, Consumer, Drain, Link, NoWait, Node, Queue, TryDequeueError,
-    Unbounded,
+    Bounded, Capacity, Compact, Consumer, Drain, NoWait, Node, Queue, TryDequeueError, Unbounded,
 };
 
 mod held;
@@ -51,6 +49,12 @@ pub use worker::{Next, NextFuture, SetWorker};
 /// - [`close`](DynamicSet::close) closes the whole set: sends are refused, every worker wakes,
 ///   takes what is still scheduled and then gets [`Next::Closed`]. [`wake`](DynamicSet::wake)
 ///   wakes one worker with [`Next::Woken`] for events of your own (timers, shutdown).
+///
+/// It is the general form of the crate's one ready-set design: a [`ReadySet`](crate::ReadySet)
+/// (or a `static` [`StaticReadySet`](crate::StaticReadySet)) is its fixed special case, with
+/// members by index, one worker and no allocation after start-up. Pick this one when members
+/// come and go, carry state, or need several workers; see [`ReadySet`](crate::ReadySet) for
+/// the comparison.
 ///
 /// # The protocol
 ///
