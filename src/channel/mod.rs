@@ -227,6 +227,8 @@ use alloc::vec::Vec;
 
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
+#[cfg(feature = "std")]
+use crate::policy::runtime;
 use crate::policy::waiters::Waiters;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
@@ -239,8 +241,6 @@ pub mod error;
 mod futures;
 mod permit;
 mod receiver;
-#[cfg(feature = "std")]
-mod runtime;
 mod sender;
 mod timeout;
 mod weak;

@@ -180,14 +180,21 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
 
     /// Drives `step` to completion on this thread, parking it between looks. `None` if
     /// `deadline` passes first.
+    ///
+    /// `named` is the public call that blocks and the call to make instead in async code: before
+    /// the first park, a thread that runs an async runtime's tasks is refused with a panic that
+    /// names them (see [`runtime`](crate::policy::runtime)). `None` for a caller that checks
+    /// for itself.
     #[cfg(feature = "std")]
     pub(crate) fn block_on<T>(
         &mut self,
         deadline: Option<std::time::Instant>,
+        named: Option<(&str, &str)>,
         mut step: impl FnMut(&mut Self, &Waker) -> Step<T>,
     ) -> Option<T> {
         let waker = self.thread_waker();
         let backoff = crate::sync::Backoff::default();
+        let mut checked = named.is_none();
         let value = loop {
             match step(self, &waker) {
                 Step::Ready(value) => break Some(value),
@@ -197,6 +204,19 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
                         break None;
                     }
                     backoff.snooze();
+                }
+                Step::Sleep if !checked => {
+                    // About to park for the first time in this call: only now is the runtime
+                    // check worth its cost.
+                    checked = true;
+                    if let Some((blocking, instead)) = named {
+                        if !crate::policy::runtime::may_block() {
+                            // Leave the sleeping state first: the consumer stays usable.
+                            self.done();
+                            crate::policy::runtime::refuse(blocking, instead);
+                        }
+                    }
+                    // Look once more before parking: the check may have taken a while.
                 }
                 Step::Sleep => match deadline {
                     None => crate::sync::thread::park(),
@@ -248,6 +268,12 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
 
     /// Takes the oldest node, sleeping until one arrives.
     ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
+    /// tasks (a worker thread, or inside `block_on`): call
+    /// [`dequeue_async`](Consumer::dequeue_async) there instead.
+    ///
     /// # Examples
     ///
     /// ```
@@ -267,6 +293,13 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// ```
     #[cfg(feature = "std")]
     pub fn dequeue_blocking(&mut self) -> HandleOf<Q> {
+        self.dequeue_blocking_as(("dequeue_blocking", "dequeue_async().await"))
+    }
+
+    /// [`dequeue_blocking`](Consumer::dequeue_blocking) for a front's blocking call: `named` is
+    /// that call and its async form, for the runtime check's panic.
+    #[cfg(feature = "std")]
+    pub(crate) fn dequeue_blocking_as(&mut self, named: (&str, &str)) -> HandleOf<Q> {
         // A node is usually there already: take it before setting up a wait (the thread's waker
         // costs a thread-local look-up and a reference count).
         if let Ok(handle) = self.try_dequeue() {
@@ -274,7 +307,9 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
             return handle;
         }
         let handle = self
-            .block_on(None, |consumer, waker| consumer.poll_node(waker, |_| false))
+            .block_on(None, Some(named), |consumer, waker| {
+                consumer.poll_node(waker, |_| false)
+            })
             .expect("no deadline");
         handle.expect("never closed")
     }
@@ -282,6 +317,12 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// Takes the oldest node, sleeping until one arrives or `timeout` has passed.
     ///
     /// Returns `None` on timeout.
+    ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
+    /// tasks (a worker thread, or inside `block_on`): call
+    /// [`dequeue_async`](Consumer::dequeue_async) there, under the runtime's timeout.
     ///
     /// # Examples
     ///
@@ -302,8 +343,25 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// ```
     #[cfg(feature = "std")]
     pub fn dequeue_timeout(&mut self, timeout: core::time::Duration) -> Option<HandleOf<Q>> {
+        self.dequeue_timeout_as(
+            timeout,
+            (
+                "dequeue_timeout",
+                "dequeue_async() under your runtime's timeout",
+            ),
+        )
+    }
+
+    /// [`dequeue_timeout`](Consumer::dequeue_timeout) for a front's blocking call: `named` as
+    /// for [`dequeue_blocking_as`](Consumer::dequeue_blocking_as).
+    #[cfg(feature = "std")]
+    pub(crate) fn dequeue_timeout_as(
+        &mut self,
+        timeout: core::time::Duration,
+        named: (&str, &str),
+    ) -> Option<HandleOf<Q>> {
         let deadline = std::time::Instant::now().checked_add(timeout);
-        self.block_on(deadline, |consumer, waker| {
+        self.block_on(deadline, Some(named), |consumer, waker| {
             consumer.poll_node(waker, |_| false)
         })
         .flatten()
@@ -378,6 +436,12 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// peeked node it also returns when the queue is not empty. A `notify` that came before the
     /// call makes it return at once; each `notify` ends at most one wait.
     ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
+    /// tasks (a worker thread, or inside `block_on`): poll [`poll_wait`](Consumer::poll_wait)
+    /// from a future there instead.
+    ///
     /// # Examples
     ///
     /// ```
@@ -409,10 +473,20 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// ```
     #[cfg(feature = "std")]
     pub fn wait(&mut self) {
-        self.block_on(None, |consumer, waker| consumer.poll_wait_step(waker));
+        self.block_on(
+            None,
+            Some(("wait", "poll_wait in a future")),
+            |consumer, waker| consumer.poll_wait_step(waker),
+        );
     }
 
     /// Like [`wait`](Consumer::wait), but for at most `timeout`. Returns `false` on timeout.
+    ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
+    /// tasks (a worker thread, or inside `block_on`): poll [`poll_wait`](Consumer::poll_wait)
+    /// from a future there, under the runtime's timeout.
     ///
     /// # Examples
     ///
@@ -434,8 +508,15 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     #[cfg(feature = "std")]
     pub fn wait_timeout(&mut self, timeout: core::time::Duration) -> bool {
         let deadline = std::time::Instant::now().checked_add(timeout);
-        self.block_on(deadline, |consumer, waker| consumer.poll_wait_step(waker))
-            .is_some()
+        self.block_on(
+            deadline,
+            Some((
+                "wait_timeout",
+                "poll_wait in a future, under your runtime's timeout",
+            )),
+            |consumer, waker| consumer.poll_wait_step(waker),
+        )
+        .is_some()
     }
 
     /// Polls [`wait`][Consumer::wait]'s condition, for async code.

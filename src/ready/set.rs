@@ -69,9 +69,9 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// period, the worker that held it, or the `notify` that ends a deferral schedules it); and the
 /// worker's cost per node does not depend on how many queues are idle.
 ///
-/// The ready list is a [`WaitQueue`](crate::WaitQueue) of entries, one [`Link`] inside each member,
-/// so the worker blocks, times out or awaits with the same no-lost-wake-up protocol as any sleeping
-/// consumer.
+/// The ready list is a [`WaitQueue`](crate::WaitQueue) of entries, one [`Link`](crate::Link)
+/// inside each member, so the worker blocks, times out or awaits with the same no-lost-wake-up
+/// protocol as any sleeping consumer.
 ///
 /// # Without an allocator
 ///

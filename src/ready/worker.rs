@@ -51,17 +51,32 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
     }
 
     /// Takes the next queue that has nodes, sleeping until one is scheduled.
+    ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
+    /// tasks (a worker thread, or inside `block_on`): call [`next_async`](Worker::next_async)
+    /// there instead.
     #[cfg(feature = "std")]
     pub fn next_blocking(&mut self) -> Ready<'s, N, B, L, S> {
-        let entry = self.ready.dequeue_blocking();
+        let entry = self
+            .ready
+            .dequeue_blocking_as(("next_blocking", "next_async().await"));
         self.hold(entry)
     }
 
     /// Takes the next queue that has nodes, sleeping until one is scheduled or `timeout` has
     /// passed; `None` on timeout.
+    ///
+    /// # Panics
+    ///
+    /// As [`next_blocking`](Worker::next_blocking).
     #[cfg(feature = "std")]
     pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L, S>> {
-        let entry = self.ready.dequeue_timeout(timeout)?;
+        let entry = self.ready.dequeue_timeout_as(
+            timeout,
+            ("next_timeout", "next_async() under your runtime's timeout"),
+        )?;
         Some(self.hold(entry))
     }
 

@@ -346,7 +346,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         }
         let received = self.received;
         let mut checked = false;
-        let step = self.consumer.block_on(deadline, |consumer, waker| {
+        let step = self.consumer.block_on(deadline, None, |consumer, waker| {
             let step = consumer.poll_node(waker, |shared| shared.0.finished(received));
             if matches!(step, Step::Sleep) && !checked {
                 // About to park, for the first time in this call: only now is the runtime

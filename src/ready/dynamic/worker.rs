@@ -168,6 +168,12 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     }
 
     /// Takes a wake, the next member that has nodes, or the close, sleeping until there is one.
+    ///
+    /// # Panics
+    ///
+    /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
+    /// tasks (a worker thread, or inside `block_on`): call [`next_async`](SetWorker::next_async)
+    /// there instead.
     #[cfg(feature = "std")]
     pub fn next_blocking(&mut self) -> Next<'_, N, S, B> {
         self.leave();
@@ -176,7 +182,18 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
         let found = self
             .set
             .sleepers
-            .block_until(None, || self.find(), || {})
+            .block_until(None, || self.find(), {
+                let mut checked = false;
+                move || {
+                    // About to park for the first time in this call: only now is the runtime
+                    // check worth its cost. The panic leaves the sleepers' list on the way out.
+                    if !core::mem::replace(&mut checked, true)
+                        && !crate::policy::runtime::may_block()
+                    {
+                        crate::policy::runtime::refuse("next_blocking", "next_async().await");
+                    }
+                }
+            })
             .expect("no deadline");
         self.deliver(found)
     }

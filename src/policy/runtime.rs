@@ -1,15 +1,17 @@
 //! Catching a blocking call on a thread that drives an async runtime's tasks, where it would
-//! stall every task of that thread (see the module docs, "Blocking inside an async runtime").
+//! stall every task of that thread (see the channel's docs, "Blocking inside an async runtime").
+//! Used by every call that parks a thread: the queue's blocking consumers, the channel's blocking
+//! sends and receives, and the ready sets' blocking workers.
 //!
-//! Asked only on the path that is about to park the thread, never by a send or receive that
-//! completes at once.
+//! Asked only on the path that is about to park the thread, never by a call that completes at
+//! once.
 
 /// Whether the current thread may be parked: `false` only on a thread that drives an async
 /// runtime's tasks.
 ///
 /// Without the feature `tokio` it always says `true`: there is no runtime-agnostic way to tell.
 #[inline]
-pub(super) fn may_block() -> bool {
+pub(crate) fn may_block() -> bool {
     #[cfg(feature = "tokio")]
     return tokio::may_block();
     #[cfg(not(feature = "tokio"))]
@@ -21,7 +23,7 @@ pub(super) fn may_block() -> bool {
 #[cold]
 #[inline(never)]
 #[track_caller]
-pub(super) fn refuse(blocking: &str, instead: &str) -> ! {
+pub(crate) fn refuse(blocking: &str, instead: &str) -> ! {
     panic!(
         "intrusive_mpsc: `{blocking}` would block a thread that is running async tasks: call \
          `{instead}` in async code, or call `{blocking}` inside `tokio::task::spawn_blocking`"

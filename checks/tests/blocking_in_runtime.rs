@@ -1,0 +1,203 @@
+//! The feature `tokio`'s check beyond the channel: the queue's blocking consumers
+//! (`dequeue_blocking`, `dequeue_timeout`, `wait`, `wait_timeout`) and the ready sets' blocking
+//! workers (`Worker::next_blocking`, `Worker::next_timeout`, `SetWorker::next_blocking`) panic,
+//! naming the call to make instead, when they would park a thread that runs a tokio runtime's
+//! tasks; the same calls block as usual on a plain thread and inside `spawn_blocking`, and one
+//! that need not park is not checked.
+//!
+//! Each refused call has a rescue: should the check ever miss, another thread ends the wait after
+//! `STALL`, and the test fails on the missing panic instead of hanging the runtime.
+#![cfg(not(loom))]
+
+mod runtime;
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use intrusive_mpsc::{node, DynamicSet, Link, Next, ReadySet, WaitQueue};
+use runtime::{current_thread, multi_thread, run};
+use support::STALL;
+
+struct Msg {
+    link: Link,
+}
+node!(Msg, link, Box<Msg>);
+
+fn msg() -> Box<Msg> {
+    Box::new(Msg { link: Link::new() })
+}
+
+/// The message of a panic payload.
+fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|message| message.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Runs `blocking` inside a task spawned on `runtime`, and returns its panic message, if any.
+fn in_a_task<F>(runtime: &tokio::runtime::Runtime, blocking: F) -> Result<(), String>
+where
+    F: FnOnce() + Send + 'static,
+{
+    let task = runtime.spawn(async move { blocking() });
+    run(runtime, task).map_err(|error| message(error.into_panic()))
+}
+
+/// Asserts the runtime check's panic, naming `blocking` and `instead`.
+fn assert_refused(result: Result<(), String>, blocking: &str, instead: &str) {
+    let message = result.expect_err("a blocking call on a runtime's task thread did not panic");
+    assert!(
+        message.contains(&format!(
+            "`{blocking}` would block a thread that is running async tasks"
+        )) && message.contains(&format!("`{instead}`")),
+        "unexpected panic message: {message}"
+    );
+}
+
+/// After `STALL`, on a thread of its own, runs `end` (which ends the wait of a call the check
+/// should have refused).
+fn rescue(end: impl FnOnce() + Send + 'static) {
+    later(STALL, end);
+}
+
+/// After `delay`, on a thread of its own, runs `end`.
+fn later(delay: std::time::Duration, end: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        end();
+    });
+}
+
+/// How long the calls that may block wait for the node or close that ends their wait: long
+/// enough that they usually park first.
+const SHORT: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// A queue that lives for the rest of the test binary, so tasks and rescuers can share it.
+fn leaked_queue() -> &'static WaitQueue<Msg> {
+    Box::leak(Box::new(WaitQueue::new()))
+}
+
+#[test]
+fn the_queues_blocking_consumers_panic_in_a_task_naming_their_async_form() {
+    for runtime in [current_thread(), multi_thread()] {
+        let queue = leaked_queue();
+        rescue(|| queue.enqueue(msg()));
+        let result = in_a_task(&runtime, || {
+            queue.consumer().expect("one consumer").dequeue_blocking();
+        });
+        assert_refused(result, "dequeue_blocking", "dequeue_async().await");
+
+        let queue = leaked_queue();
+        let result = in_a_task(&runtime, || {
+            let _ = queue
+                .consumer()
+                .expect("one consumer")
+                .dequeue_timeout(STALL);
+        });
+        assert_refused(
+            result,
+            "dequeue_timeout",
+            "dequeue_async() under your runtime's timeout",
+        );
+
+        let queue = leaked_queue();
+        rescue(|| queue.notify());
+        let result = in_a_task(&runtime, || queue.consumer().expect("one consumer").wait());
+        assert_refused(result, "wait", "poll_wait in a future");
+
+        let queue = leaked_queue();
+        let result = in_a_task(&runtime, || {
+            let _ = queue.consumer().expect("one consumer").wait_timeout(STALL);
+        });
+        assert_refused(
+            result,
+            "wait_timeout",
+            "poll_wait in a future, under your runtime's timeout",
+        );
+    }
+}
+
+#[test]
+fn the_consumer_stays_usable_after_the_panic() {
+    let runtime = current_thread();
+    let queue = leaked_queue();
+    let result = in_a_task(&runtime, || {
+        let mut consumer = queue.consumer().expect("one consumer");
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            consumer.dequeue_blocking();
+        }));
+        assert!(refused.is_err(), "refused");
+        // Left the sleeping state on the way out: an enqueue now is taken at once.
+        queue.enqueue(msg());
+        assert!(consumer.try_dequeue().is_ok());
+    });
+    assert_eq!(result, Ok(()));
+}
+
+#[test]
+fn the_fixed_sets_blocking_worker_panics_in_a_task() {
+    for runtime in [current_thread(), multi_thread()] {
+        let set: &'static ReadySet<Msg> = Box::leak(Box::new(ReadySet::new(4)));
+        rescue(|| set.enqueue(1, msg()));
+        let result = in_a_task(&runtime, || {
+            let _ = set.worker().expect("one worker").next_blocking();
+        });
+        assert_refused(result, "next_blocking", "next_async().await");
+
+        let set: &'static ReadySet<Msg> = Box::leak(Box::new(ReadySet::new(4)));
+        let result = in_a_task(&runtime, || {
+            let _ = set.worker().expect("one worker").next_timeout(STALL);
+        });
+        assert_refused(
+            result,
+            "next_timeout",
+            "next_async() under your runtime's timeout",
+        );
+    }
+}
+
+#[test]
+fn the_dynamic_sets_blocking_worker_panics_in_a_task() {
+    for runtime in [current_thread(), multi_thread()] {
+        let set = DynamicSet::<Msg>::new();
+        let mut worker = set.worker();
+        let closer = set.clone();
+        rescue(move || closer.close());
+        let result = in_a_task(&runtime, move || {
+            let _ = worker.next_blocking();
+        });
+        assert_refused(result, "next_blocking", "next_async().await");
+    }
+}
+
+#[test]
+fn calls_that_need_not_park_or_run_where_blocking_is_allowed_are_not_refused() {
+    let runtime = multi_thread();
+    // A node is there: nothing parks, nothing is checked.
+    let queue = leaked_queue();
+    queue.enqueue(msg());
+    let result = in_a_task(&runtime, || {
+        queue.consumer().expect("one consumer").dequeue_blocking();
+    });
+    assert_eq!(result, Ok(()));
+
+    // `spawn_blocking`'s threads may block: the wait ends when the node comes.
+    let queue = leaked_queue();
+    later(SHORT, || queue.enqueue(msg()));
+    let task = runtime.spawn_blocking(|| {
+        queue.consumer().expect("one consumer").dequeue_blocking();
+    });
+    let waited = run(&runtime, task);
+    assert!(waited.is_ok());
+
+    // A dynamic set's worker on a plain thread sleeps and is woken by the close.
+    let set = DynamicSet::<Msg>::new();
+    let mut worker = set.worker();
+    let closer = set.clone();
+    later(SHORT, move || closer.close());
+    let ended = std::thread::spawn(move || matches!(worker.next_blocking(), Next::Closed));
+    assert!(ended.join().expect("no panic off the runtime"));
+}
