@@ -13,6 +13,8 @@ mod runtime;
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
+use std::sync::Arc;
+
 use intrusive_mpsc::{node, DynamicSet, Link, Next, ReadySet, WaitQueue};
 use runtime::{current_thread, multi_thread, run};
 use support::STALL;
@@ -75,27 +77,25 @@ fn later(delay: std::time::Duration, end: impl FnOnce() + Send + 'static) {
 /// enough that they usually park first.
 const SHORT: std::time::Duration = std::time::Duration::from_millis(20);
 
-/// A queue that lives for the rest of the test binary, so tasks and rescuers can share it.
-fn leaked_queue() -> &'static WaitQueue<Msg> {
-    Box::leak(Box::new(WaitQueue::new()))
+/// A queue that tasks and rescuers share.
+fn shared_queue() -> Arc<WaitQueue<Msg>> {
+    Arc::new(WaitQueue::new())
 }
 
 #[test]
 fn the_queues_blocking_consumers_panic_in_a_task_naming_their_async_form() {
     for runtime in [current_thread(), multi_thread()] {
-        let queue = leaked_queue();
-        rescue(|| queue.enqueue(msg()));
-        let result = in_a_task(&runtime, || {
+        let queue = shared_queue();
+        let rescuer = Arc::clone(&queue);
+        rescue(move || rescuer.enqueue(msg()));
+        let result = in_a_task(&runtime, move || {
             queue.consumer().expect("one consumer").dequeue_blocking();
         });
         assert_refused(result, "dequeue_blocking", "dequeue_async().await");
 
-        let queue = leaked_queue();
-        let result = in_a_task(&runtime, || {
-            let _ = queue
-                .consumer()
-                .expect("one consumer")
-                .dequeue_timeout(STALL);
+        let queue = shared_queue();
+        let result = in_a_task(&runtime, move || {
+            let _ = queue.consumer().expect("one").dequeue_timeout(STALL);
         });
         assert_refused(
             result,
@@ -103,14 +103,15 @@ fn the_queues_blocking_consumers_panic_in_a_task_naming_their_async_form() {
             "dequeue_async() under your runtime's timeout",
         );
 
-        let queue = leaked_queue();
-        rescue(|| queue.notify());
-        let result = in_a_task(&runtime, || queue.consumer().expect("one consumer").wait());
+        let queue = shared_queue();
+        let rescuer = Arc::clone(&queue);
+        rescue(move || rescuer.notify());
+        let result = in_a_task(&runtime, move || queue.consumer().expect("one").wait());
         assert_refused(result, "wait", "poll_wait in a future");
 
-        let queue = leaked_queue();
-        let result = in_a_task(&runtime, || {
-            let _ = queue.consumer().expect("one consumer").wait_timeout(STALL);
+        let queue = shared_queue();
+        let result = in_a_task(&runtime, move || {
+            let _ = queue.consumer().expect("one").wait_timeout(STALL);
         });
         assert_refused(
             result,
@@ -123,8 +124,8 @@ fn the_queues_blocking_consumers_panic_in_a_task_naming_their_async_form() {
 #[test]
 fn the_consumer_stays_usable_after_the_panic() {
     let runtime = current_thread();
-    let queue = leaked_queue();
-    let result = in_a_task(&runtime, || {
+    let queue = shared_queue();
+    let result = in_a_task(&runtime, move || {
         let mut consumer = queue.consumer().expect("one consumer");
         let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             consumer.dequeue_blocking();
@@ -140,15 +141,16 @@ fn the_consumer_stays_usable_after_the_panic() {
 #[test]
 fn the_fixed_sets_blocking_worker_panics_in_a_task() {
     for runtime in [current_thread(), multi_thread()] {
-        let set: &'static ReadySet<Msg> = Box::leak(Box::new(ReadySet::new(4)));
-        rescue(|| set.enqueue(1, msg()));
-        let result = in_a_task(&runtime, || {
+        let set = Arc::new(ReadySet::<Msg>::new(4));
+        let rescuer = Arc::clone(&set);
+        rescue(move || rescuer.enqueue(1, msg()));
+        let result = in_a_task(&runtime, move || {
             let _ = set.worker().expect("one worker").next_blocking();
         });
         assert_refused(result, "next_blocking", "next_async().await");
 
-        let set: &'static ReadySet<Msg> = Box::leak(Box::new(ReadySet::new(4)));
-        let result = in_a_task(&runtime, || {
+        let set = Arc::new(ReadySet::<Msg>::new(4));
+        let result = in_a_task(&runtime, move || {
             let _ = set.worker().expect("one worker").next_timeout(STALL);
         });
         assert_refused(
@@ -177,17 +179,18 @@ fn the_dynamic_sets_blocking_worker_panics_in_a_task() {
 fn calls_that_need_not_park_or_run_where_blocking_is_allowed_are_not_refused() {
     let runtime = multi_thread();
     // A node is there: nothing parks, nothing is checked.
-    let queue = leaked_queue();
+    let queue = shared_queue();
     queue.enqueue(msg());
-    let result = in_a_task(&runtime, || {
+    let result = in_a_task(&runtime, move || {
         queue.consumer().expect("one consumer").dequeue_blocking();
     });
     assert_eq!(result, Ok(()));
 
     // `spawn_blocking`'s threads may block: the wait ends when the node comes.
-    let queue = leaked_queue();
-    later(SHORT, || queue.enqueue(msg()));
-    let task = runtime.spawn_blocking(|| {
+    let queue = shared_queue();
+    let producer = Arc::clone(&queue);
+    later(SHORT, move || producer.enqueue(msg()));
+    let task = runtime.spawn_blocking(move || {
         queue.consumer().expect("one consumer").dequeue_blocking();
     });
     let waited = run(&runtime, task);
