@@ -186,6 +186,12 @@
 //! the order they began to wait; the receiver pays a fence per hand-over for it, and the list's
 //! lock only while a sender waits. The unbounded channel carries none of it.
 //!
+//! A thread that finds the channel full ([`send_blocking`][Sender::send_blocking] and the other
+//! blocking sends) first waits a few microseconds without joining the list (spinning, then
+//! yielding), and [`recv_blocking`][Receiver::recv_blocking] a microsecond or two on an empty
+//! channel: while both ends run, the room or the node comes within that time, and nobody parks
+//! or wakes anybody. A wait that lasts longer parks.
+//!
 //! # Misbehaving users
 //!
 //! A waker is the user's code: the channel never runs one while it holds a lock, so a waker may
@@ -407,6 +413,54 @@ fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, 
         stash: receiver::Stash::EMPTY,
     };
     (sender, receiver)
+}
+
+/// How long a blocking send (or reservation) that finds a bounded channel full waits for room
+/// before it joins the wait list and parks: 7 rounds of spinning (127 spin hints, a few
+/// microseconds), then 10 yields of the thread. While the receiver runs, room comes within that
+/// time, and the sender takes it without the list's lock, a park or a wake-up; the receiver's
+/// hand-overs then find nobody to wake. Measured in `perf/CHANNELS.md` (backpressure, 2 and 8
+/// blocking senders).
+#[cfg(feature = "std")]
+const SEND_SPIN: (u32, u32) = (7, 10);
+
+/// How long a blocking receive that finds the channel empty waits for a node before it parks: 6
+/// rounds of spinning (63 spin hints, one or two microseconds), then one yield. Shorter than a
+/// sender's: an idle receiver spends it at the end of every burst of messages, while a sender
+/// spends it only when the channel is full. It spares a sender on another core the wake-up when
+/// the next node is that close (ping-pong, a receiver that drains faster than its senders
+/// fill).
+#[cfg(feature = "std")]
+const RECV_SPIN: (u32, u32) = (6, 1);
+
+/// Calls `attempt` until it returns `Some`, for a thread that would park otherwise: between
+/// refused attempts it spins and then yields, within `budget` (rounds of spinning, yields; see
+/// [`SpinThenPark`]). `None` once that budget is spent (after a last wait, so that the caller's
+/// next attempt is worth making), or once `deadline` has passed: then the caller parks. Under
+/// loom the budget is empty, and this attempts nothing.
+///
+/// A wait that ends within the budget costs no wait list, no park and no wake-up; one that
+/// outlasts it costs the budget (a few microseconds) more than parking at once would.
+///
+/// [`SpinThenPark`]: crate::sync::SpinThenPark
+#[cfg(feature = "std")]
+fn spin_before_parking<T>(
+    budget: (u32, u32),
+    deadline: Option<std::time::Instant>,
+    mut attempt: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let mut spin = crate::sync::SpinThenPark::new(budget.0, budget.1);
+    while !spin.spent() {
+        if let Some(done) = attempt() {
+            return Some(done);
+        }
+        // The clock only once yielding: a spin round is far shorter than any timeout's grain.
+        if spin.yields() && deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+            return None;
+        }
+        spin.snooze();
+    }
+    None
 }
 
 /// `state` bit: the receiver closed the channel or is gone. Senders fail from then on.

@@ -754,22 +754,25 @@ impl<N: Node, B: Capacity> Sender<N, B> {
         let reserved = match self.shared.room() {
             // Unbounded: never full.
             None => self.shared.try_reserve(1).map_err(|_| SendError(())),
-            Some(room) => room
-                .block_until(
-                    None,
-                    || match self.shared.try_reserve(1) {
-                        Ok(()) => Some(Ok(())),
-                        Err(TrySendError::Closed(())) => Some(Err(SendError(()))),
-                        Err(TrySendError::Full(())) => None,
-                    },
-                    || {
-                        // About to park: refuse if this thread runs an async runtime's tasks.
-                        if !runtime::may_block() {
-                            runtime::refuse("reserve_blocking", "reserve().await");
-                        }
-                    },
-                )
-                .expect("no deadline"),
+            Some(room) => {
+                let mut attempt = || match self.shared.try_reserve(1) {
+                    Ok(()) => Some(Ok(())),
+                    Err(TrySendError::Closed(())) => Some(Err(SendError(()))),
+                    Err(TrySendError::Full(())) => None,
+                };
+                // As in `send_blocking`: briefly without the wait list first.
+                match spin_before_parking(SEND_SPIN, None, &mut attempt) {
+                    Some(reserved) => reserved,
+                    None => room
+                        .block_until(None, attempt, || {
+                            // About to park: refuse if this thread runs an async runtime's tasks.
+                            if !runtime::may_block() {
+                                runtime::refuse("reserve_blocking", "reserve().await");
+                            }
+                        })
+                        .expect("no deadline"),
+                }
+            }
         };
         reserved.map(|()| Permit { sender: self })
     }
