@@ -237,8 +237,9 @@ use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
 use crate::queue::sleep::Step;
 use crate::sync::{fence, Arc, AtomicUsize};
-use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
+use crate::{Bounded, Capacity, Consumer, Node, Padded, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
+use crossbeam_utils::CachePadded;
 
 pub mod error;
 mod futures;
@@ -272,9 +273,10 @@ pub use weak::WeakSender;
 /// [`bounded`] is the same function under crossbeam's and flume's name, and
 /// [`unbounded_channel`] makes a channel without a bound.
 ///
-/// The queue is a [`BoundedWaitQueue`](crate::BoundedWaitQueue), allocated once, here. Sending
-/// and receiving never allocate; a sender that has to wait for room allocates its place in the
-/// wait list.
+/// The queue is a [`BoundedWaitQueue`](crate::BoundedWaitQueue) in the [`Padded`] layout
+/// (senders and receiver on different cores do not fight over one cache line), allocated once,
+/// here, with the rest of the channel: about 640 bytes on x86-64. Sending and receiving never
+/// allocate; a sender that has to wait for room allocates its place in the wait list.
 ///
 /// # Panics
 ///
@@ -340,7 +342,8 @@ pub fn bounded<N: Node>(capacity: usize) -> (Sender<N, Bounded>, Receiver<N, Bou
 /// [`Receiver`]. As tokio's `mpsc::unbounded_channel()`; [`unbounded`] is the same function under
 /// crossbeam's and flume's name.
 ///
-/// [`Sender::send`] never waits (it is wait-free). The queue is allocated once, here; sending and
+/// [`Sender::send`] never waits (it is wait-free). The queue ([`Padded`], as for [`channel`]) is
+/// allocated once, here, with the rest of the channel: about 512 bytes on x86-64; sending and
 /// receiving never allocate.
 ///
 /// # Examples
@@ -386,14 +389,16 @@ pub fn unbounded<N: Node>() -> (Sender<N>, Receiver<N>) {
 }
 
 /// Both ends around `queue`.
-fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, Receiver<N, B>) {
+fn with_queue<N: Node, B: Capacity>(
+    queue: Queue<N, B, Wait, Padded>,
+) -> (Sender<N, B>, Receiver<N, B>) {
     let shared = Arc::new(Shared {
         queue,
         state: AtomicUsize::new(0),
         senders: AtomicUsize::new(1),
         weak_senders: AtomicUsize::new(0),
         closed: Waiters::new(),
-        room: B::when_bounded(Waiters::new),
+        room: B::when_bounded(|| CachePadded::new(Waiters::new())),
     });
     let sender = Sender {
         shared: Arc::clone(&shared),
@@ -468,8 +473,17 @@ const CLOSED: usize = 1;
 /// `state` unit: one send, counted (before its node is enqueued) unless the channel is closed.
 const ONE_SEND: usize = 2;
 
+/// What the ends share. `repr(C)`, so that the fields stay on the cache lines laid out here
+/// (lever 2 of `perf/CHANNELS.md`): the queue's two ends on lines of their own, then `state`
+/// (written by every send) with the fields that change only now and then, then the room's wait
+/// list, whose count the receiver reads after every hand-over, on a line of its own away from
+/// `state`. A bounded channel is 512 bytes (plus the `Arc`'s counts, on a line before it), an
+/// unbounded one 384, on 64-bit targets whose lines `CachePadded` takes as 128 bytes.
+#[repr(C)]
 struct Shared<N: Node, B: Capacity> {
-    queue: Queue<N, B, Wait>,
+    /// The queue, in the [`Padded`] layout: the senders' claims and swaps and the receiver's
+    /// walk and count of nodes handed over do not share a line.
+    queue: Queue<N, B, Wait, Padded>,
     /// [`CLOSED`], plus [`ONE_SEND`] for every send that got past the closed check (accepted,
     /// or refused for want of room and about to take itself back), wrapping. Once `CLOSED` is
     /// set no send is counted for good any more, so a receiver that has taken as many nodes as
@@ -482,8 +496,9 @@ struct Shared<N: Node, B: Capacity> {
     weak_senders: AtomicUsize,
     /// Tasks in [`Sender::closed`].
     closed: Waiters,
-    /// Senders waiting for room: a [`Waiters`] list when bounded, nothing when unbounded.
-    room: <B as SealedCapacity>::WhenBounded<Waiters>,
+    /// Senders waiting for room: a [`Waiters`] list when bounded, on a line of its own, nothing
+    /// when unbounded.
+    room: <B as SealedCapacity>::WhenBounded<CachePadded<Waiters>>,
 }
 
 // The channel's ends are `UnwindSafe` and `RefUnwindSafe`, as tokio's are (its tests assert
@@ -593,7 +608,7 @@ impl<N: Node, B: Capacity> Shared<N, B> {
     /// The senders waiting for room, when bounded.
     #[inline(always)]
     fn room(&self) -> Option<&Waiters> {
-        B::bounded_part(&self.room)
+        B::bounded_part(&self.room).map(|room| &**room)
     }
 
     /// The number of live senders, for information.
@@ -613,5 +628,26 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         // Acquire: pairs with the Release of the receiver's close, so what it did before closing
         // is visible once a sender sees the channel closed.
         self.state.load(Acquire) & CLOSED != 0
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64", not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+    use crate::{node, Link};
+    use alloc::boxed::Box;
+
+    struct Msg {
+        link: Link,
+    }
+    node!(Msg, link, Box<Msg>);
+
+    #[test]
+    fn shared_sizes_are_what_the_docs_say() {
+        let line = core::mem::align_of::<CachePadded<u8>>();
+        if line == 128 {
+            assert_eq!(core::mem::size_of::<Shared<Msg, Bounded>>(), 512);
+            assert_eq!(core::mem::size_of::<Shared<Msg, Unbounded>>(), 384);
+        }
     }
 }

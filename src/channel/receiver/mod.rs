@@ -68,10 +68,10 @@ impl<N: Node, B: Capacity> QueueRef for SharedRef<N, B> {
     type Node = N;
     type Capacity = B;
     type Waiting = Wait;
-    type Layout = Compact;
+    type Layout = Padded;
 
     #[inline(always)]
-    fn queue(&self) -> &Queue<N, B, Wait> {
+    fn queue(&self) -> &Queue<N, B, Wait, Padded> {
         &self.0.queue
     }
 }
@@ -122,7 +122,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     #[inline(never)]
     fn deliver_waking(&mut self, handle: N::Handle) -> N::Handle {
         self.stash.0 = Some(handle);
-        if let Some(room) = B::bounded_part(&self.consumer.queue.0.room) {
+        if let Some(room) = self.consumer.queue.0.room() {
             room.wake_for_room(1);
         }
         self.stash.take().expect("put in the stash above")
