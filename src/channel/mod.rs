@@ -484,10 +484,11 @@ struct Shared<N: Node, B: Capacity> {
     /// The queue, in the [`Padded`] layout: the senders' claims and swaps and the receiver's
     /// walk and count of nodes handed over do not share a line.
     queue: Queue<N, B, Wait, Padded>,
-    /// [`CLOSED`], plus [`ONE_SEND`] for every send that got past the closed check (accepted,
-    /// or refused for want of room and about to take itself back), wrapping. Once `CLOSED` is
-    /// set no send is counted for good any more, so a receiver that has taken as many nodes as
-    /// the count says has taken everything it will ever get.
+    /// [`CLOSED`], plus, on an unbounded channel, [`ONE_SEND`] for every send that got past the
+    /// closed check (accepted, or about to take itself back), wrapping. Once `CLOSED` is set no
+    /// send is counted for good any more, so a receiver that has taken as many nodes as the
+    /// count says has taken everything it will ever get. A bounded channel counts its sends on
+    /// the queue's claim counter instead (see [`Shared::finished`]).
     state: AtomicUsize,
     /// Live senders. The last one to go wakes the receiver. Once 0 it stays 0: a
     /// [`WeakSender`] upgrades only from a live count.
@@ -514,22 +515,55 @@ impl<N: Node, B: Capacity> Shared<N, B> {
     /// more: every sender is gone, or the channel is closed and every counted send was received.
     /// Call it only with the queue found empty after the receiver registered its waker: a sender
     /// that changes the answer later wakes it.
+    ///
+    /// How sends are counted differs with the capacity:
+    ///
+    /// - Unbounded: `state` counts them ([`begin_send`](Shared::begin_send)). The receiver's
+    ///   close is a read-modify-write of the same word, so every send either is counted before
+    ///   it (and the load below, made after it, sees that count) or sees `CLOSED` and fails.
+    /// - Bounded: the queue's claim counter counts them, with the room they take, so a send
+    ///   costs one read-modify-write fewer. A granted claim is a counted send; the sender then
+    ///   issues a `SeqCst` fence and looks at `CLOSED` ([`open_after_claim`]), and takes the
+    ///   claim back if it is set ([`take_back`]). The receiver, closed, issues a `SeqCst` fence
+    ///   and then compares the claim counter with the nodes it handed over. Of the two fences
+    ///   one comes first in their total order (C++20's rules for `SeqCst` fences, which Rust
+    ///   follows, hold across `happens-before`, so a receiver moved to another thread since its
+    ///   close changes nothing): if the sender's, the receiver's load sees the claim, and waits
+    ///   for its node or its give-back; if the receiver's, the sender sees `CLOSED` (set before
+    ///   the receiver's fence) and gives the claim back without sending. A claim that goes down
+    ///   again (given back, or undone after a refusal) is followed by the same fence and look,
+    ///   and wakes the receiver if the channel is closed ([`claims_dropped`]): either the
+    ///   receiver's load sees the decrement, or the sender sees `CLOSED` and the wake-up reaches
+    ///   the waker the receiver registered before its look. Claims that are never taken back
+    ///   are the room of a forgotten permit, which the receiver waits for, as documented.
+    ///
+    /// [`open_after_claim`]: Shared::open_after_claim
+    /// [`take_back`]: Shared::take_back
+    /// [`claims_dropped`]: Shared::claims_dropped
     fn finished(&self, received: usize) -> bool {
         // Acquire: pairs with the last sender's AcqRel decrement, so every node it sent
         // happens-before this returns `true`.
         if self.senders.load(Acquire) == 0 {
             return true;
         }
-        // Relaxed: coherence alone decides. The receiver's close is a read-modify-write of this
-        // word, so every send either is counted before it (and this load, made after it, sees
-        // that count) or sees `CLOSED` and fails. Nodes are published by the queue, not by
-        // this count.
+        // Relaxed: coherence alone decides (see above). `CLOSED` is the receiver's own write.
+        // Nodes are published by the queue, not by this count.
         let state = self.state.load(Relaxed);
-        state & CLOSED != 0 && state & !CLOSED == received
+        if state & CLOSED == 0 {
+            return false;
+        }
+        if self.bounded() {
+            // SeqCst: pairs with the senders' fences in `open_after_claim` and `claims_dropped`
+            // (see above); the claim counter's load in `claims_settled` comes after it.
+            fence(SeqCst);
+            self.queue.claims_settled()
+        } else {
+            state & !CLOSED == received
+        }
     }
 
-    /// Counts a send, unless the channel is closed (then nothing stays counted). Returns whether
-    /// the send may go on.
+    /// Counts a send on an unbounded channel, unless the channel is closed (then nothing stays
+    /// counted). Returns whether the send may go on.
     #[inline]
     fn begin_send(&self) -> bool {
         // Relaxed: the count only needs its place in this word's modification order relative to
@@ -556,29 +590,87 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         }
     }
 
+    /// After a granted claim on a bounded channel: whether the channel is still open, so that
+    /// the receiver waits for the send the claim counts (see `finished`). If not, the caller
+    /// takes the claim back ([`take_back`](Shared::take_back)).
+    #[inline]
+    fn open_after_claim(&self) -> bool {
+        // SeqCst: pairs with the receiver's fence in `finished`, between our claim and this
+        // look (see there).
+        fence(SeqCst);
+        // Relaxed: ordered by the fences.
+        self.state.load(Relaxed) & CLOSED == 0
+    }
+
+    /// Takes back `n` places of room that granted claims will not use, on a bounded channel:
+    /// gives the room back, wakes a receiver that waits for the claims to settle, and hands the
+    /// room on to the senders waiting for it.
+    #[cold]
+    fn take_back(&self, n: usize) {
+        self.queue.give_back(n);
+        self.claims_dropped();
+        if let Some(room) = self.room() {
+            room.given_back(n);
+        }
+    }
+
+    /// After the claim counter of a bounded channel went down (room given back, or a refused
+    /// claim undone): wakes the receiver if the channel is closed, as it may be waiting for the
+    /// claims to settle (see `finished`).
+    fn claims_dropped(&self) {
+        // SeqCst: pairs with the receiver's fence in `finished`, between our decrement and this
+        // look (see there).
+        fence(SeqCst);
+        // Relaxed: ordered by the fences.
+        if self.state.load(Relaxed) & CLOSED != 0 {
+            // The receiver registers its waker before its look: either it saw our decrement, or
+            // this wakes it.
+            self.queue.shared().wake();
+        }
+    }
+
     /// Sends `handle` if the channel is open and has room.
     #[inline]
     fn try_send(&self, handle: N::Handle) -> Result<(), TrySendError<N::Handle>> {
+        if self.bounded() {
+            return self.try_send_bounded(handle);
+        }
         if !self.begin_send() {
             return Err(TrySendError::Closed(handle));
         }
+        // Unbounded: no room to claim. Wakes the receiver if it sleeps.
+        self.queue.push(handle);
+        Ok(())
+    }
+
+    /// [`try_send`](Shared::try_send) on a bounded channel, whose claim counts the send (see
+    /// `finished`).
+    #[inline]
+    fn try_send_bounded(&self, handle: N::Handle) -> Result<(), TrySendError<N::Handle>> {
+        if self.is_closed() {
+            return Err(TrySendError::Closed(handle));
+        }
         match self.queue.try_claim(1) {
-            Claim::Granted => {
+            Claim::Granted if self.open_after_claim() => {
                 // Wakes the receiver if it sleeps.
                 self.queue.push(handle);
                 Ok(())
             }
-            claim => {
-                self.cancel_send();
-                if claim == Claim::Undone {
-                    // While our claim counted, another sender's claim may have been refused
-                    // because of it; that sender may be about to wait. Hand the room on.
-                    if let Some(room) = self.room() {
-                        room.undone();
-                    }
+            Claim::Granted => {
+                // Closed since our look above.
+                self.take_back(1);
+                Err(TrySendError::Closed(handle))
+            }
+            Claim::Undone => {
+                self.claims_dropped();
+                // While our claim counted, another sender's claim may have been refused
+                // because of it; that sender may be about to wait. Hand the room on.
+                if let Some(room) = self.room() {
+                    room.undone();
                 }
                 Err(TrySendError::Full(handle))
             }
+            Claim::Refused => Err(TrySendError::Full(handle)),
         }
     }
 
@@ -603,6 +695,12 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         let first = self.closed.close();
         let second = room.0.take().map(Waiters::close).unwrap_or_default();
         first.or(second).resume();
+    }
+
+    /// Whether the channel is bounded: known at compile time.
+    #[inline(always)]
+    fn bounded(&self) -> bool {
+        self.room().is_some()
     }
 
     /// The senders waiting for room, when bounded.
