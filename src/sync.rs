@@ -142,6 +142,14 @@ pub(crate) struct SpinThenPark {
 }
 
 #[cfg(feature = "std")]
+impl From<(u32, u32)> for SpinThenPark {
+    /// `(spin_rounds, yields)`: see [`SpinThenPark::new`].
+    fn from((spin_rounds, yields): (u32, u32)) -> Self {
+        SpinThenPark::new(spin_rounds, yields)
+    }
+}
+
+#[cfg(feature = "std")]
 impl SpinThenPark {
     /// `spin_rounds` rounds of spinning (round `k` spins `2^k` hints), then `yields` yields.
     pub(crate) fn new(spin_rounds: u32, yields: u32) -> Self {

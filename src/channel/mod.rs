@@ -187,10 +187,10 @@
 //! lock only while a sender waits. The unbounded channel carries none of it.
 //!
 //! A thread that finds the channel full ([`send_blocking`][Sender::send_blocking] and the other
-//! blocking sends) first waits a few microseconds without joining the list (spinning, then
-//! yielding), and [`recv_blocking`][Receiver::recv_blocking] a microsecond or two on an empty
-//! channel: while both ends run, the room or the node comes within that time, and nobody parks
-//! or wakes anybody. A wait that lasts longer parks.
+//! blocking sends) first waits a few microseconds without joining the list (spinning briefly,
+//! then yielding), and [`recv_blocking`][Receiver::recv_blocking] about a microsecond on an
+//! empty channel: while both ends run, the room or the node comes within that time, and nobody
+//! parks or wakes anybody. A wait that lasts longer parks.
 //!
 //! # Misbehaving users
 //!
@@ -415,33 +415,52 @@ fn with_queue<N: Node, B: Capacity>(
         received: 0,
         terminated: false,
         stash: receiver::Stash::EMPTY,
+        #[cfg(feature = "std")]
+        spin_longer: false,
     };
     (sender, receiver)
 }
 
 /// How long a blocking send (or reservation) that finds a bounded channel full waits for room
-/// before it joins the wait list and parks: 7 rounds of spinning (127 spin hints, a few
-/// microseconds), then 10 yields of the thread. While the receiver runs, room comes within that
-/// time, and the sender takes it without the list's lock, a park or a wake-up; the receiver's
-/// hand-overs then find nobody to wake. Measured in `perf/CHANNELS.md` (backpressure, 2 and 8
-/// blocking senders).
+/// before it joins the wait list and parks: 2 short rounds of spinning (3 spin hints), then 10
+/// yields of the thread, a few microseconds in all. While the receiver runs, room comes within
+/// that time, and the sender takes it without the list's lock, a park or a wake-up; the
+/// receiver's hand-overs then find nobody to wake. It yields early rather than spinning long:
+/// when the receiver shares the sender's core (more threads than cores), only a yield lets it
+/// make room (measured in `perf/CHANNELS.md`: 7 rounds of spinning, 127 hints, before the
+/// yields moved 0.6-0.75x what 2 rounds did under backpressure with blocking senders).
 #[cfg(feature = "std")]
-const SEND_SPIN: (u32, u32) = (7, 10);
+const SEND_SPIN: (u32, u32) = (2, 10);
 
-/// How long a blocking receive that finds the channel empty waits for a node before it parks: 6
-/// rounds of spinning (63 spin hints, one or two microseconds), then one yield. Shorter than a
-/// sender's: an idle receiver spends it at the end of every burst of messages, while a sender
-/// spends it only when the channel is full. It spares a sender on another core the wake-up when
-/// the next node is that close (ping-pong, a receiver that drains faster than its senders
-/// fill).
+/// How long a blocking receive that finds the channel empty waits for a node before it parks:
+/// 2 short rounds of spinning (3 spin hints), then 2 yields of the thread, about a microsecond
+/// in all. Short, because an idle receiver spends it at the end of every burst of messages; and
+/// yielding early rather than spinning long, because on a loaded machine the sender often needs
+/// the receiver's core to send at all (measured: 63 spin hints before the first yield made the
+/// blocking ping-pong 2.7x kanal's round trip, 3 hints 1.1x). A receive whose node came during
+/// the yields waits longer the next time ([`RECV_SPIN_LONGER`]).
 #[cfg(feature = "std")]
-const RECV_SPIN: (u32, u32) = (6, 1);
+const RECV_SPIN: (u32, u32) = (2, 2);
+
+/// The budget of a blocking receive after one whose node came while it yielded, or soon after
+/// it parked ([`SOON`]): 8 yields instead of 2. A peer that answers within a few microseconds
+/// (ping-pong) keeps it; a receive whose node comes while it spins, or that waits long, goes back
+/// to [`RECV_SPIN`], so that an idle receiver, which waits long at the end of every burst, pays
+/// the short budget.
+#[cfg(feature = "std")]
+const RECV_SPIN_LONGER: (u32, u32) = (2, 8);
+
+/// A park that ended with a node within this was one a longer budget would have spared: 50
+/// microseconds, a few times what a park and its wake-up cost, far below the idle gaps of a
+/// bursty sender.
+#[cfg(feature = "std")]
+const SOON: core::time::Duration = core::time::Duration::from_micros(50);
 
 /// Calls `attempt` until it returns `Some`, for a thread that would park otherwise: between
-/// refused attempts it spins and then yields, within `budget` (rounds of spinning, yields; see
-/// [`SpinThenPark`]). `None` once that budget is spent (after a last wait, so that the caller's
-/// next attempt is worth making), or once `deadline` has passed: then the caller parks. Under
-/// loom the budget is empty, and this attempts nothing.
+/// refused attempts it waits as `spin` says (spinning, then yielding; see [`SpinThenPark`]).
+/// `None` once that budget is spent (after a last wait, so that the caller's next attempt is
+/// worth making), or once `deadline` has passed: then the caller parks. Under loom the budget
+/// is empty, and this attempts nothing.
 ///
 /// A wait that ends within the budget costs no wait list, no park and no wake-up; one that
 /// outlasts it costs the budget (a few microseconds) more than parking at once would.
@@ -449,11 +468,10 @@ const RECV_SPIN: (u32, u32) = (6, 1);
 /// [`SpinThenPark`]: crate::sync::SpinThenPark
 #[cfg(feature = "std")]
 fn spin_before_parking<T>(
-    budget: (u32, u32),
+    spin: &mut crate::sync::SpinThenPark,
     deadline: Option<std::time::Instant>,
     mut attempt: impl FnMut() -> Option<T>,
 ) -> Option<T> {
-    let mut spin = crate::sync::SpinThenPark::new(budget.0, budget.1);
     while !spin.spent() {
         if let Some(done) = attempt() {
             return Some(done);

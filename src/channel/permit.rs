@@ -774,7 +774,7 @@ impl<N: Node, B: Capacity> Sender<N, B> {
                     Err(TrySendError::Full(())) => None,
                 };
                 // As in `send_blocking`: briefly without the wait list first.
-                match spin_before_parking(SEND_SPIN, None, &mut attempt) {
+                match spin_before_parking(&mut SEND_SPIN.into(), None, &mut attempt) {
                     Some(reserved) => reserved,
                     None => room
                         .block_until(None, attempt, || {

@@ -380,9 +380,9 @@ impl<N: Node> Sender<N, Bounded> {
 
     /// Sends a node, blocking the thread until there is room.
     ///
-    /// A full channel first makes it wait a few microseconds without parking (spinning, then
-    /// yielding the thread, as crossbeam's and kanal's channels do): room made meanwhile is taken
-    /// without a park and a wake-up. Then it parks until a receive makes room.
+    /// A full channel first makes it wait a few microseconds without parking (spinning briefly,
+    /// then yielding the thread, as crossbeam's and kanal's channels do): room made meanwhile is
+    /// taken without a park and a wake-up. Then it parks until a receive makes room.
     ///
     /// Do not call it from an async task: it blocks the executor's thread. Use
     /// `send(node).await` there.
@@ -620,7 +620,7 @@ impl<N: Node> Sender<N, Bounded> {
         };
         // Room usually comes within microseconds while the receiver runs: wait for it without
         // the wait list first.
-        if let Some(sent) = spin_before_parking(SEND_SPIN, deadline, &mut attempt) {
+        if let Some(sent) = spin_before_parking(&mut SEND_SPIN.into(), deadline, &mut attempt) {
             return sent;
         }
         let sent = self.shared.room.block_until(deadline, attempt, || {

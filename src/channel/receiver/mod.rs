@@ -36,6 +36,10 @@ pub struct Receiver<N: Node, B: Capacity = Unbounded> {
     /// A node taken and accounted for whose delivery a waiting sender's panicking waker
     /// interrupted: the next receive returns it.
     pub(super) stash: Stash<N::Handle>,
+    /// Whether the last blocking receive got its node while it yielded the thread: the next
+    /// one waits longer before it parks ([`RECV_SPIN_LONGER`]).
+    #[cfg(feature = "std")]
+    pub(super) spin_longer: bool,
 }
 
 /// Where a node waits while the wakers of waiting senders run: the next receive returns it.
@@ -247,10 +251,12 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// Receives a node, blocking the thread until one arrives; `None` once every sender is gone
     /// (or the channel was closed) and everything was received.
     ///
-    /// An empty channel first makes it wait a microsecond or two without parking (spinning,
-    /// then yielding the thread once): a node sent meanwhile is taken without a park, and its
-    /// sender pays no wake-up. Then it parks until a node arrives. The budget is short, so an
-    /// idle receiver costs next to nothing.
+    /// An empty channel first makes it wait a microsecond or so without parking (spinning
+    /// briefly, then yielding the thread twice): a node sent meanwhile is taken without a park,
+    /// and its sender pays no wake-up. Then it parks until a node arrives. The budget is short,
+    /// so an idle receiver costs next to nothing; after a wait that a few more yields would have
+    /// spared (a peer answering within microseconds, as in ping-pong), the next one yields up
+    /// to 8 times.
     ///
     /// Do not call it from an async task: it blocks the executor's thread, and on a
     /// current-thread runtime the senders of that runtime can then never run. Use
@@ -348,14 +354,30 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         // thread-local look-up and two reference counts per call, and parking costs the sender
         // a wake-up).
         let consumer = &mut self.consumer;
+        let mut spin = if self.spin_longer {
+            RECV_SPIN_LONGER
+        } else {
+            RECV_SPIN
+        }
+        .into();
         let ready = match consumer.try_dequeue() {
             Ok(handle) => Some(handle),
-            Err(_) => spin_before_parking(RECV_SPIN, deadline, || consumer.try_dequeue().ok()),
+            Err(_) => {
+                let ready =
+                    spin_before_parking(&mut spin, deadline, || consumer.try_dequeue().ok());
+                if ready.is_some() {
+                    // If it came only while we yielded, its sender answers within a few yields
+                    // (and may need our core): wait longer next time before parking.
+                    self.spin_longer = spin.yields();
+                }
+                ready
+            }
         };
         if let Some(handle) = ready {
             self.consumer.done();
             return Ok(self.deliver(handle));
         }
+        let parked_at = std::time::Instant::now();
         let received = self.received;
         let mut checked = false;
         let step = self.consumer.block_on(deadline, None, |consumer, waker| {
@@ -372,6 +394,10 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
             }
             step
         });
+        // A node that came soon after we gave up spinning (a peer on another core that answers
+        // within microseconds): wait longer next time. After a long wait (an idle channel) the
+        // short budget, so that idling costs next to nothing.
+        self.spin_longer = matches!(step, Some(Some(_))) && parked_at.elapsed() < SOON;
         match step {
             Some(handle) => self.received(handle).ok_or(RecvTimeoutError::Disconnected),
             None => Err(RecvTimeoutError::Timeout),
