@@ -122,6 +122,81 @@ impl Backoff {
     }
 }
 
+/// A short, bounded wait of a thread that is about to park: a few rounds of spinning, each twice
+/// as long as the one before, then a few yields of the thread; after that, [`spent`] says the
+/// budget is spent and the caller parks. In the spirit of crossbeam's `Backoff`, and far below
+/// kanal's 256 yields: a thread that waits longer than that parks and costs nothing while it
+/// waits.
+///
+/// Under loom the budget is empty, so that the models explore the same steps as without it (a
+/// spin loop would only multiply their interleavings with attempts they cover anyway); under
+/// shuttle it is two yields, so that its schedules reach the attempts made while spinning.
+///
+/// [`spent`]: SpinThenPark::spent
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub(crate) struct SpinThenPark {
+    step: u32,
+    spin_rounds: u32,
+    steps: u32,
+}
+
+#[cfg(feature = "std")]
+impl From<(u32, u32)> for SpinThenPark {
+    /// `(spin_rounds, yields)`: see [`SpinThenPark::new`].
+    fn from((spin_rounds, yields): (u32, u32)) -> Self {
+        SpinThenPark::new(spin_rounds, yields)
+    }
+}
+
+#[cfg(feature = "std")]
+impl SpinThenPark {
+    /// `spin_rounds` rounds of spinning (round `k` spins `2^k` hints), then `yields` yields.
+    pub(crate) fn new(spin_rounds: u32, yields: u32) -> Self {
+        let (spin_rounds, yields) = if cfg!(loom) {
+            (0, 0)
+        } else if cfg!(shuttle) {
+            (0, 2)
+        } else {
+            (spin_rounds, yields)
+        };
+        SpinThenPark {
+            step: 0,
+            spin_rounds,
+            steps: spin_rounds + yields,
+        }
+    }
+
+    /// Waits once, a little longer than the last time (nothing once the budget is spent).
+    #[inline]
+    pub(crate) fn snooze(&mut self) {
+        let step = self.step;
+        if step >= self.steps {
+            return;
+        }
+        self.step += 1;
+        if step < self.spin_rounds {
+            for _ in 0..1u32 << step {
+                spin_hint();
+            }
+        } else {
+            yield_thread();
+        }
+    }
+
+    /// Whether the budget is spent: the caller parks now.
+    #[inline]
+    pub(crate) fn spent(&self) -> bool {
+        self.step >= self.steps
+    }
+
+    /// Whether the spinning is over (the next waits yield the thread, or park it).
+    #[inline]
+    pub(crate) fn yields(&self) -> bool {
+        self.step >= self.spin_rounds
+    }
+}
+
 /// Tells the processor (or, under loom or shuttle, the model's scheduler) that we are spinning,
 /// waiting for another thread. Loom needs the yield to let the awaited thread run; shuttle's
 /// `spin_loop` yields to its scheduler too.

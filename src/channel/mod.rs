@@ -186,6 +186,12 @@
 //! the order they began to wait; the receiver pays a fence per hand-over for it, and the list's
 //! lock only while a sender waits. The unbounded channel carries none of it.
 //!
+//! A thread that finds the channel full ([`send_blocking`][Sender::send_blocking] and the other
+//! blocking sends) first waits a few microseconds without joining the list (spinning briefly,
+//! then yielding), and [`recv_blocking`][Receiver::recv_blocking] about a microsecond on an
+//! empty channel: while both ends run, the room or the node comes within that time, and nobody
+//! parks or wakes anybody. A wait that lasts longer parks.
+//!
 //! # Misbehaving users
 //!
 //! A waker is the user's code: the channel never runs one while it holds a lock, so a waker may
@@ -220,7 +226,7 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use core::task::{Context, Poll};
 
 use alloc::vec::Vec;
@@ -233,9 +239,10 @@ use crate::policy::waiters::Waiters;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
 use crate::queue::sleep::Step;
-use crate::sync::{Arc, AtomicUsize};
-use crate::{Bounded, Capacity, Compact, Consumer, Node, Queue, QueueRef, TryDequeueError};
+use crate::sync::{fence, Arc, AtomicUsize};
+use crate::{Bounded, Capacity, Consumer, Node, Padded, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
+use crossbeam_utils::CachePadded;
 
 pub mod error;
 mod futures;
@@ -265,9 +272,10 @@ pub use weak::WeakSender;
 /// [`bounded`] is the same function under crossbeam's and flume's name, and
 /// [`unbounded_channel`] makes a channel without a bound.
 ///
-/// The queue is a [`BoundedWaitQueue`](crate::BoundedWaitQueue), allocated once, here. Sending
-/// and receiving never allocate; a sender that has to wait for room allocates its place in the
-/// wait list.
+/// The queue is a [`BoundedWaitQueue`](crate::BoundedWaitQueue) in the [`Padded`] layout
+/// (senders and receiver on different cores do not fight over one cache line), allocated once,
+/// here, with the rest of the channel: about 640 bytes on x86-64. Sending and receiving never
+/// allocate; a sender that has to wait for room allocates its place in the wait list.
 ///
 /// # Panics
 ///
@@ -333,7 +341,8 @@ pub fn bounded<N: Node>(capacity: usize) -> (Sender<N, Bounded>, Receiver<N, Bou
 /// [`Receiver`]. As tokio's `mpsc::unbounded_channel()`; [`unbounded`] is the same function under
 /// crossbeam's and flume's name.
 ///
-/// [`Sender::send`] never waits (it is wait-free). The queue is allocated once, here; sending and
+/// [`Sender::send`] never waits (it is wait-free). The queue ([`Padded`], as for [`channel`]) is
+/// allocated once, here, with the rest of the channel: about 512 bytes on x86-64; sending and
 /// receiving never allocate.
 ///
 /// # Examples
@@ -379,14 +388,16 @@ pub fn unbounded<N: Node>() -> (Sender<N>, Receiver<N>) {
 }
 
 /// Both ends around `queue`.
-fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, Receiver<N, B>) {
+fn with_queue<N: Node, B: Capacity>(
+    queue: Queue<N, B, Wait, Padded>,
+) -> (Sender<N, B>, Receiver<N, B>) {
     let shared = Arc::new(Shared {
         queue,
         state: AtomicUsize::new(0),
         senders: AtomicUsize::new(1),
         weak_senders: AtomicUsize::new(0),
         closed: Waiters::new(),
-        room: B::when_bounded(Waiters::new),
+        room: B::when_bounded(|| CachePadded::new(Waiters::new())),
     });
     let sender = Sender {
         shared: Arc::clone(&shared),
@@ -404,8 +415,74 @@ fn with_queue<N: Node, B: Capacity>(queue: Queue<N, B, Wait>) -> (Sender<N, B>, 
         received: 0,
         terminated: false,
         stash: receiver::Stash::EMPTY,
+        #[cfg(feature = "std")]
+        spin_longer: false,
     };
     (sender, receiver)
+}
+
+/// How long a blocking send (or reservation) that finds a bounded channel full waits for room
+/// before it joins the wait list and parks: 2 short rounds of spinning (3 spin hints), then 10
+/// yields of the thread, a few microseconds in all. While the receiver runs, room comes within
+/// that time, and the sender takes it without the list's lock, a park or a wake-up; the
+/// receiver's hand-overs then find nobody to wake. It yields early rather than spinning long:
+/// when the receiver shares the sender's core (more threads than cores), only a yield lets it
+/// make room (measured in `perf/CHANNELS.md`: 7 rounds of spinning, 127 hints, before the
+/// yields moved 0.6-0.75x what 2 rounds did under backpressure with blocking senders).
+#[cfg(feature = "std")]
+const SEND_SPIN: (u32, u32) = (2, 10);
+
+/// How long a blocking receive that finds the channel empty waits for a node before it parks:
+/// 2 short rounds of spinning (3 spin hints), then 2 yields of the thread, about a microsecond
+/// in all. Short, because an idle receiver spends it at the end of every burst of messages; and
+/// yielding early rather than spinning long, because on a loaded machine the sender often needs
+/// the receiver's core to send at all (measured: 63 spin hints before the first yield made the
+/// blocking ping-pong 2.7x kanal's round trip, 3 hints 1.1x). A receive whose node came during
+/// the yields waits longer the next time ([`RECV_SPIN_LONGER`]).
+#[cfg(feature = "std")]
+const RECV_SPIN: (u32, u32) = (2, 2);
+
+/// The budget of a blocking receive after one whose node came while it yielded, or soon after
+/// it parked ([`SOON`]): 8 yields instead of 2. A peer that answers within a few microseconds
+/// (ping-pong) keeps it; a receive whose node comes while it spins, or that waits long, goes back
+/// to [`RECV_SPIN`], so that an idle receiver, which waits long at the end of every burst, pays
+/// the short budget.
+#[cfg(feature = "std")]
+const RECV_SPIN_LONGER: (u32, u32) = (2, 8);
+
+/// A park that ended with a node within this was one a longer budget would have spared: 50
+/// microseconds, a few times what a park and its wake-up cost, far below the idle gaps of a
+/// bursty sender.
+#[cfg(feature = "std")]
+const SOON: core::time::Duration = core::time::Duration::from_micros(50);
+
+/// Calls `attempt` until it returns `Some`, for a thread that would park otherwise: between
+/// refused attempts it waits as `spin` says (spinning, then yielding; see [`SpinThenPark`]).
+/// `None` once that budget is spent (after a last wait, so that the caller's next attempt is
+/// worth making), or once `deadline` has passed: then the caller parks. Under loom the budget
+/// is empty, and this attempts nothing.
+///
+/// A wait that ends within the budget costs no wait list, no park and no wake-up; one that
+/// outlasts it costs the budget (a few microseconds) more than parking at once would.
+///
+/// [`SpinThenPark`]: crate::sync::SpinThenPark
+#[cfg(feature = "std")]
+fn spin_before_parking<T>(
+    spin: &mut crate::sync::SpinThenPark,
+    deadline: Option<std::time::Instant>,
+    mut attempt: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    while !spin.spent() {
+        if let Some(done) = attempt() {
+            return Some(done);
+        }
+        // The clock only once yielding: a spin round is far shorter than any timeout's grain.
+        if spin.yields() && deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+            return None;
+        }
+        spin.snooze();
+    }
+    None
 }
 
 /// `state` bit: the receiver closed the channel or is gone. Senders fail from then on.
@@ -413,12 +490,22 @@ const CLOSED: usize = 1;
 /// `state` unit: one send, counted (before its node is enqueued) unless the channel is closed.
 const ONE_SEND: usize = 2;
 
+/// What the ends share. `repr(C)`, so that the fields stay on the cache lines laid out here
+/// (lever 2 of `perf/CHANNELS.md`): the queue's two ends on lines of their own, then `state`
+/// (written by every send) with the fields that change only now and then, then the room's wait
+/// list, whose count the receiver reads after every hand-over, on a line of its own away from
+/// `state`. A bounded channel is 512 bytes (plus the `Arc`'s counts, on a line before it), an
+/// unbounded one 384, on 64-bit targets whose lines `CachePadded` takes as 128 bytes.
+#[repr(C)]
 struct Shared<N: Node, B: Capacity> {
-    queue: Queue<N, B, Wait>,
-    /// [`CLOSED`], plus [`ONE_SEND`] for every send that got past the closed check (accepted,
-    /// or refused for want of room and about to take itself back), wrapping. Once `CLOSED` is
-    /// set no send is counted for good any more, so a receiver that has taken as many nodes as
-    /// the count says has taken everything it will ever get.
+    /// The queue, in the [`Padded`] layout: the senders' claims and swaps and the receiver's
+    /// walk and count of nodes handed over do not share a line.
+    queue: Queue<N, B, Wait, Padded>,
+    /// [`CLOSED`], plus, on an unbounded channel, [`ONE_SEND`] for every send that got past the
+    /// closed check (accepted, or about to take itself back), wrapping. Once `CLOSED` is set no
+    /// send is counted for good any more, so a receiver that has taken as many nodes as the
+    /// count says has taken everything it will ever get. A bounded channel counts its sends on
+    /// the queue's claim counter instead (see [`Shared::finished`]).
     state: AtomicUsize,
     /// Live senders. The last one to go wakes the receiver. Once 0 it stays 0: a
     /// [`WeakSender`] upgrades only from a live count.
@@ -427,17 +514,9 @@ struct Shared<N: Node, B: Capacity> {
     weak_senders: AtomicUsize,
     /// Tasks in [`Sender::closed`].
     closed: Waiters,
-    /// Senders waiting for room: a [`Waiters`] list when bounded, nothing when unbounded.
-    ///
-    /// A sender waits only after a refused attempt made after it joined the list. Each way an
-    /// attempt can turn from refused to accepted notifies, after the change: the receiver's
-    /// hand-over of `n` nodes (room for `n`, in `Receiver::handed_over` and `deliver`), a claim
-    /// that counted itself and took itself back, which may have made a concurrent claim fail
-    /// spuriously (room for one, in `try_send`), room given back by unused permits, and a close,
-    /// which notifies all. A claim refused without counting itself changed nothing and notifies
-    /// nobody, so senders of a full channel do not wake each other in a circle. A sender that
-    /// waited and was then forgotten keeps nobody's room (see [`Waiters`]).
-    room: <B as SealedCapacity>::WhenBounded<Waiters>,
+    /// Senders waiting for room: a [`Waiters`] list when bounded, on a line of its own, nothing
+    /// when unbounded.
+    room: <B as SealedCapacity>::WhenBounded<CachePadded<Waiters>>,
 }
 
 // The channel's ends are `UnwindSafe` and `RefUnwindSafe`, as tokio's are (its tests assert
@@ -453,22 +532,55 @@ impl<N: Node, B: Capacity> Shared<N, B> {
     /// more: every sender is gone, or the channel is closed and every counted send was received.
     /// Call it only with the queue found empty after the receiver registered its waker: a sender
     /// that changes the answer later wakes it.
+    ///
+    /// How sends are counted differs with the capacity:
+    ///
+    /// - Unbounded: `state` counts them ([`begin_send`](Shared::begin_send)). The receiver's
+    ///   close is a read-modify-write of the same word, so every send either is counted before
+    ///   it (and the load below, made after it, sees that count) or sees `CLOSED` and fails.
+    /// - Bounded: the queue's claim counter counts them, with the room they take, so a send
+    ///   costs one read-modify-write fewer. A granted claim is a counted send; the sender then
+    ///   issues a `SeqCst` fence and looks at `CLOSED` ([`open_after_claim`]), and takes the
+    ///   claim back if it is set ([`take_back`]). The receiver, closed, issues a `SeqCst` fence
+    ///   and then compares the claim counter with the nodes it handed over. Of the two fences
+    ///   one comes first in their total order (C++20's rules for `SeqCst` fences, which Rust
+    ///   follows, hold across `happens-before`, so a receiver moved to another thread since its
+    ///   close changes nothing): if the sender's, the receiver's load sees the claim, and waits
+    ///   for its node or its give-back; if the receiver's, the sender sees `CLOSED` (set before
+    ///   the receiver's fence) and gives the claim back without sending. A claim that goes down
+    ///   again (given back, or undone after a refusal) is followed by the same fence and look,
+    ///   and wakes the receiver if the channel is closed ([`claims_dropped`]): either the
+    ///   receiver's load sees the decrement, or the sender sees `CLOSED` and the wake-up reaches
+    ///   the waker the receiver registered before its look. Claims that are never taken back
+    ///   are the room of a forgotten permit, which the receiver waits for, as documented.
+    ///
+    /// [`open_after_claim`]: Shared::open_after_claim
+    /// [`take_back`]: Shared::take_back
+    /// [`claims_dropped`]: Shared::claims_dropped
     fn finished(&self, received: usize) -> bool {
         // Acquire: pairs with the last sender's AcqRel decrement, so every node it sent
         // happens-before this returns `true`.
         if self.senders.load(Acquire) == 0 {
             return true;
         }
-        // Relaxed: coherence alone decides. The receiver's close is a read-modify-write of this
-        // word, so every send either is counted before it (and this load, made after it, sees
-        // that count) or sees `CLOSED` and fails. Nodes are published by the queue, not by
-        // this count.
+        // Relaxed: coherence alone decides (see above). `CLOSED` is the receiver's own write.
+        // Nodes are published by the queue, not by this count.
         let state = self.state.load(Relaxed);
-        state & CLOSED != 0 && state & !CLOSED == received
+        if state & CLOSED == 0 {
+            return false;
+        }
+        if self.bounded() {
+            // SeqCst: pairs with the senders' fences in `open_after_claim` and `claims_dropped`
+            // (see above); the claim counter's load in `claims_settled` comes after it.
+            fence(SeqCst);
+            self.queue.claims_settled()
+        } else {
+            state & !CLOSED == received
+        }
     }
 
-    /// Counts a send, unless the channel is closed (then nothing stays counted). Returns whether
-    /// the send may go on.
+    /// Counts a send on an unbounded channel, unless the channel is closed (then nothing stays
+    /// counted). Returns whether the send may go on.
     #[inline]
     fn begin_send(&self) -> bool {
         // Relaxed: the count only needs its place in this word's modification order relative to
@@ -495,29 +607,87 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         }
     }
 
+    /// After a granted claim on a bounded channel: whether the channel is still open, so that
+    /// the receiver waits for the send the claim counts (see `finished`). If not, the caller
+    /// takes the claim back ([`take_back`](Shared::take_back)).
+    #[inline]
+    fn open_after_claim(&self) -> bool {
+        // SeqCst: pairs with the receiver's fence in `finished`, between our claim and this
+        // look (see there).
+        fence(SeqCst);
+        // Relaxed: ordered by the fences.
+        self.state.load(Relaxed) & CLOSED == 0
+    }
+
+    /// Takes back `n` places of room that granted claims will not use, on a bounded channel:
+    /// gives the room back, wakes a receiver that waits for the claims to settle, and hands the
+    /// room on to the senders waiting for it.
+    #[cold]
+    fn take_back(&self, n: usize) {
+        self.queue.give_back(n);
+        self.claims_dropped();
+        if let Some(room) = self.room() {
+            room.notify(n);
+        }
+    }
+
+    /// After the claim counter of a bounded channel went down (room given back, or a refused
+    /// claim undone): wakes the receiver if the channel is closed, as it may be waiting for the
+    /// claims to settle (see `finished`).
+    fn claims_dropped(&self) {
+        // SeqCst: pairs with the receiver's fence in `finished`, between our decrement and this
+        // look (see there).
+        fence(SeqCst);
+        // Relaxed: ordered by the fences.
+        if self.state.load(Relaxed) & CLOSED != 0 {
+            // The receiver registers its waker before its look: either it saw our decrement, or
+            // this wakes it.
+            self.queue.shared().wake();
+        }
+    }
+
     /// Sends `handle` if the channel is open and has room.
     #[inline]
     fn try_send(&self, handle: N::Handle) -> Result<(), TrySendError<N::Handle>> {
+        if self.bounded() {
+            return self.try_send_bounded(handle);
+        }
         if !self.begin_send() {
             return Err(TrySendError::Closed(handle));
         }
+        // Unbounded: no room to claim. Wakes the receiver if it sleeps.
+        self.queue.push(handle);
+        Ok(())
+    }
+
+    /// [`try_send`](Shared::try_send) on a bounded channel, whose claim counts the send (see
+    /// `finished`).
+    #[inline]
+    fn try_send_bounded(&self, handle: N::Handle) -> Result<(), TrySendError<N::Handle>> {
+        if self.is_closed() {
+            return Err(TrySendError::Closed(handle));
+        }
         match self.queue.try_claim(1) {
-            Claim::Granted => {
+            Claim::Granted if self.open_after_claim() => {
                 // Wakes the receiver if it sleeps.
                 self.queue.push(handle);
                 Ok(())
             }
-            claim => {
-                self.cancel_send();
-                if claim == Claim::Undone {
-                    // While our claim counted, another sender's claim may have been refused
-                    // because of it; that sender may be about to wait. Hand the room on.
-                    if let Some(room) = self.room() {
-                        room.notify(1);
-                    }
+            Claim::Granted => {
+                // Closed since our look above.
+                self.take_back(1);
+                Err(TrySendError::Closed(handle))
+            }
+            Claim::Undone => {
+                self.claims_dropped();
+                // While our claim counted, another sender's claim may have been refused
+                // because of it; that sender may be about to wait. Hand the room on.
+                if let Some(room) = self.room() {
+                    room.notify(1);
                 }
                 Err(TrySendError::Full(handle))
             }
+            Claim::Refused => Err(TrySendError::Full(handle)),
         }
     }
 
@@ -544,10 +714,16 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         first.or(second).resume();
     }
 
+    /// Whether the channel is bounded: known at compile time.
+    #[inline(always)]
+    fn bounded(&self) -> bool {
+        self.room().is_some()
+    }
+
     /// The senders waiting for room, when bounded.
     #[inline(always)]
     fn room(&self) -> Option<&Waiters> {
-        B::bounded_part(&self.room)
+        B::bounded_part(&self.room).map(|room| &**room)
     }
 
     /// The number of live senders, for information.
@@ -567,5 +743,26 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         // Acquire: pairs with the Release of the receiver's close, so what it did before closing
         // is visible once a sender sees the channel closed.
         self.state.load(Acquire) & CLOSED != 0
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64", not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+    use crate::{node, Link};
+    use alloc::boxed::Box;
+
+    struct Msg {
+        link: Link,
+    }
+    node!(Msg, link, Box<Msg>);
+
+    #[test]
+    fn shared_sizes_are_what_the_docs_say() {
+        let line = core::mem::align_of::<CachePadded<u8>>();
+        if line == 128 {
+            assert_eq!(core::mem::size_of::<Shared<Msg, Bounded>>(), 512);
+            assert_eq!(core::mem::size_of::<Shared<Msg, Unbounded>>(), 384);
+        }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! A reservation is the send's first half done early: the send is counted (so a receiver that
 //! closed the channel waits for it) and its room claimed on the capacity's counter, as one
-//! accepted claim of the queue's bound. [`Permit::send`] is the second half: one enqueue, which
+//! accepted claim of the queue's bound (on a bounded channel that claim is the count). [`Permit::send`] is the second half: one enqueue, which
 //! never fails and never waits. A permit dropped unused gives its room back and wakes a waiting
 //! sender. On an unbounded channel a permit costs what a send's closed check costs.
 
@@ -33,28 +33,40 @@ impl<N: Node, B: Capacity> Shared<N, B> {
                 Ok(())
             };
         }
+        if self.bounded() {
+            // As `try_send_bounded`, for `n` places: the claim counts the sends.
+            if self.is_closed() {
+                return Err(TrySendError::Closed(()));
+            }
+            return match self.queue.try_claim(n) {
+                Claim::Granted if self.open_after_claim() => Ok(()),
+                Claim::Granted => {
+                    self.take_back(n);
+                    Err(TrySendError::Closed(()))
+                }
+                Claim::Undone => {
+                    self.claims_dropped();
+                    // As in `try_send`: our claim may have made another one fail.
+                    if let Some(room) = self.room() {
+                        room.notify(1);
+                    }
+                    Err(TrySendError::Full(()))
+                }
+                Claim::Refused => Err(TrySendError::Full(())),
+            };
+        }
+        // Unbounded: no room to claim, only the sends to count.
         // Relaxed: as in `begin_send`, for `n` sends at once.
         let state = self.state.fetch_add(n * ONE_SEND, Relaxed);
         if state & CLOSED != 0 {
             self.cancel_sends(n);
             return Err(TrySendError::Closed(()));
         }
-        match self.queue.try_claim(n) {
-            Claim::Granted => Ok(()),
-            claim => {
-                self.cancel_sends(n);
-                if claim == Claim::Undone {
-                    // As in `try_send`: our claim may have made another one fail.
-                    if let Some(room) = self.room() {
-                        room.notify(1);
-                    }
-                }
-                Err(TrySendError::Full(()))
-            }
-        }
+        Ok(())
     }
 
-    /// Takes back `n` counted sends that will not happen, as `cancel_send` does for one.
+    /// Takes back `n` counted sends that will not happen on an unbounded channel, as
+    /// `cancel_send` does for one.
     fn cancel_sends(&self, n: usize) {
         // Relaxed: as in `cancel_send`.
         let state = self.state.fetch_sub(n * ONE_SEND, Relaxed);
@@ -64,13 +76,14 @@ impl<N: Node, B: Capacity> Shared<N, B> {
         }
     }
 
-    /// Gives back `n` reserved places that will not be used: the room, then the counted sends,
-    /// then a wake-up for the senders waiting for room.
+    /// Gives back `n` reserved places that will not be used: on a bounded channel the room (which
+    /// counted the sends), waking the receiver if it waits for it and the senders waiting for
+    /// room; on an unbounded one the counted sends.
     fn give_back(&self, n: usize) {
-        self.queue.give_back(n);
-        self.cancel_sends(n);
-        if let Some(room) = self.room() {
-            room.notify(n);
+        if self.bounded() {
+            self.take_back(n);
+        } else {
+            self.cancel_sends(n);
         }
     }
 
@@ -754,22 +767,25 @@ impl<N: Node, B: Capacity> Sender<N, B> {
         let reserved = match self.shared.room() {
             // Unbounded: never full.
             None => self.shared.try_reserve(1).map_err(|_| SendError(())),
-            Some(room) => room
-                .block_until(
-                    None,
-                    || match self.shared.try_reserve(1) {
-                        Ok(()) => Some(Ok(())),
-                        Err(TrySendError::Closed(())) => Some(Err(SendError(()))),
-                        Err(TrySendError::Full(())) => None,
-                    },
-                    || {
-                        // About to park: refuse if this thread runs an async runtime's tasks.
-                        if !runtime::may_block() {
-                            runtime::refuse("reserve_blocking", "reserve().await");
-                        }
-                    },
-                )
-                .expect("no deadline"),
+            Some(room) => {
+                let mut attempt = || match self.shared.try_reserve(1) {
+                    Ok(()) => Some(Ok(())),
+                    Err(TrySendError::Closed(())) => Some(Err(SendError(()))),
+                    Err(TrySendError::Full(())) => None,
+                };
+                // As in `send_blocking`: briefly without the wait list first.
+                match spin_before_parking(&mut SEND_SPIN.into(), None, &mut attempt) {
+                    Some(reserved) => reserved,
+                    None => room
+                        .block_until(None, attempt, || {
+                            // About to park: refuse if this thread runs an async runtime's tasks.
+                            if !runtime::may_block() {
+                                runtime::refuse("reserve_blocking", "reserve().await");
+                            }
+                        })
+                        .expect("no deadline"),
+                }
+            }
         };
         reserved.map(|()| Permit { sender: self })
     }

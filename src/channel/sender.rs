@@ -380,6 +380,10 @@ impl<N: Node> Sender<N, Bounded> {
 
     /// Sends a node, blocking the thread until there is room.
     ///
+    /// A full channel first makes it wait a few microseconds without parking (spinning briefly,
+    /// then yielding the thread, as crossbeam's and kanal's channels do): room made meanwhile is
+    /// taken without a park and a wake-up. Then it parks until a receive makes room.
+    ///
     /// Do not call it from an async task: it blocks the executor's thread. Use
     /// `send(node).await` there.
     ///
@@ -424,7 +428,8 @@ impl<N: Node> Sender<N, Bounded> {
         })
     }
 
-    /// Sends a node, blocking the thread for at most `timeout` while there is no room.
+    /// Sends a node, blocking the thread for at most `timeout` while there is no room. It waits
+    /// as [`send_blocking`](Sender::send_blocking) does: briefly without parking first.
     ///
     /// In async code, use [`send_timeout`](Sender::send_timeout) with your runtime's sleep
     /// future instead: this one blocks the executor's thread.
@@ -602,32 +607,33 @@ impl<N: Node> Sender<N, Bounded> {
         deadline: Option<std::time::Instant>,
     ) -> Result<(), SendTimeoutError<N::Handle>> {
         let mut handle = Some(handle);
-        let sent = self.shared.room.block_until(
-            deadline,
-            || {
-                let node = handle.take().expect("taken back when refused");
-                match self.shared.try_send(node) {
-                    Ok(()) => Some(Ok(())),
-                    Err(TrySendError::Closed(back)) => Some(Err(SendTimeoutError::Closed(back))),
-                    Err(TrySendError::Full(back)) => {
-                        handle = Some(back);
-                        None
+        let mut attempt = || {
+            let node = handle.take().expect("taken back when refused");
+            match self.shared.try_send(node) {
+                Ok(()) => Some(Ok(())),
+                Err(TrySendError::Closed(back)) => Some(Err(SendTimeoutError::Closed(back))),
+                Err(TrySendError::Full(back)) => {
+                    handle = Some(back);
+                    None
+                }
+            }
+        };
+        // Room usually comes within microseconds while the receiver runs: wait for it without
+        // the wait list first.
+        if let Some(sent) = spin_before_parking(&mut SEND_SPIN.into(), deadline, &mut attempt) {
+            return sent;
+        }
+        let sent = self.shared.room.block_until(deadline, attempt, || {
+            // About to park: refuse if this thread runs an async runtime's tasks.
+            if !runtime::may_block() {
+                match deadline {
+                    None => runtime::refuse("send_blocking", "send(node).await"),
+                    Some(_) => {
+                        runtime::refuse("send_timeout_blocking", "send_timeout(node, sleep).await")
                     }
                 }
-            },
-            || {
-                // About to park: refuse if this thread runs an async runtime's tasks.
-                if !runtime::may_block() {
-                    match deadline {
-                        None => runtime::refuse("send_blocking", "send(node).await"),
-                        Some(_) => runtime::refuse(
-                            "send_timeout_blocking",
-                            "send_timeout(node, sleep).await",
-                        ),
-                    }
-                }
-            },
-        );
+            }
+        });
         match sent {
             Some(sent) => sent,
             None => Err(SendTimeoutError::Timeout(

@@ -64,6 +64,14 @@
 //! `Relaxed`: they add no claim, and as read-modify-writes they do not break the chain of
 //! releases (a release sequence) that later claims acquire.
 //!
+//! The channel (`crate::channel`) also counts a bounded channel's sends on `enqueued`: a granted
+//! claim is a send the receiver waits for once it has closed the channel, and the receiver tells
+//! that every such send arrived by comparing `enqueued` with `dequeued` (`claims_settled`). That
+//! adds no write here: a sender whose claim was granted after the close gives it back, which is a
+//! give-back as above (in the claiming thread, after its claim), so the argument covers it. The
+//! orderings of that end-of-stream check are the channel's own (a `SeqCst` fence on each side, see
+//! its `Shared::finished`); the counters' orderings here are unchanged.
+//!
 //! The counters wrap around; differences are read as `isize`, which is exact while they stay below
 //! `isize::MAX` in magnitude. `enqueued - dequeued` is at most the room taken (nodes inside and
 //! room held by reservations, together at most `capacity`) plus the claims in flight, at most one
@@ -204,6 +212,17 @@ pub(crate) mod sealed {
         /// Records that the single consumer handed one node over.
         fn handed_over(handed_over: &Self::HandedOver);
 
+        /// Whether every claim so far was handed over: no node inside, no claim in flight, no
+        /// room held by a reservation. Only the consumer may ask (it reads its own count), and
+        /// the answer is exact only as of the load of the claim counter, which is `Relaxed`:
+        /// the caller orders it (the channel's end of stream, see its `Shared::finished`).
+        /// Always `true` when unbounded, which keeps no count.
+        fn claims_settled(claims: &Self::Claims, handed_over: &Self::HandedOver) -> bool;
+
+        /// The queue's length as the counters tell it (see `Claims::len`): 0 when unbounded,
+        /// which keeps no count.
+        fn claimed_len(claims: &Self::Claims, handed_over: &Self::HandedOver) -> usize;
+
         /// Adds what the capacity knows to a queue's `Debug` output: nothing when unbounded.
         fn debug_fields(
             claims: &Self::Claims,
@@ -241,6 +260,16 @@ impl sealed::Capacity for Unbounded {
 
     #[inline(always)]
     fn handed_over(_: &()) {}
+
+    #[inline(always)]
+    fn claims_settled(_: &(), _: &()) -> bool {
+        true
+    }
+
+    #[inline(always)]
+    fn claimed_len(_: &(), _: &()) -> usize {
+        0
+    }
 
     fn debug_fields(_: &(), _: &(), _: &mut core::fmt::DebugStruct<'_, '_>) {}
 }
@@ -403,6 +432,18 @@ impl sealed::Capacity for Bounded {
         // happens-before any enqueue that counts on the room it made. A plain store: the consumer
         // is the only writer, so no read-modify-write is needed.
         dequeued.store(count, Release);
+    }
+
+    #[inline]
+    fn claims_settled(claims: &Claims, dequeued: &AtomicUsize) -> bool {
+        // Relaxed, both: `dequeued` is the caller's own count (only the consumer writes it);
+        // the claim counter's load is ordered by the caller (see the trait).
+        claims.enqueued.load(Relaxed) == dequeued.load(Relaxed)
+    }
+
+    #[inline]
+    fn claimed_len(claims: &Claims, dequeued: &AtomicUsize) -> usize {
+        claims.len(dequeued)
     }
 
     fn debug_fields(

@@ -121,6 +121,26 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
         <B as capacity::sealed::Capacity>::give_back(self.raw.producer_extra(), n);
     }
 
+    /// Whether every claim so far was handed over (see the capacity's `claims_settled`): for
+    /// the consumer only; `true` when unbounded.
+    #[inline]
+    pub(crate) fn claims_settled(&self) -> bool {
+        <B as capacity::sealed::Capacity>::claims_settled(
+            self.raw.producer_extra(),
+            &self.raw.consumer_extra().handed_over,
+        )
+    }
+
+    /// [`len`](Queue::len) on a queue of either capacity: 0 when unbounded, which keeps no
+    /// count.
+    #[inline]
+    pub(crate) fn claimed_len(&self) -> usize {
+        <B as capacity::sealed::Capacity>::claimed_len(
+            self.raw.producer_extra(),
+            &self.raw.consumer_extra().handed_over,
+        )
+    }
+
     /// The most nodes one claim can ever be granted: the capacity, or `usize::MAX` when
     /// unbounded.
     #[inline]

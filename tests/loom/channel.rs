@@ -209,6 +209,52 @@ fn close_strands_no_accepted_send() {
     });
 }
 
+/// Preemption bound 2. As [`close_strands_no_accepted_send`] on a bounded channel, which counts
+/// its sends on the queue's claim counter instead of `state`: a sender whose claim the closing
+/// receiver's look missed must see the close and take the claim back, and a claim that goes down
+/// after the close (taken back, or undone after a refusal) must wake a receiver that waits for
+/// the claims to settle. With `capacity` 1 the second sender's claim can be refused after it
+/// counted (undone); with 2 both fit.
+fn bounded_close_strands_no_accepted_send(capacity: usize) {
+    check(2, move || {
+        let (tx, rx) = bounded::<Msg>(capacity);
+        let senders: Vec<_> = (0..2)
+            .map(|s| {
+                let tx = tx.clone();
+                thread::spawn(move || tx.try_send(msg(s, 0)).is_ok())
+            })
+            .collect();
+        let receiver = thread::spawn(move || {
+            let mut rx = rx;
+            rx.close();
+            let mut received = 0;
+            while rx.recv_blocking().is_some() {
+                received += 1;
+            }
+            received
+        });
+        let accepted = senders
+            .into_iter()
+            .map(|s| usize::from(s.join().unwrap()))
+            .sum::<usize>();
+        // A sender stays alive throughout: only the close and the claims can end the wait.
+        assert_eq!(receiver.join().unwrap(), accepted);
+        drop(tx);
+    });
+}
+
+/// See [`bounded_close_strands_no_accepted_send`]: room for both senders.
+#[test]
+fn bounded_close_strands_no_accepted_send_with_room() {
+    bounded_close_strands_no_accepted_send(2);
+}
+
+/// See [`bounded_close_strands_no_accepted_send`]: room for one, so a claim can be undone.
+#[test]
+fn bounded_close_strands_no_accepted_send_at_the_limit() {
+    bounded_close_strands_no_accepted_send(1);
+}
+
 /// Preemption bound 3. A weak sender upgrades, sends and drops while the last strong sender
 /// drops on another thread and the receiver blocks on a third: either the upgrade fails, or its
 /// node is received before the end; the receiver sees the end either way (a lost wake-up would

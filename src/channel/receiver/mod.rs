@@ -36,6 +36,10 @@ pub struct Receiver<N: Node, B: Capacity = Unbounded> {
     /// A node taken and accounted for whose delivery a waiting sender's panicking waker
     /// interrupted: the next receive returns it.
     pub(super) stash: Stash<N::Handle>,
+    /// Whether the last blocking receive got its node while it yielded the thread: the next
+    /// one waits longer before it parks ([`RECV_SPIN_LONGER`]).
+    #[cfg(feature = "std")]
+    pub(super) spin_longer: bool,
 }
 
 /// Where a node waits while the wakers of waiting senders run: the next receive returns it.
@@ -68,10 +72,10 @@ impl<N: Node, B: Capacity> QueueRef for SharedRef<N, B> {
     type Node = N;
     type Capacity = B;
     type Waiting = Wait;
-    type Layout = Compact;
+    type Layout = Padded;
 
     #[inline(always)]
-    fn queue(&self) -> &Queue<N, B, Wait> {
+    fn queue(&self) -> &Queue<N, B, Wait, Padded> {
         &self.0.queue
     }
 }
@@ -123,7 +127,7 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     #[inline(never)]
     fn deliver_waking(&mut self, handle: N::Handle) -> N::Handle {
         self.stash.0 = Some(handle);
-        if let Some(room) = B::bounded_part(&self.consumer.queue.0.room) {
+        if let Some(room) = self.consumer.queue.0.room() {
             room.wake(1);
         }
         self.stash.take().expect("put in the stash above")
@@ -247,6 +251,13 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// Receives a node, blocking the thread until one arrives; `None` once every sender is gone
     /// (or the channel was closed) and everything was received.
     ///
+    /// An empty channel first makes it wait a microsecond or so without parking (spinning
+    /// briefly, then yielding the thread twice): a node sent meanwhile is taken without a park,
+    /// and its sender pays no wake-up. Then it parks until a node arrives. The budget is short,
+    /// so an idle receiver costs next to nothing; after a wait that a few more yields would have
+    /// spared (a peer answering within microseconds, as in ping-pong), the next one yields up
+    /// to 8 times.
+    ///
     /// Do not call it from an async task: it blocks the executor's thread, and on a
     /// current-thread runtime the senders of that runtime can then never run. Use
     /// `recv().await` there.
@@ -338,12 +349,35 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
         if let Some(handle) = self.stash.take() {
             return Ok(handle);
         }
-        // A node is usually there already under load: take it before setting up a wait (the
-        // thread's waker costs a thread-local look-up and two reference counts per call).
-        if let Ok(handle) = self.consumer.try_dequeue() {
+        // A node is usually there already under load, or comes within microseconds from a
+        // sender on another core: take it before setting up a wait (the thread's waker costs a
+        // thread-local look-up and two reference counts per call, and parking costs the sender
+        // a wake-up).
+        let consumer = &mut self.consumer;
+        let mut spin = if self.spin_longer {
+            RECV_SPIN_LONGER
+        } else {
+            RECV_SPIN
+        }
+        .into();
+        let ready = match consumer.try_dequeue() {
+            Ok(handle) => Some(handle),
+            Err(_) => {
+                let ready =
+                    spin_before_parking(&mut spin, deadline, || consumer.try_dequeue().ok());
+                if ready.is_some() {
+                    // If it came only while we yielded, its sender answers within a few yields
+                    // (and may need our core): wait longer next time before parking.
+                    self.spin_longer = spin.yields();
+                }
+                ready
+            }
+        };
+        if let Some(handle) = ready {
             self.consumer.done();
             return Ok(self.deliver(handle));
         }
+        let parked_at = std::time::Instant::now();
         let received = self.received;
         let mut checked = false;
         let step = self.consumer.block_on(deadline, None, |consumer, waker| {
@@ -360,6 +394,10 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
             }
             step
         });
+        // A node that came soon after we gave up spinning (a peer on another core that answers
+        // within microseconds): wait longer next time. After a long wait (an idle channel) the
+        // short budget, so that idling costs next to nothing.
+        self.spin_longer = matches!(step, Some(Some(_))) && parked_at.elapsed() < SOON;
         match step {
             Some(handle) => self.received(handle).ok_or(RecvTimeoutError::Disconnected),
             None => Err(RecvTimeoutError::Timeout),

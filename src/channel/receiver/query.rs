@@ -100,6 +100,10 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
+        if self.shared().bounded() {
+            // The claims count the sends (see `Shared::finished`): the queue's own count.
+            return self.shared().queue.claimed_len();
+        }
         // Relaxed: a count, not a publication. Every node this receiver took was counted by its
         // send before it was enqueued, and that count happens-before our dequeue of it: the
         // count read here is never below `received`.

@@ -5,7 +5,7 @@
 //!
 //! Scenarios: fan-in (1 and 4 producers; threads and tasks; unbounded and bounded at 1024),
 //! ping-pong (two threads, two tasks; one message in flight), a bursty producer with the idle
-//! receiver's CPU time, and backpressure (capacity 64, 2 producers always waiting for room).
+//! receiver's CPU time, and backpressure (capacity 64, 2 or 8 producers always waiting for room).
 //! Tasks run on a tokio multi-thread runtime with 2 workers. Each run samples every entry of a
 //! scenario once, in an order rotated from run to run; the tables give medians and quartiles
 //! over the runs, and the target ratios are taken per run (so their spread shows too).
