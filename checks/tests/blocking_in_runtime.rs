@@ -16,7 +16,7 @@ mod support;
 use std::sync::Arc;
 
 use intrusive_mpsc::{node, DynamicSet, Link, Next, ReadySet, WaitQueue};
-use runtime::{current_thread, multi_thread, run};
+use runtime::{assert_refused, current_thread, in_a_task, multi_thread, run};
 use support::STALL;
 
 struct Msg {
@@ -26,37 +26,6 @@ node!(Msg, link, Box<Msg>);
 
 fn msg() -> Box<Msg> {
     Box::new(Msg { link: Link::new() })
-}
-
-/// The message of a panic payload.
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|message| message.to_string())
-            .unwrap_or_default(),
-    }
-}
-
-/// Runs `blocking` inside a task spawned on `runtime`, and returns its panic message, if any.
-fn in_a_task<F>(runtime: &tokio::runtime::Runtime, blocking: F) -> Result<(), String>
-where
-    F: FnOnce() + Send + 'static,
-{
-    let task = runtime.spawn(async move { blocking() });
-    run(runtime, task).map_err(|error| message(error.into_panic()))
-}
-
-/// Asserts the runtime check's panic, naming `blocking` and `instead`.
-fn assert_refused(result: Result<(), String>, blocking: &str, instead: &str) {
-    let message = result.expect_err("a blocking call on a runtime's task thread did not panic");
-    assert!(
-        message.contains(&format!(
-            "`{blocking}` would block a thread that is running async tasks"
-        )) && message.contains(&format!("`{instead}`")),
-        "unexpected panic message: {message}"
-    );
 }
 
 /// After `STALL`, on a thread of its own, runs `end` (which ends the wait of a call the check

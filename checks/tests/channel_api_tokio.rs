@@ -20,7 +20,7 @@ use std::time::Duration;
 use intrusive_mpsc::channel::error::{RecvTimeoutError, SendTimeoutError};
 use intrusive_mpsc::channel::{channel, unbounded_channel, Receiver, Sender};
 use intrusive_mpsc::{node, Capacity, Link};
-use runtime::{current_thread, multi_thread, run};
+use runtime::{assert_refused, current_thread, in_a_task, message, multi_thread, run};
 use support::STALL;
 use tokio::time::sleep;
 
@@ -37,29 +37,6 @@ fn msg(n: usize) -> Box<Msg> {
     })
 }
 
-/// The message of a panic payload.
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|message| message.to_string())
-            .unwrap_or_default(),
-    }
-}
-
-/// Asserts that `call` panicked with the runtime check's message, naming `blocking` and the
-/// async method `instead`.
-fn assert_refused(result: Result<(), String>, blocking: &str, instead: &str) {
-    let message = result.expect_err("a blocking call on a runtime's task thread did not panic");
-    assert!(
-        message.contains(&format!(
-            "`{blocking}` would block a thread that is running async tasks"
-        )) && message.contains(&format!("`{instead}`")),
-        "unexpected panic message: {message}"
-    );
-}
-
 /// Drops `end` (the other end of the channel a blocking call waits on) after `STALL`, on a
 /// thread of its own: should the check ever miss, the blocking call then returns, and the test
 /// fails on the missing panic instead of hanging its runtime's only thread.
@@ -68,15 +45,6 @@ fn rescue<T: Send + 'static>(end: T) {
         std::thread::sleep(STALL);
         drop(end);
     });
-}
-
-/// Runs `blocking` inside a task spawned on `runtime`, and returns its panic message, if any.
-fn in_a_task<F>(runtime: &tokio::runtime::Runtime, blocking: F) -> Result<(), String>
-where
-    F: FnOnce() + Send + 'static,
-{
-    let task = runtime.spawn(async move { blocking() });
-    run(runtime, task).map_err(|error| message(error.into_panic()))
 }
 
 // ---- a blocking call inside the runtime is caught -------------------------------------------------

@@ -31,3 +31,35 @@ pub fn run<F: Future>(runtime: &tokio::runtime::Runtime, test: F) -> F::Output {
             .expect("hung: a wake-up was lost")
     })
 }
+
+/// The message of a panic payload.
+pub fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|message| message.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Runs `blocking` inside a task spawned on `runtime`, and returns its panic message, if any.
+pub fn in_a_task<F>(runtime: &tokio::runtime::Runtime, blocking: F) -> Result<(), String>
+where
+    F: FnOnce() + Send + 'static,
+{
+    let task = runtime.spawn(async move { blocking() });
+    run(runtime, task).map_err(|error| message(error.into_panic()))
+}
+
+/// Asserts that a blocking call panicked with the runtime check's message, naming `blocking`
+/// and the call to make `instead`.
+pub fn assert_refused(result: Result<(), String>, blocking: &str, instead: &str) {
+    let message = result.expect_err("a blocking call on a runtime's task thread did not panic");
+    assert!(
+        message.contains(&format!(
+            "`{blocking}` would block a thread that is running async tasks"
+        )) && message.contains(&format!("`{instead}`")),
+        "unexpected panic message: {message}"
+    );
+}
