@@ -7,7 +7,8 @@
 //!
 //! Built only with `RUSTFLAGS="--cfg loom"`; run them all with
 //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom`, or one
-//! area with a filter such as `-- bounded::` (CI runs them area by area, so each is reported).
+//! area with a filter such as `-- bounded::` (CI runs them all in one run, each named exactly, and
+//! fails if a model sits in an area its list leaves out).
 //!
 //! Every model fixes its own preemption bound (`loom::model::Builder::preemption_bound`, through
 //! [`support::check`]), stated beside it, so the result does not depend on
