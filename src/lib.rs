@@ -415,6 +415,7 @@ pub use raw::TryDequeueError;
 #[cfg(feature = "alloc")]
 pub use ready::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
 pub use ready::{FixedSet, Member, Ready, ReadyDrain, ReadySet, StaticReadySet, Worker};
+pub use ready::{StaticReady, StaticWorker};
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

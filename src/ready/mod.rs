@@ -31,5 +31,5 @@ pub use guard::{Ready, ReadyDrain};
 pub use member::Member;
 use member::{Entry, Slot, DEFERRED, HELD, NOTIFIED};
 pub use set::ReadySet;
-pub use static_set::StaticReadySet;
+pub use static_set::{StaticReady, StaticReadySet, StaticWorker};
 pub use worker::Worker;

@@ -246,7 +246,8 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> StaticReadySet<N, M, B, L>
 
     /// Becomes the set's worker, or returns `None` while another [`Worker`] exists. Dropping
     /// the worker gives the right back: a later call claims it again, and finds every member
-    /// scheduled meanwhile.
+    /// scheduled meanwhile. Its type has a short name, [`StaticWorker<N, M, B, L>`](StaticWorker),
+    /// for a field that keeps it.
     ///
     /// # Examples
     ///
@@ -269,6 +270,52 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> StaticReadySet<N, M, B, L>
         Worker::claim(self)
     }
 }
+
+/// The worker of a [`StaticReadySet`], as [`StaticReadySet::worker`] returns it: a name for a
+/// field or a function's signature, where the [`Worker`] type would otherwise be spelled with the
+/// set's own type as its last parameter.
+///
+/// # Examples
+///
+/// ```
+/// use intrusive_mpsc::{node, Link, StaticReadySet, StaticWorker};
+///
+/// struct Event {
+///     link: Link,
+///     code: u8,
+/// }
+/// node!(Event, link, &'static mut Event);
+///
+/// static EVENTS: StaticReadySet<Event, 2> = StaticReadySet::new();
+///
+/// /// The main loop's state: the worker, kept between turns.
+/// struct MainLoop {
+///     worker: StaticWorker<Event, 2>,
+/// }
+///
+/// impl MainLoop {
+///     fn turn(&mut self) -> Vec<u8> {
+///         let mut codes = Vec::new();
+///         while let Ok(mut ready) = self.worker.try_next() {
+///             codes.extend(ready.drain().map(|event| event.code));
+///         }
+///         codes
+///     }
+/// }
+///
+/// let mut main_loop = MainLoop { worker: EVENTS.worker().unwrap() };
+/// let event = Box::leak(Box::new(Event { link: Link::new(), code: 7 }));
+/// EVENTS.enqueue(1, event);
+/// assert_eq!(main_loop.turn(), [7]);
+/// assert!(main_loop.turn().is_empty());
+/// ```
+pub type StaticWorker<N, const M: usize, B = Unbounded, L = Compact> =
+    Worker<'static, N, B, L, StaticReadySet<N, M, B, L>>;
+
+/// A member of a [`StaticReadySet`] held by its worker, as [`StaticWorker::try_next`] returns
+/// it (see [`Ready`]).
+pub type StaticReady<N, const M: usize, B = Unbounded, L = Compact> =
+    Ready<'static, N, B, L, StaticReadySet<N, M, B, L>>;
 
 // SAFETY: every member's consumer flag is taken by its construction (`Member::idle` over a queue
 // made claimed), so no `Consumer` and no other set can take it, ever; the members live inside
