@@ -6,7 +6,8 @@
 //!   check of per-producer order, loss and duplication.
 //! - `packet`: the ready-set tests' packet, which another thread marks ready.
 //! - `harness`: watchdogs (`STALL`, `promptly`, `from_worker`), the size factor (`scaled`), a
-//!   counting waker, a minimal executor and a random number generator.
+//!   counting waker, a minimal executor, a random number generator, and `MemberOrder`, the
+//!   stress workers' check of order per member of a ready set.
 //! - `kinds`: one generic test body for every kind of queue, and producers that retry refusals.
 //! - Here, for loom: `check` (a model with its preemption bound) and the macros that instantiate
 //!   a generic model per layout or kind.
