@@ -3,7 +3,8 @@
 //! `ready_static`, built without the crate's `alloc`, includes `harness.rs` alone).
 //!
 //! - `msg`: the message every test sends unless it needs a node of its own, and `Fifo`, the
-//!   check of per-producer order, loss and duplication.
+//!   check of per-producer order, loss and duplication (`once_per_producer` where each producer
+//!   sends one).
 //! - `packet`: the ready-set tests' packet, which another thread marks ready.
 //! - `harness`: watchdogs (`STALL`, `promptly`, `from_worker`), the size factor (`scaled`), a
 //!   counting waker, a minimal executor, a random number generator, and `MemberOrder`, the
@@ -27,7 +28,7 @@ pub mod packet;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
-pub use msg::{counted, logged, msg, DropLog, Fifo, Msg};
+pub use msg::{counted, logged, msg, once_per_producer, DropLog, Fifo, Msg};
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use packet::{flag, is_ready, mark_ready, packet, Packet};
 
