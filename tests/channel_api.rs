@@ -8,6 +8,8 @@
 //! timer) are in `checks/tests/channel_api_tokio.rs`.
 #![cfg(not(loom))]
 
+mod support;
+
 use std::future::Future;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::{pin, Pin};
@@ -23,51 +25,8 @@ use intrusive_mpsc::channel::error::{
 use intrusive_mpsc::channel::{
     bounded, channel, unbounded, unbounded_channel, Receiver, Sender, WeakSender,
 };
-use intrusive_mpsc::{node, Bounded, Capacity, Link, Unbounded};
-
-/// Long enough never to expire on a loaded machine unless a wake-up was lost.
-const STALL: Duration = Duration::from_secs(20);
-
-/// `count` scaled by `INTRUSIVE_MPSC_TEST_SCALE` (small under valgrind), at least 1.
-fn scaled(count: usize) -> usize {
-    let scale: f64 = std::env::var("INTRUSIVE_MPSC_TEST_SCALE")
-        .ok()
-        .map(|s| s.parse().expect("INTRUSIVE_MPSC_TEST_SCALE is a number"))
-        .unwrap_or(1.0);
-    ((count as f64 * scale) as usize).max(1)
-}
-
-struct Msg {
-    link: Link,
-    n: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(n: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        n,
-    })
-}
-
-/// Polls `future` to completion on this thread, parking between polls; its wakers unpark it.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-        thread::park_timeout(STALL);
-    }
-}
+use intrusive_mpsc::{Bounded, Capacity, Unbounded};
+use support::{block_on, msg, scaled, Msg, STALL};
 
 /// A timer the test fires by hand: pending until `fire`, waking whoever polled it.
 #[derive(Clone, Default)]
@@ -103,7 +62,7 @@ impl Future for Trigger {
 /// Sends `capacity + 1` nodes with `try_send` and says how many were accepted.
 fn accepted<B: Capacity>(tx: &Sender<Msg, B>, capacity: usize) -> usize {
     (0..=capacity)
-        .filter(|&n| tx.try_send(msg(n)).is_ok())
+        .filter(|&n| tx.try_send(msg(0, n)).is_ok())
         .count()
 }
 
@@ -115,7 +74,7 @@ fn channel_with_a_capacity_is_bounded_as_in_tokio() {
         8,
         "`channel(8)` holds 8, and refuses the 9th"
     );
-    assert!(matches!(tx.try_send(msg(9)), Err(TrySendError::Full(_))));
+    assert!(matches!(tx.try_send(msg(0, 9)), Err(TrySendError::Full(_))));
 }
 
 #[test]
@@ -135,13 +94,13 @@ fn unbounded_channel_and_unbounded_never_refuse() {
     let (tx, mut rx): (Sender<Msg, Unbounded>, _) = unbounded_channel::<Msg>();
     let (tx2, mut rx2): (Sender<Msg, Unbounded>, _) = unbounded::<Msg>();
     for n in 0..1000 {
-        tx.send(msg(n)).unwrap();
-        tx2.try_send(msg(n)).unwrap();
+        tx.send(msg(0, n)).unwrap();
+        tx2.try_send(msg(0, n)).unwrap();
     }
     assert_eq!(rx.len(), 1000);
     assert_eq!(rx2.len(), 1000);
-    assert_eq!(rx.try_recv().unwrap().n, 0);
-    assert_eq!(rx2.try_recv().unwrap().n, 0);
+    assert_eq!(rx.try_recv().unwrap().seq, 0);
+    assert_eq!(rx2.try_recv().unwrap().seq, 0);
 }
 
 // ---- error module -----------------------------------------------------------------------------
@@ -178,7 +137,7 @@ fn try_recv_tells_empty_from_disconnected() {
         Err(TryRecvError::Disconnected) => "disconnected",
     };
     assert_eq!(answer(&mut rx), "empty");
-    tx.send(msg(0)).unwrap();
+    tx.send(msg(0, 0)).unwrap();
     drop(tx);
     assert_eq!(answer(&mut rx), "node");
     assert_eq!(answer(&mut rx), "disconnected");
@@ -189,18 +148,18 @@ fn try_recv_tells_empty_from_disconnected() {
 #[test]
 fn send_timeout_blocking_times_out_when_full_and_sends_once_there_is_room() {
     let (tx, mut rx) = channel::<Msg>(1);
-    tx.send_timeout_blocking(msg(1), STALL).unwrap();
-    match tx.send_timeout_blocking(msg(2), Duration::from_millis(1)) {
-        Err(SendTimeoutError::Timeout(back)) => assert_eq!(back.n, 2),
+    tx.send_timeout_blocking(msg(0, 1), STALL).unwrap();
+    match tx.send_timeout_blocking(msg(0, 2), Duration::from_millis(1)) {
+        Err(SendTimeoutError::Timeout(back)) => assert_eq!(back.seq, 2),
         other => panic!("expected a timeout, got {:?}", other.map(|_| ())),
     }
-    let sender = thread::spawn(move || tx.send_timeout_blocking(msg(3), STALL).map_err(|_| ()));
-    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().n, 1);
+    let sender = thread::spawn(move || tx.send_timeout_blocking(msg(0, 3), STALL).map_err(|_| ()));
+    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().seq, 1);
     sender
         .join()
         .unwrap()
         .expect("room was made before the stall timeout");
-    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().n, 3);
+    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().seq, 3);
 }
 
 #[test]
@@ -210,8 +169,8 @@ fn recv_timeout_blocking_times_out_then_reports_the_end() {
         rx.recv_timeout_blocking(Duration::from_millis(1)).err(),
         Some(RecvTimeoutError::Timeout)
     );
-    let sender = thread::spawn(move || tx.send(msg(7)).unwrap());
-    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().n, 7);
+    let sender = thread::spawn(move || tx.send(msg(0, 7)).unwrap());
+    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().seq, 7);
     sender.join().unwrap();
     assert_eq!(
         rx.recv_timeout_blocking(STALL).err(),
@@ -224,7 +183,7 @@ fn recv_many_blocking_takes_every_node_in_order_then_returns_zero() {
     let (tx, mut rx) = channel::<Msg>(4);
     let producer = thread::spawn(move || {
         for n in 0..100 {
-            tx.send_blocking(msg(n)).unwrap();
+            tx.send_blocking(msg(0, n)).unwrap();
         }
     });
     let mut got = Vec::new();
@@ -239,7 +198,7 @@ fn recv_many_blocking_takes_every_node_in_order_then_returns_zero() {
     }
     producer.join().unwrap();
     assert_eq!(
-        got.iter().map(|m| m.n).collect::<Vec<_>>(),
+        got.iter().map(|m| m.seq).collect::<Vec<_>>(),
         (0..100).collect::<Vec<_>>()
     );
     assert_eq!(rx.recv_many_blocking(&mut got, 3), 0, "stays at the end");
@@ -248,7 +207,7 @@ fn recv_many_blocking_takes_every_node_in_order_then_returns_zero() {
 #[test]
 fn recv_many_blocking_with_a_limit_of_zero_takes_nothing() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    tx.send(msg(0)).unwrap();
+    tx.send(msg(0, 0)).unwrap();
     let mut got = Vec::new();
     assert_eq!(rx.recv_many_blocking(&mut got, 0), 0);
     assert!(got.is_empty());
@@ -259,12 +218,12 @@ fn recv_many_blocking_with_a_limit_of_zero_takes_nothing() {
 fn recv_many_blocking_accounts_every_node_for_waiting_senders() {
     // Two senders wait for room; one batch of two must let both in.
     let (tx, mut rx) = channel::<Msg>(2);
-    tx.try_send(msg(0)).unwrap();
-    tx.try_send(msg(1)).unwrap();
+    tx.try_send(msg(0, 0)).unwrap();
+    tx.try_send(msg(0, 1)).unwrap();
     let waiters: Vec<_> = (2..4)
         .map(|n| {
             let tx = tx.clone();
-            thread::spawn(move || tx.send_timeout_blocking(msg(n), STALL).is_ok())
+            thread::spawn(move || tx.send_timeout_blocking(msg(0, n), STALL).is_ok())
         })
         .collect();
     drop(tx);
@@ -273,7 +232,7 @@ fn recv_many_blocking_accounts_every_node_for_waiting_senders() {
     for waiter in waiters {
         assert!(waiter.join().unwrap(), "a waiting sender was never let in");
     }
-    let mut ns: Vec<usize> = got.iter().map(|m| m.n).collect();
+    let mut ns: Vec<usize> = got.iter().map(|m| m.seq).collect();
     ns.sort_unstable();
     assert_eq!(ns, [0, 1, 2, 3]);
 }
@@ -295,7 +254,7 @@ fn capacity_is_the_room_left_and_max_capacity_the_bound() {
         assert_eq!(tx.is_full(), sent == 3);
         assert_eq!(rx.is_full(), sent == 3);
         if sent < 3 {
-            tx.try_send(msg(sent)).unwrap();
+            tx.try_send(msg(0, sent)).unwrap();
         }
     }
     rx.try_recv().unwrap();
@@ -309,14 +268,14 @@ fn the_unbounded_receiver_counts_what_is_sent_and_not_received() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     assert!(rx.is_empty());
     for n in 0..5 {
-        tx.send(msg(n)).unwrap();
+        tx.send(msg(0, n)).unwrap();
     }
     assert_eq!(rx.len(), 5);
     let mut batch = Vec::new();
     assert_eq!(rx.try_recv_many(&mut batch, 3), Ok(3));
     assert_eq!(rx.len(), 2);
     rx.close();
-    assert!(tx.send(msg(9)).is_err());
+    assert!(tx.send(msg(0, 9)).is_err());
     assert_eq!(rx.len(), 2, "a refused send is not counted");
     while rx.try_recv().is_ok() {}
     assert!(rx.is_empty());
@@ -330,7 +289,7 @@ fn len_counts_everything_sent_by_many_threads() {
             let tx = tx.clone();
             thread::spawn(move || {
                 for n in 0..250 {
-                    tx.send(msg(n)).unwrap();
+                    tx.send(msg(0, n)).unwrap();
                 }
             })
         })
@@ -384,10 +343,10 @@ fn same_channel_tells_channels_apart() {
 fn a_weak_sender_does_not_keep_the_channel_open() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let weak: WeakSender<Msg> = tx.downgrade();
-    weak.upgrade().unwrap().send(msg(1)).unwrap();
+    weak.upgrade().unwrap().send(msg(0, 1)).unwrap();
     let dropper = thread::spawn(move || drop(tx));
     // The receiver blocks until the last strong sender goes, then sees the end.
-    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().n, 1);
+    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().seq, 1);
     assert_eq!(
         rx.recv_timeout_blocking(STALL).err(),
         Some(RecvTimeoutError::Disconnected),
@@ -413,13 +372,13 @@ fn a_weak_sender_of_a_bounded_channel_upgrades_to_a_bounded_sender() {
     let weak = tx.downgrade();
     let upgraded = weak.upgrade().unwrap();
     drop(tx);
-    upgraded.try_send(msg(4)).unwrap();
+    upgraded.try_send(msg(0, 4)).unwrap();
     assert!(matches!(
-        upgraded.try_send(msg(5)),
+        upgraded.try_send(msg(0, 5)),
         Err(TrySendError::Full(_))
     ));
     drop(upgraded);
-    assert_eq!(rx.try_recv().unwrap().n, 4);
+    assert_eq!(rx.try_recv().unwrap().seq, 4);
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
 }
 
@@ -435,7 +394,7 @@ fn upgrades_racing_the_last_drop_lose_no_node_and_no_wake_up() {
             .map(|id| {
                 let weak = weak.clone();
                 thread::spawn(move || match weak.upgrade() {
-                    Some(tx) => tx.send(msg(id)).is_ok() as usize,
+                    Some(tx) => tx.send(msg(0, id)).is_ok() as usize,
                     None => 0,
                 })
             })
@@ -457,9 +416,9 @@ fn upgrades_racing_the_last_drop_lose_no_node_and_no_wake_up() {
 /// Sends `0..count` through whichever kind of channel it is given.
 async fn produce<B: Capacity>(tx: Sender<Msg, B>, count: usize) -> Result<(), SendError<usize>> {
     for n in 0..count {
-        tx.send_async(msg(n))
+        tx.send_async(msg(0, n))
             .await
-            .map_err(|SendError(m)| SendError(m.n))?;
+            .map_err(|SendError(m)| SendError(m.seq))?;
     }
     Ok(())
 }
@@ -469,7 +428,7 @@ fn consume<B: Capacity>(mut rx: Receiver<Msg, B>) -> thread::JoinHandle<Vec<usiz
 where
     Receiver<Msg, B>: Send + 'static,
 {
-    thread::spawn(move || rx.iter_blocking().map(|m| m.n).collect())
+    thread::spawn(move || rx.iter_blocking().map(|m| m.seq).collect())
 }
 
 #[test]
@@ -489,9 +448,9 @@ fn send_async_works_the_same_on_both_kinds() {
 fn send_async_on_an_unbounded_channel_completes_at_the_first_poll() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut cx = Context::from_waker(Waker::noop());
-    let mut send = pin!(tx.send_async(msg(3)));
+    let mut send = pin!(tx.send_async(msg(0, 3)));
     assert!(matches!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
-    assert_eq!(rx.try_recv().unwrap().n, 3);
+    assert_eq!(rx.try_recv().unwrap().seq, 3);
 }
 
 #[test]
@@ -527,12 +486,12 @@ fn recv_timeout_receives_a_node_sent_while_it_waits() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let sender = thread::spawn(move || {
         thread::sleep(Duration::from_millis(5));
-        tx.send(msg(8)).unwrap();
+        tx.send(msg(0, 8)).unwrap();
         tx
     });
     // A timer that never fires: only the node can end the wait.
     let got = block_on(rx.recv_timeout(std::future::pending::<()>()));
-    assert_eq!(got.unwrap().n, 8);
+    assert_eq!(got.unwrap().seq, 8);
     drop(sender.join().unwrap());
     assert_eq!(
         block_on(rx.recv_timeout(std::future::pending::<()>())).err(),
@@ -543,9 +502,11 @@ fn recv_timeout_receives_a_node_sent_while_it_waits() {
 #[test]
 fn recv_timeout_prefers_a_node_that_is_there_to_a_timer_that_is_due() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    tx.send(msg(1)).unwrap();
+    tx.send(msg(0, 1)).unwrap();
     assert_eq!(
-        block_on(rx.recv_timeout(std::future::ready(()))).unwrap().n,
+        block_on(rx.recv_timeout(std::future::ready(())))
+            .unwrap()
+            .seq,
         1
     );
     assert_eq!(
@@ -562,24 +523,24 @@ fn recv_timeout_is_cancel_safe() {
         let mut recv = pin!(rx.recv_timeout(std::future::pending::<()>()));
         assert!(recv.as_mut().poll(&mut cx).is_pending());
     }
-    tx.send(msg(2)).unwrap();
-    assert_eq!(rx.try_recv().unwrap().n, 2, "a dropped wait took nothing");
+    tx.send(msg(0, 2)).unwrap();
+    assert_eq!(rx.try_recv().unwrap().seq, 2, "a dropped wait took nothing");
 }
 
 #[test]
 fn send_timeout_hands_the_node_back_when_the_timer_fires() {
     let (tx, mut rx) = channel::<Msg>(1);
-    tx.try_send(msg(1)).unwrap();
+    tx.try_send(msg(0, 1)).unwrap();
     let timer = Trigger::default();
     let mut cx = Context::from_waker(Waker::noop());
-    let mut send = pin!(tx.send_timeout(msg(2), timer.clone()));
+    let mut send = pin!(tx.send_timeout(msg(0, 2), timer.clone()));
     assert!(send.as_mut().poll(&mut cx).is_pending(), "full: waits");
     timer.fire();
     match send.as_mut().poll(&mut cx) {
-        Poll::Ready(Err(SendTimeoutError::Timeout(back))) => assert_eq!(back.n, 2),
+        Poll::Ready(Err(SendTimeoutError::Timeout(back))) => assert_eq!(back.seq, 2),
         _ => panic!("expected the node back with a timeout"),
     }
-    assert_eq!(rx.try_recv().unwrap().n, 1);
+    assert_eq!(rx.try_recv().unwrap().seq, 1);
     assert_eq!(
         rx.try_recv().err(),
         Some(TryRecvError::Empty),
@@ -590,41 +551,41 @@ fn send_timeout_hands_the_node_back_when_the_timer_fires() {
 #[test]
 fn send_timeout_sends_once_room_is_made_before_the_timer() {
     let (tx, mut rx) = channel::<Msg>(1);
-    tx.try_send(msg(1)).unwrap();
+    tx.try_send(msg(0, 1)).unwrap();
     let receiver = thread::spawn(move || {
-        let first = rx.recv_timeout_blocking(STALL).unwrap().n;
-        let second = rx.recv_timeout_blocking(STALL).unwrap().n;
+        let first = rx.recv_timeout_blocking(STALL).unwrap().seq;
+        let second = rx.recv_timeout_blocking(STALL).unwrap().seq;
         (first, second)
     });
-    block_on(tx.send_timeout(msg(2), std::future::pending::<()>())).unwrap();
+    block_on(tx.send_timeout(msg(0, 2), std::future::pending::<()>())).unwrap();
     assert_eq!(receiver.join().unwrap(), (1, 2));
 }
 
 #[test]
 fn send_timeout_reports_a_close_with_the_node() {
     let (tx, mut rx) = channel::<Msg>(1);
-    tx.try_send(msg(1)).unwrap();
+    tx.try_send(msg(0, 1)).unwrap();
     let closer = thread::spawn(move || {
         thread::sleep(Duration::from_millis(5));
         rx.close();
         rx
     });
-    match block_on(tx.send_timeout(msg(2), std::future::pending::<()>())) {
-        Err(SendTimeoutError::Closed(back)) => assert_eq!(back.n, 2),
+    match block_on(tx.send_timeout(msg(0, 2), std::future::pending::<()>())) {
+        Err(SendTimeoutError::Closed(back)) => assert_eq!(back.seq, 2),
         _ => panic!("expected the node back, closed"),
     }
     let mut rx = closer.join().unwrap();
-    assert_eq!(rx.try_recv().unwrap().n, 1);
+    assert_eq!(rx.try_recv().unwrap().seq, 1);
 }
 
 #[test]
 fn a_timed_out_send_leaves_the_wait_list_so_room_goes_to_the_next_sender() {
     let (tx, mut rx) = channel::<Msg>(1);
-    tx.try_send(msg(1)).unwrap();
+    tx.try_send(msg(0, 1)).unwrap();
     let timer = Trigger::default();
     let mut cx = Context::from_waker(Waker::noop());
     {
-        let mut send = pin!(tx.send_timeout(msg(2), timer.clone()));
+        let mut send = pin!(tx.send_timeout(msg(0, 2), timer.clone()));
         assert!(send.as_mut().poll(&mut cx).is_pending());
         timer.fire();
         assert!(matches!(
@@ -633,12 +594,12 @@ fn a_timed_out_send_leaves_the_wait_list_so_room_goes_to_the_next_sender() {
         ));
     }
     let tx2 = tx.clone();
-    let waiter = thread::spawn(move || tx2.send_timeout_blocking(msg(3), STALL).is_ok());
+    let waiter = thread::spawn(move || tx2.send_timeout_blocking(msg(0, 3), STALL).is_ok());
     // Give the waiter time to join the wait list; correctness does not depend on it.
     thread::sleep(Duration::from_millis(5));
-    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().n, 1);
+    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().seq, 1);
     assert!(waiter.join().unwrap(), "the room went to nobody");
-    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().n, 3);
+    assert_eq!(rx.recv_timeout_blocking(STALL).unwrap().seq, 3);
 }
 
 // ---- unwind safety, as tokio asserts for its ends ------------------------------------------------

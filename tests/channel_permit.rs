@@ -11,21 +11,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use intrusive_mpsc::channel::{bounded, unbounded_channel, SendError, TryRecvError, TrySendError};
-use intrusive_mpsc::{node, Link};
-use support::{block_on, from_worker, CountingWaker};
-
-struct Msg {
-    link: Link,
-    n: usize,
-}
-node!(Msg, link, Box<Msg>);
-
-fn msg(n: usize) -> Box<Msg> {
-    Box::new(Msg {
-        link: Link::new(),
-        n,
-    })
-}
+use support::{block_on, from_worker, msg, CountingWaker, Msg};
 
 fn poll_once<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(waker))
@@ -43,13 +29,13 @@ fn a_permit_sends_in_its_room_and_a_dropped_one_gives_it_back() {
     let second = tx.try_reserve().unwrap();
     assert_eq!(tx.capacity(), 0);
     assert!(matches!(tx.try_reserve(), Err(TrySendError::Full(()))));
-    assert!(matches!(tx.try_send(msg(9)), Err(TrySendError::Full(_))));
-    second.send(msg(2));
+    assert!(matches!(tx.try_send(msg(0, 9)), Err(TrySendError::Full(_))));
+    second.send(msg(0, 2));
     drop(first);
-    tx.try_send(msg(3)).unwrap();
+    tx.try_send(msg(0, 3)).unwrap();
     assert!(matches!(tx.try_reserve(), Err(TrySendError::Full(()))));
-    assert_eq!(rx.try_recv().unwrap().n, 2);
-    assert_eq!(rx.try_recv().unwrap().n, 3);
+    assert_eq!(rx.try_recv().unwrap().seq, 2);
+    assert_eq!(rx.try_recv().unwrap().seq, 3);
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Empty));
 }
 
@@ -70,13 +56,13 @@ fn queued_and_reserved_never_exceed_the_capacity() {
                 }
             }
             1 => {
-                if tx.try_send(msg(step)).is_ok() {
+                if tx.try_send(msg(0, step)).is_ok() {
                     queued += 1;
                 }
             }
             2 => {
                 if let Some(permit) = permits.pop() {
-                    permit.send(msg(step));
+                    permit.send(msg(0, step));
                     queued += 1;
                 }
             }
@@ -90,7 +76,7 @@ fn queued_and_reserved_never_exceed_the_capacity() {
                 if let Some(mut iter) = many.pop() {
                     // Use one, give the rest back.
                     if let Some(permit) = iter.next() {
-                        permit.send(msg(step));
+                        permit.send(msg(0, step));
                         queued += 1;
                     }
                     reserved_in_many -= 2;
@@ -125,8 +111,8 @@ fn reserve_many_hands_out_exactly_n_permits() {
     let (tx, mut rx) = bounded::<Msg>(4);
     let mut permits = tx.try_reserve_many(3).unwrap();
     assert_eq!(permits.len(), 3);
-    permits.next().unwrap().send(msg(0));
-    permits.next().unwrap().send(msg(1));
+    permits.next().unwrap().send(msg(0, 0));
+    permits.next().unwrap().send(msg(0, 1));
     assert_eq!(permits.len(), 1);
     assert!(
         tx.try_reserve_many(2).is_err(),
@@ -140,8 +126,8 @@ fn reserve_many_hands_out_exactly_n_permits() {
     ));
     assert!(matches!(block_on(tx.reserve_many(5)), Err(SendError(()))));
     assert_eq!(tx.try_reserve_many(0).unwrap().len(), 0);
-    assert_eq!(rx.try_recv().unwrap().n, 0);
-    assert_eq!(rx.try_recv().unwrap().n, 1);
+    assert_eq!(rx.try_recv().unwrap().seq, 0);
+    assert_eq!(rx.try_recv().unwrap().seq, 1);
 }
 
 /// A dropped permit wakes a sender waiting for room, async and blocked.
@@ -150,7 +136,7 @@ fn a_dropped_permit_wakes_a_waiting_sender() {
     let (tx, mut rx) = bounded::<Msg>(1);
     let permit = tx.try_reserve().unwrap();
     let (woken, waker) = CountingWaker::new();
-    let mut waiting = tx.send(msg(1));
+    let mut waiting = tx.send(msg(0, 1));
     assert!(poll_once(&mut waiting, &waker).is_pending());
     drop(permit);
     assert_eq!(woken.wakes(), 1);
@@ -158,14 +144,14 @@ fn a_dropped_permit_wakes_a_waiting_sender() {
         poll_once(&mut waiting, &waker),
         Poll::Ready(Ok(()))
     ));
-    assert_eq!(rx.try_recv().unwrap().n, 1);
+    assert_eq!(rx.try_recv().unwrap().seq, 1);
 
     let permit = tx.try_reserve().unwrap();
     let (reports, results) = mpsc::channel();
     thread::scope(|s| {
-        s.spawn(|| reports.send(tx.send_blocking(msg(2)).is_ok()).unwrap());
+        s.spawn(|| reports.send(tx.send_blocking(msg(0, 2)).is_ok()).unwrap());
         s.spawn(|| {
-            let reserved = tx.reserve_blocking().map(|permit| permit.send(msg(3)));
+            let reserved = tx.reserve_blocking().map(|permit| permit.send(msg(0, 3)));
             reports.send(reserved.is_ok()).unwrap();
         });
         drop(permit);
@@ -180,18 +166,18 @@ fn a_dropped_permit_wakes_a_waiting_sender() {
 #[test]
 fn reserve_waits_for_room() {
     let (tx, mut rx) = bounded::<Msg>(1);
-    tx.try_send(msg(0)).unwrap();
+    tx.try_send(msg(0, 0)).unwrap();
     let (woken, waker) = CountingWaker::new();
     let mut reserve = tx.reserve();
     assert!(poll_once(&mut reserve, &waker).is_pending());
-    assert_eq!(rx.try_recv().unwrap().n, 0);
+    assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(woken.wakes(), 1);
     let Poll::Ready(Ok(permit)) = poll_once(&mut reserve, &waker) else {
         panic!("room was made");
     };
-    assert!(tx.try_send(msg(9)).is_err(), "reserved");
-    permit.send(msg(1));
-    assert_eq!(rx.try_recv().unwrap().n, 1);
+    assert!(tx.try_send(msg(0, 9)).is_err(), "reserved");
+    permit.send(msg(0, 1));
+    assert_eq!(rx.try_recv().unwrap().seq, 1);
 }
 
 /// A closed channel refuses reservations and wakes waiting ones; a permit taken before the
@@ -200,7 +186,7 @@ fn reserve_waits_for_room() {
 fn close_refuses_reservations_and_waits_for_outstanding_permits() {
     let (tx, mut rx) = bounded::<Msg>(2);
     let permit = tx.try_reserve().unwrap();
-    tx.try_send(msg(0)).unwrap();
+    tx.try_send(msg(0, 0)).unwrap();
     let (woken, waker) = CountingWaker::new();
     let mut waiting = tx.reserve_many(2);
     assert!(poll_once(&mut waiting, &waker).is_pending());
@@ -211,14 +197,14 @@ fn close_refuses_reservations_and_waits_for_outstanding_permits() {
         Poll::Ready(Err(SendError(())))
     ));
     assert!(matches!(tx.try_reserve(), Err(TrySendError::Closed(()))));
-    assert_eq!(rx.try_recv().unwrap().n, 0);
+    assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(
         rx.try_recv().err(),
         Some(TryRecvError::Empty),
         "a permit is outstanding"
     );
-    permit.send(msg(1));
-    assert_eq!(rx.try_recv().unwrap().n, 1);
+    permit.send(msg(0, 1));
+    assert_eq!(rx.try_recv().unwrap().seq, 1);
     assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
 }
 
@@ -244,7 +230,7 @@ fn a_permit_sends_into_a_dropped_receiver_without_failing() {
     let (tx, rx) = bounded::<Msg>(1);
     let permit = tx.try_reserve().unwrap();
     drop(rx);
-    permit.send(msg(0));
+    permit.send(msg(0, 0));
     assert!(tx.try_reserve().is_err());
 }
 
@@ -262,7 +248,7 @@ fn owned_permits_across_threads() {
                     let permit = block_on(tx.reserve_owned()).unwrap();
                     tx = thread::scope(|scope| {
                         scope
-                            .spawn(move || permit.send(msg(s * EACH + i)))
+                            .spawn(move || permit.send(msg(0, s * EACH + i)))
                             .join()
                             .unwrap()
                     });
@@ -273,7 +259,7 @@ fn owned_permits_across_threads() {
     drop(tx);
     let mut seen = vec![false; SENDERS * EACH];
     while let Some(m) = rx.recv_blocking() {
-        assert!(!std::mem::replace(&mut seen[m.n], true), "duplicate");
+        assert!(!std::mem::replace(&mut seen[m.seq], true), "duplicate");
     }
     assert!(seen.iter().all(|&s| s));
     for worker in workers {
@@ -290,8 +276,8 @@ fn try_reserve_owned_hands_the_sender_back_when_refused() {
     };
     let tx2 = permit.release();
     let permit = tx2.try_reserve_owned().unwrap();
-    let tx2 = permit.send(msg(5));
-    assert_eq!(rx.try_recv().unwrap().n, 5);
+    let tx2 = permit.send(msg(0, 5));
+    assert_eq!(rx.try_recv().unwrap().seq, 5);
     rx.close();
     assert!(matches!(
         tx2.try_reserve_owned(),
@@ -308,11 +294,11 @@ fn unbounded_permits_only_fail_when_closed() {
     let one = block_on(tx.reserve()).unwrap();
     let blocking = tx.reserve_blocking().unwrap();
     for (n, permit) in permits.enumerate().take(3) {
-        permit.send(msg(n));
+        permit.send(msg(0, n));
     }
-    one.send(msg(3));
+    one.send(msg(0, 3));
     drop(blocking);
-    tx.send(msg(4)).unwrap();
+    tx.send(msg(0, 4)).unwrap();
     let mut got = Vec::new();
     assert_eq!(rx.try_recv_many(&mut got, 10), Ok(5));
     rx.close();

@@ -84,6 +84,40 @@ fn poll_once<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output
     Pin::new(future).poll(&mut Context::from_waker(waker))
 }
 
+/// `tx.send(node)`, polled once with `waker`: it must wait (the channel is full).
+fn waiting_send<'a>(
+    tx: &'a Sender<Msg, Bounded>,
+    node: Box<Msg>,
+    waker: &Waker,
+) -> SendFuture<'a, Msg> {
+    let mut future = tx.send(node);
+    assert!(poll_once(&mut future, waker).is_pending(), "full: waits");
+    future
+}
+
+/// A thread blocked in `send_timeout_blocking(node, STALL)` on a clone of `tx`, and where it
+/// reports how that send ended (`Err("timeout")` or `Err("closed")` if it failed).
+fn blocked_sender(
+    tx: &Sender<Msg, Bounded>,
+    node: Box<Msg>,
+) -> (
+    thread::JoinHandle<()>,
+    mpsc::Receiver<Result<(), &'static str>>,
+) {
+    let (reports, results) = mpsc::channel();
+    let tx = tx.clone();
+    let blocked = thread::spawn(move || {
+        let sent = tx
+            .send_timeout_blocking(node, STALL)
+            .map_err(|error| match error {
+                SendTimeoutError::Timeout(_) => "timeout",
+                SendTimeoutError::Closed(_) => "closed",
+            });
+        reports.send(sent).unwrap();
+    });
+    (blocked, results)
+}
+
 /// A `send(..).await` that waited and was then forgotten must not keep the room a receive makes
 /// from the sender that waited after it.
 #[test]
@@ -91,11 +125,9 @@ fn a_forgotten_send_future_does_not_swallow_another_senders_room() {
     let (tx, mut rx) = bounded::<Msg>(1);
     tx.try_send(msg(0)).unwrap();
     let (_, noop) = CountingWaker::new();
-    let mut forgotten = tx.send(msg(1));
-    assert!(poll_once(&mut forgotten, &noop).is_pending(), "full: waits");
+    let forgotten = waiting_send(&tx, msg(1), &noop);
     let (second, second_waker) = CountingWaker::new();
-    let mut waiting = tx.send(msg(2));
-    assert!(poll_once(&mut waiting, &second_waker).is_pending());
+    let mut waiting = waiting_send(&tx, msg(2), &second_waker);
     // Forgotten: never polled nor dropped again (dropped at the very end, after the checks, so
     // that leak checkers see no leak).
     let forgotten = ManuallyDrop::new(forgotten);
@@ -120,23 +152,10 @@ fn a_forgotten_send_future_does_not_strand_a_blocked_sender() {
     let (tx, mut rx) = bounded::<Msg>(1);
     tx.try_send(msg(0)).unwrap();
     let (_, noop) = CountingWaker::new();
-    let mut forgotten = tx.send(msg(1));
-    assert!(poll_once(&mut forgotten, &noop).is_pending());
+    let forgotten = waiting_send(&tx, msg(1), &noop);
     // Forgotten until the end, as above.
     let forgotten = ManuallyDrop::new(forgotten);
-    let (reports, results) = mpsc::channel();
-    let blocked = {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let sent = tx
-                .send_timeout_blocking(msg(2), STALL)
-                .map_err(|error| match error {
-                    SendTimeoutError::Timeout(_) => "timeout",
-                    SendTimeoutError::Closed(_) => "closed",
-                });
-            reports.send(sent).unwrap();
-        })
-    };
+    let (blocked, results) = blocked_sender(&tx, msg(2));
     // Give the sender time to block behind the forgotten future (if it has not yet, the test
     // only checks less, and cannot fail for it).
     thread::sleep(Duration::from_millis(50));
@@ -166,10 +185,8 @@ fn a_panicking_waker_does_not_keep_close_from_the_other_waiters() {
         .as_mut()
         .poll(&mut Context::from_waker(&good_waker))
         .is_pending());
-    let mut send_bad = tx.send(msg(1));
-    assert!(poll_once(&mut send_bad, &bad_waker).is_pending());
-    let mut send_good = tx.send(msg(2));
-    assert!(poll_once(&mut send_good, &good_waker).is_pending());
+    let _send_bad = waiting_send(&tx, msg(1), &bad_waker);
+    let mut send_good = waiting_send(&tx, msg(2), &good_waker);
 
     let closing = catch_unwind(AssertUnwindSafe(|| rx.close()));
     assert!(closing.is_err(), "the waker's panic reaches the closer");
@@ -194,21 +211,8 @@ fn a_panicking_waker_does_not_keep_the_receivers_drop_from_a_blocked_sender() {
     let (tx, rx) = bounded::<Msg>(1);
     tx.try_send(msg(0)).unwrap();
     let (_, bad_waker) = panicking();
-    let mut send_bad = tx.send(msg(1));
-    assert!(poll_once(&mut send_bad, &bad_waker).is_pending());
-    let (reports, results) = mpsc::channel();
-    let blocked = {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let sent = tx
-                .send_timeout_blocking(msg(2), STALL)
-                .map_err(|error| match error {
-                    SendTimeoutError::Timeout(_) => "timeout",
-                    SendTimeoutError::Closed(_) => "closed",
-                });
-            reports.send(sent).unwrap();
-        })
-    };
+    let _send_bad = waiting_send(&tx, msg(1), &bad_waker);
+    let (blocked, results) = blocked_sender(&tx, msg(2));
     thread::sleep(Duration::from_millis(50));
     assert!(catch_unwind(AssertUnwindSafe(move || drop(rx))).is_err());
     assert_eq!(from_worker(&results), Err("closed"));
@@ -223,8 +227,7 @@ fn a_panicking_waker_in_try_recv_loses_no_node() {
     let (node, drops) = counted(7, false);
     tx.try_send(node).unwrap();
     let (_, bad_waker) = panicking();
-    let mut send_bad = tx.send(msg(8));
-    assert!(poll_once(&mut send_bad, &bad_waker).is_pending());
+    let send_bad = waiting_send(&tx, msg(8), &bad_waker);
 
     let received = catch_unwind(AssertUnwindSafe(|| rx.try_recv().map(|m| m.id)));
     if let Ok(received) = received {
@@ -277,8 +280,7 @@ fn a_waker_that_drops_its_send_future_inline_does_not_deadlock_the_receiver() {
         woken: AtomicBool::new(false),
     });
     let waker = Waker::from(Arc::clone(&reentrant));
-    let mut future = tx.send(msg(1));
-    assert!(poll_once(&mut future, &waker).is_pending());
+    let future = waiting_send(tx, msg(1), &waker);
     *reentrant.future.lock().unwrap() = Some(future);
 
     let (reports, results) = mpsc::channel();

@@ -25,6 +25,11 @@ fn guard(seq: u64) -> u64 {
     seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xA5A5_A5A5_A5A5_A5A5
 }
 
+/// Asserts that a field of node `seq` still holds what its constructor put there.
+fn intact<T: PartialEq + std::fmt::Debug>(seq: u64, field: T, expected: T) {
+    assert_eq!(field, expected, "node {seq} came back torn");
+}
+
 /// The link first: offset zero.
 struct LinkFirst {
     link: Link,
@@ -80,12 +85,7 @@ impl Numbered for LinkFirst {
         self.seq
     }
     fn check(&self) {
-        assert_eq!(
-            self.tail,
-            guard(self.seq),
-            "node {} came back torn",
-            self.seq
-        );
+        intact(self.seq, self.tail, guard(self.seq));
     }
 }
 
@@ -103,23 +103,9 @@ impl Numbered for LinkAfter {
         self.seq
     }
     fn check(&self) {
-        assert_eq!(
-            self.len,
-            self.seq as u32 ^ 0x5A5A,
-            "node {} came back torn",
-            self.seq
-        );
-        assert_eq!(
-            self.payload, [self.seq as u8; 29],
-            "node {} came back torn",
-            self.seq
-        );
-        assert_eq!(
-            self.tail,
-            guard(self.seq),
-            "node {} came back torn",
-            self.seq
-        );
+        intact(self.seq, self.len, self.seq as u32 ^ 0x5A5A);
+        intact(self.seq, self.payload, [self.seq as u8; 29]);
+        intact(self.seq, self.tail, guard(self.seq));
     }
 }
 
@@ -138,19 +124,18 @@ impl Numbered for LinkNested {
         self.seq
     }
     fn check(&self) {
-        assert_eq!(
-            self.header.flags,
-            self.seq as u16 ^ 0x0F0F,
-            "node {} came back torn",
-            self.seq
-        );
-        assert_eq!(
-            self.tail,
-            guard(self.seq),
-            "node {} came back torn",
-            self.seq
-        );
+        intact(self.seq, self.header.flags, self.seq as u16 ^ 0x0F0F);
+        intact(self.seq, self.tail, guard(self.seq));
     }
+}
+
+/// Runs a test body `fn f<N: Numbered>()` with the link first, after the header, and nested.
+macro_rules! at_every_link_place {
+    ($f:ident) => {
+        $f::<LinkFirst>();
+        $f::<LinkAfter>();
+        $f::<LinkNested>();
+    };
 }
 
 /// Asserts that `got` is node `seq`, whole.
@@ -249,9 +234,7 @@ fn reservation_and_batch<N: Numbered>() {
 
 #[test]
 fn reservation_and_batch_every_link_place() {
-    reservation_and_batch::<LinkFirst>();
-    reservation_and_batch::<LinkAfter>();
-    reservation_and_batch::<LinkNested>();
+    at_every_link_place!(reservation_and_batch);
 }
 
 /// The channel fronts, unbounded and bounded.
@@ -278,9 +261,7 @@ fn channels<N: Numbered>() {
 
 #[test]
 fn channels_every_link_place() {
-    channels::<LinkFirst>();
-    channels::<LinkAfter>();
-    channels::<LinkNested>();
+    at_every_link_place!(channels);
 }
 
 /// A ready set's member queues (and the set's own ready list, whose nodes are the members).
@@ -305,9 +286,7 @@ fn ready_set<N: Numbered>() {
 
 #[test]
 fn ready_set_every_link_place() {
-    ready_set::<LinkFirst>();
-    ready_set::<LinkAfter>();
-    ready_set::<LinkNested>();
+    at_every_link_place!(ready_set);
 }
 
 /// Producers on other threads, each numbering its own nodes: every node arrives once, whole, in

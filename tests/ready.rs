@@ -13,7 +13,6 @@ mod support;
 
 use support::kinds::every_capacity_and_layout;
 
-use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -25,8 +24,9 @@ use intrusive_mpsc::{
     Bounded, Capacity, Layout, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
 use support::{
-    block_on, counted, flag, from_worker, is_ready, mark_ready, msg, poll_once, promptly, scaled,
-    CountingWaker, Msg, Packet, Rng, STALL,
+    block_on, counted, flag, from_worker, is_ready, mark_ready, msg, per_producer, poll_once,
+    promptly, report_progress, scaled, CountingWaker, Held, MemberOrder, Msg, Packet, Report, Rng,
+    STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -663,14 +663,6 @@ const STRESS_CAPACITY: usize = 8;
 const STRESS_NODES_DEBUG: usize = 150_000;
 const STRESS_NODES_RELEASE: usize = 400_000;
 
-/// What the worker thread tells the test thread.
-enum Report {
-    /// Still making progress: so many nodes received.
-    Progress(usize),
-    /// Done, after handing out so many guards.
-    Done { guards: usize },
-}
-
 /// Thousands of queues (4096, scaled), three producers sending to random queues (now and then a
 /// burst into one queue, to use up the budget), one worker that holds up to three guards at once
 /// and takes at most `STRESS_BUDGET` nodes per turn. The worker checks that every node arrives
@@ -681,13 +673,8 @@ enum Report {
 /// (`from_worker`) fails the test.
 fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
     let queues = scaled(4096);
-    let total = if cfg!(debug_assertions) {
-        STRESS_NODES_DEBUG
-    } else {
-        STRESS_NODES_RELEASE
-    };
-    let per_producer = scaled(total) / STRESS_PRODUCERS;
-    let total = per_producer * STRESS_PRODUCERS;
+    let (per_producer, total) =
+        per_producer(STRESS_NODES_DEBUG, STRESS_NODES_RELEASE, STRESS_PRODUCERS);
     let set = Arc::new(B::set::<L>(queues, STRESS_CAPACITY));
 
     let producers: Vec<_> = (0..STRESS_PRODUCERS)
@@ -699,11 +686,7 @@ fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
                 while seq < per_producer {
                     let index = rng.below(queues);
                     // One in 16 picks starts a burst into the same queue.
-                    let burst = if rng.below(16) == 0 {
-                        1 + rng.below(40)
-                    } else {
-                        1
-                    };
+                    let burst = rng.burst();
                     for _ in 0..burst.min(per_producer - seq) {
                         let mut node = msg(p, seq);
                         while let Err(refused) = set.try_enqueue(index, node) {
@@ -728,84 +711,51 @@ fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
         let set = Arc::clone(&set);
         thread::spawn(move || {
             let mut worker = set.worker().unwrap();
-            let mut seen = vec![vec![false; per_producer]; STRESS_PRODUCERS];
-            // Per queue and producer, the next sequence number may not be below this.
-            let mut next = vec![0; queues * STRESS_PRODUCERS];
-            let mut held_flags = vec![false; queues];
-            let mut held: VecDeque<Ready<'_, Msg, B, L>> = VecDeque::new();
+            let mut order = MemberOrder::new(queues, STRESS_PRODUCERS, per_producer);
+            let mut held = Held::<Ready<'_, Msg, B, L>>::new(queues);
             let (mut received, mut guards, mut sleeps) = (0, 0, 0);
             while received < total {
                 // Take more guards while there are some, up to the limit; sleep for one when
                 // holding none.
-                while held.len() < STRESS_HELD {
-                    let ready = if held.is_empty() {
-                        sleeps += 1;
-                        if sleeps % 2 == 0 {
-                            worker.next_blocking()
-                        } else {
-                            promptly(|| worker.next_timeout(STALL))
-                                .expect("nothing scheduled within the timeout: a wake-up was lost")
-                        }
+                guards += held.fill(STRESS_HELD, Ready::index, |sleep| {
+                    if !sleep {
+                        return worker.try_next().ok();
+                    }
+                    sleeps += 1;
+                    Some(if sleeps % 2 == 0 {
+                        worker.next_blocking()
                     } else {
-                        match worker.try_next() {
-                            Ok(ready) => ready,
-                            Err(_) => break,
-                        }
-                    };
-                    let index = ready.index();
-                    assert!(
-                        !std::mem::replace(&mut held_flags[index], true),
-                        "queue {index} handed out while already held: scheduled twice"
-                    );
-                    guards += 1;
-                    held.push_back(ready);
-                }
-                let mut ready = held.pop_front().expect("holding at least one guard");
-                let index = ready.index();
+                        promptly(|| worker.next_timeout(STALL))
+                            .expect("nothing scheduled within the timeout: a wake-up was lost")
+                    })
+                });
+                let (index, mut ready) = held.pop();
                 let mut taken = 0;
                 for m in ready.drain().take(STRESS_BUDGET) {
-                    let slot = &mut next[index * STRESS_PRODUCERS + m.producer];
-                    assert!(
-                        m.seq >= *slot,
-                        "queue {index}, producer {}: {} after {} (reordered)",
-                        m.producer,
-                        m.seq,
-                        *slot
-                    );
-                    *slot = m.seq + 1;
-                    assert!(
-                        !std::mem::replace(&mut seen[m.producer][m.seq], true),
-                        "node delivered twice"
-                    );
+                    order.take(index, m.producer, m.seq);
                     taken += 1;
                 }
                 assert!(taken > 0, "queue {index} was handed out without a node");
                 received += taken;
-                held_flags[index] = false;
                 drop(ready);
-                if received / 4096 != (received - taken) / 4096 {
-                    report.send(Report::Progress(received)).unwrap();
-                }
+                report_progress(&report, received, taken);
             }
-            assert!(
-                held.is_empty(),
-                "a held queue has a node, but every node has arrived"
-            );
-            assert!(seen.iter().flatten().all(|&s| s), "every node delivered");
+            held.assert_none();
+            order.assert_all();
             assert_eq!(
                 worker.try_next().err(),
                 Some(TryDequeueError::Empty),
                 "everything delivered, so nothing may still be listed"
             );
             assert!(guards <= total, "each guard delivered at least one node");
-            report.send(Report::Done { guards }).unwrap();
+            report.send(Report::Done(guards)).unwrap();
         })
     };
 
     loop {
         match from_worker(&reports) {
             Report::Progress(received) => assert!(received <= total),
-            Report::Done { guards } => {
+            Report::Done(guards) => {
                 assert!(guards > 0);
                 break;
             }

@@ -21,7 +21,7 @@ mod support;
 
 use support::kinds::every_capacity_and_layout;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
@@ -33,8 +33,8 @@ use intrusive_mpsc::{
     Unbounded, WaitQueue, Worker,
 };
 use support::{
-    counted, flag, from_worker, is_ready, mark_ready, packet, promptly, scaled, CountingWaker, Msg,
-    Packet, Rng, STALL,
+    counted, flag, from_worker, is_ready, mark_ready, packet, per_producer, promptly,
+    report_progress, scaled, CountingWaker, Held, MemberOrder, Msg, Packet, Report, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -573,14 +573,6 @@ struct Job {
 }
 node!(Job, link, Box<Job>);
 
-/// What the worker thread tells the test thread.
-enum Report {
-    /// Still making progress: so many packets received.
-    Progress(usize),
-    /// Done: every packet arrived.
-    Done,
-}
-
 /// Producers send packets (not ready) to random members of a set of 256 (scaled), now and then a
 /// burst into one member; after each packet, they hand its ready flag to a random encryption
 /// thread through that thread's `WaitQueue` of jobs. The encryption threads take up to 16 jobs
@@ -595,13 +587,11 @@ enum Report {
 /// anywhere else.
 fn stress_deferring_worker<B: Kind, L: Layout>() {
     let members = scaled(STRESS_MEMBERS);
-    let total = if cfg!(debug_assertions) {
-        STRESS_PACKETS_DEBUG
-    } else {
-        STRESS_PACKETS_RELEASE
-    };
-    let per_producer = scaled(total) / STRESS_PRODUCERS;
-    let total = per_producer * STRESS_PRODUCERS;
+    let (per_producer, total) = per_producer(
+        STRESS_PACKETS_DEBUG,
+        STRESS_PACKETS_RELEASE,
+        STRESS_PRODUCERS,
+    );
     let set = Arc::new(B::set::<L>(members, STRESS_CAPACITY));
     let jobs: Arc<Vec<WaitQueue<Job>>> =
         Arc::new((0..STRESS_ENCRYPTORS).map(|_| WaitQueue::new()).collect());
@@ -613,12 +603,8 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                 let mut rng = Rng::new(p as u64 + 1);
                 let mut seq = 0;
                 while seq < per_producer {
-                    let index = (rng.next() % members as u64) as usize;
-                    let burst = if rng.one_in(16) {
-                        1 + (rng.next() % 40) as usize
-                    } else {
-                        1
-                    };
+                    let index = rng.below(members);
+                    let burst = rng.burst();
                     for _ in 0..burst.min(per_producer - seq) {
                         let flag = flag(false);
                         let mut node = packet(p, seq, &flag);
@@ -628,7 +614,7 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                             node = refused;
                             thread::yield_now();
                         }
-                        let encryptor = (rng.next() % STRESS_ENCRYPTORS as u64) as usize;
+                        let encryptor = rng.below(STRESS_ENCRYPTORS);
                         jobs[encryptor].enqueue(Box::new(Job {
                             link: Link::new(),
                             work: Some((index, flag)),
@@ -670,7 +656,7 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                         }
                     }
                     for i in (1..batch.len()).rev() {
-                        batch.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+                        batch.swap(i, rng.below(i + 1));
                     }
                     for job in batch.drain(..) {
                         match &job.work {
@@ -691,33 +677,20 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
         let set = Arc::clone(&set);
         thread::spawn(move || {
             let mut worker = set.worker().unwrap();
-            let mut seen = vec![vec![false; per_producer]; STRESS_PRODUCERS];
-            // Per member and producer, the next sequence number may not be below this.
-            let mut next = vec![0; members * STRESS_PRODUCERS];
-            let mut held_flags = vec![false; members];
-            let mut held: VecDeque<Ready<'_, Packet, B, L>> = VecDeque::new();
+            let mut order = MemberOrder::new(members, STRESS_PRODUCERS, per_producer);
+            let mut held = Held::<Ready<'_, Packet, B, L>>::new(members);
             let mut received = 0;
             while received < total {
-                while held.len() < STRESS_HELD {
-                    let ready = if held.is_empty() {
-                        promptly(|| worker.next_timeout(STALL))
-                            .expect("nothing scheduled within the timeout: a wake-up was lost")
-                    } else {
-                        match worker.try_next() {
-                            Ok(ready) => ready,
-                            Err(_) => break,
-                        }
-                    };
-                    let index = ready.index();
-                    if std::mem::replace(&mut held_flags[index], true) {
-                        std::mem::forget(ready);
-                        panic!("queue {index} handed out while already held: scheduled twice");
+                held.fill(STRESS_HELD, Ready::index, |sleep| {
+                    if !sleep {
+                        return worker.try_next().ok();
                     }
-                    held.push_back(ready);
-                }
-                let mut ready = held.pop_front().expect("holding at least one guard");
-                let index = ready.index();
-                held_flags[index] = false;
+                    Some(
+                        promptly(|| worker.next_timeout(STALL))
+                            .expect("nothing scheduled within the timeout: a wake-up was lost"),
+                    )
+                });
+                let (index, mut ready) = held.pop();
                 let mut taken = 0;
                 let mut waiting = false;
                 while taken < STRESS_BUDGET {
@@ -729,19 +702,7 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                         break;
                     }
                     let packet = ready.take_peeked().expect("peeked");
-                    let slot = &mut next[index * STRESS_PRODUCERS + packet.producer];
-                    assert!(
-                        packet.seq >= *slot,
-                        "member {index}, producer {}: {} after {} (reordered)",
-                        packet.producer,
-                        packet.seq,
-                        *slot
-                    );
-                    *slot = packet.seq + 1;
-                    assert!(
-                        !std::mem::replace(&mut seen[packet.producer][packet.seq], true),
-                        "packet delivered twice"
-                    );
+                    order.take(index, packet.producer, packet.seq);
                     taken += 1;
                 }
                 assert!(
@@ -754,15 +715,10 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                     drop(ready);
                 }
                 received += taken;
-                if received / 4096 != (received - taken) / 4096 {
-                    report.send(Report::Progress(received)).unwrap();
-                }
+                report_progress(&report, received, taken);
             }
-            assert!(
-                held.is_empty(),
-                "a held queue has a packet, but every packet has arrived"
-            );
-            assert!(seen.iter().flatten().all(|&s| s), "every packet delivered");
+            held.assert_none();
+            order.assert_all();
             // Late notifies (for packets already taken) find their queues idle or held, never
             // deferred: nothing may be listed.
             assert_eq!(
@@ -770,7 +726,7 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                 Some(TryDequeueError::Empty),
                 "everything delivered, so nothing may still be listed"
             );
-            report.send(Report::Done).unwrap();
+            report.send(Report::Done(())).unwrap();
         })
     };
 

@@ -11,13 +11,43 @@
 //! Where a model joins threads, the thread that joins never waits on the channel itself: a
 //! wake-up that arrives after a thread stopped waiting is legitimate, and loom's `join` would
 //! mistake such an unpark of the joining thread for its own notification.
-use crate::support::{check, msg, Msg};
-use intrusive_mpsc::channel::{bounded, unbounded_channel, TrySendError};
+use crate::support::{check, msg, once_per_producer, Msg};
+use intrusive_mpsc::channel::{bounded, unbounded_channel, Receiver, Sender, TrySendError};
+use intrusive_mpsc::Capacity;
 use loom::thread;
 
 /// The wait list's own models (re-arm, forgotten futures), the permits', and a consumer's waker
 /// taken back.
 mod robust;
+
+/// Receives until the channel ends (`recv_blocking` returns `None`), and returns how many nodes
+/// came.
+fn count_until_end<B: Capacity>(rx: &mut Receiver<Msg, B>) -> usize {
+    let mut received = 0;
+    while rx.recv_blocking().is_some() {
+        received += 1;
+    }
+    received
+}
+
+/// A thread that closes `rx` and then receives until the end; it returns how many nodes came.
+fn closing_receiver<B: Capacity + 'static>(rx: Receiver<Msg, B>) -> thread::JoinHandle<usize> {
+    thread::spawn(move || {
+        let mut rx = rx;
+        rx.close();
+        count_until_end(&mut rx)
+    })
+}
+
+/// Receives until the end, checking that each of `N` senders' one node arrives once; returns
+/// which arrived.
+fn once_each<const N: usize, B: Capacity>(rx: &mut Receiver<Msg, B>) -> [bool; N] {
+    let mut seen = [false; N];
+    while let Some(m) = rx.recv_blocking() {
+        once_per_producer(&mut seen, &m);
+    }
+    seen
+}
 
 /// Preemption bound 2. Two senders send one node each and leave; the receiver blocks until both
 /// nodes arrived and then learns, without a lost wake-up, that every sender is gone.
@@ -30,11 +60,7 @@ fn receiver_sees_every_node_then_disconnection() {
             thread::spawn(move || tx.send(msg(s, 0)).unwrap());
         }
         drop(tx);
-        let mut seen = [false; 2];
-        while let Some(m) = rx.recv_blocking() {
-            assert!(!seen[m.producer], "duplicate");
-            seen[m.producer] = true;
-        }
+        let seen = once_each::<2, _>(&mut rx);
         assert_eq!(seen, [true, true], "disconnected before everything arrived");
     });
 }
@@ -114,11 +140,7 @@ fn an_undone_claim_hands_the_room_on_to_a_waiting_sender() {
         // The first node; the slot may already be taken.
         let _ = tx.try_send(msg(0, 0));
         drop(tx);
-        let mut seen = [false; 3];
-        while let Some(m) = rx.recv_blocking() {
-            assert!(!seen[m.producer], "duplicate");
-            seen[m.producer] = true;
-        }
+        let seen = once_each::<3, _>(&mut rx);
         assert!(seen[2], "the waiting sender's node was lost");
     });
 }
@@ -132,15 +154,7 @@ fn close_wakes_a_waiting_sender_and_strands_nothing() {
         let (tx, rx) = bounded::<Msg>(1);
         tx.try_send(msg(0, 0)).unwrap();
         let sender = thread::spawn(move || tx.send_blocking(msg(1, 0)).is_ok());
-        let receiver = thread::spawn(move || {
-            let mut rx = rx;
-            rx.close();
-            let mut received = 0;
-            while rx.recv_blocking().is_some() {
-                received += 1;
-            }
-            received
-        });
+        let receiver = closing_receiver(rx);
         let accepted = sender.join().unwrap();
         let received = receiver.join().unwrap();
         assert_eq!(received, 1 + usize::from(accepted));
@@ -175,37 +189,39 @@ fn closed_completes_on_receiver_drop() {
     });
 }
 
+/// The body of the close-against-sends models: senders 0 and 1 (clones of `tx`) each `send` one
+/// node while a [`closing_receiver`] closes and counts; it must count exactly the nodes whose send
+/// was accepted. `tx` itself stays alive until the end, so the last sender's drop cannot end the
+/// receiver's wait.
+fn close_races_two_senders<B: Capacity + 'static>(
+    (tx, rx): (Sender<Msg, B>, Receiver<Msg, B>),
+    send: fn(&Sender<Msg, B>, Box<Msg>) -> bool,
+) {
+    let senders: Vec<_> = (0..2)
+        .map(|s| {
+            let tx = tx.clone();
+            thread::spawn(move || send(&tx, msg(s, 0)))
+        })
+        .collect();
+    let receiver = closing_receiver(rx);
+    let accepted = senders
+        .into_iter()
+        .map(|s| usize::from(s.join().unwrap()))
+        .sum::<usize>();
+    assert_eq!(receiver.join().unwrap(), accepted);
+    drop(tx);
+}
+
 /// Preemption bound 2. Two unbounded senders race with `close()`: the receiver gets exactly the
 /// nodes whose send was accepted, then the end, however the sends and the close interleave,
 /// with a third sender alive throughout (so a sender refused after the close must wake a
 /// receiver that waits for its count to come down).
 #[test]
 fn close_strands_no_accepted_send() {
+    // A sender stays alive throughout, so only the close and the count can end the receiver's
+    // wait, never the last sender's drop.
     check(2, || {
-        let (tx, rx) = unbounded_channel::<Msg>();
-        let senders: Vec<_> = (0..2)
-            .map(|s| {
-                let tx = tx.clone();
-                thread::spawn(move || tx.send(msg(s, 0)).is_ok())
-            })
-            .collect();
-        let receiver = thread::spawn(move || {
-            let mut rx = rx;
-            rx.close();
-            let mut received = 0;
-            while rx.recv_blocking().is_some() {
-                received += 1;
-            }
-            received
-        });
-        let accepted = senders
-            .into_iter()
-            .map(|s| usize::from(s.join().unwrap()))
-            .sum::<usize>();
-        // A sender stays alive throughout, so only the close and the count can end the
-        // receiver's wait, never the last sender's drop.
-        assert_eq!(receiver.join().unwrap(), accepted);
-        drop(tx);
+        close_races_two_senders(unbounded_channel::<Msg>(), |tx, m| tx.send(m).is_ok());
     });
 }
 
@@ -216,30 +232,9 @@ fn close_strands_no_accepted_send() {
 /// the claims to settle. With `capacity` 1 the second sender's claim can be refused after it
 /// counted (undone); with 2 both fit.
 fn bounded_close_strands_no_accepted_send(capacity: usize) {
+    // A sender stays alive throughout: only the close and the claims can end the wait.
     check(2, move || {
-        let (tx, rx) = bounded::<Msg>(capacity);
-        let senders: Vec<_> = (0..2)
-            .map(|s| {
-                let tx = tx.clone();
-                thread::spawn(move || tx.try_send(msg(s, 0)).is_ok())
-            })
-            .collect();
-        let receiver = thread::spawn(move || {
-            let mut rx = rx;
-            rx.close();
-            let mut received = 0;
-            while rx.recv_blocking().is_some() {
-                received += 1;
-            }
-            received
-        });
-        let accepted = senders
-            .into_iter()
-            .map(|s| usize::from(s.join().unwrap()))
-            .sum::<usize>();
-        // A sender stays alive throughout: only the close and the claims can end the wait.
-        assert_eq!(receiver.join().unwrap(), accepted);
-        drop(tx);
+        close_races_two_senders(bounded::<Msg>(capacity), |tx, m| tx.try_send(m).is_ok());
     });
 }
 
@@ -266,11 +261,7 @@ fn an_upgrade_racing_the_last_drop_loses_no_node_and_no_wake_up() {
         let weak = tx.downgrade();
         let receiver = thread::spawn(move || {
             let mut rx = rx;
-            let mut received = 0;
-            while rx.recv_blocking().is_some() {
-                received += 1;
-            }
-            received
+            count_until_end(&mut rx)
         });
         thread::spawn(move || drop(tx));
         let sent = weak.upgrade().map(|tx| tx.send(msg(1, 0)).is_ok());

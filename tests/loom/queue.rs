@@ -128,6 +128,14 @@ impl<L: Layout> Shared<L> {
         thread::spawn(move || shared.produce(producer, count))
     }
 
+    /// A fresh `Shared` and its producers, spawned in order: producer `p` sends `counts[p]`
+    /// messages.
+    fn start<const N: usize>(counts: [usize; N]) -> (Arc<Self>, [thread::JoinHandle<()>; N]) {
+        let shared = Self::new();
+        let producers = std::array::from_fn(|p| Self::spawn_producer(&shared, p, counts[p]));
+        (shared, producers)
+    }
+
     fn published(&self) -> [usize; 2] {
         [
             self.published[0].load(Acquire),
@@ -209,8 +217,17 @@ impl Received {
                 ),
             }
         }
-        assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
-        assert!(consumer.is_empty());
+        assert_empty(consumer);
+    }
+
+    /// Joins `producers`, then [`finish`](Self::finish)es.
+    fn finish_after<Q: QueueRef<Node = Msg>>(
+        &mut self,
+        producers: impl IntoIterator<Item = thread::JoinHandle<()>>,
+        consumer: &mut Consumer<Q>,
+    ) {
+        join_all(producers);
+        self.finish(consumer);
     }
 
     fn left(&self) -> [usize; 2] {
@@ -249,6 +266,76 @@ impl Reached {
     }
 }
 
+/// Calls `attempt` until it succeeds, yielding to the model's other threads after each failure,
+/// and returns what it gave.
+fn until_ok<T, E>(mut attempt: impl FnMut() -> Result<T, E>) -> T {
+    loop {
+        match attempt() {
+            Ok(value) => return value,
+            Err(_) => thread::yield_now(),
+        }
+    }
+}
+
+/// The first of two consumers in turn, on producer 0's two messages: takes message 0 if it is
+/// there (checking its body too if `check_body`), peeks the next without taking it (it stays first
+/// in line), and returns how many it took (0 or 1).
+fn take_first_leave_next_peeked<Q: QueueRef<Node = Msg>>(
+    consumer: &mut Consumer<Q>,
+    check_body: bool,
+) -> usize {
+    let mut got = 0;
+    if let Ok(msg) = consumer.try_dequeue() {
+        assert_eq!(msg.id(), (0, 0));
+        if check_body {
+            assert_eq!(msg.body(), body_of(0, 0));
+        }
+        got = 1;
+    }
+    if let Ok(msg) = consumer.try_peek() {
+        // Left first in line for the next consumer.
+        assert_eq!(msg.id(), (0, got));
+    }
+    got
+}
+
+/// The second of two consumers in turn: takes producer 0's messages from `next` to the last of
+/// two, retrying until each arrives, each in order and with its body visible.
+fn take_the_rest_in_order<Q: QueueRef<Node = Msg>>(consumer: &mut Consumer<Q>, mut next: usize) {
+    while next < 2 {
+        match consumer.try_dequeue() {
+            Ok(msg) => {
+                assert_eq!(msg.id(), (0, next));
+                assert_eq!(msg.body(), body_of(0, next));
+                next += 1;
+            }
+            Err(_) => thread::yield_now(),
+        }
+    }
+}
+
+/// The queue is empty, by both `try_dequeue` (which answers `Empty`) and `is_empty`.
+fn assert_empty<Q: QueueRef<Node = Msg>>(consumer: &mut Consumer<Q>) {
+    assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
+    assert!(consumer.is_empty());
+}
+
+/// Joins every thread of `threads`, in order, failing if one panicked.
+fn join_all(threads: impl IntoIterator<Item = thread::JoinHandle<()>>) {
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+/// Runs `model` as [`check`] does, and fails unless some execution reached the state the model
+/// marks with [`Reached::set`]; `never` says which state, when none did.
+fn check_reaching(bound: usize, never: &str, model: impl Fn(&Reached) + Sync + Send + 'static) {
+    let saw = Reached::new();
+    let reached = saw.clone();
+    check(bound, move || model(&reached));
+    assert!(saw.get(), "{never}");
+}
+
 /// Every message was dropped exactly once (double drops fail in `Msg::drop`).
 fn assert_all_dropped(dropped: &AtomicUsize, expected: [usize; 2]) {
     let mut all = 0;
@@ -267,20 +354,13 @@ fn assert_all_dropped(dropped: &AtomicUsize, expected: [usize; 2]) {
 /// visible, and `Empty` never while a returned enqueue is undelivered.
 fn two_producers_two_nodes_each<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 2),
-            Shared::spawn_producer(&shared, 1, 2),
-        ];
+        let (shared, producers) = Shared::<L>::start([2, 2]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([2, 2]);
         for _ in 0..3 {
             received.try_once(&shared, &mut consumer);
         }
-        for p in producers {
-            p.join().unwrap();
-        }
-        received.finish(&mut consumer);
+        received.finish_after(producers, &mut consumer);
         drop(consumer);
         assert_all_dropped(&shared.dropped, [2, 2]);
     });
@@ -292,11 +372,8 @@ fn two_producers_two_nodes_each<L: Layout>() {
 /// its swap and its link store); then `dequeue` must return that very message without any join,
 /// and nothing is lost or duplicated.
 fn inconsistent_window_then_dequeue<L: Layout>() {
-    let saw = Reached::new();
-    let reached = saw.clone();
-    check(3, move || {
-        let shared = Shared::<L>::new();
-        let producer = Shared::spawn_producer(&shared, 0, 1);
+    check_reaching(3, "the model never reached the window", |reached| {
+        let (shared, [producer]) = Shared::<L>::start([1]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([1, 0]);
         if received.try_once(&shared, &mut consumer) == TryResult::Inconsistent {
@@ -309,21 +386,15 @@ fn inconsistent_window_then_dequeue<L: Layout>() {
         producer.join().unwrap();
         received.finish(&mut consumer);
     });
-    assert!(saw.get(), "the model never reached the window");
 }
 
 /// Bound 3. Two producers, one message each. When the consumer sees `Inconsistent`, `dequeue`
 /// returns a message; a completed enqueue hidden behind an unfinished one is never reported
 /// `Empty`, and comes out once the first producer finishes.
 fn inconsistent_window_hides_completed_enqueue<L: Layout>() {
-    let saw = Reached::new();
-    let reached = saw.clone();
-    check(3, move || {
-        let shared = Shared::<L>::new();
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 1),
-            Shared::spawn_producer(&shared, 1, 1),
-        ];
+    const NEVER: &str = "the model never hid a completed enqueue behind an unfinished one";
+    check_reaching(3, NEVER, |reached| {
+        let (shared, producers) = Shared::<L>::start([1, 1]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([1, 1]);
         let published = shared.published();
@@ -334,15 +405,8 @@ fn inconsistent_window_hides_completed_enqueue<L: Layout>() {
             let msg = consumer.dequeue().expect("Inconsistent means not empty");
             received.got(&msg);
         }
-        for p in producers {
-            p.join().unwrap();
-        }
-        received.finish(&mut consumer);
+        received.finish_after(producers, &mut consumer);
     });
-    assert!(
-        saw.get(),
-        "the model never hid a completed enqueue behind an unfinished one"
-    );
 }
 
 // --- 3. "Empty means empty" ------------------------------------------------------------------
@@ -352,14 +416,9 @@ fn inconsistent_window_hides_completed_enqueue<L: Layout>() {
 /// has seen the signal (acquire load), `try_dequeue` must not answer `Empty` until it has
 /// received producer 0's message. The consumer polls until it has it.
 fn empty_means_empty<L: Layout>() {
-    let saw = Reached::new();
-    let reached = saw.clone();
-    check(3, move || {
-        let shared = Shared::<L>::new();
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 1),
-            Shared::spawn_producer(&shared, 1, 1),
-        ];
+    const NEVER: &str = "the model never had producer 1 stalled ahead of a signalled message";
+    check_reaching(3, NEVER, |reached| {
+        let (shared, producers) = Shared::<L>::start([1, 1]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([1, 1]);
         while received.next[0] == 0 {
@@ -378,15 +437,8 @@ fn empty_means_empty<L: Layout>() {
                 }
             }
         }
-        for p in producers {
-            p.join().unwrap();
-        }
-        received.finish(&mut consumer);
+        received.finish_after(producers, &mut consumer);
     });
-    assert!(
-        saw.get(),
-        "the model never had producer 1 stalled ahead of a signalled message"
-    );
 }
 
 /// Bound 3. As [`empty_means_empty`], but producer 0 sends two
@@ -395,11 +447,7 @@ fn empty_means_empty<L: Layout>() {
 /// undelivered.
 fn empty_means_empty_across_stub_reenqueue<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 2),
-            Shared::spawn_producer(&shared, 1, 1),
-        ];
+        let (shared, producers) = Shared::<L>::start([2, 1]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([2, 1]);
         while received.next[0] < 2 {
@@ -407,10 +455,7 @@ fn empty_means_empty_across_stub_reenqueue<L: Layout>() {
                 thread::yield_now();
             }
         }
-        for p in producers {
-            p.join().unwrap();
-        }
-        received.finish(&mut consumer);
+        received.finish_after(producers, &mut consumer);
     });
 }
 
@@ -420,16 +465,14 @@ fn empty_means_empty_across_stub_reenqueue<L: Layout>() {
 /// node), takes it, peeks the second and drops it in place: dropped exactly then, exactly once.
 fn peek_then_take_then_peek_then_drop<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producer = Shared::spawn_producer(&shared, 0, 2);
+        let (shared, [producer]) = Shared::<L>::start([2]);
         let mut consumer = shared.queue.consumer().unwrap();
 
-        let first = loop {
-            match consumer.try_peek() {
-                Ok(msg) => break (msg.id(), msg.body(), msg as *const Msg),
-                Err(_) => thread::yield_now(),
-            }
-        };
+        let first = until_ok(|| {
+            consumer
+                .try_peek()
+                .map(|msg| (msg.id(), msg.body(), msg as *const Msg))
+        });
         assert_eq!((first.0, first.1), ((0, 0), body_of(0, 0)));
         let again = consumer.try_peek().expect("a peeked node stays peeked");
         assert_eq!(again as *const Msg, first.2, "peek twice, same node");
@@ -452,8 +495,7 @@ fn peek_then_take_then_peek_then_drop<L: Layout>() {
         assert!(!consumer.drop_peeked());
 
         producer.join().unwrap();
-        assert_eq!(consumer.try_dequeue().err(), Some(TryDequeueError::Empty));
-        assert!(consumer.is_empty());
+        assert_empty(&mut consumer);
     });
 }
 
@@ -461,20 +503,11 @@ fn peek_then_take_then_peek_then_drop<L: Layout>() {
 /// peeked node first, then the rest in order; nothing lost, duplicated or dropped early.
 fn peek_across_producer_race<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 1),
-            Shared::spawn_producer(&shared, 1, 1),
-        ];
+        let (shared, producers) = Shared::<L>::start([1, 1]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([1, 1]);
 
-        let peeked = loop {
-            match consumer.try_peek() {
-                Ok(msg) => break (msg.id(), msg as *const Msg),
-                Err(_) => thread::yield_now(),
-            }
-        };
+        let peeked = until_ok(|| consumer.try_peek().map(|msg| (msg.id(), msg as *const Msg)));
         // The other producer races with these calls; the peeked node comes out first regardless.
         assert!(!consumer.is_empty());
         let again = consumer.try_peek().expect("still peeked");
@@ -487,10 +520,7 @@ fn peek_across_producer_race<L: Layout>() {
         assert_eq!(shared.dropped.load(Relaxed), bit(peeked.0 .0, 0));
 
         received.try_once(&shared, &mut consumer);
-        for p in producers {
-            p.join().unwrap();
-        }
-        received.finish(&mut consumer);
+        received.finish_after(producers, &mut consumer);
     });
 }
 
@@ -499,15 +529,9 @@ fn peek_across_producer_race<L: Layout>() {
 /// twice in all and its old successor once, then the queue is empty.
 fn dequeued_node_enqueued_again<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producer = Shared::spawn_producer(&shared, 0, 2);
+        let (shared, [producer]) = Shared::<L>::start([2]);
         let mut consumer = shared.queue.consumer().unwrap();
-        let first = loop {
-            match consumer.try_dequeue() {
-                Ok(msg) => break msg,
-                Err(_) => thread::yield_now(),
-            }
-        };
+        let first = until_ok(|| consumer.try_dequeue());
         assert_eq!(first.id(), (0, 0));
         consumer.queue().enqueue(first);
         producer.join().unwrap();
@@ -529,11 +553,7 @@ fn dequeued_node_enqueued_again<L: Layout>() {
 /// After the producers finish, a second drain yields exactly the rest.
 fn drain_races_producers<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 2),
-            Shared::spawn_producer(&shared, 1, 1),
-        ];
+        let (shared, producers) = Shared::<L>::start([2, 1]);
         let mut consumer = shared.queue.consumer().unwrap();
         let mut received = Received::new([2, 1]);
         {
@@ -549,9 +569,7 @@ fn drain_races_producers<L: Layout>() {
                 }
             }
         }
-        for p in producers {
-            p.join().unwrap();
-        }
+        join_all(producers);
         for msg in consumer.drain() {
             received.got(&msg);
         }
@@ -571,8 +589,7 @@ fn drain_races_producers<L: Layout>() {
 /// stays first in line).
 fn consumer_released_and_reacquired_on_another_thread<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producer = Shared::spawn_producer(&shared, 0, 2);
+        let (shared, [producer]) = Shared::<L>::start([2]);
         // What the first consumer received, handed over by the consumer flag alone.
         let first_got = Arc::new(UnsafeCell::new(0usize));
 
@@ -581,38 +598,16 @@ fn consumer_released_and_reacquired_on_another_thread<L: Layout>() {
             let shared = Arc::clone(&shared);
             let first_got = Arc::clone(&first_got);
             thread::spawn(move || {
-                let mut consumer = loop {
-                    match shared.queue.consumer() {
-                        Some(c) => break c,
-                        None => thread::yield_now(),
-                    }
-                };
+                let mut consumer = until_ok(|| shared.queue.consumer().ok_or(()));
                 assert!(shared.queue.consumer().is_none(), "two consumers at once");
                 // SAFETY: written by the first consumer before it released the flag we claimed.
-                let mut next = first_got.with(|n| unsafe { *n });
-                while next < 2 {
-                    match consumer.try_dequeue() {
-                        Ok(msg) => {
-                            assert_eq!(msg.id(), (0, next));
-                            assert_eq!(msg.body(), body_of(0, next));
-                            next += 1;
-                        }
-                        Err(_) => thread::yield_now(),
-                    }
-                }
+                let next = first_got.with(|n| unsafe { *n });
+                take_the_rest_in_order(&mut consumer, next);
                 assert!(consumer.take_peeked().is_none());
             })
         };
 
-        let mut got = 0;
-        if let Ok(msg) = consumer.try_dequeue() {
-            assert_eq!(msg.id(), (0, 0));
-            got = 1;
-        }
-        if let Ok(msg) = consumer.try_peek() {
-            // Left first in line for the next consumer.
-            assert_eq!(msg.id(), (0, got));
-        }
+        let got = take_first_leave_next_peeked(&mut consumer, false);
         // SAFETY: we hold the consumer flag; the next consumer reads this after claiming it.
         first_got.with_mut(|n| unsafe { *n = got });
         drop(consumer);
@@ -635,8 +630,7 @@ fn consumer_released_and_reacquired_on_another_thread<L: Layout>() {
 /// before the main thread drops the last reference (with `Shared`).
 fn owned_consumer_handed_over_between_threads<L: Layout>() {
     check(3, || {
-        let shared = Shared::<L>::new();
-        let producer = Shared::spawn_producer(&shared, 0, 2);
+        let (shared, [producer]) = Shared::<L>::start([2]);
         // What the first consumer received, handed over by the consumer flag alone.
         let first_got = Arc::new(UnsafeCell::new(0usize));
 
@@ -651,16 +645,7 @@ fn owned_consumer_handed_over_between_threads<L: Layout>() {
             let first_got = Arc::clone(&first_got);
             thread::spawn(move || {
                 let mut consumer = first;
-                let mut got = 0;
-                if let Ok(msg) = consumer.try_dequeue() {
-                    assert_eq!(msg.id(), (0, 0));
-                    assert_eq!(msg.body(), body_of(0, 0));
-                    got = 1;
-                }
-                if let Ok(msg) = consumer.try_peek() {
-                    // Left first in line for the next consumer.
-                    assert_eq!(msg.id(), (0, got));
-                }
+                let got = take_first_leave_next_peeked(&mut consumer, true);
                 // SAFETY: we hold the consumer flag; the next consumer reads this after claiming
                 // it.
                 first_got.with_mut(|n| unsafe { *n = got });
@@ -668,29 +653,15 @@ fn owned_consumer_handed_over_between_threads<L: Layout>() {
             })
         };
 
-        let mut second = loop {
-            match StdArc::clone(&shared.queue).consumer_owned() {
-                Ok(consumer) => break consumer,
-                Err(_) => thread::yield_now(),
-            }
-        };
+        let mut second = until_ok(|| StdArc::clone(&shared.queue).consumer_owned());
         assert!(shared.queue.consumer().is_none(), "two consumers at once");
         // SAFETY: written by the first consumer before it released the flag we claimed.
-        let mut next = first_got.with(|n| unsafe { *n });
+        let next = first_got.with(|n| unsafe { *n });
         assert!(
             second.take_peeked().is_none(),
             "a peek does not pass to the next consumer"
         );
-        while next < 2 {
-            match second.try_dequeue() {
-                Ok(msg) => {
-                    assert_eq!(msg.id(), (0, next));
-                    assert_eq!(msg.body(), body_of(0, next));
-                    next += 1;
-                }
-                Err(_) => thread::yield_now(),
-            }
-        }
+        take_the_rest_in_order(&mut second, next);
         assert_eq!(second.try_dequeue().err(), Some(TryDequeueError::Empty));
         drop(second);
 
@@ -711,10 +682,7 @@ fn queue_dropped_with_nodes_inside<L: Layout>() {
     check(3, || {
         let shared = Shared::<L>::new();
         let dropped = Arc::clone(&shared.dropped);
-        let producers = [
-            Shared::spawn_producer(&shared, 0, 2),
-            Shared::spawn_producer(&shared, 1, 2),
-        ];
+        let producers = [0, 1].map(|p| Shared::spawn_producer(&shared, p, 2));
         {
             let mut consumer = shared.queue.consumer().unwrap();
             let mut received = Received::new([2, 2]);
@@ -722,9 +690,7 @@ fn queue_dropped_with_nodes_inside<L: Layout>() {
             let _ = consumer.try_peek();
         }
         drop(shared);
-        for p in producers {
-            p.join().unwrap();
-        }
+        join_all(producers);
         assert_all_dropped(&dropped, [2, 2]);
     });
 }

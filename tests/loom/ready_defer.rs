@@ -90,6 +90,51 @@ fn nothing_listed(worker: &mut Worker<'_, Packet>) {
     );
 }
 
+/// Enqueues packet 0 of producer 0, not ready, into member 0 of `set`, and returns its flag.
+fn enqueue_unready(set: &ReadySet<Packet>) -> Arc<AtomicBool> {
+    let ready0 = flag(false);
+    set.enqueue(0, packet(0, 0, &ready0));
+    ready0
+}
+
+/// A set of one member holding one packet, not ready ([`enqueue_unready`]), and its flag.
+fn one_unready_member() -> (Arc<ReadySet<Packet>>, Arc<AtomicBool>) {
+    let set = Arc::new(ReadySet::<Packet>::new(1));
+    let ready0 = enqueue_unready(&set);
+    (set, ready0)
+}
+
+/// The guard the enqueue scheduled, whose oldest packet nobody has marked ready yet.
+fn first_guard_unready<'s>(worker: &mut Worker<'s, Packet>) -> Ready<'s, Packet> {
+    let mut ready = worker.next().expect("scheduled by the enqueue");
+    assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
+    ready
+}
+
+/// Defers `ready` (member 0's guard) and sleeps in `next_blocking` for the next guard, which must
+/// be member 0's again.
+fn defer_and_sleep<'s>(
+    worker: &mut Worker<'s, Packet>,
+    ready: Ready<'s, Packet>,
+) -> Ready<'s, Packet> {
+    ready.defer_until_notified();
+    let ready = worker.next_blocking();
+    assert_eq!(ready.index(), 0);
+    ready
+}
+
+/// [`take_in_order`], then drops the last guard: nothing may be left listed.
+fn take_all_then_nothing_listed<'s>(
+    worker: &mut Worker<'s, Packet>,
+    ready: Ready<'s, Packet>,
+    packets: usize,
+    notifies: usize,
+) {
+    let (ready, _) = take_in_order(worker, ready, packets, notifies);
+    drop(ready);
+    nothing_listed(worker);
+}
+
 /// Preemption bound 3. The worker holds a queue whose only packet is not ready, and defers it
 /// while an encryption thread marks the packet ready and notifies: the notify lands before the
 /// worker's look, between its look and its deferral (the deferral must fail and reschedule at
@@ -98,19 +143,15 @@ fn nothing_listed(worker: &mut Worker<'_, Packet>) {
 #[test]
 fn a_notify_racing_the_deferral_is_not_lost() {
     check(6, || {
-        let set = Arc::new(ReadySet::<Packet>::new(1));
-        let ready0 = flag(false);
-        set.enqueue(0, packet(0, 0, &ready0));
+        let (set, ready0) = one_unready_member();
         let mut worker = set.worker().unwrap();
         let ready = worker.next().expect("scheduled by the enqueue");
         {
             let set = Arc::clone(&set);
             thread::spawn(move || mark_ready_and_notify(&set, 0, &ready0));
         }
-        let (ready, _) = take_in_order(&mut worker, ready, 1, 1);
-        drop(ready);
         // A notify still to come finds the queue idle (or held) and schedules nothing.
-        nothing_listed(&mut worker);
+        take_all_then_nothing_listed(&mut worker, ready, 1, 1);
     });
 }
 
@@ -123,12 +164,9 @@ fn a_notify_racing_the_deferral_is_not_lost() {
 #[test]
 fn two_notifiers_racing_one_deferral_schedule_the_queue_once() {
     check(3, || {
-        let set = Arc::new(ReadySet::<Packet>::new(1));
-        let ready0 = flag(false);
-        set.enqueue(0, packet(0, 0, &ready0));
+        let (set, ready0) = one_unready_member();
         let mut worker = set.worker().unwrap();
-        let mut ready = worker.next().expect("scheduled by the enqueue");
-        assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
+        let ready = first_guard_unready(&mut worker);
         let done = Arc::new(AtomicUsize::new(0));
         for oldest in [true, false] {
             let (set, ready0, done) = (Arc::clone(&set), Arc::clone(&ready0), Arc::clone(&done));
@@ -142,9 +180,7 @@ fn two_notifiers_racing_one_deferral_schedule_the_queue_once() {
                 done.fetch_add(1, Release);
             });
         }
-        ready.defer_until_notified();
-        let ready = worker.next_blocking();
-        assert_eq!(ready.index(), 0);
+        let ready = defer_and_sleep(&mut worker, ready);
         let (ready, _) = take_in_order(&mut worker, ready, 1, 2);
         while done.load(Acquire) < 2 {
             thread::yield_now();
@@ -168,12 +204,9 @@ fn two_notifiers_racing_one_deferral_schedule_the_queue_once() {
 #[test]
 fn a_notify_races_an_enqueue_into_the_deferred_queue() {
     check(4, || {
-        let set = Arc::new(ReadySet::<Packet>::new(1));
-        let ready0 = flag(false);
-        set.enqueue(0, packet(0, 0, &ready0));
+        let (set, ready0) = one_unready_member();
         let mut worker = set.worker().unwrap();
-        let mut ready = worker.next().expect("scheduled by the enqueue");
-        assert!(!ready.peek().is_some_and(is_ready), "nobody marked it yet");
+        let ready = first_guard_unready(&mut worker);
         {
             let set = Arc::clone(&set);
             thread::spawn(move || set.enqueue(0, packet(0, 1, &flag(true))));
@@ -182,12 +215,8 @@ fn a_notify_races_an_enqueue_into_the_deferred_queue() {
             let set = Arc::clone(&set);
             thread::spawn(move || mark_ready_and_notify(&set, 0, &ready0));
         }
-        ready.defer_until_notified();
-        let ready = worker.next_blocking();
-        assert_eq!(ready.index(), 0);
-        let (ready, _) = take_in_order(&mut worker, ready, 2, 1);
-        drop(ready);
-        nothing_listed(&mut worker);
+        let ready = defer_and_sleep(&mut worker, ready);
+        take_all_then_nothing_listed(&mut worker, ready, 2, 1);
     });
 }
 
@@ -204,8 +233,7 @@ fn a_notify_races_an_enqueue_into_the_deferred_queue() {
 fn a_deferral_on_another_thread_hands_the_queue_to_the_notified_worker() {
     check(5, || {
         let set: &'static ReadySet<Packet> = Box::leak(Box::new(ReadySet::new(1)));
-        let ready0 = flag(false);
-        set.enqueue(0, packet(0, 0, &ready0));
+        let ready0 = enqueue_unready(set);
         let mut worker = set.worker().unwrap();
         let first = worker.next().expect("scheduled by the enqueue");
         thread::spawn(move || {
@@ -219,8 +247,6 @@ fn a_deferral_on_another_thread_hands_the_queue_to_the_notified_worker() {
         thread::spawn(move || mark_ready_and_notify(set, 0, &ready0));
         let ready = worker.next_blocking();
         assert_eq!(ready.index(), 0);
-        let (ready, _) = take_in_order(&mut worker, ready, 1, 1);
-        drop(ready);
-        nothing_listed(&mut worker);
+        take_all_then_nothing_listed(&mut worker, ready, 1, 1);
     });
 }

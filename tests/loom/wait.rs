@@ -27,7 +27,9 @@ use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst as StdSe
 use std::sync::Arc as StdArc;
 use std::task::{Context, Wake, Waker};
 
-use crate::support::{both_layouts, check, msg, waiting_kinds, LoomCapacity, Msg};
+use crate::support::{
+    both_layouts, check, msg, once_per_producer, waiting_kinds, LoomCapacity, Msg,
+};
 use intrusive_mpsc::{Batch, BoundedWaitQueue, Layout, Queue, TryDequeueError, Wait};
 use loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
@@ -43,22 +45,26 @@ fn send<B: LoomCapacity, L: Layout>(queue: &Queue<Msg, B, Wait, L>, msg: Box<Msg
     assert!(queue.try_enqueue(msg).is_ok(), "refused below the capacity");
 }
 
+/// Spawns producers 0 and 1, which [`send`] one node each into `queue`.
+fn two_producers_one_node_each<B: LoomCapacity, L: Layout>(queue: &Arc<Queue<Msg, B, Wait, L>>) {
+    for p in 0..2 {
+        let queue = Arc::clone(queue);
+        thread::spawn(move || send(&queue, msg(p, 0)));
+    }
+}
+
 /// Preemption bound 3. Two producers, one node each; the consumer blocks for both. It may
 /// park before, between or after the enqueues, including while a producer is between its swap
 /// and its link store: it must always be woken, and get each node once.
 fn blocking_consumer_is_woken_by_every_producer<B: LoomCapacity, L: Layout>() {
     check(3, || {
         let queue = Arc::new(B::queue::<Msg, Wait, L>(ROOM));
-        for p in 0..2 {
-            let queue = Arc::clone(&queue);
-            thread::spawn(move || send(&queue, msg(p, 0)));
-        }
+        two_producers_one_node_each(&queue);
         let mut consumer = queue.consumer().unwrap();
         let mut seen = [false; 2];
         for _ in 0..2 {
             let m = consumer.dequeue_blocking();
-            assert!(!seen[m.producer], "duplicate");
-            seen[m.producer] = true;
+            once_per_producer(&mut seen, &m);
         }
         assert!(consumer.try_dequeue().is_err());
     });
@@ -88,17 +94,13 @@ fn blocking_consumer_sleeps_and_wakes_repeatedly_in_order<B: LoomCapacity, L: La
 fn async_consumer_is_woken_by_every_producer<B: LoomCapacity, L: Layout>() {
     check(3, || {
         let queue = Arc::new(B::queue::<Msg, Wait, L>(ROOM));
-        for p in 0..2 {
-            let queue = Arc::clone(&queue);
-            thread::spawn(move || send(&queue, msg(p, 0)));
-        }
+        two_producers_one_node_each(&queue);
         let mut consumer = queue.consumer().unwrap();
         let seen = loom::future::block_on(async {
             let mut seen = [false; 2];
             for _ in 0..2 {
                 let m = consumer.dequeue_async().await;
-                assert!(!seen[m.producer], "duplicate");
-                seen[m.producer] = true;
+                once_per_producer(&mut seen, &m);
             }
             seen
         });

@@ -1,5 +1,6 @@
 //! The watchdogs and stress helpers of the tests on threads: timeouts that only a lost wake-up
-//! reaches, the size factor, a counting waker, a minimal executor and a random number generator.
+//! reaches, the size factor, a counting waker, a minimal executor, a random number generator and
+//! the check of order per member of a ready set.
 //!
 //! Only `std` of the test harness, nothing of the crate's: the tests of a build without the
 //! crate's `alloc` feature (`ready_static`) include this file alone as their `support`.
@@ -31,6 +32,18 @@ pub fn scaled(count: usize) -> usize {
         .map(|s| s.parse().expect("INTRUSIVE_MPSC_TEST_SCALE is a number"))
         .unwrap_or(1.0);
     ((count as f64 * scale) as usize).max(1)
+}
+
+/// A stress test's node count per producer, and in all: `debug` or `release` nodes by build,
+/// [`scaled`], split evenly over `producers`.
+pub fn per_producer(debug: usize, release: usize, producers: usize) -> (usize, usize) {
+    let total = if cfg!(debug_assertions) {
+        debug
+    } else {
+        release
+    };
+    let per_producer = scaled(total) / producers;
+    (per_producer, per_producer * producers)
 }
 
 /// Receives what a worker thread reports, failing (instead of hanging) if it reports nothing
@@ -102,6 +115,132 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     }
 }
 
+/// What a stress test's worker guards check, per member of a ready set: that each producer's
+/// nodes arrive exactly once and, within a member, in that producer's order (a member may see
+/// any subset of a producer's numbers, never one below the last it saw).
+pub struct MemberOrder {
+    producers: usize,
+    /// Per member and producer, the next sequence number may not be below this.
+    next: Vec<usize>,
+    /// Per producer and sequence number, whether it has arrived.
+    seen: Vec<Vec<bool>>,
+}
+
+impl MemberOrder {
+    /// Nothing received yet from `producers` producers of `per_producer` nodes each, spread over
+    /// `members` members.
+    pub fn new(members: usize, producers: usize, per_producer: usize) -> Self {
+        Self {
+            producers,
+            next: vec![0; members * producers],
+            seen: vec![vec![false; per_producer]; producers],
+        }
+    }
+
+    /// Checks node `seq` of `producer`, taken from member `index`: not before a later one of the
+    /// same producer in that member, and not twice.
+    pub fn take(&mut self, index: usize, producer: usize, seq: usize) {
+        let slot = &mut self.next[index * self.producers + producer];
+        assert!(
+            seq >= *slot,
+            "member {index}, producer {producer}: {seq} after {} (reordered)",
+            *slot
+        );
+        *slot = seq + 1;
+        assert!(
+            !std::mem::replace(&mut self.seen[producer][seq], true),
+            "node {seq} of producer {producer} delivered twice"
+        );
+    }
+
+    /// Asserts that every node of every producer arrived.
+    pub fn assert_all(&self) {
+        assert!(
+            self.seen.iter().flatten().all(|&s| s),
+            "every node delivered"
+        );
+    }
+}
+
+/// The guards a stress test's worker holds at once (a ready set's `Ready`s), oldest first, with
+/// their members: a member handed out while already held was scheduled twice.
+pub struct Held<G> {
+    guards: std::collections::VecDeque<(usize, G)>,
+    held: Vec<bool>,
+}
+
+impl<G> Held<G> {
+    /// Holding nothing, of a set of `members` members.
+    pub fn new(members: usize) -> Self {
+        Self {
+            guards: std::collections::VecDeque::new(),
+            held: vec![false; members],
+        }
+    }
+
+    /// Takes guards until it holds `limit`: `next(true)` when it holds none (the worker sleeps
+    /// for one), `next(false)` otherwise, where `None` ends the round. Fails if a guard's member
+    /// (`index_of`) is already held, forgetting that guard rather than dropping it in the unwind.
+    /// Returns how many guards it took.
+    pub fn fill(
+        &mut self,
+        limit: usize,
+        index_of: impl Fn(&G) -> usize,
+        mut next: impl FnMut(bool) -> Option<G>,
+    ) -> usize {
+        let mut taken = 0;
+        while self.guards.len() < limit {
+            let Some(guard) = next(self.guards.is_empty()) else {
+                break;
+            };
+            let index = index_of(&guard);
+            if std::mem::replace(&mut self.held[index], true) {
+                std::mem::forget(guard);
+                panic!("queue {index} handed out while already held: scheduled twice");
+            }
+            taken += 1;
+            self.guards.push_back((index, guard));
+        }
+        taken
+    }
+
+    /// The oldest guard held and its member, which no longer counts as held.
+    pub fn pop(&mut self) -> (usize, G) {
+        let (index, guard) = self.guards.pop_front().expect("holding at least one guard");
+        self.held[index] = false;
+        (index, guard)
+    }
+
+    /// Asserts that no guard is held, once every node has arrived: a held queue would have one.
+    pub fn assert_none(&self) {
+        assert!(
+            self.guards.is_empty(),
+            "a held queue has a node, but every node has arrived"
+        );
+    }
+}
+
+/// What a stress test's worker thread tells the test thread, which reads it with
+/// [`from_worker`].
+pub enum Report<T = ()> {
+    /// Still making progress: so many nodes received.
+    Progress(usize),
+    /// Done, with what the worker reports at the end.
+    Done(T),
+}
+
+/// Sends `Progress(received)` on `report` each time `received`, just raised by `taken`, passes a
+/// multiple of 4096.
+pub fn report_progress<T>(
+    report: &std::sync::mpsc::Sender<Report<T>>,
+    received: usize,
+    taken: usize,
+) {
+    if received / 4096 != (received - taken) / 4096 {
+        report.send(Report::Progress(received)).unwrap();
+    }
+}
+
 /// A small, fast, deterministic random number generator (xorshift64*).
 pub struct Rng(u64);
 
@@ -127,5 +266,15 @@ impl Rng {
     /// True with probability 1 / `n`.
     pub fn one_in(&mut self, n: u64) -> bool {
         self.next() % n == 0
+    }
+
+    /// How many nodes a stress producer sends in a row to the member it picked: 1, or one time in
+    /// 16 a burst of 1 to 40 (to use up a worker's budget on one member).
+    pub fn burst(&mut self) -> usize {
+        if self.one_in(16) {
+            1 + self.below(40)
+        } else {
+            1
+        }
     }
 }

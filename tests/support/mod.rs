@@ -3,10 +3,12 @@
 //! `ready_static`, built without the crate's `alloc`, includes `harness.rs` alone).
 //!
 //! - `msg`: the message every test sends unless it needs a node of its own, and `Fifo`, the
-//!   check of per-producer order, loss and duplication.
+//!   check of per-producer order, loss and duplication (`once_per_producer` where each producer
+//!   sends one).
 //! - `packet`: the ready-set tests' packet, which another thread marks ready.
 //! - `harness`: watchdogs (`STALL`, `promptly`, `from_worker`), the size factor (`scaled`), a
-//!   counting waker, a minimal executor and a random number generator.
+//!   counting waker, a minimal executor, a random number generator, and `MemberOrder`, the
+//!   stress workers' check of order per member of a ready set.
 //! - `kinds`: one generic test body for every kind of queue, and producers that retry refusals.
 //! - Here, for loom: `check` (a model with its preemption bound) and the macros that instantiate
 //!   a generic model per layout or kind.
@@ -26,7 +28,7 @@ pub mod packet;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
-pub use msg::{counted, logged, msg, DropLog, Fifo, Msg};
+pub use msg::{counted, logged, msg, once_per_producer, DropLog, Fifo, Msg};
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use packet::{flag, is_ready, mark_ready, packet, Packet};
 

@@ -79,6 +79,13 @@ impl Drop for Msg {
     }
 }
 
+/// Marks `m`'s producer in `seen`, failing if it was already marked: for tests and models in
+/// which each producer sends one message, which must arrive once.
+pub fn once_per_producer(seen: &mut [bool], m: &Msg) {
+    assert!(!seen[m.producer], "duplicate");
+    seen[m.producer] = true;
+}
+
 /// Checks that each producer's messages arrive exactly once and in order (per-producer FIFO):
 /// the next message of producer `p` must be its `next[p]`-th.
 #[derive(Debug)]
