@@ -271,7 +271,7 @@ fn work<B: Capacity>(
                 } else {
                     // Every packet has been sent, so every one must already be scheduled or
                     // held: nothing for this long means one was stranded.
-                    worker.next_timeout(STUCK).ok_or_else(|| {
+                    worker.next_timeout_blocking(STUCK).ok_or_else(|| {
                         format!(
                             "no peer scheduled for {STUCK:?} with {} packets missing: a lost \
                              wake-up",

@@ -15,24 +15,24 @@
 //!   order: jobs of one peer run on different workers and cost different amounts. A worker marks
 //!   the packet ready and calls `notify()` on the packet's peer queue.
 //! - **Senders** (WireGuard's per-peer `wg_packet_tx_worker`) `peek()` at the oldest packet of
-//!   their peer. If it is not ready they `wait()` until a worker's `notify()`; then `take_peeked()`
+//!   their peer. If it is not ready they `wait_blocking()` until a worker's `notify()`; then `take_peeked()`
 //!   and send. Later packets that are already encrypted wait behind it: order is kept without a
 //!   reordering buffer. (WireGuard's tx worker returns instead of sleeping, and the crypt worker
-//!   reschedules it; `wait()`/`notify()` is the same hand-off for a thread.)
+//!   reschedules it; `wait_blocking()`/`notify()` is the same hand-off for a thread.)
 //!
 //! Ownership: the peer queue owns the packet (a `Box`) from `try_enqueue` to `take_peeked`, so the
 //! worker cannot hold the packet itself. What both need, the ready flag and the ciphertext, lives
 //! in an `Arc<PacketState>` that the packet and the job share (WireGuard's `skb` is in both queues
 //! at once; an intrusive queue that owns its nodes cannot express that safely).
 //!
-//! Nothing is ever lost to a missed wake-up: `notify()` leaves a flag that the next `wait()`
-//! consumes, so a worker that finishes between the sender's check and its `wait()` still ends that
+//! Nothing is ever lost to a missed wake-up: `notify()` leaves a flag that the next `wait_blocking()`
+//! consumes, so a worker that finishes between the sender's check and its `wait_blocking()` still ends that
 //! wait. Shutdown relies on the same: stop the producers, then set `draining` and `notify()` every
 //! queue; each worker and sender finishes what is queued and exits when its queue is empty.
 //!
 //! One sender thread per peer keeps the sender a plain loop (the default 64 peers are 64 mostly
 //! sleeping threads). For thousands of peers, run the same loop as async tasks: `poll_wait` is
-//! `wait` for a task.
+//! `wait_blocking` for a task.
 //!
 //! The run fails (exit code 1) on any lost, duplicated or reordered packet, a ciphertext the sender
 //! could not see, or a thread that does not finish within a generous limit (a lost wake-up hangs).
@@ -172,14 +172,14 @@ fn encrypt_jobs(mut jobs: OwnedConsumer<Job, Unbounded, Wait>, shutdown: Arc<Shu
                 state.ciphertext.store(encrypt(state.plaintext), Relaxed);
                 // Release: pairs with the sender's Acquire load of `ready`.
                 state.ready.store(true, Release);
-                // After `ready`: the sender's `wait()` ends at this notify, or, if the sender has
-                // not reached `wait()` yet, at once. It then finds `ready` set.
+                // After `ready`: the sender's `wait_blocking()` ends at this notify, or, if the sender has
+                // not reached `wait_blocking()` yet, at once. It then finds `ready` set.
                 job.peer.notify();
                 encrypted += 1;
             }
             None if draining => return encrypted,
             // Sleeps until a producer's enqueue or main's shutdown `notify()`.
-            None => jobs.wait(),
+            None => jobs.wait_blocking(),
         }
     }
 }
@@ -229,11 +229,11 @@ fn send(
                 // Not encrypted yet: only `notify()` ends this wait (new packets do not), and the
                 // packet's worker calls it after setting `ready`.
                 sent.waits += 1;
-                queue.wait();
+                queue.wait_blocking();
             }
             None if draining => return sent,
             // Empty: sleeps until a packet arrives or main's shutdown `notify()`.
-            None => queue.wait(),
+            None => queue.wait_blocking(),
         }
     }
 }

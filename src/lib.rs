@@ -77,7 +77,7 @@
 //!   [`try_enqueue`](Queue::try_enqueue) (always `Ok` when unbounded), so code can be generic over
 //!   the capacity; unbounded queues also have [`enqueue`](Queue::enqueue), which cannot fail.
 //! - [`Waiting`]: [`NoWait`] (default: the consumer polls) or [`Wait`] (it can also block, time out
-//!   or await, and [`notify`](Queue::notify) / [`wait`][Consumer::wait] serve a consumer that waits
+//!   or await, and [`notify`](Queue::notify) / [`wait_blocking`][Consumer::wait_blocking] serve a consumer that waits
 //!   for its peeked node to become ready).
 //! - [`Layout`]: [`Compact`] (default: one block, for many queues) or [`Padded`] (each end on its
 //!   own cache line).
@@ -162,7 +162,7 @@
 //!
 //! A queue with [`Wait`] lets its consumer sleep while the queue is empty:
 //! [`dequeue_blocking`][Consumer::dequeue_blocking] and
-//! [`dequeue_timeout`][Consumer::dequeue_timeout] park the thread (feature `std`),
+//! [`dequeue_timeout_blocking`][Consumer::dequeue_timeout_blocking] park the thread (feature `std`),
 //! [`poll_dequeue`](Consumer::poll_dequeue) and [`dequeue_async`](Consumer::dequeue_async) suspend
 //! an async task. The consumer parks by swapping a second sentinel for the stub in the head with a
 //! compare-and-swap that only succeeds on an empty queue; the producer whose swap returns that
@@ -359,14 +359,17 @@
     not(feature = "alloc"),
     doc = "[`ReadySet::with_capacity`]: crate#features"
 )]
-#![cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[Consumer::wait_blocking]: crate#features"
+)]
 #![cfg_attr(
     not(feature = "std"),
     doc = "[Consumer::dequeue_blocking]: crate#features"
 )]
 #![cfg_attr(
     not(feature = "std"),
-    doc = "[Consumer::dequeue_timeout]: crate#features"
+    doc = "[Consumer::dequeue_timeout_blocking]: crate#features"
 )]
 #![no_std]
 // On docs.rs, badges say which items need the `alloc` or `std` feature.

@@ -1,6 +1,6 @@
 //! The feature `tokio`'s check beyond the channel: the queue's blocking consumers
-//! (`dequeue_blocking`, `dequeue_timeout`, `wait`, `wait_timeout`) and the ready sets' blocking
-//! workers (`Worker::next_blocking`, `Worker::next_timeout`, `SetWorker::next_blocking`) panic,
+//! (`dequeue_blocking`, `dequeue_timeout_blocking`, `wait_blocking`, `wait_timeout_blocking`) and the ready sets' blocking
+//! workers (`Worker::next_blocking`, `Worker::next_timeout_blocking`, `SetWorker::next_blocking`) panic,
 //! naming the call to make instead, when they would park a thread that runs a tokio runtime's
 //! tasks; the same calls block as usual on a plain thread and inside `spawn_blocking`, and one
 //! that need not park is not checked.
@@ -64,27 +64,32 @@ fn the_queues_blocking_consumers_panic_in_a_task_naming_their_async_form() {
 
         let queue = shared_queue();
         let result = in_a_task(&runtime, move || {
-            let _ = queue.consumer().expect("one").dequeue_timeout(STALL);
+            let _ = queue
+                .consumer()
+                .expect("one")
+                .dequeue_timeout_blocking(STALL);
         });
         assert_refused(
             result,
-            "dequeue_timeout",
+            "dequeue_timeout_blocking",
             "dequeue_async() under your runtime's timeout",
         );
 
         let queue = shared_queue();
         let rescuer = Arc::clone(&queue);
         rescue(move || rescuer.notify());
-        let result = in_a_task(&runtime, move || queue.consumer().expect("one").wait());
-        assert_refused(result, "wait", "poll_wait in a future");
+        let result = in_a_task(&runtime, move || {
+            queue.consumer().expect("one").wait_blocking()
+        });
+        assert_refused(result, "wait_blocking", "poll_wait in a future");
 
         let queue = shared_queue();
         let result = in_a_task(&runtime, move || {
-            let _ = queue.consumer().expect("one").wait_timeout(STALL);
+            let _ = queue.consumer().expect("one").wait_timeout_blocking(STALL);
         });
         assert_refused(
             result,
-            "wait_timeout",
+            "wait_timeout_blocking",
             "poll_wait in a future, under your runtime's timeout",
         );
     }
@@ -120,11 +125,14 @@ fn the_fixed_sets_blocking_worker_panics_in_a_task() {
 
         let set = Arc::new(ReadySet::<Msg>::new(4));
         let result = in_a_task(&runtime, move || {
-            let _ = set.worker().expect("one worker").next_timeout(STALL);
+            let _ = set
+                .worker()
+                .expect("one worker")
+                .next_timeout_blocking(STALL);
         });
         assert_refused(
             result,
-            "next_timeout",
+            "next_timeout_blocking",
             "next_async() under your runtime's timeout",
         );
     }

@@ -85,13 +85,13 @@ enum Op {
     PollDequeue {
         keep: bool,
     },
-    /// `dequeue_timeout(0)`: sleeps and times out at once when nothing is queued.
+    /// `dequeue_timeout_blocking(0)`: sleeps and times out at once when nothing is queued.
     DequeueTimeout {
         keep: bool,
     },
     /// `poll_wait` with the counting waker.
     PollWait,
-    /// `wait_timeout(0)`.
+    /// `wait_timeout_blocking(0)`.
     WaitTimeout,
     Notify,
 }

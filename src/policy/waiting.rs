@@ -1,7 +1,7 @@
 //! The [`Waiting`] choice: a consumer that only polls ([`NoWait`]), or one that can sleep until a
 //! node arrives ([`Wait`]). This module holds what each choice keeps in the queue and in the
 //! consumer; the sleeping consumer's methods, and the protocol they follow, are in the queue's
-//! `sleep` module ([`Consumer::wait`](crate::Consumer::wait) and its siblings).
+//! `sleep` module ([`Consumer::wait_blocking`](crate::Consumer::wait_blocking) and its siblings).
 
 #[cfg(feature = "std")]
 use core::task::Waker;
@@ -29,7 +29,7 @@ pub enum NoWait {}
 /// A consumer that can also sleep until a node arrives: blocking a thread
 /// ([`dequeue_blocking`][crate::Consumer::dequeue_blocking], feature `std`) or suspending an async task
 /// ([`poll_dequeue`](crate::Consumer::poll_dequeue), [`dequeue_async`](crate::Consumer::dequeue_async)), and
-/// [`notify`](crate::Queue::notify) with [`wait`][crate::Consumer::wait] for a consumer that waits for its peeked
+/// [`notify`](crate::Queue::notify) with [`wait_blocking`][crate::Consumer::wait_blocking] for a consumer that waits for its peeked
 /// node to become ready.
 ///
 /// No wake-up is ever lost: a producer whose enqueue returns after the consumer started to sleep
@@ -52,7 +52,10 @@ pub enum NoWait {}
     not(feature = "std"),
     doc = "[crate::Consumer::dequeue_blocking]: crate#features"
 )]
-#[cfg_attr(not(feature = "std"), doc = "[crate::Consumer::wait]: crate#features")]
+#[cfg_attr(
+    not(feature = "std"),
+    doc = "[crate::Consumer::wait_blocking]: crate#features"
+)]
 #[derive(Debug)]
 pub enum Wait {}
 
@@ -120,7 +123,7 @@ impl sealed::Waiting for NoWait {
 pub struct Shared {
     /// The waker of the sleeping consumer.
     pub(crate) waker: AtomicWaker,
-    /// Set by `notify`, consumed by the consumer's `wait`.
+    /// Set by `notify`, consumed by the consumer's `wait_blocking` (or `poll_wait`).
     pub(crate) notified: AtomicBool,
 }
 

@@ -14,9 +14,12 @@
 //! already takes when it links behind the stub.
 //!
 //! [`Queue::notify`] wakes the consumer for reasons other than a new node, such as the oldest
-//! (peeked) node becoming ready; [`Consumer::wait`] and its siblings sleep until either.
+//! (peeked) node becoming ready; [`Consumer::wait_blocking`] and its siblings sleep until either.
 //!
-#![cfg_attr(not(feature = "std"), doc = "[`Consumer::wait`]: crate#features")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "[`Consumer::wait_blocking`]: crate#features"
+)]
 
 use core::fmt;
 use core::future::Future;
@@ -29,7 +32,7 @@ use crate::queue::consumer::HandleOf;
 use crate::{Capacity, Consumer, Layout, Node, Queue, QueueRef, TryDequeueError};
 
 impl<N: Node, B: Capacity, L: Layout> Queue<N, B, Wait, L> {
-    /// Wakes the consumer from [`wait`][Consumer::wait] (or its siblings), or makes its next
+    /// Wakes the consumer from [`wait_blocking`][Consumer::wait_blocking] (or its siblings), or makes its next
     /// wait return at once, without enqueueing anything.
     ///
     /// Call it after whatever the consumer waits for has happened, such as the peeked node
@@ -49,10 +52,13 @@ impl<N: Node, B: Capacity, L: Layout> Queue<N, B, Wait, L> {
     /// let queue = WaitQueue::<Job>::new();
     /// let mut consumer = queue.consumer().unwrap();
     /// queue.notify();
-    /// consumer.wait(); // returns at once: notified
+    /// consumer.wait_blocking(); // returns at once: notified
     /// ```
     ///
-    #[cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
+    #[cfg_attr(
+        not(feature = "std"),
+        doc = "[Consumer::wait_blocking]: crate#features"
+    )]
     #[inline]
     pub fn notify(&self) {
         let shared = self.shared();
@@ -129,7 +135,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
         }
     }
 
-    /// One look for [`Consumer::wait`]'s condition: notified, or (with no node peeked) a node
+    /// One look for [`Consumer::wait_blocking`]'s condition: notified, or (with no node peeked) a node
     /// that a dequeue would return. Registers `waker` and parks otherwise; retries while a
     /// producer is mid-enqueue.
     fn poll_wait_step(&mut self, waker: &Waker) -> Step<()> {
@@ -337,22 +343,36 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     ///
     /// let queue = WaitQueue::<Job>::new();
     /// let mut consumer = queue.consumer().unwrap();
-    /// assert!(consumer.dequeue_timeout(Duration::from_millis(10)).is_none());
+    /// assert!(consumer.dequeue_timeout_blocking(Duration::from_millis(10)).is_none());
     /// queue.enqueue(Box::new(Job { link: Link::new() }));
-    /// assert!(consumer.dequeue_timeout(Duration::from_millis(10)).is_some());
+    /// assert!(consumer.dequeue_timeout_blocking(Duration::from_millis(10)).is_some());
     /// ```
     #[cfg(feature = "std")]
-    pub fn dequeue_timeout(&mut self, timeout: core::time::Duration) -> Option<HandleOf<Q>> {
+    pub fn dequeue_timeout_blocking(
+        &mut self,
+        timeout: core::time::Duration,
+    ) -> Option<HandleOf<Q>> {
         self.dequeue_timeout_as(
             timeout,
             (
-                "dequeue_timeout",
+                "dequeue_timeout_blocking",
                 "dequeue_async() under your runtime's timeout",
             ),
         )
     }
 
-    /// [`dequeue_timeout`](Consumer::dequeue_timeout) for a front's blocking call: `named` as
+    /// The former name of [`dequeue_timeout_blocking`](Consumer::dequeue_timeout_blocking).
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `dequeue_timeout_blocking`: it blocks the thread (in async code, await `dequeue_async()` under your runtime's timeout)"
+    )]
+    pub fn dequeue_timeout(&mut self, timeout: core::time::Duration) -> Option<HandleOf<Q>> {
+        self.dequeue_timeout_blocking(timeout)
+    }
+
+    /// [`dequeue_timeout_blocking`](Consumer::dequeue_timeout_blocking) for a front's blocking call: `named` as
     /// for [`dequeue_blocking_as`](Consumer::dequeue_blocking_as).
     #[cfg(feature = "std")]
     pub(crate) fn dequeue_timeout_as(
@@ -466,21 +486,33 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     ///         queue.notify();
     ///     });
     ///     while !consumer.peek().unwrap().ready.load(Ordering::Acquire) {
-    ///         consumer.wait(); // sleeps until notified
+    ///         consumer.wait_blocking(); // sleeps until notified
     ///     }
     ///     assert!(consumer.take_peeked().is_some());
     /// });
     /// ```
     #[cfg(feature = "std")]
-    pub fn wait(&mut self) {
+    pub fn wait_blocking(&mut self) {
         self.block_on(
             None,
-            Some(("wait", "poll_wait in a future")),
+            Some(("wait_blocking", "poll_wait in a future")),
             |consumer, waker| consumer.poll_wait_step(waker),
         );
     }
 
-    /// Like [`wait`](Consumer::wait), but for at most `timeout`. Returns `false` on timeout.
+    /// The former name of [`wait_blocking`](Consumer::wait_blocking).
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `wait_blocking`: it blocks the thread (in async code, poll `poll_wait` from a future)"
+    )]
+    pub fn wait(&mut self) {
+        self.wait_blocking();
+    }
+
+    /// Like [`wait_blocking`](Consumer::wait_blocking), but for at most `timeout`. Returns
+    /// `false` on timeout.
     ///
     /// # Panics
     ///
@@ -501,17 +533,17 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     ///
     /// let queue = WaitQueue::<Job>::new();
     /// let mut consumer = queue.consumer().unwrap();
-    /// assert!(!consumer.wait_timeout(Duration::from_millis(1)));
+    /// assert!(!consumer.wait_timeout_blocking(Duration::from_millis(1)));
     /// queue.notify();
-    /// assert!(consumer.wait_timeout(Duration::from_millis(1)));
+    /// assert!(consumer.wait_timeout_blocking(Duration::from_millis(1)));
     /// ```
     #[cfg(feature = "std")]
-    pub fn wait_timeout(&mut self, timeout: core::time::Duration) -> bool {
+    pub fn wait_timeout_blocking(&mut self, timeout: core::time::Duration) -> bool {
         let deadline = std::time::Instant::now().checked_add(timeout);
         self.block_on(
             deadline,
             Some((
-                "wait_timeout",
+                "wait_timeout_blocking",
                 "poll_wait in a future, under your runtime's timeout",
             )),
             |consumer, waker| consumer.poll_wait_step(waker),
@@ -519,7 +551,18 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
         .is_some()
     }
 
-    /// Polls [`wait`][Consumer::wait]'s condition, for async code.
+    /// The former name of [`wait_timeout_blocking`](Consumer::wait_timeout_blocking).
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `wait_timeout_blocking`: it blocks the thread (in async code, poll `poll_wait` from a future under your runtime's timeout)"
+    )]
+    pub fn wait_timeout(&mut self, timeout: core::time::Duration) -> bool {
+        self.wait_timeout_blocking(timeout)
+    }
+
+    /// Polls [`wait_blocking`][Consumer::wait_blocking]'s condition, for async code.
     ///
     /// # Examples
     ///
@@ -540,7 +583,10 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// assert!(consumer.poll_wait(&mut cx).is_ready());
     /// ```
     ///
-    #[cfg_attr(not(feature = "std"), doc = "[Consumer::wait]: crate#features")]
+    #[cfg_attr(
+        not(feature = "std"),
+        doc = "[Consumer::wait_blocking]: crate#features"
+    )]
     pub fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let step = self.poll_wait_step(cx.waker());
         Self::poll_step(step, cx)

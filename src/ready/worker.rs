@@ -72,12 +72,29 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
     ///
     /// As [`next_blocking`](Worker::next_blocking).
     #[cfg(feature = "std")]
-    pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L, S>> {
+    pub fn next_timeout_blocking(
+        &mut self,
+        timeout: core::time::Duration,
+    ) -> Option<Ready<'s, N, B, L, S>> {
         let entry = self.ready.dequeue_timeout_as(
             timeout,
-            ("next_timeout", "next_async() under your runtime's timeout"),
+            (
+                "next_timeout_blocking",
+                "next_async() under your runtime's timeout",
+            ),
         )?;
         Some(self.hold(entry))
+    }
+
+    /// The former name of [`next_timeout_blocking`](Worker::next_timeout_blocking).
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `next_timeout_blocking`: it blocks the thread (in async code, await `next_async()` under your runtime's timeout)"
+    )]
+    pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L, S>> {
+        self.next_timeout_blocking(timeout)
     }
 
     /// Polls for the next queue that has nodes: `Ready` with it, or `Pending` with the task's
