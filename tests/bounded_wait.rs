@@ -187,7 +187,7 @@ fn a_peeked_packet_counts_until_taken_and_only_notify_ends_the_wait<L: Layout>()
 
 /// Producers hammer a tiny queue and drop what is refused, as WireGuard does, while an owned
 /// consumer on a worker thread sleeps whenever the queue is empty, in `dequeue_blocking` and in
-/// `dequeue_timeout` by turns. It must receive exactly the accepted packets, in per-producer
+/// `dequeue_timeout_blocking` by turns. It must receive exactly the accepted packets, in per-producer
 /// order: refusals must not consume the wake-up of a sleeping consumer (it would be stranded,
 /// which the watchdog reports) nor make it lose a packet.
 fn refused_producers_never_strand_a_sleeping_consumer<L: Layout>() {
@@ -205,7 +205,7 @@ fn refused_producers_never_strand_a_sleeping_consumer<L: Layout>() {
             let packet = if turn % 2 == 0 {
                 consumer.dequeue_blocking()
             } else {
-                promptly(|| consumer.dequeue_timeout(STALL))
+                promptly(|| consumer.dequeue_timeout_blocking(STALL))
                     .expect("no packet within the timeout: a wake-up was lost")
             };
             if packet.producer == PRODUCERS {
@@ -330,7 +330,7 @@ fn wireguard_pipeline_on_a_full_queue<L: Layout>() {
                 break;
             }
             assert!(
-                promptly(|| consumer.wait_timeout(STALL)),
+                promptly(|| consumer.wait_timeout_blocking(STALL)),
                 "stalled after {received} packets: a notify or a wake-up was lost"
             );
         }

@@ -130,7 +130,8 @@ impl EveryKind for OwnedConsumerOutlivesItsQueue {
             }
             let mut consumer = Arc::clone(&queue).consumer_owned().unwrap();
             assert_eq!(consumer.drain().count(), n);
-            if let Some(got) = W::dequeue_timeout(&mut consumer, Duration::from_millis(1)) {
+            if let Some(got) = W::dequeue_timeout_blocking(&mut consumer, Duration::from_millis(1))
+            {
                 assert!(got.is_none(), "nothing was queued");
             }
             for _ in 0..n {

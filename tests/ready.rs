@@ -386,7 +386,9 @@ fn next_blocking_is_woken_by_an_enqueue() {
 fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
     let set = ReadySet::<Msg>::new(8);
     let mut worker = set.worker().unwrap();
-    assert!(worker.next_timeout(Duration::from_millis(10)).is_none());
+    assert!(worker
+        .next_timeout_blocking(Duration::from_millis(10))
+        .is_none());
     for round in 0..100 {
         let index = round % 8;
         thread::scope(|s| {
@@ -396,20 +398,22 @@ fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
                 }
                 set.enqueue(index, msg(0, round));
             });
-            let mut ready = promptly(|| worker.next_timeout(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
                 .expect("no queue within the timeout: a wake-up was lost");
             assert_eq!(ready.index(), index);
             assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
         });
     }
     // A timed-out wait left nothing behind that would swallow the next wake-up.
-    assert!(worker.next_timeout(Duration::from_millis(1)).is_none());
+    assert!(worker
+        .next_timeout_blocking(Duration::from_millis(1))
+        .is_none());
     thread::scope(|s| {
         s.spawn(|| {
             thread::sleep(Duration::from_millis(5));
             set.enqueue(3, msg(0, 1000));
         });
-        let ready = promptly(|| worker.next_timeout(STALL)).expect("lost wake-up");
+        let ready = promptly(|| worker.next_timeout_blocking(STALL)).expect("lost wake-up");
         assert_eq!(ready.index(), 3);
     });
 }
@@ -580,7 +584,7 @@ fn notify_out_of_range_panics() {
 /// WireGuard's transmit path on threads: a producer queues packets to random peers and hands each
 /// to an "encryption" thread, which finishes them in order, now and then after a pause, and
 /// notifies the packet's peer. The worker sends each peer's packets in order, stopping at the
-/// first one not finished and deferring the peer until notified. It sleeps in `next_timeout`
+/// first one not finished and deferring the peer until notified. It sleeps in `next_timeout_blocking`
 /// (under the watchdog) whenever nothing is listed, so a lost notify or enqueue stalls it; every
 /// packet must be sent once, in order.
 #[test]
@@ -620,7 +624,7 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
         let mut next = [0; PEERS];
         let (mut sent, mut deferrals) = (0, 0);
         while sent < packets {
-            let mut ready = promptly(|| worker.next_timeout(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
                 .expect("nothing scheduled within the timeout: a notify or enqueue was lost");
             let peer = ready.index();
             // A budget of 8 packets per turn.
@@ -725,7 +729,7 @@ fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
                     Some(if sleeps % 2 == 0 {
                         worker.next_blocking()
                     } else {
-                        promptly(|| worker.next_timeout(STALL))
+                        promptly(|| worker.next_timeout_blocking(STALL))
                             .expect("nothing scheduled within the timeout: a wake-up was lost")
                     })
                 });

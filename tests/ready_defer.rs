@@ -436,7 +436,7 @@ fn a_deferral_without_a_peeked_node_rearms_the_queue<B: Kind, L: Layout>() {
 
 fn deferred_queues_on_other_threads_are_notified_from_others<B: Kind, L: Layout>() {
     // Guards deferred on other threads; notifies from yet others; the worker sleeping in
-    // `next_timeout` is woken by each notify that ends a deferral.
+    // `next_timeout_blocking` is woken by each notify that ends a deferral.
     const ROUNDS: usize = 50;
     let owner = LeakOnPanic::new(B::set::<L>(16, ROOMY));
     let set = &*owner;
@@ -461,7 +461,7 @@ fn deferred_queues_on_other_threads_are_notified_from_others<B: Kind, L: Layout>
                 mark_ready(&flag);
                 set.notify(index);
             });
-            let mut ready = promptly(|| worker.next_timeout(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
                 .expect("no queue within the timeout: the notify's wake-up was lost");
             assert_eq!(ready.index(), index);
             let packet = ready.dequeue().expect("the deferred packet");
@@ -581,7 +581,7 @@ node!(Job, link, Box<Job>);
 /// takes at most `STRESS_BUDGET` packets per turn, each only once it is ready; at the first one
 /// that is not, it defers the queue. It checks that every packet arrives exactly once, ready,
 /// and per member in each producer's order; that a queue handed out is never already held and
-/// has a packet; and at the end that nothing is left on the list. It sleeps in `next_timeout`
+/// has a packet; and at the end that nothing is left on the list. It sleeps in `next_timeout_blocking`
 /// (in the `promptly` watchdog) whenever it holds nothing and nothing is listed, so a lost
 /// wake-up fails the test; the test thread's `from_worker` watchdog catches a worker stuck
 /// anywhere else.
@@ -646,7 +646,7 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                 let mut done = 0;
                 while done < STRESS_PRODUCERS {
                     batch.push(
-                        promptly(|| consumer.dequeue_timeout(STALL))
+                        promptly(|| consumer.dequeue_timeout_blocking(STALL))
                             .expect("no job within the timeout: a wake-up was lost"),
                     );
                     while batch.len() < STRESS_BATCH {
@@ -686,7 +686,7 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
                         return worker.try_next().ok();
                     }
                     Some(
-                        promptly(|| worker.next_timeout(STALL))
+                        promptly(|| worker.next_timeout_blocking(STALL))
                             .expect("nothing scheduled within the timeout: a wake-up was lost"),
                     )
                 });

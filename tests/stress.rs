@@ -94,7 +94,7 @@ where
             return fifo.received() > before;
         }
         6 => {
-            let msg = promptly(|| W::<Q>::dequeue_timeout(consumer, STALL))
+            let msg = promptly(|| W::<Q>::dequeue_timeout_blocking(consumer, STALL))
                 .expect("a sleeping operation")
                 .expect("no node within the timeout: a wake-up was lost");
             fifo.take(&msg);

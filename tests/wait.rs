@@ -36,7 +36,7 @@ fn blocking_consumer_receives_everything_from_several_producers<B: CapacityKind,
         let mut consumer = queue.consumer().unwrap();
         let mut fifo = Fifo::new(PRODUCERS);
         for _ in 0..PRODUCERS * per_producer {
-            let m = promptly(|| consumer.dequeue_timeout(STALL))
+            let m = promptly(|| consumer.dequeue_timeout_blocking(STALL))
                 .expect("a wake-up was lost: the consumer slept through an enqueue");
             fifo.take(&m);
         }
@@ -68,7 +68,7 @@ fn every_single_enqueue_wakes_a_sleeping_consumer<B: CapacityKind, L: Layout>() 
         let mut consumer = queue.consumer().unwrap();
         for seq in 0..rounds {
             asleep.store(seq + 1, Ordering::Release);
-            let m = promptly(|| consumer.dequeue_timeout(STALL)).expect("lost wake-up");
+            let m = promptly(|| consumer.dequeue_timeout_blocking(STALL)).expect("lost wake-up");
             assert_eq!(m.seq, seq);
         }
     });
@@ -79,7 +79,7 @@ fn dequeue_timeout_times_out_and_then_still_wakes<B: CapacityKind, L: Layout>() 
     let mut consumer = queue.consumer().unwrap();
     let start = Instant::now();
     assert!(consumer
-        .dequeue_timeout(Duration::from_millis(20))
+        .dequeue_timeout_blocking(Duration::from_millis(20))
         .is_none());
     assert!(start.elapsed() >= Duration::from_millis(20));
     // The timed-out wait must leave no stale state: a later enqueue still wakes a new wait.
@@ -88,7 +88,12 @@ fn dequeue_timeout_times_out_and_then_still_wakes<B: CapacityKind, L: Layout>() 
             thread::sleep(Duration::from_millis(10));
             enqueue_now(&queue, msg(0, 1));
         });
-        assert_eq!(promptly(|| consumer.dequeue_timeout(STALL)).unwrap().seq, 1);
+        assert_eq!(
+            promptly(|| consumer.dequeue_timeout_blocking(STALL))
+                .unwrap()
+                .seq,
+            1
+        );
     });
 }
 
@@ -225,7 +230,7 @@ fn wireguard_stall_peeked_packet_becomes_ready_later<B: CapacityKind, L: Layout>
             }
             if delivered < PACKETS {
                 assert!(
-                    promptly(|| consumer.wait_timeout(STALL)),
+                    promptly(|| consumer.wait_timeout_blocking(STALL)),
                     "stalled at packet {delivered}: a notify was lost"
                 );
             }
@@ -237,10 +242,10 @@ fn wireguard_stall_peeked_packet_becomes_ready_later<B: CapacityKind, L: Layout>
 fn wait_without_peek_returns_for_queued_nodes<B: CapacityKind, L: Layout>() {
     let queue = queue::<B, L>(1);
     let mut consumer = queue.consumer().unwrap();
-    assert!(!consumer.wait_timeout(Duration::from_millis(5)));
+    assert!(!consumer.wait_timeout_blocking(Duration::from_millis(5)));
     enqueue_now(&queue, msg(0, 0));
-    assert!(consumer.wait_timeout(Duration::from_millis(5)));
-    consumer.wait(); // still a node available: returns at once
+    assert!(consumer.wait_timeout_blocking(Duration::from_millis(5)));
+    consumer.wait_blocking(); // still a node available: returns at once
     assert_eq!(consumer.drain().count(), 1);
 }
 
@@ -269,7 +274,7 @@ fn a_batch_wakes_a_sleeping_consumer_and_arrives_contiguous<B: CapacityKind, L: 
         });
         let mut consumer = queue.consumer().unwrap();
         for seq in 0..4 {
-            let m = promptly(|| consumer.dequeue_timeout(STALL)).expect("lost wake-up");
+            let m = promptly(|| consumer.dequeue_timeout_blocking(STALL)).expect("lost wake-up");
             assert_eq!((m.producer, m.seq), (1, seq));
         }
     });
@@ -280,9 +285,12 @@ fn a_consumer_moved_to_another_thread_is_woken_there<B: CapacityKind, L: Layout>
     // must wake the thread it now waits on, not the first one.
     let queue = queue::<B, L>(1);
     let mut consumer = queue.consumer().unwrap();
-    assert!(consumer.dequeue_timeout(Duration::from_millis(1)).is_none());
+    assert!(consumer
+        .dequeue_timeout_blocking(Duration::from_millis(1))
+        .is_none());
     thread::scope(|s| {
-        let waiter = s.spawn(move || promptly(|| consumer.dequeue_timeout(STALL)).map(|m| m.seq));
+        let waiter =
+            s.spawn(move || promptly(|| consumer.dequeue_timeout_blocking(STALL)).map(|m| m.seq));
         thread::sleep(Duration::from_millis(20));
         enqueue_now(&queue, msg(0, 9));
         assert_eq!(waiter.join().unwrap(), Some(9));
@@ -324,7 +332,8 @@ fn a_panicking_waker_does_not_wedge_the_queue() {
     assert!(poll.is_err(), "the waker's clone panicked inside the poll");
     // Later waits must still be woken by producers.
     thread::scope(|s| {
-        let waiter = s.spawn(move || promptly(|| consumer.dequeue_timeout(STALL)).map(|m| m.seq));
+        let waiter =
+            s.spawn(move || promptly(|| consumer.dequeue_timeout_blocking(STALL)).map(|m| m.seq));
         thread::sleep(Duration::from_millis(20));
         enqueue_now(&queue, msg(0, 4));
         assert_eq!(waiter.join().unwrap(), Some(4));

@@ -339,12 +339,12 @@ impl State {
                 }
             }
             Op::DequeueTimeout { keep } => {
-                let Some(got) = W::dequeue_timeout(consumer, Duration::ZERO) else {
+                let Some(got) = W::dequeue_timeout_blocking(consumer, Duration::ZERO) else {
                     return;
                 };
                 match got {
                     Some(item) => self.took(item, keep),
-                    None => self.expect_none("dequeue_timeout"),
+                    None => self.expect_none("dequeue_timeout_blocking"),
                 }
                 // It registered its own waker in place of the poll's.
                 self.wake_due = None;
@@ -370,10 +370,10 @@ impl State {
                 });
             }
             Op::WaitTimeout => {
-                let Some(ended) = W::wait_timeout(consumer, Duration::ZERO) else {
+                let Some(ended) = W::wait_timeout_blocking(consumer, Duration::ZERO) else {
                     return;
                 };
-                assert_eq!(ended, self.wait_ends(), "wait_timeout");
+                assert_eq!(ended, self.wait_ends(), "wait_timeout_blocking");
                 self.wake_due = None;
             }
             Op::Notify => {

@@ -130,7 +130,7 @@ fn notify_wakes_a_consumer_waiting_on_its_peeked_node<B: LoomCapacity, L: Layout
         let mut consumer = queue.consumer().unwrap();
         assert_eq!(consumer.peek().unwrap().seq, 0);
         while !ready.load(Acquire) {
-            consumer.wait();
+            consumer.wait_blocking();
         }
         assert_eq!(consumer.take_peeked().unwrap().seq, 0);
         assert_eq!(consumer.dequeue_blocking().seq, 1);
@@ -151,7 +151,7 @@ fn wait_without_peek_is_ended_by_an_enqueue<B: LoomCapacity, L: Layout>() {
             if let Ok(m) = consumer.try_dequeue() {
                 break m;
             }
-            consumer.wait();
+            consumer.wait_blocking();
         };
         assert_eq!(m.seq, 7);
     });

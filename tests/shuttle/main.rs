@@ -635,7 +635,7 @@ fn channel_receiver_sleeps_until_the_last_sender_leaves() {
 
 /// WireGuard's pattern at size: two producers enqueue 20 nodes each; three notifiers each make a
 /// third of them ready (their own order: descending ids) and call `notify` after each. The
-/// consumer peeks at the oldest node and, until it is ready, sleeps in `wait` (which, with no node
+/// consumer peeks at the oldest node and, until it is ready, sleeps in `wait_blocking` (which, with no node
 /// peeked, also ends on an enqueue). Checks: a node is only taken once ready, every node in its
 /// producer's order, and no notify is lost (else the consumer sleeps for good: a deadlock).
 #[test]
@@ -688,7 +688,7 @@ fn peek_and_wait_with_several_notifiers() {
                     order.check(&msg);
                 }
                 // Not ready: only a notify ends this wait. Empty: an enqueue or a notify does.
-                Some(false) | None => consumer.wait(),
+                Some(false) | None => consumer.wait_blocking(),
             }
         }
         for thread in threads {

@@ -79,14 +79,14 @@ pub trait WaitingKind: Waiting + Sized {
         cx: &mut Context<'_>,
     ) -> Option<Poll<()>>;
 
-    /// [`Consumer::dequeue_timeout`].
-    fn dequeue_timeout<Q: QueueRef<Waiting = Self>>(
+    /// [`Consumer::dequeue_timeout_blocking`].
+    fn dequeue_timeout_blocking<Q: QueueRef<Waiting = Self>>(
         consumer: &mut Consumer<Q>,
         timeout: Duration,
     ) -> Option<Option<HandleOf<Q>>>;
 
-    /// [`Consumer::wait_timeout`].
-    fn wait_timeout<Q: QueueRef<Waiting = Self>>(
+    /// [`Consumer::wait_timeout_blocking`].
+    fn wait_timeout_blocking<Q: QueueRef<Waiting = Self>>(
         consumer: &mut Consumer<Q>,
         timeout: Duration,
     ) -> Option<bool>;
@@ -113,14 +113,17 @@ impl WaitingKind for NoWait {
         None
     }
 
-    fn dequeue_timeout<Q: QueueRef<Waiting = Self>>(
+    fn dequeue_timeout_blocking<Q: QueueRef<Waiting = Self>>(
         _: &mut Consumer<Q>,
         _: Duration,
     ) -> Option<Option<HandleOf<Q>>> {
         None
     }
 
-    fn wait_timeout<Q: QueueRef<Waiting = Self>>(_: &mut Consumer<Q>, _: Duration) -> Option<bool> {
+    fn wait_timeout_blocking<Q: QueueRef<Waiting = Self>>(
+        _: &mut Consumer<Q>,
+        _: Duration,
+    ) -> Option<bool> {
         None
     }
 }
@@ -147,18 +150,18 @@ impl WaitingKind for Wait {
         Some(consumer.poll_wait(cx))
     }
 
-    fn dequeue_timeout<Q: QueueRef<Waiting = Self>>(
+    fn dequeue_timeout_blocking<Q: QueueRef<Waiting = Self>>(
         consumer: &mut Consumer<Q>,
         timeout: Duration,
     ) -> Option<Option<HandleOf<Q>>> {
-        Some(consumer.dequeue_timeout(timeout))
+        Some(consumer.dequeue_timeout_blocking(timeout))
     }
 
-    fn wait_timeout<Q: QueueRef<Waiting = Self>>(
+    fn wait_timeout_blocking<Q: QueueRef<Waiting = Self>>(
         consumer: &mut Consumer<Q>,
         timeout: Duration,
     ) -> Option<bool> {
-        Some(consumer.wait_timeout(timeout))
+        Some(consumer.wait_timeout_blocking(timeout))
     }
 }
 
