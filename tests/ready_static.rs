@@ -159,6 +159,62 @@ fn serve<B: Capacity, L: Layout, S: FixedSet<Frame, B, L>>(
     Some((ready.index(), seqs))
 }
 
+/// A polling stress worker's check of the frames it takes from `PRODUCERS` producers over
+/// `MEMBERS` members: each producer's frames arrive once and in order per member, and something
+/// is scheduled at least once per [`STALL`] until every frame has arrived.
+struct InOrder<const MEMBERS: usize, const PRODUCERS: usize> {
+    /// Per producer and member, the `seq` of the next frame.
+    next: [[usize; MEMBERS]; PRODUCERS],
+    delivered: usize,
+    total: usize,
+    /// When the worker last found something scheduled.
+    progress: Instant,
+    /// What was lost if nothing is scheduled for `STALL`, for the failure message.
+    lost: &'static str,
+}
+
+impl<const MEMBERS: usize, const PRODUCERS: usize> InOrder<MEMBERS, PRODUCERS> {
+    /// Nothing received yet of `per_producer` frames from each producer.
+    fn new(per_producer: usize, lost: &'static str) -> Self {
+        Self {
+            next: [[0; MEMBERS]; PRODUCERS],
+            delivered: 0,
+            total: PRODUCERS * per_producer,
+            progress: Instant::now(),
+            lost,
+        }
+    }
+
+    /// Checks `frames`, taken from member `index`: each the next of its producer in that member.
+    /// Hands each to `give_back`.
+    fn take(
+        &mut self,
+        index: usize,
+        frames: impl Iterator<Item = &'static mut Frame>,
+        mut give_back: impl FnMut(&'static mut Frame),
+    ) {
+        for frame in frames {
+            let expected = &mut self.next[frame.producer][index];
+            assert_eq!(frame.seq, *expected, "member {index}: once, in order");
+            *expected += 1;
+            self.delivered += 1;
+            give_back(frame);
+        }
+        self.progress = Instant::now();
+    }
+
+    /// The worker found nothing scheduled: fails if nothing has been for `STALL`, else yields.
+    fn idle(&self) {
+        assert!(
+            self.progress.elapsed() < STALL,
+            "nothing scheduled for {STALL:?} with {} nodes missing: {} was lost",
+            self.total - self.delivered,
+            self.lost
+        );
+        thread::yield_now();
+    }
+}
+
 fn scheduled_once_per_idle_period<B: Capacity, L: Layout>(members: &'static [Member<Frame, B, L>]) {
     let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
@@ -422,30 +478,16 @@ fn producers_on_threads_and_a_polling_worker() {
         }
 
         let _stop = StopOnDrop(&stop);
-        let mut next = [[0; MEMBERS]; PRODUCERS];
-        let mut delivered = 0;
-        let mut progress = Instant::now();
-        while delivered < PRODUCERS * per_producer {
+        let mut order = InOrder::<MEMBERS, PRODUCERS>::new(per_producer, "a queue");
+        while order.delivered < order.total {
             match worker.try_next() {
                 Ok(mut ready) => {
                     let index = ready.index();
-                    for frame in ready.drain().take(8) {
-                        let expected = &mut next[frame.producer][index];
-                        assert_eq!(frame.seq, *expected, "member {index}: once, in order");
-                        *expected += 1;
-                        delivered += 1;
+                    order.take(index, ready.drain().take(8), |frame| {
                         OWN[frame.producer].enqueue(frame);
-                    }
-                    progress = Instant::now();
+                    });
                 }
-                Err(_) => {
-                    assert!(
-                        progress.elapsed() < STALL,
-                        "nothing scheduled for {STALL:?} with {} nodes missing: a queue was lost",
-                        PRODUCERS * per_producer - delivered
-                    );
-                    thread::yield_now();
-                }
+                Err(_) => order.idle(),
             }
         }
     });
@@ -597,11 +639,10 @@ mod const_set {
             .collect();
 
         let mut worker = Some(SET.worker().unwrap());
-        let mut next = [[0; MEMBERS]; PRODUCERS];
-        let (mut delivered, mut reclaimed) = (0, false);
-        let mut progress = Instant::now();
-        while delivered < PRODUCERS * per_producer {
-            if !reclaimed && delivered >= PRODUCERS * per_producer / 2 {
+        let mut order = InOrder::<MEMBERS, PRODUCERS>::new(per_producer, "a member");
+        let mut reclaimed = false;
+        while order.delivered < order.total {
+            if !reclaimed && order.delivered >= order.total / 2 {
                 drop(worker.take());
                 thread::yield_now();
                 worker = Some(SET.worker().expect("given back by the drop"));
@@ -610,23 +651,9 @@ mod const_set {
             match worker.as_mut().unwrap().try_next() {
                 Ok(mut ready) => {
                     let index = ready.index();
-                    for frame in ready.drain().take(8) {
-                        let expected = &mut next[frame.producer][index];
-                        assert_eq!(frame.seq, *expected, "member {index}: once, in order");
-                        *expected += 1;
-                        delivered += 1;
-                        FREE.enqueue(frame);
-                    }
-                    progress = Instant::now();
+                    order.take(index, ready.drain().take(8), |frame| FREE.enqueue(frame));
                 }
-                Err(_) => {
-                    assert!(
-                        progress.elapsed() < STALL,
-                        "nothing scheduled for {STALL:?} with {} nodes missing: a member was lost",
-                        PRODUCERS * per_producer - delivered
-                    );
-                    thread::yield_now();
-                }
+                Err(_) => order.idle(),
             }
         }
         producers.into_iter().for_each(|p| p.join().unwrap());
