@@ -150,11 +150,11 @@ struct FullPair<L: Layout> {
     queue: Arc<BoundedQueue<Msg, L>>,
     dropped: Arc<AtomicUsize>,
     scratch: Arc<UnsafeCell<usize>>,
-    consumer: thread::JoinHandle<()>,
 }
 
 impl<L: Layout> FullPair<L> {
-    fn start(then_node_1: bool) -> Self {
+    /// The set-up, and the consumer's thread for the model to join.
+    fn start(then_node_1: bool) -> (Self, thread::JoinHandle<()>) {
         let dropped = Arc::new(AtomicUsize::new(0));
         let queue = Arc::new(BoundedQueue::<Msg, L>::with_capacity(2));
         let scratch = Arc::new(UnsafeCell::new(0usize));
@@ -174,12 +174,14 @@ impl<L: Layout> FullPair<L> {
                 }
             })
         };
-        FullPair {
-            queue,
-            dropped,
-            scratch,
+        (
+            FullPair {
+                queue,
+                dropped,
+                scratch,
+            },
             consumer,
-        }
+        )
     }
 
     /// A producer thread trying to enqueue node `id` ([`attempt_after_write`]).
@@ -193,6 +195,28 @@ impl<L: Layout> FullPair<L> {
     }
 }
 
+/// At rest, once a model's threads are joined: the queue of capacity 2 holds `inside` nodes and
+/// accepts exactly the room left (no spurious refusal, no overshoot) of nodes `ids`, tried in turn.
+fn takes_exactly_the_room_left<L: Layout>(
+    queue: &BoundedQueue<Msg, L>,
+    dropped: &Arc<AtomicUsize>,
+    inside: usize,
+    ids: std::ops::Range<usize>,
+) {
+    assert_eq!(queue.len(), inside);
+    let mut more = 0;
+    for id in ids {
+        if queue.try_enqueue(Msg::new(id, dropped)).is_ok() {
+            more += 1;
+        }
+    }
+    assert_eq!(
+        inside + more,
+        2,
+        "no spurious refusal at rest, no overshoot"
+    );
+}
+
 /// A full queue of capacity 2; the consumer takes the first node out (after writing to a plain
 /// cell) while two producers each try to enqueue one. At most one of them gets in (one place was
 /// freed), and one that gets in sees the consumer's write: the dequeue that made room
@@ -204,14 +228,9 @@ impl<L: Layout> FullPair<L> {
 /// Preemption bound 3.
 fn consumer_publication_races_producers<L: Layout>() {
     check(3, || {
-        let pair = FullPair::<L>::start(false);
+        let (pair, consumer) = FullPair::<L>::start(false);
         let producers: Vec<_> = (2..4).map(|id| pair.attempt(id)).collect();
-        let FullPair {
-            queue,
-            dropped,
-            consumer,
-            ..
-        } = pair;
+        let FullPair { queue, dropped, .. } = pair;
         consumer.join().unwrap();
         let mut accepted = 0usize;
         for p in producers {
@@ -483,7 +502,7 @@ fn producers_and_consumer_race_at_the_limit<L: Layout>() {
 /// Preemption bound 3.
 fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
     check(3, || {
-        let pair = FullPair::<L>::start(true);
+        let (pair, consumer) = FullPair::<L>::start(true);
         let attempted = Arc::new(loom::sync::atomic::AtomicBool::new(false));
         let first = {
             let (queue, dropped, scratch, attempted) = (
@@ -509,27 +528,10 @@ fn a_limit_published_by_one_producer_carries_the_room_to_another<L: Layout>() {
         }
         let mut accepted = attempt_after_write(3, &pair.queue, &pair.dropped, &pair.scratch);
         accepted |= first.join().unwrap();
-        let FullPair {
-            queue,
-            dropped,
-            consumer,
-            ..
-        } = pair;
+        let FullPair { queue, dropped, .. } = pair;
         consumer.join().unwrap();
-        let inside = accepted.count_ones() as usize;
-        assert_eq!(queue.len(), inside);
         // At rest: exactly the room left is accepted, whatever the limit says.
-        let mut more = 0;
-        for id in 4..6 {
-            if queue.try_enqueue(Msg::new(id, &dropped)).is_ok() {
-                more += 1;
-            }
-        }
-        assert_eq!(
-            inside + more,
-            2,
-            "no spurious refusal at rest, no overshoot"
-        );
+        takes_exactly_the_room_left(&queue, &dropped, accepted.count_ones() as usize, 4..6);
         drop(queue);
     });
 }
@@ -634,7 +636,7 @@ fn room_given_back_still_carries_the_consumers_hand_over<L: Layout>() {
     let granted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = std::sync::Arc::clone(&granted);
     check(3, move || {
-        let pair = FullPair::<L>::start(false);
+        let (pair, consumer) = FullPair::<L>::start(false);
         let reserving = {
             let queue = Arc::clone(&pair.queue);
             thread::spawn(move || queue.try_reserve(1).is_some())
@@ -646,22 +648,10 @@ fn room_given_back_still_carries_the_consumers_hand_over<L: Layout>() {
         if reserving.join().unwrap() {
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        let FullPair {
-            queue,
-            dropped,
-            consumer,
-            ..
-        } = pair;
+        let FullPair { queue, dropped, .. } = pair;
         consumer.join().unwrap();
         // Node 1 is still inside.
-        let inside = 1 + accepted.count_ones() as usize;
-        assert_eq!(queue.len(), inside);
-        let more = usize::from(queue.try_enqueue(Msg::new(3, &dropped)).is_ok());
-        assert_eq!(
-            inside + more,
-            2,
-            "no spurious refusal at rest, no overshoot"
-        );
+        takes_exactly_the_room_left(&queue, &dropped, 1 + accepted.count_ones() as usize, 3..4);
         drop(queue);
     });
     assert_ne!(
