@@ -245,27 +245,11 @@ pub fn for_every_kind(body: &mut impl EveryKind) {
     body.run::<Bounded, Wait, Padded>();
 }
 
-/// One module of `#[test]`s per generic function `$f`, one test per listed kind, each calling
-/// `$f` with that kind's type arguments (names from `intrusive_mpsc`).
-#[allow(unused_macros, reason = "each test binary uses some of them")]
-macro_rules! instances {
-    ($f:ident { $($test:ident: $($kind:ident),+;)+ }) => {
-        mod $f {
-            $(
-                #[test]
-                fn $test() {
-                    super::$f::<$(::intrusive_mpsc::$kind),+>();
-                }
-            )+
-        }
-    };
-}
-
 /// Runs each `fn f<B: CapacityKind, W: WaitingKind, L: Layout>()` for all eight kinds.
 #[allow(unused_macros, reason = "each test binary uses some of them")]
 macro_rules! every_kind {
     ($($f:ident),+ $(,)?) => {$(
-        $crate::support::kinds::instances!($f {
+        $crate::support::instances!($f {
             unbounded_nowait_compact: Unbounded, NoWait, Compact;
             unbounded_nowait_padded: Unbounded, NoWait, Padded;
             unbounded_wait_compact: Unbounded, Wait, Compact;
@@ -278,26 +262,12 @@ macro_rules! every_kind {
     )+};
 }
 
-/// Runs each `fn f<B, L: Layout>()` for the four capacity x layout pairs: the tests of the [`Wait`]
-/// kinds, and of the ready set's members.
-#[allow(unused_macros, reason = "each test binary uses some of them")]
-macro_rules! every_capacity_and_layout {
-    ($($f:ident),+ $(,)?) => {$(
-        $crate::support::kinds::instances!($f {
-            unbounded_compact: Unbounded, Compact;
-            unbounded_padded: Unbounded, Padded;
-            bounded_compact: Bounded, Compact;
-            bounded_padded: Bounded, Padded;
-        });
-    )+};
-}
-
 /// Runs each `fn f<B: CapacityKind, L: Layout>()` (a test of the [`Wait`] kinds) for the four
 /// kinds whose consumer can sleep.
 #[allow(unused_macros, reason = "each test binary uses some of them")]
 macro_rules! every_waiting_kind {
     ($($f:ident),+ $(,)?) => {
-        $crate::support::kinds::every_capacity_and_layout!($($f),+);
+        $crate::support::every_capacity_and_layout!($($f),+);
     };
 }
 
@@ -306,7 +276,7 @@ macro_rules! every_waiting_kind {
 #[allow(unused_macros, reason = "each test binary uses some of them")]
 macro_rules! every_bounded_kind {
     ($($f:ident),+ $(,)?) => {$(
-        $crate::support::kinds::instances!($f {
+        $crate::support::instances!($f {
             nowait_compact: NoWait, Compact;
             nowait_padded: NoWait, Padded;
             wait_compact: Wait, Compact;
@@ -315,19 +285,8 @@ macro_rules! every_bounded_kind {
     )+};
 }
 
-/// Runs each `fn f<L: Layout>()` for both layouts.
-#[allow(unused_macros, reason = "each test binary uses some of them")]
-macro_rules! every_layout {
-    ($($f:ident),+ $(,)?) => {$(
-        $crate::support::kinds::instances!($f {
-            compact: Compact;
-            padded: Padded;
-        });
-    )+};
-}
-
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub(crate) use {
-    every_bounded_kind, every_capacity_and_layout, every_kind, every_layout, every_waiting_kind,
-    instances,
+    super::{every_capacity_and_layout, every_layout},
+    every_bounded_kind, every_kind, every_waiting_kind,
 };

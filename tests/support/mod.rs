@@ -10,8 +10,10 @@
 //!   counting waker, a minimal executor, a random number generator, and `MemberOrder`, the
 //!   stress workers' check of order per member of a ready set.
 //! - `kinds`: one generic test body for every kind of queue, and producers that retry refusals.
-//! - Here, for loom: `check` (a model with its preemption bound) and the macros that instantiate
-//!   a generic model per layout or kind.
+//! - Here: `instances!`, one test per instance of a generic test or model, and the lists of
+//!   instances that both the tests and the loom models use (`every_layout!`,
+//!   `every_capacity_and_layout!`); for loom, `check` (a model with its preemption bound) and the
+//!   models' names for those lists.
 #![allow(
     dead_code,
     reason = "every test binary includes this module and uses a different part of it"
@@ -41,12 +43,12 @@ pub fn check(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
-/// One module of `#[test]`s per generic loom model `$f`, one test per listed instance, each
-/// calling `$f` with that instance's type arguments (names from `intrusive_mpsc`): with
-/// `models!(f { compact: Compact; padded: Padded; })`, `f::compact` runs `f::<Compact>()`.
-#[cfg(loom)]
-#[allow(unused_macros, reason = "each loom test binary uses some of them")]
-macro_rules! models {
+/// One module of `#[test]`s per generic function (or loom model) `$f`, one test per listed
+/// instance, each calling `$f` with that instance's type arguments (names from `intrusive_mpsc`):
+/// with `instances!(f { compact: Compact; padded: Padded; })`, `f::compact` runs
+/// `f::<Compact>()`. The macros of `kinds` and the loom ones below list the instances.
+#[allow(unused_macros, reason = "each test binary uses some of them")]
+macro_rules! instances {
     ($f:ident { $($test:ident: $($kind:ident),+;)+ }) => {
         mod $f {
             $(
@@ -59,14 +61,29 @@ macro_rules! models {
     };
 }
 
-/// Runs each loom model `fn f<L: Layout>()` under both layouts, as `f::compact` and `f::padded`.
-#[cfg(loom)]
-#[allow(unused_macros, reason = "each loom test binary uses some of them")]
-macro_rules! both_layouts {
+/// Runs each `fn f<L: Layout>()` (a test, or a loom model) for both layouts, as `f::compact` and
+/// `f::padded`.
+#[allow(unused_macros, reason = "each test binary uses some of them")]
+macro_rules! every_layout {
     ($($f:ident),+ $(,)?) => {$(
-        $crate::support::models!($f {
+        $crate::support::instances!($f {
             compact: Compact;
             padded: Padded;
+        });
+    )+};
+}
+
+/// Runs each `fn f<B, L: Layout>()` for the four capacity x layout pairs, as
+/// `f::unbounded_compact` to `f::bounded_padded`: the tests of the `Wait` kinds and of the ready
+/// set's members, and the loom models of a sleeping consumer (`B: LoomCapacity`).
+#[allow(unused_macros, reason = "each test binary uses some of them")]
+macro_rules! every_capacity_and_layout {
+    ($($f:ident),+ $(,)?) => {$(
+        $crate::support::instances!($f {
+            unbounded_compact: Unbounded, Compact;
+            unbounded_padded: Unbounded, Padded;
+            bounded_compact: Bounded, Compact;
+            bounded_padded: Bounded, Padded;
         });
     )+};
 }
@@ -78,31 +95,21 @@ macro_rules! both_layouts {
 #[allow(unused_macros, reason = "each loom test binary uses some of them")]
 macro_rules! compact_only {
     ($($f:ident),+ $(,)?) => {$(
-        $crate::support::models!($f {
+        $crate::support::instances!($f {
             compact: Compact;
         });
     )+};
 }
 
-/// Runs each loom model `fn f<B: LoomCapacity, L: Layout>()` (a model of a sleeping consumer) for
-/// the four kinds of queue whose consumer can sleep, as `f::unbounded_compact` to
-/// `f::bounded_padded`.
-#[cfg(loom)]
-#[allow(unused_macros, reason = "each loom test binary uses some of them")]
-macro_rules! waiting_kinds {
-    ($($f:ident),+ $(,)?) => {$(
-        $crate::support::models!($f {
-            unbounded_compact: Unbounded, Compact;
-            unbounded_padded: Unbounded, Padded;
-            bounded_compact: Bounded, Compact;
-            bounded_padded: Bounded, Padded;
-        });
-    )+};
-}
-
+// The loom models' names: `both_layouts!` runs a model under both layouts, `waiting_kinds!` runs
+// a model of a sleeping consumer for the four kinds of queue whose consumer can sleep.
 #[cfg(loom)]
 #[allow(unused_imports, reason = "each loom test binary uses some of them")]
-pub(crate) use {both_layouts, compact_only, models, waiting_kinds};
+pub(crate) use {
+    compact_only, every_capacity_and_layout as waiting_kinds, every_layout as both_layouts,
+};
+#[allow(unused_imports, reason = "each test binary uses some of them")]
+pub(crate) use {every_capacity_and_layout, every_layout, instances};
 
 /// A [`Capacity`](intrusive_mpsc::Capacity) a loom model can build a queue of, so one model body
 /// runs on unbounded and bounded queues alike (enqueueing with `try_enqueue`, which every queue
