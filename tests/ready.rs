@@ -11,7 +11,8 @@
 
 mod support;
 
-use support::kinds::every_capacity_and_layout;
+use support::kinds::{every_capacity_and_layout, send_retrying};
+use support::stress::StressWorker;
 
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,8 +26,7 @@ use intrusive_mpsc::{
 };
 use support::{
     block_on, counted, flag, from_worker, is_ready, mark_ready, msg, per_producer, poll_once,
-    promptly, report_progress, scaled, CountingWaker, Held, MemberOrder, Msg, Packet, Report, Rng,
-    STALL,
+    promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -659,8 +659,6 @@ const STRESS_PRODUCERS: usize = 3;
 /// How many nodes the worker takes from a queue per turn: small, so that busy queues go to the
 /// back of the list often.
 const STRESS_BUDGET: usize = 4;
-/// How many guards the worker holds at once, at most.
-const STRESS_HELD: usize = 3;
 /// The capacity of bounded members: small, so that producers are refused.
 const STRESS_CAPACITY: usize = 8;
 /// Nodes per test, over all producers.
@@ -685,87 +683,48 @@ fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
         .map(|p| {
             let set = Arc::clone(&set);
             thread::spawn(move || {
-                let mut rng = Rng::new(p as u64 + 1);
-                let mut seq = 0;
-                while seq < per_producer {
-                    let index = rng.below(queues);
-                    // One in 16 picks starts a burst into the same queue.
-                    let burst = rng.burst();
-                    for _ in 0..burst.min(per_producer - seq) {
-                        let mut node = msg(p, seq);
-                        while let Err(refused) = set.try_enqueue(index, node) {
-                            // Full (bounded members only): wait for the worker to make room.
-                            node = refused;
-                            thread::yield_now();
-                        }
-                        seq += 1;
-                    }
-                    if rng.below(32) == 0 {
-                        // Let the worker catch up and fall asleep now and then (it is slower
-                        // than three producers when unbounded).
-                        thread::sleep(Duration::from_micros(500));
-                    }
-                }
+                // Now and then a pause: the worker is slower than three producers when unbounded.
+                let pause = Duration::from_micros(500);
+                stress_producer(p, per_producer, queues, 32, pause, |_, index, seq| {
+                    // Full (bounded members only): waits for the worker to make room.
+                    send_retrying(&set, index, msg(p, seq));
+                });
             })
         })
         .collect();
 
-    let (report, reports) = mpsc::channel();
-    let worker_thread = {
-        let set = Arc::clone(&set);
-        thread::spawn(move || {
-            let mut worker = set.worker().unwrap();
-            let mut order = MemberOrder::new(queues, STRESS_PRODUCERS, per_producer);
-            let mut held = Held::<Ready<'_, Msg, B, L>>::new(queues);
-            let (mut received, mut guards, mut sleeps) = (0, 0, 0);
-            while received < total {
-                // Take more guards while there are some, up to the limit; sleep for one when
-                // holding none.
-                guards += held.fill(STRESS_HELD, Ready::index, |sleep| {
-                    if !sleep {
-                        return worker.try_next().ok();
-                    }
-                    sleeps += 1;
-                    Some(if sleeps % 2 == 0 {
-                        worker.next_blocking()
-                    } else {
-                        promptly(|| worker.next_timeout_blocking(STALL))
-                            .expect("nothing scheduled within the timeout: a wake-up was lost")
-                    })
-                });
-                let (index, mut ready) = held.pop();
-                let mut taken = 0;
-                for m in ready.drain().take(STRESS_BUDGET) {
-                    order.take(index, m.producer, m.seq);
-                    taken += 1;
-                }
-                assert!(taken > 0, "queue {index} was handed out without a node");
-                received += taken;
-                drop(ready);
-                report_progress(&report, received, taken);
+    let mut sleeps = 0;
+    let worker = StressWorker::spawn(
+        &set,
+        MemberOrder::new(queues, STRESS_PRODUCERS, per_producer),
+        // Takes more guards while there are some, up to the limit; sleeps for one when holding
+        // none, in `next_blocking` every other time.
+        move |worker, sleep| {
+            if !sleep {
+                return worker.try_next().ok();
             }
-            held.assert_none();
-            order.assert_all();
-            assert_eq!(
-                worker.try_next().err(),
-                Some(TryDequeueError::Empty),
-                "everything delivered, so nothing may still be listed"
-            );
-            assert!(guards <= total, "each guard delivered at least one node");
-            report.send(Report::Done(guards)).unwrap();
-        })
-    };
+            sleeps += 1;
+            Some(if sleeps % 2 == 0 {
+                worker.next_blocking()
+            } else {
+                promptly(|| worker.next_timeout_blocking(STALL))
+                    .expect("nothing scheduled within the timeout: a wake-up was lost")
+            })
+        },
+        |index, mut ready, order| {
+            let mut taken = 0;
+            for m in ready.drain().take(STRESS_BUDGET) {
+                order.take(index, m.producer, m.seq);
+                taken += 1;
+            }
+            assert!(taken > 0, "queue {index} was handed out without a node");
+            taken
+        },
+    );
 
-    loop {
-        match from_worker(&reports) {
-            Report::Progress(received) => assert!(received <= total),
-            Report::Done(guards) => {
-                assert!(guards > 0);
-                break;
-            }
-        }
-    }
-    worker_thread.join().unwrap();
+    let guards = worker.finish();
+    assert!(guards > 0, "the worker took guards");
+    assert!(guards <= total, "each guard delivered at least one node");
     for producer in producers {
         producer.join().unwrap();
     }

@@ -19,11 +19,12 @@
 
 mod support;
 
-use support::kinds::every_capacity_and_layout;
+use support::kinds::{every_capacity_and_layout, send_retrying};
+use support::stress::StressWorker;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
@@ -33,8 +34,8 @@ use intrusive_mpsc::{
     Unbounded, WaitQueue, Worker,
 };
 use support::{
-    counted, flag, from_worker, is_ready, mark_ready, packet, per_producer, promptly,
-    report_progress, scaled, CountingWaker, Held, MemberOrder, Msg, Packet, Report, Rng, STALL,
+    counted, flag, is_ready, mark_ready, packet, per_producer, promptly, scaled, stress_producer,
+    CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -558,8 +559,6 @@ const STRESS_PRODUCERS: usize = 3;
 const STRESS_ENCRYPTORS: usize = 2;
 /// How many packets the worker takes from a queue per turn.
 const STRESS_BUDGET: usize = 8;
-/// How many guards the worker holds at once, at most.
-const STRESS_HELD: usize = 3;
 /// How many jobs an encryption thread takes at once, to mark ready in shuffled order.
 const STRESS_BATCH: usize = 16;
 /// Packets per test, over all producers.
@@ -587,7 +586,7 @@ node!(Job, link, Box<Job>);
 /// anywhere else.
 fn stress_deferring_worker<B: Kind, L: Layout>() {
     let members = scaled(STRESS_MEMBERS);
-    let (per_producer, total) = per_producer(
+    let (per_producer, _) = per_producer(
         STRESS_PACKETS_DEBUG,
         STRESS_PACKETS_RELEASE,
         STRESS_PRODUCERS,
@@ -600,32 +599,18 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
         .map(|p| {
             let (set, jobs) = (Arc::clone(&set), Arc::clone(&jobs));
             thread::spawn(move || {
-                let mut rng = Rng::new(p as u64 + 1);
-                let mut seq = 0;
-                while seq < per_producer {
-                    let index = rng.below(members);
-                    let burst = rng.burst();
-                    for _ in 0..burst.min(per_producer - seq) {
-                        let flag = flag(false);
-                        let mut node = packet(p, seq, &flag);
-                        while let Err(refused) = set.try_enqueue(index, node) {
-                            // Full (bounded members only): the worker makes room once the
-                            // packets in it are encrypted.
-                            node = refused;
-                            thread::yield_now();
-                        }
-                        let encryptor = rng.below(STRESS_ENCRYPTORS);
-                        jobs[encryptor].enqueue(Box::new(Job {
-                            link: Link::new(),
-                            work: Some((index, flag)),
-                        }));
-                        seq += 1;
-                    }
-                    if rng.one_in(64) {
-                        // Let the worker catch up and fall asleep now and then.
-                        thread::sleep(Duration::from_micros(300));
-                    }
-                }
+                let pause = Duration::from_micros(300);
+                stress_producer(p, per_producer, members, 64, pause, |rng, index, seq| {
+                    let flag = flag(false);
+                    // Full (bounded members only): the worker makes room once the packets in it
+                    // are encrypted.
+                    send_retrying(&set, index, packet(p, seq, &flag));
+                    let encryptor = rng.below(STRESS_ENCRYPTORS);
+                    jobs[encryptor].enqueue(Box::new(Job {
+                        link: Link::new(),
+                        work: Some((index, flag)),
+                    }));
+                });
                 for queue in jobs.iter() {
                     queue.enqueue(Box::new(Job {
                         link: Link::new(),
@@ -672,69 +657,51 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
         })
         .collect();
 
-    let (report, reports) = mpsc::channel();
-    let worker_thread = {
-        let set = Arc::clone(&set);
-        thread::spawn(move || {
-            let mut worker = set.worker().unwrap();
-            let mut order = MemberOrder::new(members, STRESS_PRODUCERS, per_producer);
-            let mut held = Held::<Ready<'_, Packet, B, L>>::new(members);
-            let mut received = 0;
-            while received < total {
-                held.fill(STRESS_HELD, Ready::index, |sleep| {
-                    if !sleep {
-                        return worker.try_next().ok();
-                    }
-                    Some(
-                        promptly(|| worker.next_timeout_blocking(STALL))
-                            .expect("nothing scheduled within the timeout: a wake-up was lost"),
-                    )
-                });
-                let (index, mut ready) = held.pop();
-                let mut taken = 0;
-                let mut waiting = false;
-                while taken < STRESS_BUDGET {
-                    let Some(oldest) = ready.peek() else {
-                        break;
-                    };
-                    if !is_ready(oldest) {
-                        waiting = true;
-                        break;
-                    }
-                    let packet = ready.take_peeked().expect("peeked");
-                    order.take(index, packet.producer, packet.seq);
-                    taken += 1;
-                }
-                assert!(
-                    taken > 0 || waiting,
-                    "queue {index} was handed out without a packet"
-                );
-                if waiting {
-                    ready.defer_until_notified();
-                } else {
-                    drop(ready);
-                }
-                received += taken;
-                report_progress(&report, received, taken);
+    // At the end, late notifies (for packets already taken) find their queues idle or held,
+    // never deferred: the worker's check that nothing is listed holds.
+    // At the end, late notifies (for packets already taken) find their queues idle or held,
+    // never deferred: the worker's check that nothing is listed holds.
+    let worker = StressWorker::spawn(
+        &set,
+        MemberOrder::new(members, STRESS_PRODUCERS, per_producer),
+        |worker, sleep| {
+            if !sleep {
+                return worker.try_next().ok();
             }
-            held.assert_none();
-            order.assert_all();
-            // Late notifies (for packets already taken) find their queues idle or held, never
-            // deferred: nothing may be listed.
-            assert_eq!(
-                worker.try_next().err(),
-                Some(TryDequeueError::Empty),
-                "everything delivered, so nothing may still be listed"
+            Some(
+                promptly(|| worker.next_timeout_blocking(STALL))
+                    .expect("nothing scheduled within the timeout: a wake-up was lost"),
+            )
+        },
+        |index, mut ready, order| {
+            let mut taken = 0;
+            let mut waiting = false;
+            while taken < STRESS_BUDGET {
+                let Some(oldest) = ready.peek() else {
+                    break;
+                };
+                if !is_ready(oldest) {
+                    waiting = true;
+                    break;
+                }
+                let packet = ready.take_peeked().expect("peeked");
+                order.take(index, packet.producer, packet.seq);
+                taken += 1;
+            }
+            assert!(
+                taken > 0 || waiting,
+                "queue {index} was handed out without a packet"
             );
-            report.send(Report::Done(())).unwrap();
-        })
-    };
+            if waiting {
+                ready.defer_until_notified();
+            } else {
+                drop(ready);
+            }
+            taken
+        },
+    );
 
-    // Progress reports until `Done`.
-    while let Report::Progress(received) = from_worker(&reports) {
-        assert!(received <= total);
-    }
-    worker_thread.join().unwrap();
+    worker.finish();
     for thread in producers.into_iter().chain(encryptors) {
         thread.join().unwrap();
     }

@@ -153,6 +153,11 @@ impl MemberOrder {
         );
     }
 
+    /// How many nodes it expects in all.
+    pub fn total(&self) -> usize {
+        self.seen.iter().map(Vec::len).sum()
+    }
+
     /// Asserts that every node of every producer arrived.
     pub fn assert_all(&self) {
         assert!(
@@ -238,6 +243,44 @@ pub fn report_progress<T>(
 ) {
     if received / 4096 != (received - taken) / 4096 {
         report.send(Report::Progress(received)).unwrap();
+    }
+}
+
+/// Reads a stress worker's reports (with [`from_worker`]'s watchdog) until it is `Done`, checking
+/// that no progress report counts more than the `total` nodes sent; returns what `Done` carries.
+pub fn until_done<T>(reports: &std::sync::mpsc::Receiver<Report<T>>, total: usize) -> T {
+    loop {
+        match from_worker(reports) {
+            Report::Progress(received) => assert!(received <= total),
+            Report::Done(done) => return done,
+        }
+    }
+}
+
+/// Producer `p` of a ready-set stress test: `per_producer` calls of `send(rng, member, seq)`, to
+/// random ones of `members` members, now and then a burst into one (to use up the worker's budget
+/// on it); after each pick of a member, one time in `pause_one_in` a sleep of `pause`, to let the
+/// worker catch up and fall asleep. `send` may draw on the producer's generator too.
+pub fn stress_producer(
+    p: usize,
+    per_producer: usize,
+    members: usize,
+    pause_one_in: u64,
+    pause: std::time::Duration,
+    mut send: impl FnMut(&mut Rng, usize, usize),
+) {
+    let mut rng = Rng::new(p as u64 + 1);
+    let mut seq = 0;
+    while seq < per_producer {
+        let index = rng.below(members);
+        let burst = rng.burst();
+        for _ in 0..burst.min(per_producer - seq) {
+            send(&mut rng, index, seq);
+            seq += 1;
+        }
+        if rng.one_in(pause_one_in) {
+            std::thread::sleep(pause);
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! One generic test body for every kind of queue: traits that build a queue of each capacity
 //! kind and reach the waiting consumer's methods where they exist, and macros that instantiate a
-//! generic test function once per kind.
+//! generic test function once per kind. Also the producers' retries of refused nodes.
 //!
 //! A test written as `fn body<B: CapacityKind, W: WaitingKind, L: Layout>()` and listed in
 //! [`every_kind!`] runs as eight `#[test]`s, `body::unbounded_nowait_compact` to
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use intrusive_mpsc::{
     Batch, Bounded, Capacity, Compact, Consumer, Layout, NoWait, Node, Padded, Queue, QueueRef,
-    Unbounded, Wait, Waiting,
+    ReadySet, Unbounded, Wait, Waiting,
 };
 
 use super::{msg, Msg};
@@ -190,6 +190,16 @@ pub fn enqueue_batch_retrying<N: Node, B: Capacity, W: Waiting, L: Layout>(
     batch: Batch<N>,
 ) {
     retrying(batch, |batch| queue.try_enqueue_batch(batch));
+}
+
+/// Enqueues `handle` into member `index` of `set`, retrying (and yielding) while a bounded member
+/// refuses it.
+pub fn send_retrying<N: Node, B: Capacity, L: Layout>(
+    set: &ReadySet<N, B, L>,
+    index: usize,
+    handle: N::Handle,
+) {
+    retrying(handle, |handle| set.try_enqueue(index, handle));
 }
 
 /// Spawns `producers` threads in `scope`: producer `p` enqueues its messages, `msg(p, 0)` to

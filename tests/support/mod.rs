@@ -10,6 +10,7 @@
 //!   counting waker, a minimal executor, a random number generator, and `MemberOrder`, the
 //!   stress workers' check of order per member of a ready set.
 //! - `kinds`: one generic test body for every kind of queue, and producers that retry refusals.
+//! - `stress`: the worker thread of the ready-set stress tests, checked and watched.
 //! - Here: `instances!`, one test per instance of a generic test or model, and the lists of
 //!   instances that both the tests and the loom models use (`every_layout!`,
 //!   `every_capacity_and_layout!`); for loom, `check` (a model with its preemption bound) and the
@@ -25,6 +26,8 @@ pub mod harness;
 pub mod kinds;
 pub mod msg;
 pub mod packet;
+#[cfg(not(loom))]
+pub mod stress;
 
 #[cfg(not(loom))]
 #[allow(unused_imports, reason = "each test binary uses some of them")]
