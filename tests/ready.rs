@@ -11,11 +11,11 @@
 
 mod support;
 
-use support::kinds::{every_capacity_and_layout, send_retrying};
+use support::kinds::{every_capacity_and_layout, send_retrying, ROOMY};
 use support::stress::StressWorker;
 
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 use std::thread;
@@ -25,8 +25,9 @@ use intrusive_mpsc::{
     Bounded, Capacity, Layout, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
 };
 use support::{
-    block_on, counted, flag, from_worker, is_ready, mark_ready, msg, per_producer, poll_once,
-    promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
+    block_on, counted, drop_counted, flag, from_worker, is_ready, mark_ready, msg, per_producer,
+    poll_once, promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng,
+    STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -46,9 +47,6 @@ impl Kind for Bounded {
         ReadySet::with_capacity(count, capacity)
     }
 }
-
-/// Room enough for every node the behaviour tests put into one bounded member.
-const ROOMY: usize = 64;
 
 /// Enqueues a node that must be accepted (the behaviour tests never fill a roomy member).
 fn put<B: Capacity, L: Layout>(
@@ -239,13 +237,7 @@ fn dropping_the_set_drops_every_queued_node_once<B: Kind, L: Layout>() {
         drop(ready.dequeue());
         drop(ready);
     }
-    assert_eq!(drops.load(Ordering::Relaxed), 2);
-    drop(set);
-    assert_eq!(
-        drops.load(Ordering::Relaxed),
-        6,
-        "each node dropped exactly once"
-    );
+    drop_counted(set, &drops, 2, 6, "each node dropped exactly once");
 }
 
 #[test]

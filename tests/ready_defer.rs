@@ -19,11 +19,11 @@
 
 mod support;
 
-use support::kinds::{every_capacity_and_layout, send_retrying};
+use support::kinds::{every_capacity_and_layout, send_retrying, ROOMY};
 use support::stress::StressWorker;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread;
@@ -34,8 +34,8 @@ use intrusive_mpsc::{
     Unbounded, WaitQueue, Worker,
 };
 use support::{
-    counted, flag, is_ready, mark_ready, packet, per_producer, promptly, scaled, stress_producer,
-    CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
+    counted, drop_counted, flag, is_ready, mark_ready, packet, per_producer, promptly, scaled,
+    stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -66,9 +66,6 @@ impl Kind for Bounded {
         Some(set.member(index).unwrap().len())
     }
 }
-
-/// Room enough for every packet the behaviour tests put into one bounded member.
-const ROOMY: usize = 64;
 
 /// Enqueues packet `seq` of `producer` into member `index` (it must be accepted), ready or not,
 /// and returns its ready flag.
@@ -534,12 +531,12 @@ fn dropping_the_set_drops_a_deferred_queues_nodes_once() {
         assert!(set.try_enqueue(0, counted(0, 0, &drops)).is_ok());
         set.notify(2);
     }
-    assert_eq!(drops.load(Ordering::Relaxed), 0);
-    drop(set);
-    assert_eq!(
-        drops.load(Ordering::Relaxed),
+    drop_counted(
+        set,
+        &drops,
+        0,
         6,
-        "each node dropped exactly once, deferred ones included"
+        "each node dropped exactly once, deferred ones included",
     );
 }
 

@@ -192,6 +192,10 @@ pub fn enqueue_batch_retrying<N: Node, B: Capacity, W: Waiting, L: Layout>(
     retrying(batch, |batch| queue.try_enqueue_batch(batch));
 }
 
+/// The capacity of a bounded ready-set member in the behaviour tests: room enough for every node
+/// a test puts into one member, so none is ever refused.
+pub const ROOMY: usize = 64;
+
 /// Enqueues `handle` into member `index` of `set`, retrying (and yielding) while a bounded member
 /// refuses it.
 pub fn send_retrying<N: Node, B: Capacity, L: Layout>(

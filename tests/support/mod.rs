@@ -33,7 +33,7 @@ pub mod stress;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
-pub use msg::{counted, logged, msg, once_per_producer, DropLog, Fifo, Msg};
+pub use msg::{counted, drop_counted, logged, msg, once_per_producer, DropLog, Fifo, Msg};
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use packet::{flag, is_ready, mark_ready, packet, Packet};
 

@@ -42,6 +42,15 @@ pub fn counted(producer: usize, seq: usize, drops: &Arc<AtomicUsize>) -> Box<Msg
     m
 }
 
+/// Drops `owner` (a queue, set or channel end holding [`counted`] messages): `drops` counts
+/// `before` while it lives and `after` once it is gone, so each message it held dropped with it,
+/// once (`why` says what the test checks).
+pub fn drop_counted<T>(owner: T, drops: &AtomicUsize, before: usize, after: usize, why: &str) {
+    assert_eq!(drops.load(Relaxed), before, "dropped before their owner");
+    drop(owner);
+    assert_eq!(drops.load(Relaxed), after, "{why}");
+}
+
 /// Message `seq` of `producer`, whose drop appends `seq` to `log`.
 pub fn logged(producer: usize, seq: usize, log: &DropLog) -> Box<Msg> {
     let mut m = msg(producer, seq);
