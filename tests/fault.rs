@@ -44,6 +44,17 @@ fn bomb(id: usize, explode: bool, log: &Arc<Mutex<Vec<usize>>>) -> Box<Bomb> {
     })
 }
 
+/// A queue of bombs `0..count`, of which bomb `exploding` panics when dropped, and the log of
+/// their drops.
+fn bombs(count: usize, exploding: usize) -> (Queue<Bomb>, Arc<Mutex<Vec<usize>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let queue = Queue::<Bomb>::new();
+    for id in 0..count {
+        queue.enqueue(bomb(id, id == exploding, &log));
+    }
+    (queue, log)
+}
+
 /// Drops `queue`, expecting the panic of bomb `exploding`; returns the drop order.
 fn drop_expecting_panic(
     queue: Queue<Bomb>,
@@ -61,11 +72,7 @@ fn drop_expecting_panic(
 
 #[test]
 fn panicking_drop_in_the_middle_still_drops_the_rest_once() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let queue = Queue::<Bomb>::new();
-    for id in 0..6 {
-        queue.enqueue(bomb(id, id == 2, &log));
-    }
+    let (queue, log) = bombs(6, 2);
     let order = drop_expecting_panic(queue, 2, &log);
     assert_eq!(order, [0, 1, 2, 3, 4, 5], "each node once, oldest first");
 }
@@ -73,11 +80,7 @@ fn panicking_drop_in_the_middle_still_drops_the_rest_once() {
 #[test]
 fn panicking_first_and_last_nodes() {
     for exploding in [0, 4] {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let queue = Queue::<Bomb>::new();
-        for id in 0..5 {
-            queue.enqueue(bomb(id, id == exploding, &log));
-        }
+        let (queue, log) = bombs(5, exploding);
         let order = drop_expecting_panic(queue, exploding, &log);
         assert_eq!(order, [0, 1, 2, 3, 4], "exploding node {exploding}");
     }
@@ -85,11 +88,7 @@ fn panicking_first_and_last_nodes() {
 
 #[test]
 fn panicking_peeked_node_still_drops_the_queued_ones() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let queue = Queue::<Bomb>::new();
-    for id in 0..4 {
-        queue.enqueue(bomb(id, id == 0, &log));
-    }
+    let (queue, log) = bombs(4, 0);
     {
         let mut consumer = queue.consumer().unwrap();
         assert_eq!(consumer.peek().unwrap().id, 0);
@@ -100,11 +99,7 @@ fn panicking_peeked_node_still_drops_the_queued_ones() {
 
 #[test]
 fn panicking_node_after_a_partial_drain() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let queue = Queue::<Bomb>::new();
-    for id in 0..6 {
-        queue.enqueue(bomb(id, id == 4, &log));
-    }
+    let (queue, log) = bombs(6, 4);
     {
         let mut consumer = queue.consumer().unwrap();
         let taken: Vec<usize> = consumer.drain().take(2).map(|b| b.id).collect();
