@@ -13,7 +13,9 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{Batch, BoundedWaitQueue, Layout, Queue, TryDequeueError, Wait, WaitQueue};
+use intrusive_mpsc::{
+    Batch, BoundedWaitQueue, Capacity, Consumer, Layout, Queue, TryDequeueError, Wait, WaitQueue,
+};
 use support::kinds::{enqueue_now, every_waiting_kind, spawn_producers, CapacityKind};
 use support::{block_on, msg, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
 
@@ -22,20 +24,35 @@ fn queue<B: CapacityKind, L: Layout>(capacity: usize) -> Queue<Msg, B, Wait, L> 
     B::queue(capacity)
 }
 
-fn blocking_consumer_receives_everything_from_several_producers<B: CapacityKind, L: Layout>() {
-    const PRODUCERS: usize = 4;
-    let per_producer = scaled(20_000);
+/// `producers` threads each send `per_producer` messages into a queue of capacity 64, calling
+/// `pause(seq)` after each (see `spawn_producers`), while `receive(consumer, fifo, total)` takes
+/// all `total` of them on this thread, checking their order with `fifo`; then every message of
+/// every producer must have arrived.
+fn from_producers<B: CapacityKind, L: Layout>(
+    producers: usize,
+    per_producer: usize,
+    pause: fn(usize),
+    receive: impl FnOnce(&mut Consumer<&Queue<Msg, B, Wait, L>>, &mut Fifo, usize),
+) {
     let queue = queue::<B, L>(64);
     thread::scope(|s| {
-        spawn_producers(s, &queue, PRODUCERS, per_producer, |seq| {
-            if seq % 64 == 0 {
-                // Let the consumer catch up and fall asleep now and then.
-                thread::yield_now();
-            }
-        });
+        spawn_producers(s, &queue, producers, per_producer, pause);
         let mut consumer = queue.consumer().unwrap();
-        let mut fifo = Fifo::new(PRODUCERS);
-        for _ in 0..PRODUCERS * per_producer {
+        let mut fifo = Fifo::new(producers);
+        receive(&mut consumer, &mut fifo, producers * per_producer);
+        fifo.assert_all(per_producer);
+    });
+}
+
+fn blocking_consumer_receives_everything_from_several_producers<B: CapacityKind, L: Layout>() {
+    let pause = |seq| {
+        if seq % 64 == 0 {
+            // Let the consumer catch up and fall asleep now and then.
+            thread::yield_now();
+        }
+    };
+    from_producers::<B, L>(4, scaled(20_000), pause, |consumer, fifo, total| {
+        for _ in 0..total {
             let m = promptly(|| consumer.dequeue_timeout_blocking(STALL))
                 .expect("a wake-up was lost: the consumer slept through an enqueue");
             fifo.take(&m);
@@ -107,25 +124,18 @@ fn dequeue_blocking_returns_queued_nodes_without_sleeping<B: CapacityKind, L: La
 }
 
 fn async_consumer_receives_everything<B: CapacityKind, L: Layout>() {
-    const PRODUCERS: usize = 3;
-    let per_producer = scaled(10_000);
-    let queue = queue::<B, L>(64);
-    thread::scope(|s| {
-        spawn_producers(s, &queue, PRODUCERS, per_producer, |seq| {
-            if seq % 128 == 0 {
-                thread::sleep(Duration::from_micros(20));
-            }
-        });
-        let mut consumer = queue.consumer().unwrap();
-        let fifo = block_on(async {
-            let mut fifo = Fifo::new(PRODUCERS);
-            for _ in 0..PRODUCERS * per_producer {
+    let pause = |seq| {
+        if seq % 128 == 0 {
+            thread::sleep(Duration::from_micros(20));
+        }
+    };
+    from_producers::<B, L>(3, scaled(10_000), pause, |consumer, fifo, total| {
+        block_on(async {
+            for _ in 0..total {
                 let m = consumer.dequeue_async().await;
                 fifo.take(&m);
             }
-            fifo
         });
-        fifo.assert_all(per_producer);
     });
 }
 
@@ -288,12 +298,22 @@ fn a_consumer_moved_to_another_thread_is_woken_there<B: CapacityKind, L: Layout>
     assert!(consumer
         .dequeue_timeout_blocking(Duration::from_millis(1))
         .is_none());
+    woken_on_another_thread(&queue, consumer, 9);
+}
+
+/// Moves `consumer` to a thread of its own, where it waits for a node; a moment later, node `seq`
+/// enqueued on this thread must wake it there, promptly.
+fn woken_on_another_thread<B: Capacity, L: Layout>(
+    queue: &Queue<Msg, B, Wait, L>,
+    mut consumer: Consumer<&Queue<Msg, B, Wait, L>>,
+    seq: usize,
+) {
     thread::scope(|s| {
         let waiter =
             s.spawn(move || promptly(|| consumer.dequeue_timeout_blocking(STALL)).map(|m| m.seq));
         thread::sleep(Duration::from_millis(20));
-        enqueue_now(&queue, msg(0, 9));
-        assert_eq!(waiter.join().unwrap(), Some(9));
+        enqueue_now(queue, msg(0, seq));
+        assert_eq!(waiter.join().unwrap(), Some(seq));
     });
 }
 
@@ -331,13 +351,7 @@ fn a_panicking_waker_does_not_wedge_the_queue() {
     }));
     assert!(poll.is_err(), "the waker's clone panicked inside the poll");
     // Later waits must still be woken by producers.
-    thread::scope(|s| {
-        let waiter =
-            s.spawn(move || promptly(|| consumer.dequeue_timeout_blocking(STALL)).map(|m| m.seq));
-        thread::sleep(Duration::from_millis(20));
-        enqueue_now(&queue, msg(0, 4));
-        assert_eq!(waiter.join().unwrap(), Some(4));
-    });
+    woken_on_another_thread(&queue, consumer, 4);
 }
 
 every_waiting_kind!(
