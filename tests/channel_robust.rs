@@ -17,7 +17,7 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{
-    bounded, unbounded_channel, SendFuture, SendTimeoutError, Sender, TryRecvError,
+    bounded, unbounded_channel, Receiver, SendFuture, SendTimeoutError, Sender, TryRecvError,
 };
 use intrusive_mpsc::{node, Bounded, Link, WaitQueue};
 use support::{from_worker, CountingWaker, STALL};
@@ -122,26 +122,31 @@ fn blocked_sender(
 /// from the sender that waited after it.
 #[test]
 fn a_forgotten_send_future_does_not_swallow_another_senders_room() {
+    behind_a_forgotten_send(|tx, rx| {
+        let (second, second_waker) = CountingWaker::new();
+        let mut waiting = waiting_send(tx, msg(2), &second_waker);
+        assert_eq!(rx.try_recv().unwrap().id, 0, "makes room for one");
+        assert!(
+            second.wakes() >= 1,
+            "the waiting sender was not woken: the forgotten future took its notification"
+        );
+        assert!(matches!(
+            poll_once(&mut waiting, &second_waker),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(rx.try_recv().unwrap().id, 2);
+    });
+}
+
+/// A channel of capacity 1 holding node 0, and a `send` of node 1 that waited and was then
+/// forgotten: never polled nor dropped again until `body(tx, rx)` has run (then dropped, so that
+/// leak checkers see no leak).
+fn behind_a_forgotten_send(body: impl FnOnce(&Sender<Msg, Bounded>, &mut Receiver<Msg, Bounded>)) {
     let (tx, mut rx) = bounded::<Msg>(1);
     tx.try_send(msg(0)).unwrap();
     let (_, noop) = CountingWaker::new();
-    let forgotten = waiting_send(&tx, msg(1), &noop);
-    let (second, second_waker) = CountingWaker::new();
-    let mut waiting = waiting_send(&tx, msg(2), &second_waker);
-    // Forgotten: never polled nor dropped again (dropped at the very end, after the checks, so
-    // that leak checkers see no leak).
-    let forgotten = ManuallyDrop::new(forgotten);
-
-    assert_eq!(rx.try_recv().unwrap().id, 0, "makes room for one");
-    assert!(
-        second.wakes() >= 1,
-        "the waiting sender was not woken: the forgotten future took its notification"
-    );
-    assert!(matches!(
-        poll_once(&mut waiting, &second_waker),
-        Poll::Ready(Ok(()))
-    ));
-    assert_eq!(rx.try_recv().unwrap().id, 2);
+    let forgotten = ManuallyDrop::new(waiting_send(&tx, msg(1), &noop));
+    body(&tx, &mut rx);
     drop(ManuallyDrop::into_inner(forgotten));
 }
 
@@ -149,21 +154,16 @@ fn a_forgotten_send_future_does_not_swallow_another_senders_room() {
 /// room, instead of timing out.
 #[test]
 fn a_forgotten_send_future_does_not_strand_a_blocked_sender() {
-    let (tx, mut rx) = bounded::<Msg>(1);
-    tx.try_send(msg(0)).unwrap();
-    let (_, noop) = CountingWaker::new();
-    let forgotten = waiting_send(&tx, msg(1), &noop);
-    // Forgotten until the end, as above.
-    let forgotten = ManuallyDrop::new(forgotten);
-    let (blocked, results) = blocked_sender(&tx, msg(2));
-    // Give the sender time to block behind the forgotten future (if it has not yet, the test
-    // only checks less, and cannot fail for it).
-    thread::sleep(Duration::from_millis(50));
-    assert_eq!(rx.try_recv().unwrap().id, 0);
-    assert_eq!(from_worker(&results), Ok(()), "room was made");
-    blocked.join().unwrap();
-    assert_eq!(rx.try_recv().unwrap().id, 2);
-    drop(ManuallyDrop::into_inner(forgotten));
+    behind_a_forgotten_send(|tx, rx| {
+        let (blocked, results) = blocked_sender(tx, msg(2));
+        // Give the sender time to block behind the forgotten future (if it has not yet, the
+        // test only checks less, and cannot fail for it).
+        thread::sleep(Duration::from_millis(50));
+        assert_eq!(rx.try_recv().unwrap().id, 0);
+        assert_eq!(from_worker(&results), Ok(()), "room was made");
+        blocked.join().unwrap();
+        assert_eq!(rx.try_recv().unwrap().id, 2);
+    });
 }
 
 /// A waiting sender's waker and a `closed()` waiter's waker that panic: the close still reaches
@@ -302,22 +302,32 @@ impl Wake for Tracked {
     fn wake(self: Arc<Self>) {}
 }
 
+impl Tracked {
+    /// A tracked waker, and its count.
+    fn new() -> (Arc<Tracked>, Waker) {
+        let tracked = Arc::new(Tracked);
+        let waker = Waker::from(Arc::clone(&tracked));
+        (tracked, waker)
+    }
+
+    /// Asserts that no clone of the waker is left, now that it is dropped (`why`: who would
+    /// still hold one).
+    fn assert_released(self: &Arc<Self>, why: &str) {
+        assert_eq!(Arc::strong_count(self), 1, "{why}");
+    }
+}
+
 /// A `DequeueFuture` dropped while it waits takes its task's waker out of the queue.
 #[test]
 fn a_dropped_dequeue_future_leaves_no_waker_behind() {
     let queue = WaitQueue::<Msg>::new();
     let mut consumer = queue.consumer().unwrap();
-    let tracked = Arc::new(Tracked);
-    let waker = Waker::from(Arc::clone(&tracked));
+    let (tracked, waker) = Tracked::new();
     let mut future = consumer.dequeue_async();
     assert!(poll_once(&mut future, &waker).is_pending());
     drop(future);
     drop(waker);
-    assert_eq!(
-        Arc::strong_count(&tracked),
-        1,
-        "the queue still holds the waker"
-    );
+    tracked.assert_released("the queue still holds the waker");
     // The consumer still works, and a new wait registers afresh.
     queue.enqueue(msg(3));
     assert_eq!(consumer.try_dequeue().map(|m| m.id).ok(), Some(3));
@@ -328,16 +338,11 @@ fn a_dropped_dequeue_future_leaves_no_waker_behind() {
 #[test]
 fn a_dropped_receiver_leaves_no_waker_behind() {
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    let tracked = Arc::new(Tracked);
-    let waker = Waker::from(Arc::clone(&tracked));
+    let (tracked, waker) = Tracked::new();
     assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
     drop(waker);
     drop(rx);
-    assert_eq!(
-        Arc::strong_count(&tracked),
-        1,
-        "the channel still holds the receiver's waker"
-    );
+    tracked.assert_released("the channel still holds the receiver's waker");
     assert!(tx.send(msg(0)).is_err());
 }
 
