@@ -6,15 +6,15 @@
 
 mod support;
 
-use std::pin::pin;
-use std::sync::mpsc;
+use std::pin::Pin;
+use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::channel::{
-    bounded, unbounded_channel, Receiver, SendError, SendTimeoutError, Sender, TryRecvError,
-    TrySendError,
+    bounded, unbounded_channel, Receiver, SendError, SendFuture, SendTimeoutError, Sender,
+    TryRecvError, TrySendError,
 };
 use intrusive_mpsc::Bounded;
 use support::{from_worker, msg, poll_once, promptly, scaled, CountingWaker, Fifo, Msg, STALL};
@@ -204,28 +204,18 @@ fn each_freed_slot_wakes_another_waiting_sender() {
     let (tx, mut rx) = bounded::<Msg>(2);
     tx.try_send(msg(0, 0)).unwrap();
     tx.try_send(msg(0, 1)).unwrap();
-    let (first_woken, first_waker) = CountingWaker::new();
-    let (second_woken, second_waker) = CountingWaker::new();
-    let mut first = pin!(tx.send(msg(1, 0)));
-    let mut second = pin!(tx.send(msg(2, 0)));
-    assert!(poll_once(first.as_mut(), &first_waker).is_pending());
-    assert!(poll_once(second.as_mut(), &second_waker).is_pending());
+    let mut first = WaitingSend::new(&tx, msg(1, 0));
+    let mut second = WaitingSend::new(&tx, msg(2, 0));
     assert_eq!(rx.try_recv().unwrap().seq, 0);
     assert_eq!(rx.try_recv().unwrap().seq, 1);
-    assert_eq!(first_woken.wakes(), 1);
+    assert_eq!(first.woken.wakes(), 1);
     assert_eq!(
-        second_woken.wakes(),
+        second.woken.wakes(),
         1,
         "the second free slot woke the second sender"
     );
-    assert!(matches!(
-        poll_once(second.as_mut(), &second_waker),
-        Poll::Ready(Ok(()))
-    ));
-    assert!(matches!(
-        poll_once(first.as_mut(), &first_waker),
-        Poll::Ready(Ok(()))
-    ));
+    second.assert_sent();
+    first.assert_sent();
     let mut order: Vec<usize> = [rx.try_recv().unwrap(), rx.try_recv().unwrap()]
         .iter()
         .map(|m| m.producer)
@@ -259,26 +249,47 @@ fn recv_many_reports_the_end_after_a_close() {
 fn a_cancelled_waiting_send_passes_its_wake_up_on() {
     let (tx, mut rx) = bounded::<Msg>(1);
     tx.try_send(msg(0, 0)).unwrap();
-    let (first_woken, first_waker) = CountingWaker::new();
-    let (second_woken, second_waker) = CountingWaker::new();
-    let mut first = Box::pin(tx.send(msg(1, 0)));
-    let mut second = pin!(tx.send(msg(2, 0)));
-    assert!(poll_once(first.as_mut(), &first_waker).is_pending());
-    assert!(poll_once(second.as_mut(), &second_waker).is_pending());
+    let first = WaitingSend::new(&tx, msg(1, 0));
+    let mut second = WaitingSend::new(&tx, msg(2, 0));
     assert_eq!(rx.try_recv().unwrap().seq, 0);
-    assert_eq!(first_woken.wakes(), 1);
-    assert_eq!(second_woken.wakes(), 1);
+    assert_eq!(first.woken.wakes(), 1);
+    assert_eq!(second.woken.wakes(), 1);
     drop(first); // cancelled: drops its node and leaves the slot
     assert_eq!(
-        second_woken.wakes(),
+        second.woken.wakes(),
         1,
         "woken once, and not again while it has not looked"
     );
-    assert!(matches!(
-        poll_once(second.as_mut(), &second_waker),
-        Poll::Ready(Ok(()))
-    ));
+    second.assert_sent();
     assert_eq!(rx.try_recv().unwrap().producer, 2);
+}
+
+/// A send into a full channel, polled once (it must wait) with a counting waker of its own.
+struct WaitingSend<'a> {
+    future: Pin<Box<SendFuture<'a, Msg>>>,
+    woken: Arc<CountingWaker>,
+    waker: Waker,
+}
+
+impl<'a> WaitingSend<'a> {
+    fn new(tx: &'a Sender<Msg, Bounded>, node: Box<Msg>) -> Self {
+        let (woken, waker) = CountingWaker::new();
+        let mut future = Box::pin(tx.send(node));
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
+        Self {
+            future,
+            woken,
+            waker,
+        }
+    }
+
+    /// Polls it again: it must have sent its node.
+    fn assert_sent(&mut self) {
+        assert!(matches!(
+            poll_once(self.future.as_mut(), &self.waker),
+            Poll::Ready(Ok(()))
+        ));
+    }
 }
 
 /// Both ends of a channel.
