@@ -123,6 +123,16 @@ fn next_listed<'s, N: Node, B: Capacity, L: Layout>(
     }
 }
 
+/// Notifies queue `index`, which must not be listed for it (`why`: what keeps it off the list).
+fn notify_lists_nothing<B: Capacity, L: Layout>(
+    worker: &mut Worker<'_, Packet, B, L>,
+    index: usize,
+    why: &str,
+) {
+    worker.set().notify(index);
+    assert!(next_listed(worker).is_none(), "{why}");
+}
+
 /// Everything listed now, each queue drained: `(index, sequence numbers)` in the order the
 /// queues were handed out. Every guard is held until all are taken, so a queue listed twice shows
 /// up as a second guard for a queue already held (forgotten, not dropped, so that the broken
@@ -236,11 +246,7 @@ fn many_notifies_schedule_a_deferred_queue_once<B: Kind, L: Layout>() {
             "scheduled exactly once"
         );
         // Late notifies find the queue idle and do nothing.
-        set.notify(1);
-        assert!(
-            next_listed(&mut worker).is_none(),
-            "idle: not listed by a late notify"
-        );
+        notify_lists_nothing(&mut worker, 1, "idle: not listed by a late notify");
     }
 }
 
@@ -254,11 +260,7 @@ fn a_notify_while_held_makes_the_deferral_reschedule_at_once<B: Kind, L: Layout>
     // A notify for another packet (not the oldest) while held: the deferral fails and the queue
     // is listed at once; the next look finds the oldest still not ready, and that deferral holds.
     let ready = hold_not_ready(&mut worker, 3, 0);
-    set.notify(3);
-    assert!(
-        next_listed(&mut worker).is_none(),
-        "held: the notify lists nothing"
-    );
+    notify_lists_nothing(&mut worker, 3, "held: the notify lists nothing");
     ready.defer_until_notified();
     let ready = hold_not_ready(&mut worker, 3, 0);
     assert!(next_listed(&mut worker).is_none(), "listed once");
@@ -372,16 +374,11 @@ fn a_notify_on_a_held_queue_does_not_list_it<B: Kind, L: Layout>() {
     drop(ready);
     set.notify(2);
     let mut ready = next_listed(&mut worker).unwrap();
-    set.notify(2);
-    assert!(next_listed(&mut worker).is_none(), "held again: not listed");
+    notify_lists_nothing(&mut worker, 2, "held again: not listed");
     assert_eq!(ready.dequeue().map(|p| p.seq), Some(1));
     // Dropped empty: idle, whatever the notifies.
     drop(ready);
-    set.notify(2);
-    assert!(
-        next_listed(&mut worker).is_none(),
-        "emptied: idle, whatever the notifies"
-    );
+    notify_lists_nothing(&mut worker, 2, "emptied: idle, whatever the notifies");
 }
 
 fn a_deferral_without_a_peeked_node_rearms_the_queue<B: Kind, L: Layout>() {
@@ -407,11 +404,7 @@ fn a_deferral_without_a_peeked_node_rearms_the_queue<B: Kind, L: Layout>() {
     assert!(ready.peek().is_none(), "empty: nothing peeked");
     ready.defer_until_notified();
     assert!(next_listed(&mut worker).is_none(), "idle");
-    set.notify(1);
-    assert!(
-        next_listed(&mut worker).is_none(),
-        "idle, not deferred: a notify lists nothing"
-    );
+    notify_lists_nothing(&mut worker, 1, "idle, not deferred: a notify lists nothing");
     put(set, 1, 0, 3, true);
     assert_eq!(listed(&mut worker), [(1, vec![3])]);
 
