@@ -111,12 +111,18 @@ fn empty_is_never_answered_while_a_completed_enqueue_is_pending<L: Layout>() {
     });
 }
 
-fn dropping_a_non_empty_queue_drops_each_node_once<L: Layout>() {
+/// A queue holding messages `0..count` of producer 0, and the counter their drops add to.
+fn counted_queue<L: Layout>(count: usize) -> (Unb<Msg, L>, Arc<AtomicUsize>) {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Unb::<Msg, L>::new();
-    for seq in 0..10 {
+    for seq in 0..count {
         queue.enqueue(counted(0, seq, &drops));
     }
+    (queue, drops)
+}
+
+fn dropping_a_non_empty_queue_drops_each_node_once<L: Layout>() {
+    let (queue, drops) = counted_queue::<L>(10);
     let mut consumer = queue.consumer().unwrap();
     assert_eq!(consumer.dequeue().unwrap().seq, 0);
     assert_eq!(drops.load(Ordering::Relaxed), 1);
@@ -136,11 +142,7 @@ fn dropping_a_non_empty_queue_drops_each_node_once<L: Layout>() {
 }
 
 fn consumer_dropped_mid_drain_leaves_the_rest_queued<L: Layout>() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let queue = Unb::<Msg, L>::new();
-    for seq in 0..6 {
-        queue.enqueue(counted(0, seq, &drops));
-    }
+    let (queue, drops) = counted_queue::<L>(6);
     {
         let mut consumer = queue.consumer().unwrap();
         let mut drain = consumer.drain();
