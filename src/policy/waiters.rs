@@ -461,8 +461,9 @@ impl Waiters {
         // SeqCst: pairs with the fence a woken thread issues after `poll` (and, for the count of
         // armed entries, with the waiter's fence in `listen`), as in `notify_with`.
         fence(SeqCst);
-        // Relaxed: ordered by the fences (see above).
-        if self.woken.load(Relaxed) == 0 && self.armed.load(Relaxed) != 0 {
+        // Relaxed: ordered by the fences (see above). The count of armed entries first: 0 is the
+        // common case while the workers are busy, and then one load is enough.
+        if self.armed.load(Relaxed) != 0 && self.woken.load(Relaxed) == 0 {
             self.wake_with(Wake::Some(1)).resume();
         }
     }
