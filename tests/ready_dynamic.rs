@@ -372,6 +372,46 @@ fn the_async_worker_is_woken_by_a_send_a_wake_and_the_close() {
     thread.join().unwrap();
 }
 
+/// A send skips waking a sleeper while a worker thread that was notified has not looked yet;
+/// a task's notification never counts for that: a task may never be polled again (its future
+/// forgotten, or merely stalled), and the sleeping thread must still be woken.
+#[test]
+fn a_stalled_async_worker_keeps_no_sleeping_thread_from_its_wake_up() {
+    let drops = Drops::default();
+    let set = DynamicSet::<Msg>::new();
+    let (first, second) = (set.add(()), set.add(()));
+    let mut stalled = set.worker();
+    let (_counter, waker) = CountingWaker::new();
+    assert!(stalled
+        .poll_next(&mut Context::from_waker(&waker))
+        .is_pending());
+    // Notifies the task, which is never polled again while the thread works.
+    first.send(msg(0, 0, &drops)).ok().unwrap();
+
+    let (reports, from_thread) = mpsc::channel();
+    let mut sleeper = set.worker();
+    let thread = thread::spawn(move || {
+        for _ in 0..2 {
+            let Next::Ready(mut held) = sleeper.next_blocking() else {
+                panic!("neither woken nor closed")
+            };
+            reports.send(held.drain().count()).unwrap();
+        }
+    });
+    // The first member was scheduled before the thread looked: it takes it at once.
+    assert_eq!(from_worker(&from_thread), 1);
+    // Most likely asleep by now; if not, its next look finds the member anyway.
+    thread::sleep(std::time::Duration::from_millis(20));
+    second.send(msg(0, 1, &drops)).ok().unwrap();
+    assert_eq!(
+        from_worker(&from_thread),
+        1,
+        "the sleeping thread was woken"
+    );
+    thread.join().unwrap();
+    drop(stalled);
+}
+
 /// A stress member: its state and a flag set while a worker holds it.
 type Actor = MemberHandle<Msg, (State, Arc<AtomicBool>)>;
 

@@ -50,6 +50,10 @@ pub(crate) struct Key(usize);
 pub(crate) struct Waiters {
     /// Entries armed: waiting for a notification (changed only under the lock).
     armed: AtomicUsize,
+    /// Entries of blocked threads notified that have not looked since: not re-armed by
+    /// [`poll`](Waiters::poll), not gone by [`leave`](Waiters::leave) (changed only under the
+    /// lock). See [`notify_unless_woken`](Waiters::notify_unless_woken).
+    woken: AtomicUsize,
     list: Lock<List>,
 }
 
@@ -107,6 +111,7 @@ impl Waiters {
     pub(crate) fn new() -> Self {
         Waiters {
             armed: AtomicUsize::new(0),
+            woken: AtomicUsize::new(0),
             list: Lock::new(List {
                 slots: Vec::new(),
                 free: NONE,
@@ -173,6 +178,11 @@ impl Waiters {
             if notified {
                 // Relaxed: as in `listen`.
                 self.armed.fetch_add(1, Relaxed);
+                if entry.blocked_thread {
+                    // Relaxed: under the lock, as the count of armed entries; ordered before
+                    // our look by the fence below (see `notify_unless_woken`).
+                    self.woken.fetch_sub(1, Relaxed);
+                }
             }
             let old = match &entry.waker {
                 Some(old) if old.will_wake(waker) => None,
@@ -213,6 +223,10 @@ impl Waiters {
             if !entry.notified {
                 // Relaxed: under the lock, as in `listen`.
                 self.armed.fetch_sub(1, Relaxed);
+            } else if entry.blocked_thread {
+                // Relaxed: under the lock, as in `poll`; the notification goes on below, under
+                // the lock again (see `notify_unless_woken`).
+                self.woken.fetch_sub(1, Relaxed);
             }
             entry
         });
@@ -261,6 +275,9 @@ impl Waiters {
                 self.armed.fetch_sub(1, Relaxed);
                 if entry.blocked_thread {
                     threads_left -= 1;
+                    // Relaxed: under the lock, as in `listen`; read by `notify_unless_woken`
+                    // after its fence.
+                    self.woken.fetch_add(1, Relaxed);
                 }
                 if let Some(waker) = entry.waker.take() {
                     // May allocate, rarely: the spare keeps its capacity.
@@ -417,6 +434,38 @@ impl Waiters {
     #[inline]
     pub(crate) fn notify(&self, n: usize) {
         self.notify_with(Wake::Some(n));
+    }
+
+    /// After a change that any one waiter can take care of, handing on what it leaves (a ready
+    /// member, for the dynamic set's workers): wakes one as [`notify(1)`](Waiters::notify) does,
+    /// unless a blocked thread was notified and has not looked since. With nobody armed, or such
+    /// a thread on its way, it costs a fence and a load or two.
+    ///
+    /// Skipping is sound because that thread's look comes after this change and sees it. The
+    /// count of woken threads changes only under the lock: a thread that takes its notification
+    /// ([`poll`](Waiters::poll)) decrements it there, then issues a `SeqCst` fence and looks; one
+    /// that leaves with it decrements it there and passes the notification on, under the lock
+    /// again, to an armed entry, whose [`poll`](Waiters::poll) is a later turn of the lock still.
+    /// We issue a `SeqCst` fence after the change, then read the count: if it is not 0, the
+    /// decrement that ends the notification we read comes after our read in the count's
+    /// modification order, so every fence that happens after that decrement (the thread's own,
+    /// the next entry's after its `poll`, or the `listen` of anyone who arms later) follows ours
+    /// in the fences' total order, and the look after it sees our change. A thread is counted
+    /// and not a task: a task's future can be forgotten, and its notification with it, which
+    /// would hold back every later one; a blocked thread always looks once it is woken.
+    ///
+    /// The price: what the change brought may wait for the woken thread's look and its hand-on,
+    /// one wake-up after another, instead of waking a second sleeper at once.
+    #[inline]
+    pub(crate) fn notify_unless_woken(&self) {
+        // SeqCst: pairs with the fence a woken thread issues after `poll` (and, for the count of
+        // armed entries, with the waiter's fence in `listen`), as in `notify_with`.
+        fence(SeqCst);
+        // Relaxed: ordered by the fences (see above). The count of armed entries first: 0 is the
+        // common case while the workers are busy, and then one load is enough.
+        if self.armed.load(Relaxed) != 0 && self.woken.load(Relaxed) == 0 {
+            self.wake_with(Wake::Some(1)).resume();
+        }
     }
 
     /// Whether anybody may wait: the fence and the load of [`notify`](Waiters::notify), without

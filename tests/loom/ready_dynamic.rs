@@ -10,7 +10,7 @@
 //! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom
 //! -- ready_dynamic::`.
 //!
-//! Each model has two spawned threads besides the main one, and states its preemption bound
+//! Each model has one or two spawned threads besides the main one, and states its preemption bound
 //! beside it. Loom explores every interleaving within the bound, not every weak-memory
 //! reordering: a pass is strong evidence, not a proof.
 //!
@@ -30,6 +30,21 @@
 //! | `Shared::pop` (`list.rs`) takes `popping` with `Relaxed` instead of `Acquire` | `two_workers_race_for_one_ready_member` | two workers' pops of the ready list are unordered: causality violation on the list's consumer state |
 //! | `DynamicSet::close` (`mod.rs`) notifies one sleeper (`notify(1)`) instead of all | `close_wakes_every_sleeping_worker` | the other worker sleeps for good: deadlock |
 //! | `DynamicSet::wake` (`mod.rs`) adds to `wakes` after notifying instead of before | `a_wake_reaches_a_sleeping_worker_without_a_member` | the notified worker looks before the wake is there and sleeps through it: deadlock |
+//! | `SetWorker::find` (`worker.rs`) does not wake the next sleeper when it takes an entry and sees more | `a_second_member_reaches_the_second_sleeping_worker` | the second send skipped the wake-up for the woken worker's look, which took the first member: the other worker sleeps, deadlock |
+//!
+//! And in the wait list the set's workers sleep on (`src/policy/waiters.rs`):
+//!
+//! | Change in `Waiters` | Model that fails | How |
+//! |---|---|---|
+//! | `poll` does not decrement the count of woken threads when it takes a notification | both `a_second_member_reaches_the_second_sleeping_worker` and `a_worker_that_leaves_with_an_unused_notification_is_woken_again` | the count stays up, every later send skips its wake-up: deadlock |
+//! | `leave` does not decrement it for an entry that leaves notified | `a_worker_that_leaves_with_an_unused_notification_is_woken_again` | the second send finds the count up and skips waking the sleeping worker: deadlock |
+//! | `wake_with` does not increment it when it notifies a thread | both models above | `poll`'s decrement wraps the count: every later send skips: deadlock |
+//! | `notify_unless_woken` reads the counts without its `SeqCst` fence | both models above | a send reads the counts from before the worker armed: deadlock |
+//! | `poll` skips its `SeqCst` fence after taking a notification | both models above | the woken worker's look misses an entry whose send counted on it: deadlock |
+//!
+//! Counting woken tasks as well as threads (a stalled or forgotten task would hold back every
+//! later wake-up) is caught by `a_stalled_async_worker_keeps_no_sleeping_thread_from_its_wake_up`
+//! in `tests/ready_dynamic.rs`, outside loom (the sleeping thread's watchdog fires).
 use crate::support::check;
 use intrusive_mpsc::{node, DynamicSet, Link, Next, SetWorker};
 use loom::sync::atomic::AtomicBool;
@@ -213,6 +228,78 @@ fn a_wake_reaches_a_sleeping_worker_without_a_member() {
         let producer = thread::spawn(move || member.send(msg(0, 0)).ok().unwrap());
         set.wake();
         producer.join().unwrap();
+        worker.join().unwrap();
+    });
+}
+
+/// Preemption bound 2. Two worker threads with nothing to do go to sleep; the main thread
+/// schedules two members, one node each. A worker that takes a member holds it until the other
+/// member is taken too (a rendezvous on a loom condition variable), so the second member can
+/// only be taken by the other worker: it must be woken for it, by the second send or by the
+/// hand-on of the worker that took the first (a send skips the notification while a notified
+/// worker thread has not looked yet). A member left on the ready list while a worker sleeps
+/// un-notified shows up as a deadlock.
+#[test]
+fn a_second_member_reaches_the_second_sleeping_worker() {
+    use loom::sync::{Condvar, Mutex};
+    check(2, || {
+        let set = DynamicSet::<Msg, State>::new();
+        let members = [set.add(state(0)), set.add(state(1))];
+        let taken = Arc::new((Mutex::new(0), Condvar::new()));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let mut worker = set.worker();
+                let taken = Arc::clone(&taken);
+                thread::spawn(move || {
+                    let Next::Ready(mut held) = worker.next_blocking() else {
+                        unreachable!("neither closed nor woken");
+                    };
+                    let (count, changed) = &*taken;
+                    let mut count = count.lock().unwrap();
+                    *count += 1;
+                    changed.notify_all();
+                    while *count < 2 {
+                        count = changed.wait(count).unwrap();
+                    }
+                    drop(count);
+                    held.drain().count()
+                })
+            })
+            .collect();
+        for (id, member) in members.iter().enumerate() {
+            member.send(msg(id, 0)).ok().unwrap();
+        }
+        for worker in workers {
+            assert_eq!(worker.join().unwrap(), 1, "one member each");
+        }
+    });
+}
+
+/// Preemption bound 3. One worker thread takes two members that the main thread schedules one
+/// after the other. The first send may notify the worker after it joined the sleepers' list and
+/// before its look finds that very member: it leaves the list with a notification it did not use
+/// (passed on, to nobody), and must not be counted as a woken thread that has yet to look, or
+/// the second send, finding it counted, would skip waking it once it sleeps: a deadlock.
+#[test]
+fn a_worker_that_leaves_with_an_unused_notification_is_woken_again() {
+    check(3, || {
+        let set = DynamicSet::<Msg, State>::new();
+        let members = [set.add(state(0)), set.add(state(1))];
+        let worker = thread::spawn({
+            let mut worker = set.worker();
+            move || {
+                let mut taken = 0;
+                while taken < 2 {
+                    match worker.next_blocking() {
+                        Next::Ready(mut held) => taken += held.drain().count(),
+                        Next::Woken | Next::Closed => unreachable!("neither woken nor closed"),
+                    }
+                }
+            }
+        });
+        for (id, member) in members.iter().enumerate() {
+            member.send(msg(id, 0)).ok().unwrap();
+        }
         worker.join().unwrap();
     });
 }

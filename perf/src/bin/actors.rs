@@ -16,6 +16,10 @@
 //!   flag sends the id; a worker drains up to [`BUDGET`] messages, then re-sends the id or clears
 //!   the flag and looks once more).
 //!
+//! Each subject's line also gives the cores the process used while it ran (its CPU time over its
+//! wall time) and, on Linux, the sleeps of its threads other than the main one per 1,000 messages:
+//! their voluntary context switches (a park, a futex wait on a contended lock), from `getrusage`.
+//!
 //! Then `churn`: one thread adds a member and closes it, again and again: creations plus removals
 //! per second.
 
@@ -264,6 +268,27 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0) // USER_HZ, 100 on Linux
 }
 
+/// Voluntary context switches so far: of the whole process (every thread, those that ended
+/// included) and of the calling thread. Linux only; 0 elsewhere.
+fn sleeps() -> (u64, u64) {
+    #[cfg(target_os = "linux")]
+    {
+        let of = |who| {
+            // SAFETY: `rusage` is plain integers, for which all zeroes is a valid value.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: `usage` is a valid, writable `rusage`.
+            if unsafe { libc::getrusage(who, &mut usage) } == 0 {
+                u64::try_from(usage.ru_nvcsw).unwrap_or(0)
+            } else {
+                0
+            }
+        };
+        (of(libc::RUSAGE_SELF), of(libc::RUSAGE_THREAD))
+    }
+    #[cfg(not(target_os = "linux"))]
+    (0, 0)
+}
+
 /// Creations plus removals per second, one thread.
 fn churn() -> f64 {
     let set = DynamicSet::<Msg, u64>::new();
@@ -294,6 +319,9 @@ fn main() {
     // Cores the process got while a subject ran (its CPU time over its wall time): on a shared
     // machine, what the scheduler let it use.
     let mut cores: Vec<Vec<f64>> = vec![Vec::new(); subjects.len()];
+    // Sleeps of the threads other than the main one (whose 100 µs naps while it waits for the
+    // last message are not the subject's), per 1,000 messages.
+    let mut naps: Vec<Vec<f64>> = vec![Vec::new(); subjects.len()];
     for run in 0..runs {
         // Interleaved, the order rotating each run.
         for k in 0..subjects.len() {
@@ -301,10 +329,14 @@ fn main() {
             if !subjects[i].0.contains(filter.as_str()) {
                 rates[i].push(f64::NAN);
                 cores[i].push(f64::NAN);
+                naps[i].push(f64::NAN);
                 continue;
             }
-            let (cpu, wall) = (cpu_seconds(), Instant::now());
+            let (cpu, wall, before) = (cpu_seconds(), Instant::now(), sleeps());
             let elapsed = (subjects[i].1)(work_ns);
+            let after = sleeps();
+            let others = (after.0 - before.0).saturating_sub(after.1 - before.1);
+            naps[i].push(others as f64 * 1000.0 / total);
             let wall = wall.elapsed().as_secs_f64();
             rates[i].push(total / elapsed.as_secs_f64() / 1e6);
             cores[i].push(
@@ -328,8 +360,9 @@ fn main() {
         let (min, q1, med, q3, max) = spread(&rates[i]);
         println!(
             "{name:<24} median {med:6.2} M messages/s (quartiles {q1:.2}-{q3:.2}, min {min:.2}, \
-             max {max:.2}); {:.2} cores used",
-            spread(&cores[i]).2
+             max {max:.2}); {:.2} cores used, {:.1} sleeps per 1,000 messages",
+            spread(&cores[i]).2,
+            spread(&naps[i]).2
         );
     }
     let median = |v: &Vec<f64>| spread(v).2;

@@ -118,16 +118,19 @@ impl<N: Node, S, B: Capacity> Shared<N, S, B> {
         }
     }
 
-    /// Puts the member on the ready list and makes sure a sleeping worker, if any, will look.
+    /// Puts the member on the ready list and makes sure a sleeping worker, if any, will look:
+    /// one is woken, or a worker thread woken earlier has yet to look.
     /// The caller ended the member's idle period or held it: nobody else can schedule it until
     /// it is idle again.
     #[inline]
     pub(super) fn schedule(&self, cell: Arc<Cell<N, S, B>>) {
         self.ready.enqueue(Entry::new(cell));
-        // One more notified sleeper (a thread; and every waiting task): it wakes, takes an
-        // entry and, seeing more, wakes the next (`SetWorker::find`). The fence inside pairs
-        // with the one in `Waiters::listen`.
-        self.sleepers.notify(1);
+        // One more notified sleeper (a thread; and every waiting task), unless a worker thread
+        // was notified and has not looked yet: its look sees this entry. The one that looks
+        // takes an entry and, seeing more, wakes the next (`SetWorker::find`). The fence inside
+        // pairs with the one a woken worker issues before it looks, and with the one in
+        // `Waiters::listen`.
+        self.sleepers.notify_unless_woken();
     }
 
     /// Takes the oldest entry off the ready list, waiting for another worker's pop (a few

@@ -68,16 +68,22 @@ pub use worker::{Next, NextFuture, SetWorker};
 /// The ready list is one [`Queue`] of entries shared by every worker: a worker takes the next
 /// entry under a flag held only for that pop (a few instructions), so pops by different workers
 /// are ordered and the list keeps a single consumer at a time. Workers with nothing to do sleep
-/// on a wait list; each scheduling makes sure at least one sleeper is notified, and a worker
-/// that takes an entry and sees more notifies the next one. So **a ready member never waits for
-/// a sleeping worker longer than one worker's wake-up**: while a member is scheduled and a worker
-/// sleeps, some worker has been notified, or is awake and about to pop.
+/// on a wait list. A scheduling wakes one sleeper, unless a worker thread woken earlier has not
+/// looked at the list yet: that look comes after the scheduling and sees it (tokio's "searching
+/// worker" rule). A worker that takes an entry and sees more, or takes a [`wake`](DynamicSet::wake)
+/// instead of an entry, wakes the next sleeper under the same rule. So **a ready member never
+/// waits while a worker sleeps un-notified**: while a member is scheduled and a worker sleeps, a
+/// notified worker has yet to look, or a worker is awake and about to pop. A burst of schedulings
+/// wakes sleepers one after another, each woken worker waking the next if it leaves entries
+/// behind, rather than one per scheduling at once: with `k` workers asleep, the last of them
+/// starts up to `k` wake-ups in a row after the burst began, instead of one. In exchange,
+/// producers do not pay a wake-up (the wait list's lock and an unpark) for each member they
+/// schedule while a woken worker is on its way.
 ///
 /// One shared list, rather than a list per worker with stealing (tokio's shape), keeps the order
-/// in which members became ready across workers and makes the bound above hold without the
-/// "searching worker" bookkeeping stealing needs; its price is that pops by different workers
-/// take turns on one flag. A member's turn carries up to a budget of messages, so the flag is
-/// taken once per turn, not once per message.
+/// in which members became ready across workers and needs no stealing; its price is that pops by
+/// different workers take turns on one flag. A member's turn carries up to a budget of messages,
+/// so the flag is taken once per turn, not once per message.
 ///
 /// Each member and each ready-list entry holds the member's allocation (an `Arc`), so there are
 /// no indices and no generations: a handle always reaches its own member.

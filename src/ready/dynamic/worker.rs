@@ -102,6 +102,10 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     /// Looks for work: a wake first, then the ready list, then the close.
     fn find(&self) -> Option<Found<N, S, B>> {
         if self.set.take_wake() {
+            // This look may be one a producer counted on when it skipped a wake-up (see
+            // `Shared::schedule`): it does not pop, so it hands the ready list on to a sleeping
+            // worker, if any, as a pop that leaves entries behind does. Wakes are rare.
+            self.set.sleepers.notify_unless_woken();
             return Some(Found::Woken);
         }
         // Read before the pop, with Acquire: everything that happened before the close (the
@@ -113,8 +117,9 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
             match self.set.pop() {
                 Pop::Entry(entry, more) => {
                     if more {
-                        // Hand the rest on to a sleeping worker, if any, while we work.
-                        self.set.sleepers.notify(1);
+                        // Hand the rest on to a sleeping worker, if any, while we work; not if
+                        // a worker thread was notified and has not looked yet: it will.
+                        self.set.sleepers.notify_unless_woken();
                     }
                     return Some(Found::Entry(entry));
                 }
