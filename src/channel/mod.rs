@@ -664,19 +664,31 @@ impl<N: Node, B: Capacity> Shared<N, B> {
     /// `finished`).
     #[inline]
     fn try_send_bounded(&self, handle: N::Handle) -> Result<(), TrySendError<N::Handle>> {
-        if self.is_closed() {
-            return Err(TrySendError::Closed(handle));
-        }
-        match self.queue.try_claim(1) {
-            Claim::Granted if self.open_after_claim() => {
+        match self.claim_sends(1) {
+            Ok(()) => {
                 // Wakes the receiver if it sleeps.
                 self.queue.push(handle);
                 Ok(())
             }
+            Err(TrySendError::Closed(())) => Err(TrySendError::Closed(handle)),
+            Err(TrySendError::Full(())) => Err(TrySendError::Full(handle)),
+        }
+    }
+
+    /// Claims room for `n >= 1` sends on a bounded channel, if it is open and has room for all
+    /// of them: the granted claim counts the sends (see `finished`). For a send and for a
+    /// reservation alike.
+    #[inline]
+    fn claim_sends(&self, n: usize) -> Result<(), TrySendError<()>> {
+        if self.is_closed() {
+            return Err(TrySendError::Closed(()));
+        }
+        match self.queue.try_claim(n) {
+            Claim::Granted if self.open_after_claim() => Ok(()),
             Claim::Granted => {
                 // Closed since our look above.
-                self.take_back(1);
-                Err(TrySendError::Closed(handle))
+                self.take_back(n);
+                Err(TrySendError::Closed(()))
             }
             Claim::Undone => {
                 self.claims_dropped();
@@ -685,9 +697,9 @@ impl<N: Node, B: Capacity> Shared<N, B> {
                 if let Some(room) = self.room() {
                     room.notify(1);
                 }
-                Err(TrySendError::Full(handle))
+                Err(TrySendError::Full(()))
             }
-            Claim::Refused => Err(TrySendError::Full(handle)),
+            Claim::Refused => Err(TrySendError::Full(())),
         }
     }
 

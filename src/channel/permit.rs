@@ -3,9 +3,10 @@
 //!
 //! A reservation is the send's first half done early: the send is counted (so a receiver that
 //! closed the channel waits for it) and its room claimed on the capacity's counter, as one
-//! accepted claim of the queue's bound (on a bounded channel that claim is the count). [`Permit::send`] is the second half: one enqueue, which
-//! never fails and never waits. A permit dropped unused gives its room back and wakes a waiting
-//! sender. On an unbounded channel a permit costs what a send's closed check costs.
+//! accepted claim of the queue's bound (on a bounded channel that claim is the count).
+//! [`Permit::send`] is the second half: one enqueue, which never fails and never waits. A permit
+//! dropped unused gives its room back and wakes a waiting sender. On an unbounded channel a
+//! permit costs what a send's closed check costs.
 
 use core::iter::FusedIterator;
 use core::mem::ManuallyDrop;
@@ -34,26 +35,8 @@ impl<N: Node, B: Capacity> Shared<N, B> {
             };
         }
         if self.bounded() {
-            // As `try_send_bounded`, for `n` places: the claim counts the sends.
-            if self.is_closed() {
-                return Err(TrySendError::Closed(()));
-            }
-            return match self.queue.try_claim(n) {
-                Claim::Granted if self.open_after_claim() => Ok(()),
-                Claim::Granted => {
-                    self.take_back(n);
-                    Err(TrySendError::Closed(()))
-                }
-                Claim::Undone => {
-                    self.claims_dropped();
-                    // As in `try_send`: our claim may have made another one fail.
-                    if let Some(room) = self.room() {
-                        room.notify(1);
-                    }
-                    Err(TrySendError::Full(()))
-                }
-                Claim::Refused => Err(TrySendError::Full(())),
-            };
+            // As a send's, for `n` places: the claim counts the sends.
+            return self.claim_sends(n);
         }
         // Unbounded: no room to claim, only the sends to count.
         // Relaxed: as in `begin_send`, for `n` sends at once.
