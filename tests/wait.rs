@@ -354,6 +354,35 @@ fn a_panicking_waker_does_not_wedge_the_queue() {
     woken_on_another_thread(&queue, consumer, 4);
 }
 
+/// The former names of the blocking calls (`wait`, `wait_timeout`, `dequeue_timeout`) still
+/// compile, warn, and do what the `_blocking` names do.
+#[test]
+#[allow(deprecated)]
+fn the_former_blocking_names_still_forward() {
+    let queue = WaitQueue::<Msg>::new();
+    let mut consumer = queue.consumer().unwrap();
+    assert!(
+        !consumer.wait_timeout(Duration::from_millis(5)),
+        "empty: times out"
+    );
+    assert!(consumer.dequeue_timeout(Duration::from_millis(5)).is_none());
+    enqueue_now(&queue, msg(0, 0));
+    enqueue_now(&queue, msg(0, 1));
+    assert!(consumer.wait_timeout(Duration::ZERO), "a node is queued");
+    consumer.wait();
+    assert_eq!(consumer.dequeue_timeout(STALL).unwrap().seq, 0);
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(10));
+            enqueue_now(&queue, msg(0, 2));
+        });
+        assert_eq!(consumer.dequeue_timeout(STALL).unwrap().seq, 1);
+        // Sleeps until the producer's enqueue wakes it.
+        assert!(promptly(|| consumer.wait_timeout(STALL)));
+        assert_eq!(consumer.dequeue_timeout(STALL).unwrap().seq, 2);
+    });
+}
+
 every_waiting_kind!(
     blocking_consumer_receives_everything_from_several_producers,
     every_single_enqueue_wakes_a_sleeping_consumer,
