@@ -1,9 +1,11 @@
 //! `ReadySet`: many queues served by one worker. Behaviour (the order queues are handed out in, the
 //! budget's re-queue to the back, re-arming an empty queue, a peeked node keeping its queue
 //! scheduled, bounded members refusing nodes, guards held at once and sent to other threads, the
-//! worker's sleeping methods woken by an enqueue, the accessors) for every kind of member, and a
-//! stress test: thousands of queues, several producers, one worker with a budget that sleeps
-//! whenever nothing is ready.
+//! worker's sleeping methods woken by an enqueue, the accessors) for every kind of member; the
+//! set's `close` and `wake` (scheduled members delivered before `Closed`, `try_enqueue` refused
+//! after the close, `Woken` once per wake, the iterator ending at the close, sleeping and async
+//! workers woken by both); and a stress test: thousands of queues, several producers, one worker
+//! with a budget that sleeps whenever nothing is ready.
 //!
 //! A lost wake-up makes a sleeping worker wait for a timeout it should never reach; the support
 //! watchdogs (`promptly`, `from_worker`, `block_on`) turn that into a failure instead of a hang.
@@ -21,13 +23,11 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use intrusive_mpsc::{
-    Bounded, Capacity, Layout, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
-};
+use intrusive_mpsc::{Bounded, Capacity, Layout, Next, Padded, Ready, ReadySet, Unbounded};
 use support::{
-    block_on, counted, drop_counted, flag, from_worker, is_ready, mark_ready, msg, per_producer,
-    poll_once, promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng,
-    STALL,
+    block_on, counted, drop_counted, flag, from_worker, held, is_ready, mark_ready, msg,
+    per_producer, poll_once, promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg,
+    Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -78,7 +78,7 @@ fn queues_are_handed_out_in_the_order_they_became_ready<B: Kind, L: Layout>() {
     let set = B::set::<L>(16, ROOMY);
     let mut worker = set.worker().unwrap();
     assert!(worker.next().is_none(), "a new set has nothing scheduled");
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 
     // Queues become ready in the order 9, 3, 12; later enqueues into a scheduled queue do not
     // move it or schedule it again.
@@ -94,7 +94,7 @@ fn queues_are_handed_out_in_the_order_they_became_ready<B: Kind, L: Layout>() {
         [(9, vec![0, 2, 5]), (3, vec![1, 4]), (12, vec![3])],
         "each queue once, in the order it became ready, with its nodes in order"
     );
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 }
 
 fn a_queue_over_budget_goes_to_the_back<B: Kind, L: Layout>() {
@@ -307,7 +307,16 @@ fn accessors() {
     assert!(!set.is_empty());
     assert!(set.member(9).is_some());
     assert!(set.member(10).is_none());
-    assert_eq!(format!("{set:?}"), "ReadySet { len: 10, .. }");
+    assert_eq!(
+        format!("{set:?}"),
+        "ReadySet { len: 10, closed: false, .. }"
+    );
+    let closed = ReadySet::<Msg>::new(2);
+    closed.close();
+    assert_eq!(
+        format!("{closed:?}"),
+        "ReadySet { len: 2, closed: true, .. }"
+    );
 
     let mut worker = set.worker().unwrap();
     assert!(set.worker().is_none(), "one worker at a time");
@@ -355,7 +364,7 @@ fn next_blocking_is_woken_by_an_enqueue() {
             let mut worker = set.worker().unwrap();
             for round in 0..ROUNDS {
                 asked.send(round).unwrap();
-                let mut ready = worker.next_blocking();
+                let mut ready = held(worker.next_blocking());
                 let got = (ready.index(), ready.dequeue().map(|m| m.seq));
                 drop(ready);
                 report.send(got).unwrap();
@@ -390,7 +399,7 @@ fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
                 }
                 set.enqueue(index, msg(0, round));
             });
-            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL).map(held))
                 .expect("no queue within the timeout: a wake-up was lost");
             assert_eq!(ready.index(), index);
             assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
@@ -405,7 +414,8 @@ fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
             thread::sleep(Duration::from_millis(5));
             set.enqueue(3, msg(0, 1000));
         });
-        let ready = promptly(|| worker.next_timeout_blocking(STALL)).expect("lost wake-up");
+        let ready =
+            promptly(|| worker.next_timeout_blocking(STALL).map(held)).expect("lost wake-up");
         assert_eq!(ready.index(), 3);
     });
 }
@@ -431,7 +441,7 @@ fn poll_next_registers_and_the_scheduling_enqueue_wakes_once() {
     set.enqueue(1, msg(0, 1));
     set.enqueue(2, msg(0, 2));
     assert_eq!(counter.wakes(), 1);
-    let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
+    let Poll::Ready(Next::Ready(mut ready)) = worker.poll_next(&mut cx) else {
         panic!("a queue was scheduled");
     };
     assert_eq!(
@@ -439,7 +449,7 @@ fn poll_next_registers_and_the_scheduling_enqueue_wakes_once() {
         (2, vec![0, 2])
     );
     drop(ready);
-    let Poll::Ready(ready) = worker.poll_next(&mut cx) else {
+    let Poll::Ready(Next::Ready(ready)) = worker.poll_next(&mut cx) else {
         panic!("a queue was scheduled");
     };
     assert_eq!(ready.index(), 1);
@@ -457,7 +467,7 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
         assert!(poll_once(future.as_mut(), &waker).is_pending());
     }
     set.enqueue(5, msg(0, 0));
-    let mut ready = block_on(worker.next_async());
+    let mut ready = held(block_on(worker.next_async()));
     assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (5, vec![0]));
     drop(ready);
 
@@ -469,7 +479,7 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
                 set.enqueue(index, msg(0, round));
             });
             // `block_on` fails if the future is not woken within the stall timeout.
-            let mut ready = block_on(worker.next_async());
+            let mut ready = held(block_on(worker.next_async()));
             assert_eq!(ready.index(), index);
             assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
         });
@@ -616,7 +626,7 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
         let mut next = [0; PEERS];
         let (mut sent, mut deferrals) = (0, 0);
         while sent < packets {
-            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL).map(held))
                 .expect("nothing scheduled within the timeout: a notify or enqueue was lost");
             let peer = ready.index();
             // A budget of 8 packets per turn.
@@ -693,13 +703,13 @@ fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
         // none, in `next_blocking` every other time.
         move |worker, sleep| {
             if !sleep {
-                return worker.try_next().ok();
+                return worker.try_next().map(held);
             }
             sleeps += 1;
             Some(if sleeps % 2 == 0 {
-                worker.next_blocking()
+                held(worker.next_blocking())
             } else {
-                promptly(|| worker.next_timeout_blocking(STALL))
+                promptly(|| worker.next_timeout_blocking(STALL).map(held))
                     .expect("nothing scheduled within the timeout: a wake-up was lost")
             })
         },
