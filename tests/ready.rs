@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use intrusive_mpsc::{Bounded, Capacity, Layout, Next, Padded, Ready, ReadySet, Unbounded};
 use support::{
-    block_on, counted, drop_counted, flag, from_worker, held, is_ready, mark_ready, msg,
+    block_on, counted, drop_counted, flag, from_worker, held, held_now, is_ready, mark_ready, msg,
     per_producer, poll_once, promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg,
     Packet, Rng, STALL,
 };
@@ -484,6 +484,262 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
             assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
         });
     }
+}
+
+// --- Close and wake ----------------------------------------------------------------------
+
+every_capacity_and_layout!(
+    scheduled_members_are_delivered_before_closed,
+    try_enqueue_after_close_hands_the_node_back,
+    wake_returns_woken_once_per_wake,
+    the_iterator_ends_at_the_close_and_leaves_wakes_pending,
+);
+
+/// Members scheduled before the close, and a member whose guard is dropped with nodes left
+/// after it, all come out before `Closed`; `Closed` then stays, until a node accepted after the
+/// close schedules a member again.
+fn scheduled_members_are_delivered_before_closed<B: Kind, L: Layout>() {
+    let set = B::set::<L>(8, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 3, 0, 0);
+    put(&set, 5, 0, 1);
+    put(&set, 5, 0, 2);
+    put(&set, 1, 0, 3);
+    assert!(!set.is_closed());
+    let mut first = held_now(worker.try_next());
+    set.close();
+    assert!(set.is_closed());
+    set.close(); // closing twice does nothing more
+    assert_eq!((first.index(), take(&mut first, usize::MAX)), (3, vec![0]));
+    drop(first);
+    let mut second = held_now(worker.try_next());
+    assert_eq!((second.index(), take(&mut second, 1)), (5, vec![1]));
+    drop(second); // a node left: back on the list, behind member 1
+    let mut third = held_now(worker.try_next());
+    assert_eq!((third.index(), take(&mut third, 1)), (1, vec![3]));
+    drop(third);
+    let mut fourth = held_now(worker.try_next());
+    assert_eq!((fourth.index(), take(&mut fourth, 1)), (5, vec![2]));
+    drop(fourth);
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+    assert!(
+        matches!(worker.try_next(), Some(Next::Closed)),
+        "stays closed"
+    );
+    assert!(matches!(
+        worker.next_timeout_blocking(Duration::ZERO),
+        Some(Next::Closed)
+    ));
+    assert!(matches!(worker.next_blocking(), Next::Closed));
+    assert!(matches!(block_on(worker.next_async()), Next::Closed));
+}
+
+/// After the close, `try_enqueue` hands the very node back; the infallible `enqueue` of an
+/// unbounded set still accepts, and its node reaches a worker that asks again after `Closed`.
+fn try_enqueue_after_close_hands_the_node_back<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    set.close();
+    let back = set
+        .try_enqueue(2, msg(7, 42))
+        .expect_err("refused after the close");
+    assert_eq!(
+        (back.producer, back.seq),
+        (7, 42),
+        "the very node came back"
+    );
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+    assert!(worker.next().is_none(), "nothing was queued");
+}
+
+#[test]
+fn enqueue_after_close_is_accepted_and_delivered_to_a_worker_that_asks_again() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    set.close();
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+    set.enqueue(1, msg(0, 9)); // cannot hand the node back: accepted
+    let mut ready = held_now(worker.try_next());
+    assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (1, vec![9]));
+    drop(ready);
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+}
+
+#[test]
+fn nodes_nobody_takes_after_the_close_are_dropped_with_the_set() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let set = ReadySet::<Msg>::new(4);
+    set.enqueue(0, counted(0, 0, &drops));
+    set.close();
+    set.enqueue(2, counted(0, 1, &drops));
+    drop_counted(
+        set,
+        &drops,
+        0,
+        2,
+        "each node dropped once, with the set, none by the close",
+    );
+}
+
+/// Each wake is one `Woken`, taken before any scheduled member, with no member behind it.
+fn wake_returns_woken_once_per_wake<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    assert!(worker.try_next().is_none());
+    put(&set, 2, 0, 0);
+    set.wake();
+    set.wake();
+    assert!(matches!(worker.try_next(), Some(Next::Woken)));
+    assert!(matches!(worker.try_next(), Some(Next::Woken)));
+    let mut ready = held_now(worker.try_next());
+    assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (2, vec![0]));
+    drop(ready);
+    assert!(worker.try_next().is_none(), "two wakes, two `Woken`s");
+    set.wake();
+    assert!(matches!(worker.next_blocking(), Next::Woken));
+    set.wake();
+    assert!(matches!(
+        worker.next_timeout_blocking(Duration::ZERO),
+        Some(Next::Woken)
+    ));
+    set.wake();
+    assert!(matches!(block_on(worker.next_async()), Next::Woken));
+    assert!(worker
+        .next_timeout_blocking(Duration::from_millis(1))
+        .is_none());
+    // Wakes pending at the close still come first.
+    set.wake();
+    set.close();
+    assert!(matches!(worker.try_next(), Some(Next::Woken)));
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+}
+
+/// The iterator yields the members scheduled before the close and then ends; it never takes a
+/// wake, which stays for `try_next`.
+fn the_iterator_ends_at_the_close_and_leaves_wakes_pending<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 0, 0, 0);
+    put(&set, 3, 0, 1);
+    set.wake();
+    set.close();
+    let mut seen = Vec::new();
+    for mut ready in worker.by_ref() {
+        seen.push((ready.index(), take(&mut ready, usize::MAX)));
+    }
+    assert_eq!(seen, [(0, vec![0]), (3, vec![1])]);
+    assert!(worker.next().is_none(), "ended at the close");
+    assert!(
+        matches!(worker.try_next(), Some(Next::Woken)),
+        "the wake was left"
+    );
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+}
+
+#[test]
+fn close_ends_next_blocking_of_a_sleeping_worker() {
+    // The worker sleeps on its own thread, so that a close slept through is reported (by
+    // `from_worker`) rather than hanging the test.
+    for round in 0..50 {
+        let set = Arc::new(ReadySet::<Msg>::new(4));
+        let (report, reports) = mpsc::channel();
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                let mut worker = set.worker().unwrap();
+                let mut handled = Vec::new();
+                loop {
+                    match worker.next_blocking() {
+                        Next::Ready(mut ready) => handled.extend(take(&mut ready, usize::MAX)),
+                        Next::Woken => panic!("nobody wakes this set"),
+                        Next::Closed => break,
+                    }
+                }
+                report.send(handled).unwrap();
+            });
+        }
+        if round % 2 == 0 {
+            // Give the worker time to fall asleep first, most of the time.
+            thread::sleep(Duration::from_micros(200));
+        }
+        if round % 3 == 0 {
+            set.enqueue(round % 4, msg(0, round));
+        }
+        set.close();
+        let expected = if round % 3 == 0 { vec![round] } else { vec![] };
+        assert_eq!(
+            from_worker(&reports),
+            expected,
+            "what was sent before the close, then `Closed`"
+        );
+    }
+}
+
+#[test]
+fn close_and_wake_end_next_timeout_blocking_of_a_sleeping_worker() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    for round in 0..50 {
+        thread::scope(|s| {
+            s.spawn(|| {
+                if round % 2 == 0 {
+                    thread::sleep(Duration::from_micros(200));
+                }
+                set.wake();
+            });
+            let next = promptly(|| worker.next_timeout_blocking(STALL));
+            assert!(matches!(next, Some(Next::Woken)), "a wake-up was lost");
+        });
+    }
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(2));
+            set.close();
+        });
+        let next = promptly(|| worker.next_timeout_blocking(STALL));
+        assert!(
+            matches!(next, Some(Next::Closed)),
+            "the close was slept through"
+        );
+    });
+}
+
+#[test]
+fn close_and_wake_end_next_async() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    let (counter, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    assert!(worker.poll_next(&mut cx).is_pending());
+    thread::scope(|s| {
+        s.spawn(|| set.wake());
+    });
+    assert_eq!(counter.wakes(), 1, "the wake woke the waiting task");
+    assert!(matches!(
+        worker.poll_next(&mut cx),
+        Poll::Ready(Next::Woken)
+    ));
+    assert!(worker.poll_next(&mut cx).is_pending());
+    thread::scope(|s| {
+        s.spawn(|| set.close());
+    });
+    assert_eq!(counter.wakes(), 2, "the close woke the waiting task");
+    assert!(matches!(
+        worker.poll_next(&mut cx),
+        Poll::Ready(Next::Closed)
+    ));
+
+    // And through `next_async`, woken from another thread while it waits.
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(2));
+            set.close();
+        });
+        // `block_on` fails if the future is not woken within the stall timeout.
+        assert!(matches!(block_on(worker.next_async()), Next::Closed));
+    });
 }
 
 // --- Deferring until notified ----------------------------------------------------------

@@ -10,8 +10,10 @@
 //! The `const` set (`StaticReadySet`, a `static` with its members inside) has tests of its own at
 //! the end: the first enqueue into each member schedules it, the worker is claimed once and
 //! again after it is dropped (finding what was scheduled meanwhile), its members cannot be taken
-//! by a `ReadySet`, bounded members refuse, deferral and `notify`, and producers on threads
-//! (standing in for interrupt handlers) whose every node arrives once and in order per member.
+//! by a `ReadySet`, bounded members refuse, deferral and `notify`, `wake` and `close` from
+//! other threads reaching a waiting worker (`Woken` once per wake; what was scheduled, then
+//! `Closed`; `try_enqueue` refused after the close), and producers on threads (standing in for
+//! interrupt handlers) whose every node arrives once and in order per member.
 //!
 //! Neither members nor nodes are allocated: the members are `static` arrays (one per test and
 //! kind), and the nodes come from a `static` pool as `&'static mut Frame` handles, which each test
@@ -588,6 +590,65 @@ mod const_set {
         assert!(SET.try_enqueue(0, refused).is_ok(), "room again");
         drop(ready);
         assert_eq!(drain_all(&mut worker, 8), [(0, vec![1, 2])]);
+    }
+
+    #[test]
+    fn wake_and_close_from_another_thread_reach_the_waiting_worker() {
+        static SET: StaticReadySet<Frame, 4> = StaticReadySet::new();
+        let mut worker = SET.worker().unwrap();
+        let (wakes, waker) = CountingWaker::new();
+        let mut cx = Context::from_waker(&waker);
+        assert!(worker.poll_next(&mut cx).is_pending());
+
+        // A wake from another thread (an interrupt handler, on a target): one `Woken`.
+        thread::spawn(|| SET.wake()).join().unwrap();
+        assert_eq!(wakes.wakes(), 1, "the wake woke the waiting worker");
+        assert!(matches!(
+            worker.poll_next(&mut cx),
+            Poll::Ready(Next::Woken)
+        ));
+        assert!(worker.try_next().is_none(), "one `Woken` per wake");
+
+        // The close: what was scheduled first, then `Closed`; a later `try_enqueue` is refused.
+        SET.enqueue(1, frame(0, 0));
+        let mut ready = held_now(worker.try_next());
+        assert_eq!(ready.try_peek().map(|f| f.seq), Ok(0));
+        SET.enqueue(3, frame(0, 1));
+        assert!(!SET.is_closed());
+        thread::spawn(|| SET.close()).join().unwrap();
+        assert!(SET.is_closed());
+        let refused = SET.try_enqueue(2, frame(0, 2)).unwrap_err();
+        assert_eq!(refused.seq, 2, "the very node comes back");
+        FREE.enqueue(refused);
+        drop(ready); // member 1 still has its node: back on the list, behind member 3
+        assert_eq!(serve(&mut worker, 8), Some((3, vec![1])));
+        assert_eq!(serve(&mut worker, 8), Some((1, vec![0])));
+        assert!(matches!(worker.try_next(), Some(Next::Closed)));
+        assert!(worker.next().is_none(), "the iterator ends at the close");
+        assert!(matches!(
+            worker.poll_next(&mut cx),
+            Poll::Ready(Next::Closed)
+        ));
+    }
+
+    #[test]
+    fn close_from_another_thread_wakes_the_waiting_worker() {
+        static SET: StaticReadySet<Frame, 2, Bounded> = StaticReadySet::with_capacity(4);
+        let mut worker = SET.worker().unwrap();
+        let (wakes, waker) = CountingWaker::new();
+        let mut cx = Context::from_waker(&waker);
+        assert!(worker.poll_next(&mut cx).is_pending());
+        let closer = thread::spawn(|| SET.close());
+        let deadline = Instant::now() + STALL;
+        while wakes.wakes() == 0 {
+            assert!(Instant::now() < deadline, "the close never woke the worker");
+            thread::park_timeout(deadline - Instant::now());
+        }
+        closer.join().unwrap();
+        assert!(matches!(
+            worker.poll_next(&mut cx),
+            Poll::Ready(Next::Closed)
+        ));
     }
 
     #[test]
