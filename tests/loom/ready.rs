@@ -17,6 +17,22 @@
 //! As in `wait.rs`, the models do not join their threads (loom runs every thread to its end
 //! anyway): a wake-up that arrives after the worker stopped waiting is legitimate, and loom's
 //! `join` mistakes such an unpark of the joining thread for its own notification.
+//!
+//! # Close and wake
+//!
+//! The last three models race the set's `close` and `wake` against a worker that is about to
+//! sleep (in `next_blocking`, or in `next_async`): a close or wake slept through is a deadlock,
+//! and a `Closed` that comes before a member scheduled before the close is a failed count. Each
+//! change below, applied to the library alone, makes the models beside it fail (checked by
+//! applying it and running each model alone, then reverting):
+//!
+//! | Change in `src/ready/` | Models that fail | How |
+//! |---|---|---|
+//! | `Sealed::close_set` (`fixed.rs`) sets the flag but does not wake the ready list's waker | `a_close_reaches_a_worker_about_to_sleep`, `a_close_reaches_an_async_worker` | the worker sleeps through the close: deadlock |
+//! | `Sealed::close_set` wakes the waker before setting the flag instead of after | the same two | the woken worker looks before the flag is set and sleeps again: deadlock |
+//! | `Sealed::wake_set` (`fixed.rs`) adds to the count but does not wake the waker | `each_wake_ends_one_wait_of_a_worker_about_to_sleep` | the worker sleeps through the wake: deadlock |
+//! | `Worker::step_with` (`worker.rs`) registers its waker but does not look again before marking the list asleep | all three | a close or wake between the look and the registration is seen by neither: deadlock |
+//! | `Signals::closed_for_worker` (`fixed.rs`) loads the flag with `Relaxed` instead of `Acquire` | `a_close_reaches_a_worker_about_to_sleep`, `a_close_reaches_an_async_worker` | the worker sees the close but not the member scheduled before it: `Closed` with the node undelivered, a failed count |
 use crate::support::{check, flag, held, is_ready, mark_ready, msg, Msg, Packet};
 use intrusive_mpsc::{
     Bounded, Capacity, Compact, Layout, Next, Node, Padded, Ready, ReadySet, Unbounded, Worker,
@@ -295,6 +311,96 @@ fn a_deferred_queue_is_scheduled_by_a_racing_notify() {
                 sent += 1;
             }
         }
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. A producer sends one node and closes the set, racing a worker that loops
+/// on `next_blocking` until `Closed`: the close must reach the worker wherever it is (looking at
+/// the list, registered but not yet marked asleep, or asleep), and only after the node sent
+/// before it was handed out. A close slept through is a deadlock; `Closed` before the node, a
+/// failed count.
+#[test]
+fn a_close_reaches_a_worker_about_to_sleep() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Msg>::new(1));
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                set.enqueue(0, msg(0, 0));
+                set.close();
+            });
+        }
+        let mut worker = set.worker().unwrap();
+        let mut next = [[0; 2]; 1];
+        loop {
+            match worker.next_blocking() {
+                Next::Ready(mut ready) => take_one(&mut ready, &mut next),
+                Next::Woken => panic!("nobody wakes this set"),
+                Next::Closed => break,
+            }
+        }
+        assert_eq!(
+            next,
+            [[1, 0]],
+            "the node sent before the close, then `Closed`"
+        );
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. Another thread wakes the set twice while the worker, with nothing
+/// scheduled, sleeps in `next_blocking` twice: each wake must end one wait with `Woken` (a wake
+/// slept through is a deadlock), and no third `Woken` may follow.
+#[test]
+fn each_wake_ends_one_wait_of_a_worker_about_to_sleep() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Msg>::new(1));
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                set.wake();
+                set.wake();
+            });
+        }
+        let mut worker = set.worker().unwrap();
+        for _ in 0..2 {
+            assert!(matches!(worker.next_blocking(), Next::Woken));
+        }
+        assert!(worker.try_next().is_none(), "one `Woken` per wake");
+    });
+}
+
+/// Preemption bound 3. The close of `a_close_reaches_a_worker_about_to_sleep`, racing an async
+/// worker (`next_async` under `loom::future::block_on`): each poll registers the task's waker,
+/// which the close must wake.
+#[test]
+fn a_close_reaches_an_async_worker() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Msg>::new(1));
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                set.enqueue(0, msg(0, 0));
+                set.close();
+            });
+        }
+        let mut worker = set.worker().unwrap();
+        let next = loom::future::block_on(async {
+            let mut next = [[0; 2]; 1];
+            loop {
+                match worker.next_async().await {
+                    Next::Ready(mut ready) => take_one(&mut ready, &mut next),
+                    Next::Woken => panic!("nobody wakes this set"),
+                    Next::Closed => return next,
+                }
+            }
+        });
+        assert_eq!(
+            next,
+            [[1, 0]],
+            "the node sent before the close, then `Closed`"
+        );
         nothing_listed(&mut worker);
     });
 }
