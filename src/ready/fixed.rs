@@ -109,10 +109,8 @@ pub(super) mod sealed {
         /// Closes the set; see [`ReadySet::close`].
         fn close_set(&self) {
             // Release: pairs with the worker's Acquire load (`closed_for_worker`), so a worker
-            // that sees the close also sees every member scheduled before it. A swap rather than
-            // a store, as in `Queue::notify`, only for loom, which can order a plain store inside
-            // the worker's read-modify-writes (loom#254); `close` is not on a hot path.
-            self.signals().closed.swap(true, Release);
+            // that sees the close also sees every member scheduled before it.
+            self.signals().closed.store(true, Release);
             // After the flag: the worker registers its waker before its last look at the flag
             // (`Worker`'s `step`), so either that look sees the flag, or this finds the waker
             // registered (or being registered, and `register` wakes it itself): the waker's
@@ -131,8 +129,8 @@ pub(super) mod sealed {
         }
 
         /// Adds a node at the back of member `index`'s queue if the set is open and there is
-        /// room, or hands it back; on success, schedules the queue if it was idle. Panics if `index` is out of
-        /// range.
+        /// room, or hands it back; on success, schedules the queue if it was idle. Panics if
+        /// `index` is out of range.
         #[inline]
         fn try_enqueue_at(&self, index: usize, handle: N::Handle) -> Result<(), N::Handle> {
             let member = &self.members()[index];

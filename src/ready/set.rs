@@ -476,11 +476,14 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     ///
     /// Where the nodes go:
     ///
-    /// - **queued before the close**: a scheduled member is handed out before `Closed`; so is
-    ///   a member held by a [`Ready`] guard that is dropped with nodes left (it goes back on the
-    ///   list). A member left [deferred](Ready::defer_until_notified) is not scheduled, so the
-    ///   close does not wait for it: its nodes stay queued, and a later
-    ///   [`notify`](ReadySet::notify) schedules it (still allowed) for a worker that asks again.
+    /// - **queued before the close**: a scheduled member is handed out before `Closed`. A
+    ///   member held by a [`Ready`] guard goes back on the list when the guard is dropped with
+    ///   nodes left, as always: dropped before the worker asks again, it is handed out before
+    ///   `Closed` too (a worker that keeps a guard while it asks may get `Closed` first, and
+    ///   then finds the member listed if it asks once more). A member left
+    ///   [deferred](Ready::defer_until_notified) is not scheduled, so the close does not wait for
+    ///   it: its nodes stay queued, and a later [`notify`](ReadySet::notify) schedules it (still
+    ///   allowed) for a worker that asks again.
     /// - **[`try_enqueue`](ReadySet::try_enqueue) after the close** is refused: it hands the
     ///   node back (`Err(handle)`), as for a full member.
     /// - **[`enqueue`](ReadySet::enqueue) after the close** (unbounded members) cannot hand a
