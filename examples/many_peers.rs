@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use intrusive_mpsc::{node, Bounded, Capacity, Link, ReadySet, TryDequeueError, Unbounded};
+use intrusive_mpsc::{node, Bounded, Capacity, Link, Next, ReadySet, Unbounded};
 
 /// A packet: who sent it, its number in that producer's stream, and the link its peer's queue
 /// threads through it.
@@ -62,6 +62,10 @@ const PUBLISH: usize = 64;
 /// How long the worker may go without a packet after the producers have stopped before the run
 /// is declared stuck (a queue with packets that nobody scheduled).
 const STUCK: Duration = Duration::from_secs(10);
+
+/// The worker's error if its set says `Woken` or `Closed`: nobody wakes or closes it here (the
+/// control queue tells the worker when the producers are done).
+const NEVER_WOKEN_OR_CLOSED: &str = "the set was woken or closed, which nobody does here";
 
 fn parse() -> Result<Options, String> {
     let mut options = Options {
@@ -255,15 +259,12 @@ fn work<B: Capacity>(
             }
         }
         let mut ready = match worker.try_next() {
-            Ok(ready) => ready,
-            Err(TryDequeueError::Inconsistent) => {
-                // A producer is scheduling a peer right now.
-                thread::yield_now();
-                continue;
-            }
-            Err(TryDequeueError::Empty) => {
+            Some(Next::Ready(ready)) => ready,
+            Some(Next::Woken | Next::Closed) => return Err(NEVER_WOKEN_OR_CLOSED.into()),
+            None => {
+                // Nothing scheduled (or a producer is scheduling a peer right now).
                 sleeps += 1;
-                if sent.is_none() {
+                let next = if sent.is_none() {
                     // Producers are still running, or the control packet is on its way: sleep
                     // until a producer schedules a peer. A lost wake-up would hang here; the main
                     // thread's watchdog reports it.
@@ -278,6 +279,10 @@ fn work<B: Capacity>(
                             sent.as_ref().map_or(0, |(_, t)| t - total)
                         )
                     })?
+                };
+                match next {
+                    Next::Ready(ready) => ready,
+                    Next::Woken | Next::Closed => return Err(NEVER_WOKEN_OR_CLOSED.into()),
                 }
             }
         };
@@ -321,17 +326,12 @@ fn work<B: Capacity>(
         in_flight.fetch_sub(taken, Ordering::Relaxed);
     }
     let finished = Instant::now();
-    match worker.try_next() {
-        Err(TryDequeueError::Empty) => {}
-        Ok(ready) => {
-            return Err(format!(
-                "peer {} still scheduled after every packet arrived",
-                ready.index()
-            ))
-        }
-        Err(TryDequeueError::Inconsistent) => {
-            return Err("a peer is being scheduled after every packet arrived".into())
-        }
+    // The iterator waits out a producer that is mid-scheduling: `None` means nothing is listed.
+    if let Some(ready) = worker.next() {
+        return Err(format!(
+            "peer {} still scheduled after every packet arrived",
+            ready.index()
+        ));
     }
     let (counts, _) = sent.expect("the loop ends only once the counts are known");
     if received != counts {

@@ -269,7 +269,7 @@
 //! awaits it with [`next_async`](Worker::next_async):
 //!
 //! ```
-//! use intrusive_mpsc::{node, Link, StaticReadySet};
+//! use intrusive_mpsc::{node, Link, Next, StaticReadySet};
 //!
 //! struct Frame {
 //!     link: Link,
@@ -291,7 +291,7 @@
 //! # frame.len = 12;
 //! on_rx(2, frame);
 //! let mut worker = UARTS.worker().expect("claimed once");
-//! while let Ok(mut uart) = worker.try_next() {
+//! while let Some(Next::Ready(mut uart)) = worker.try_next() {
 //!     let n = uart.index();
 //!     for frame in uart.drain().take(8) {
 //!         assert_eq!((n, frame.len), (2, 12)); // then back to the pool
@@ -416,8 +416,8 @@ pub use queue::{BoundedQueue, BoundedWaitQueue, PaddedQueue, Queue, WaitQueue};
 pub use raw::layout::{Compact, Layout, Padded};
 pub use raw::TryDequeueError;
 #[cfg(feature = "alloc")]
-pub use ready::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
-pub use ready::{FixedSet, Member, Ready, ReadyDrain, ReadySet, StaticReadySet, Worker};
+pub use ready::{DynamicSet, HeldDrain, HeldMember, MemberHandle, NextFuture, SetWorker};
+pub use ready::{FixedSet, Member, Next, Ready, ReadyDrain, ReadySet, StaticReadySet, Worker};
 pub use ready::{StaticReady, StaticWorker};
 
 /// The README's examples, compiled and run by `cargo test`.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
 use intrusive_mpsc::{
-    channel, node, Batch, BoundedQueue, BoundedWaitQueue, Layout, Link, Node, PaddedQueue, Queue,
-    ReadySet, TryDequeueError, WaitQueue,
+    channel, node, Batch, BoundedQueue, BoundedWaitQueue, Layout, Link, Next, Node, PaddedQueue,
+    Queue, ReadySet, TryDequeueError, WaitQueue,
 };
 
 /// A numbered node; `check` asserts that a node came back whole.
@@ -272,7 +272,7 @@ fn ready_set<N: Numbered>() {
     }
     let mut worker = set.worker().unwrap();
     let mut seen = Vec::new();
-    while let Ok(mut ready) = worker.try_next() {
+    while let Some(Next::Ready(mut ready)) = worker.try_next() {
         let index = ready.index() as u64;
         while let Ok(node) = ready.try_dequeue() {
             node.check();

@@ -1,9 +1,11 @@
 //! `ReadySet`: many queues served by one worker. Behaviour (the order queues are handed out in, the
 //! budget's re-queue to the back, re-arming an empty queue, a peeked node keeping its queue
 //! scheduled, bounded members refusing nodes, guards held at once and sent to other threads, the
-//! worker's sleeping methods woken by an enqueue, the accessors) for every kind of member, and a
-//! stress test: thousands of queues, several producers, one worker with a budget that sleeps
-//! whenever nothing is ready.
+//! worker's sleeping methods woken by an enqueue, the accessors) for every kind of member; the
+//! set's `close` and `wake` (scheduled members delivered before `Closed`, `try_enqueue` refused
+//! after the close, `Woken` once per wake, the iterator ending at the close, sleeping and async
+//! workers woken by both); and a stress test: thousands of queues, several producers, one worker
+//! with a budget that sleeps whenever nothing is ready.
 //!
 //! A lost wake-up makes a sleeping worker wait for a timeout it should never reach; the support
 //! watchdogs (`promptly`, `from_worker`, `block_on`) turn that into a failure instead of a hang.
@@ -21,13 +23,11 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use intrusive_mpsc::{
-    Bounded, Capacity, Layout, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
-};
+use intrusive_mpsc::{Bounded, Capacity, Layout, Next, Padded, Ready, ReadySet, Unbounded};
 use support::{
-    block_on, counted, drop_counted, flag, from_worker, is_ready, mark_ready, msg, per_producer,
-    poll_once, promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng,
-    STALL,
+    block_on, counted, drop_counted, flag, from_worker, held, held_now, is_ready, mark_ready, msg,
+    per_producer, poll_once, promptly, scaled, stress_producer, CountingWaker, MemberOrder, Msg,
+    Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -78,7 +78,7 @@ fn queues_are_handed_out_in_the_order_they_became_ready<B: Kind, L: Layout>() {
     let set = B::set::<L>(16, ROOMY);
     let mut worker = set.worker().unwrap();
     assert!(worker.next().is_none(), "a new set has nothing scheduled");
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 
     // Queues become ready in the order 9, 3, 12; later enqueues into a scheduled queue do not
     // move it or schedule it again.
@@ -94,7 +94,7 @@ fn queues_are_handed_out_in_the_order_they_became_ready<B: Kind, L: Layout>() {
         [(9, vec![0, 2, 5]), (3, vec![1, 4]), (12, vec![3])],
         "each queue once, in the order it became ready, with its nodes in order"
     );
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 }
 
 fn a_queue_over_budget_goes_to_the_back<B: Kind, L: Layout>() {
@@ -307,7 +307,16 @@ fn accessors() {
     assert!(!set.is_empty());
     assert!(set.member(9).is_some());
     assert!(set.member(10).is_none());
-    assert_eq!(format!("{set:?}"), "ReadySet { len: 10, .. }");
+    assert_eq!(
+        format!("{set:?}"),
+        "ReadySet { len: 10, closed: false, .. }"
+    );
+    let closed = ReadySet::<Msg>::new(2);
+    closed.close();
+    assert_eq!(
+        format!("{closed:?}"),
+        "ReadySet { len: 2, closed: true, .. }"
+    );
 
     let mut worker = set.worker().unwrap();
     assert!(set.worker().is_none(), "one worker at a time");
@@ -355,7 +364,7 @@ fn next_blocking_is_woken_by_an_enqueue() {
             let mut worker = set.worker().unwrap();
             for round in 0..ROUNDS {
                 asked.send(round).unwrap();
-                let mut ready = worker.next_blocking();
+                let mut ready = held(worker.next_blocking());
                 let got = (ready.index(), ready.dequeue().map(|m| m.seq));
                 drop(ready);
                 report.send(got).unwrap();
@@ -390,7 +399,7 @@ fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
                 }
                 set.enqueue(index, msg(0, round));
             });
-            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL).map(held))
                 .expect("no queue within the timeout: a wake-up was lost");
             assert_eq!(ready.index(), index);
             assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
@@ -405,7 +414,8 @@ fn next_timeout_times_out_and_is_woken_by_an_enqueue() {
             thread::sleep(Duration::from_millis(5));
             set.enqueue(3, msg(0, 1000));
         });
-        let ready = promptly(|| worker.next_timeout_blocking(STALL)).expect("lost wake-up");
+        let ready =
+            promptly(|| worker.next_timeout_blocking(STALL).map(held)).expect("lost wake-up");
         assert_eq!(ready.index(), 3);
     });
 }
@@ -431,7 +441,7 @@ fn poll_next_registers_and_the_scheduling_enqueue_wakes_once() {
     set.enqueue(1, msg(0, 1));
     set.enqueue(2, msg(0, 2));
     assert_eq!(counter.wakes(), 1);
-    let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
+    let Poll::Ready(Next::Ready(mut ready)) = worker.poll_next(&mut cx) else {
         panic!("a queue was scheduled");
     };
     assert_eq!(
@@ -439,7 +449,7 @@ fn poll_next_registers_and_the_scheduling_enqueue_wakes_once() {
         (2, vec![0, 2])
     );
     drop(ready);
-    let Poll::Ready(ready) = worker.poll_next(&mut cx) else {
+    let Poll::Ready(Next::Ready(ready)) = worker.poll_next(&mut cx) else {
         panic!("a queue was scheduled");
     };
     assert_eq!(ready.index(), 1);
@@ -457,7 +467,7 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
         assert!(poll_once(future.as_mut(), &waker).is_pending());
     }
     set.enqueue(5, msg(0, 0));
-    let mut ready = block_on(worker.next_async());
+    let mut ready = held(block_on(worker.next_async()));
     assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (5, vec![0]));
     drop(ready);
 
@@ -469,11 +479,267 @@ fn next_async_is_woken_by_an_enqueue_and_cancel_safe() {
                 set.enqueue(index, msg(0, round));
             });
             // `block_on` fails if the future is not woken within the stall timeout.
-            let mut ready = block_on(worker.next_async());
+            let mut ready = held(block_on(worker.next_async()));
             assert_eq!(ready.index(), index);
             assert_eq!(ready.dequeue().map(|m| m.seq), Some(round));
         });
     }
+}
+
+// --- Close and wake ----------------------------------------------------------------------
+
+every_capacity_and_layout!(
+    scheduled_members_are_delivered_before_closed,
+    try_enqueue_after_close_hands_the_node_back,
+    wake_returns_woken_once_per_wake,
+    the_iterator_ends_at_the_close_and_leaves_wakes_pending,
+);
+
+/// Members scheduled before the close, and a member whose guard is dropped with nodes left
+/// after it, all come out before `Closed`; `Closed` then stays, until a node accepted after the
+/// close schedules a member again.
+fn scheduled_members_are_delivered_before_closed<B: Kind, L: Layout>() {
+    let set = B::set::<L>(8, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 3, 0, 0);
+    put(&set, 5, 0, 1);
+    put(&set, 5, 0, 2);
+    put(&set, 1, 0, 3);
+    assert!(!set.is_closed());
+    let mut first = held_now(worker.try_next());
+    set.close();
+    assert!(set.is_closed());
+    set.close(); // closing twice does nothing more
+    assert_eq!((first.index(), take(&mut first, usize::MAX)), (3, vec![0]));
+    drop(first);
+    let mut second = held_now(worker.try_next());
+    assert_eq!((second.index(), take(&mut second, 1)), (5, vec![1]));
+    drop(second); // a node left: back on the list, behind member 1
+    let mut third = held_now(worker.try_next());
+    assert_eq!((third.index(), take(&mut third, 1)), (1, vec![3]));
+    drop(third);
+    let mut fourth = held_now(worker.try_next());
+    assert_eq!((fourth.index(), take(&mut fourth, 1)), (5, vec![2]));
+    drop(fourth);
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+    assert!(
+        matches!(worker.try_next(), Some(Next::Closed)),
+        "stays closed"
+    );
+    assert!(matches!(
+        worker.next_timeout_blocking(Duration::ZERO),
+        Some(Next::Closed)
+    ));
+    assert!(matches!(worker.next_blocking(), Next::Closed));
+    assert!(matches!(block_on(worker.next_async()), Next::Closed));
+}
+
+/// After the close, `try_enqueue` hands the very node back; the infallible `enqueue` of an
+/// unbounded set still accepts, and its node reaches a worker that asks again after `Closed`.
+fn try_enqueue_after_close_hands_the_node_back<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    set.close();
+    let back = set
+        .try_enqueue(2, msg(7, 42))
+        .expect_err("refused after the close");
+    assert_eq!(
+        (back.producer, back.seq),
+        (7, 42),
+        "the very node came back"
+    );
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+    assert!(worker.next().is_none(), "nothing was queued");
+}
+
+#[test]
+fn enqueue_after_close_is_accepted_and_delivered_to_a_worker_that_asks_again() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    set.close();
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+    set.enqueue(1, msg(0, 9)); // cannot hand the node back: accepted
+    let mut ready = held_now(worker.try_next());
+    assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (1, vec![9]));
+    drop(ready);
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+}
+
+#[test]
+fn nodes_nobody_takes_after_the_close_are_dropped_with_the_set() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let set = ReadySet::<Msg>::new(4);
+    set.enqueue(0, counted(0, 0, &drops));
+    set.close();
+    set.enqueue(2, counted(0, 1, &drops));
+    drop_counted(
+        set,
+        &drops,
+        0,
+        2,
+        "each node dropped once, with the set, none by the close",
+    );
+}
+
+/// Each wake is one `Woken`, taken before any scheduled member, with no member behind it.
+fn wake_returns_woken_once_per_wake<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    assert!(worker.try_next().is_none());
+    put(&set, 2, 0, 0);
+    set.wake();
+    set.wake();
+    assert!(matches!(worker.try_next(), Some(Next::Woken)));
+    assert!(matches!(worker.try_next(), Some(Next::Woken)));
+    let mut ready = held_now(worker.try_next());
+    assert_eq!((ready.index(), take(&mut ready, usize::MAX)), (2, vec![0]));
+    drop(ready);
+    assert!(worker.try_next().is_none(), "two wakes, two `Woken`s");
+    set.wake();
+    assert!(matches!(worker.next_blocking(), Next::Woken));
+    set.wake();
+    assert!(matches!(
+        worker.next_timeout_blocking(Duration::ZERO),
+        Some(Next::Woken)
+    ));
+    set.wake();
+    assert!(matches!(block_on(worker.next_async()), Next::Woken));
+    assert!(worker
+        .next_timeout_blocking(Duration::from_millis(1))
+        .is_none());
+    // Wakes pending at the close still come first.
+    set.wake();
+    set.close();
+    assert!(matches!(worker.try_next(), Some(Next::Woken)));
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+}
+
+/// The iterator yields the members scheduled before the close and then ends; it never takes a
+/// wake, which stays for `try_next`.
+fn the_iterator_ends_at_the_close_and_leaves_wakes_pending<B: Kind, L: Layout>() {
+    let set = B::set::<L>(4, ROOMY);
+    let mut worker = set.worker().unwrap();
+    put(&set, 0, 0, 0);
+    put(&set, 3, 0, 1);
+    set.wake();
+    set.close();
+    let mut seen = Vec::new();
+    for mut ready in worker.by_ref() {
+        seen.push((ready.index(), take(&mut ready, usize::MAX)));
+    }
+    assert_eq!(seen, [(0, vec![0]), (3, vec![1])]);
+    assert!(worker.next().is_none(), "ended at the close");
+    assert!(
+        matches!(worker.try_next(), Some(Next::Woken)),
+        "the wake was left"
+    );
+    assert!(matches!(worker.try_next(), Some(Next::Closed)));
+}
+
+#[test]
+fn close_ends_next_blocking_of_a_sleeping_worker() {
+    // The worker sleeps on its own thread, so that a close slept through is reported (by
+    // `from_worker`) rather than hanging the test.
+    for round in 0..50 {
+        let set = Arc::new(ReadySet::<Msg>::new(4));
+        let (report, reports) = mpsc::channel();
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                let mut worker = set.worker().unwrap();
+                let mut handled = Vec::new();
+                loop {
+                    match worker.next_blocking() {
+                        Next::Ready(mut ready) => handled.extend(take(&mut ready, usize::MAX)),
+                        Next::Woken => panic!("nobody wakes this set"),
+                        Next::Closed => break,
+                    }
+                }
+                report.send(handled).unwrap();
+            });
+        }
+        if round % 2 == 0 {
+            // Give the worker time to fall asleep first, most of the time.
+            thread::sleep(Duration::from_micros(200));
+        }
+        if round % 3 == 0 {
+            set.enqueue(round % 4, msg(0, round));
+        }
+        set.close();
+        let expected = if round % 3 == 0 { vec![round] } else { vec![] };
+        assert_eq!(
+            from_worker(&reports),
+            expected,
+            "what was sent before the close, then `Closed`"
+        );
+    }
+}
+
+#[test]
+fn close_and_wake_end_next_timeout_blocking_of_a_sleeping_worker() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    for round in 0..50 {
+        thread::scope(|s| {
+            s.spawn(|| {
+                if round % 2 == 0 {
+                    thread::sleep(Duration::from_micros(200));
+                }
+                set.wake();
+            });
+            let next = promptly(|| worker.next_timeout_blocking(STALL));
+            assert!(matches!(next, Some(Next::Woken)), "a wake-up was lost");
+        });
+    }
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(2));
+            set.close();
+        });
+        let next = promptly(|| worker.next_timeout_blocking(STALL));
+        assert!(
+            matches!(next, Some(Next::Closed)),
+            "the close was slept through"
+        );
+    });
+}
+
+#[test]
+fn close_and_wake_end_next_async() {
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    let (counter, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    assert!(worker.poll_next(&mut cx).is_pending());
+    thread::scope(|s| {
+        s.spawn(|| set.wake());
+    });
+    assert_eq!(counter.wakes(), 1, "the wake woke the waiting task");
+    assert!(matches!(
+        worker.poll_next(&mut cx),
+        Poll::Ready(Next::Woken)
+    ));
+    assert!(worker.poll_next(&mut cx).is_pending());
+    thread::scope(|s| {
+        s.spawn(|| set.close());
+    });
+    assert_eq!(counter.wakes(), 2, "the close woke the waiting task");
+    assert!(matches!(
+        worker.poll_next(&mut cx),
+        Poll::Ready(Next::Closed)
+    ));
+
+    // And through `next_async`, woken from another thread while it waits.
+    let set = ReadySet::<Msg>::new(4);
+    let mut worker = set.worker().unwrap();
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(2));
+            set.close();
+        });
+        // `block_on` fails if the future is not woken within the stall timeout.
+        assert!(matches!(block_on(worker.next_async()), Next::Closed));
+    });
 }
 
 // --- Deferring until notified ----------------------------------------------------------
@@ -616,7 +882,7 @@ fn deferred_peers_are_scheduled_by_the_encryption_threads_notify() {
         let mut next = [0; PEERS];
         let (mut sent, mut deferrals) = (0, 0);
         while sent < packets {
-            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL).map(held))
                 .expect("nothing scheduled within the timeout: a notify or enqueue was lost");
             let peer = ready.index();
             // A budget of 8 packets per turn.
@@ -693,13 +959,13 @@ fn stress_one_worker_many_queues<B: Kind, L: Layout>() {
         // none, in `next_blocking` every other time.
         move |worker, sleep| {
             if !sleep {
-                return worker.try_next().ok();
+                return worker.try_next().map(held);
             }
             sleeps += 1;
             Some(if sleeps % 2 == 0 {
-                worker.next_blocking()
+                held(worker.next_blocking())
             } else {
-                promptly(|| worker.next_timeout_blocking(STALL))
+                promptly(|| worker.next_timeout_blocking(STALL).map(held))
                     .expect("nothing scheduled within the timeout: a wake-up was lost")
             })
         },

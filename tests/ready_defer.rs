@@ -30,12 +30,12 @@ use std::thread;
 use std::time::Duration;
 
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Layout, Link, Node, Padded, Ready, ReadySet, TryDequeueError,
-    Unbounded, WaitQueue, Worker,
+    node, Bounded, Capacity, Layout, Link, Next, Node, Padded, Ready, ReadySet, Unbounded,
+    WaitQueue, Worker,
 };
 use support::{
-    counted, drop_counted, flag, is_ready, mark_ready, packet, per_producer, promptly, scaled,
-    stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
+    counted, drop_counted, flag, held, is_ready, mark_ready, packet, per_producer, promptly,
+    scaled, stress_producer, CountingWaker, MemberOrder, Msg, Packet, Rng, STALL,
 };
 
 /// A member kind the tests can build a set of.
@@ -109,18 +109,14 @@ impl<T> Drop for LeakOnPanic<T> {
 }
 
 /// The next listed queue, without waiting (`None` when nothing is listed). In these tests nobody
-/// is enqueueing while the worker looks, so an inconsistent ready list can only mean an entry
-/// linked twice, which would make `Worker::next` spin for ever: fail instead.
+/// is enqueueing while the worker looks, so `try_next` never meets a producer mid-scheduling:
+/// its `None` means an empty list (an entry linked twice, which leaves the list inconsistent,
+/// also answers `None`, and then fails the test's next expected guard). Nobody wakes or closes
+/// these sets: `Woken` or `Closed` fails.
 fn next_listed<'s, N: Node, B: Capacity, L: Layout>(
     worker: &mut Worker<'s, N, B, L>,
 ) -> Option<Ready<'s, N, B, L>> {
-    match worker.try_next() {
-        Ok(ready) => Some(ready),
-        Err(TryDequeueError::Empty) => None,
-        Err(TryDequeueError::Inconsistent) => {
-            panic!("the ready list is inconsistent with nobody enqueueing: a queue listed twice")
-        }
-    }
+    worker.try_next().map(held)
 }
 
 /// Notifies queue `index`, which must not be listed for it (`why`: what keeps it off the list).
@@ -198,7 +194,7 @@ fn a_deferred_queue_waits_for_a_notify_not_for_enqueues<B: Kind, L: Layout>() {
         next_listed(&mut worker).is_none(),
         "a deferred queue is not listed"
     );
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 
     // More packets, ready ones too: they wait behind the oldest, and schedule nothing. Another
     // queue is scheduled meanwhile, as usual.
@@ -452,7 +448,7 @@ fn deferred_queues_on_other_threads_are_notified_from_others<B: Kind, L: Layout>
                 mark_ready(&flag);
                 set.notify(index);
             });
-            let mut ready = promptly(|| worker.next_timeout_blocking(STALL))
+            let mut ready = promptly(|| worker.next_timeout_blocking(STALL).map(held))
                 .expect("no queue within the timeout: the notify's wake-up was lost");
             assert_eq!(ready.index(), index);
             let packet = ready.dequeue().expect("the deferred packet");
@@ -496,7 +492,7 @@ fn a_notify_that_ends_a_deferral_wakes_a_polling_worker_once() {
         1,
         "listed already: no second scheduling, no wake"
     );
-    let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
+    let Poll::Ready(Next::Ready(mut ready)) = worker.poll_next(&mut cx) else {
         panic!("the notified queue is listed");
     };
     assert_eq!(ready.index(), 2);
@@ -656,10 +652,10 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
         MemberOrder::new(members, STRESS_PRODUCERS, per_producer),
         |worker, sleep| {
             if !sleep {
-                return worker.try_next().ok();
+                return worker.try_next().map(held);
             }
             Some(
-                promptly(|| worker.next_timeout_blocking(STALL))
+                promptly(|| worker.next_timeout_blocking(STALL).map(held))
                     .expect("nothing scheduled within the timeout: a wake-up was lost"),
             )
         },
@@ -697,5 +693,5 @@ fn stress_deferring_worker<B: Kind, L: Layout>() {
     }
     // Every notify has returned: still nothing listed.
     let mut worker = set.worker().unwrap();
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 }

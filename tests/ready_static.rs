@@ -10,8 +10,10 @@
 //! The `const` set (`StaticReadySet`, a `static` with its members inside) has tests of its own at
 //! the end: the first enqueue into each member schedules it, the worker is claimed once and
 //! again after it is dropped (finding what was scheduled meanwhile), its members cannot be taken
-//! by a `ReadySet`, bounded members refuse, deferral and `notify`, and producers on threads
-//! (standing in for interrupt handlers) whose every node arrives once and in order per member.
+//! by a `ReadySet`, bounded members refuse, deferral and `notify`, `wake` and `close` from
+//! other threads reaching a waiting worker (`Woken` once per wake; what was scheduled, then
+//! `Closed`; `try_enqueue` refused after the close), and producers on threads (standing in for
+//! interrupt handlers) whose every node arrives once and in order per member.
 //!
 //! Neither members nor nodes are allocated: the members are `static` arrays (one per test and
 //! kind), and the nodes come from a `static` pool as `&'static mut Frame` handles, which each test
@@ -20,6 +22,8 @@
 
 // Only the helpers that need nothing of the crate: the rest of `support` uses `Box` handles and
 // timed waits, which this build (without `std` and `alloc`) does not have.
+#[path = "support/next.rs"]
+mod next;
 #[path = "support/harness.rs"]
 mod support;
 
@@ -30,9 +34,10 @@ use std::thread;
 use std::time::Instant;
 
 use intrusive_mpsc::{
-    node, Bounded, Capacity, Compact, FixedSet, Layout, Link, Member, Padded, Queue, ReadySet,
-    StaticReadySet, TryDequeueError, Unbounded,
+    node, Bounded, Capacity, Compact, FixedSet, Layout, Link, Member, Next, Padded, Queue,
+    ReadySet, StaticReadySet, Unbounded,
 };
+use next::{held, held_now};
 use support::{scaled, CountingWaker, STALL};
 
 /// Not the shared `support::Msg`: that one is a `Box` handle, and this file runs without the
@@ -146,7 +151,7 @@ fn serve<B: Capacity, L: Layout, S: FixedSet<Frame, B, L>>(
     worker: &mut intrusive_mpsc::Worker<'_, Frame, B, L, S>,
     budget: usize,
 ) -> Option<(usize, Vec<usize>)> {
-    let mut ready = worker.try_next().ok()?;
+    let mut ready = worker.try_next().map(held)?;
     let seqs = ready
         .drain()
         .take(budget)
@@ -218,7 +223,7 @@ impl<const MEMBERS: usize, const PRODUCERS: usize> InOrder<MEMBERS, PRODUCERS> {
 fn scheduled_once_per_idle_period<B: Capacity, L: Layout>(members: &'static [Member<Frame, B, L>]) {
     let set = ReadySet::from_static(members).unwrap();
     let mut worker = set.worker().unwrap();
-    assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+    assert!(worker.try_next().is_none());
 
     // Three enqueues into one idle member schedule it once, then another member once.
     for seq in 0..3 {
@@ -227,17 +232,13 @@ fn scheduled_once_per_idle_period<B: Capacity, L: Layout>(members: &'static [Mem
     send(&set, 2, frame(0, 0));
     assert_eq!(serve(&mut worker, 16), Some((5, vec![0, 1, 2])));
     assert_eq!(serve(&mut worker, 16), Some((2, vec![0])));
-    assert_eq!(
-        worker.try_next().err(),
-        Some(TryDequeueError::Empty),
-        "each once"
-    );
+    assert!(worker.try_next().is_none(), "each once");
 
     // Emptied and re-armed: the next enqueue schedules it again, once.
     send(&set, 5, frame(0, 3));
     send(&set, 5, frame(0, 4));
     assert_eq!(serve(&mut worker, 16), Some((5, vec![3, 4])));
-    assert!(worker.try_next().is_err());
+    assert!(worker.try_next().is_none());
 }
 
 fn budget_sends_a_flooded_queue_to_the_back<B: Capacity, L: Layout>(
@@ -256,7 +257,7 @@ fn budget_sends_a_flooded_queue_to_the_back<B: Capacity, L: Layout>(
     assert_eq!(serve(&mut worker, 2), Some((0, vec![2, 3])));
     assert_eq!(serve(&mut worker, 2), Some((3, vec![1])));
     assert_eq!(serve(&mut worker, 2), Some((0, vec![4])));
-    assert!(worker.try_next().is_err());
+    assert!(worker.try_next().is_none());
 }
 
 fn every_node_once_and_in_order<B: Capacity, L: Layout>(members: &'static [Member<Frame, B, L>]) {
@@ -298,7 +299,7 @@ fn every_node_once_and_in_order<B: Capacity, L: Layout>(members: &'static [Membe
         }
     }
     assert_eq!(next, sent);
-    assert!(worker.try_next().is_err(), "nothing left scheduled");
+    assert!(worker.try_next().is_none(), "nothing left scheduled");
 }
 
 fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Capacity, L: Layout>(
@@ -313,7 +314,7 @@ fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Capacity, L: Layout>(
     let mut worker = set.worker().unwrap();
     assert_eq!(serve(&mut worker, 1), Some((1, vec![0])));
     // Member 4: its node peeked and deferred until a notify that never comes.
-    let mut ready = worker.try_next().unwrap();
+    let mut ready = held_now(worker.try_next());
     assert_eq!(ready.index(), 4);
     assert!(ready.peek().is_some());
     ready.defer_until_notified();
@@ -327,7 +328,7 @@ fn a_dropped_set_gives_its_members_back_nodes_and_all<B: Capacity, L: Layout>(
     assert_eq!(serve(&mut worker, 16), Some((1, vec![1, 2, 3])));
     assert_eq!(serve(&mut worker, 16), Some((2, vec![0])));
     assert_eq!(serve(&mut worker, 16), Some((4, vec![0])));
-    assert!(worker.try_next().is_err());
+    assert!(worker.try_next().is_none());
     send(&set, 0, frame(0, 0));
     assert_eq!(
         serve(&mut worker, 16),
@@ -350,7 +351,7 @@ fn poll_next_registers_and_is_woken<B: Capacity, L: Layout>(
     send(&set, 2, frame(0, 0));
     send(&set, 2, frame(0, 1));
     assert_eq!(wakes.wakes(), 1);
-    let Poll::Ready(mut ready) = worker.poll_next(&mut cx) else {
+    let Poll::Ready(Next::Ready(mut ready)) = worker.poll_next(&mut cx) else {
         panic!("a member was scheduled");
     };
     assert_eq!(ready.index(), 2);
@@ -383,7 +384,7 @@ fn static_members_one_set_at_a_time() {
     second.enqueue(1, frame(0, 0));
     third.enqueue(1, frame(0, 1));
     let (mut w2, mut w3) = (second.worker().unwrap(), third.worker().unwrap());
-    assert!(first.worker().unwrap().try_next().is_err());
+    assert!(first.worker().unwrap().try_next().is_none());
     assert_eq!(serve(&mut w2, 8), Some((1, vec![0])));
     assert_eq!(serve(&mut w3, 8), Some((1, vec![1])));
     drop((w2, w3));
@@ -409,7 +410,7 @@ fn static_bounded_members_refuse_when_full() {
     assert_eq!(set.member(3).map(Member::len), Some(2));
 
     let mut worker = set.worker().unwrap();
-    let mut ready = worker.try_next().unwrap();
+    let mut ready = held_now(worker.try_next());
     assert_eq!(ready.try_dequeue().map(|f| f.seq), Ok(0));
     // Each node handed over frees room, while the member is held too.
     assert!(set.try_enqueue(3, refused).is_ok());
@@ -481,17 +482,18 @@ fn producers_on_threads_and_a_polling_worker() {
         let mut order = InOrder::<MEMBERS, PRODUCERS>::new(per_producer, "a queue");
         while order.delivered < order.total {
             match worker.try_next() {
-                Ok(mut ready) => {
+                Some(Next::Ready(mut ready)) => {
                     let index = ready.index();
                     order.take(index, ready.drain().take(8), |frame| {
                         OWN[frame.producer].enqueue(frame);
                     });
                 }
-                Err(_) => order.idle(),
+                Some(next) => panic!("nobody wakes or closes this set: {next:?}"),
+                None => order.idle(),
             }
         }
     });
-    assert!(worker.try_next().is_err(), "nothing left scheduled");
+    assert!(worker.try_next().is_none(), "nothing left scheduled");
     for own in &OWN {
         own.consumer()
             .unwrap()
@@ -518,7 +520,7 @@ mod const_set {
         static SET: StaticReadySet<Frame, COUNT> = StaticReadySet::new();
         assert_eq!((SET.len(), SET.is_empty()), (COUNT, false));
         let mut worker = SET.worker().expect("the first claim");
-        assert_eq!(worker.try_next().err(), Some(TryDequeueError::Empty));
+        assert!(worker.try_next().is_none());
 
         // Idle from the start: the first enqueue into member 9 schedules it, later ones do not.
         SET.enqueue(9, frame(0, 0));
@@ -546,7 +548,7 @@ mod const_set {
         SET.enqueue(1, frame(0, 0));
         SET.enqueue(1, frame(0, 1));
         let mut worker = worker;
-        let mut ready = worker.try_next().unwrap();
+        let mut ready = held_now(worker.try_next());
         assert_eq!(
             (ready.index(), ready.dequeue().map(|f| f.seq)),
             (1, Some(0))
@@ -560,7 +562,7 @@ mod const_set {
         let mut again = SET.worker().expect("given back by the drop");
         assert_eq!(drain_all(&mut again, 8), [(1, vec![2]), (2, vec![0])]);
         drop(again);
-        assert_eq!(SET.worker().map(|mut w| w.try_next().is_err()), Some(true));
+        assert_eq!(SET.worker().map(|mut w| w.try_next().is_none()), Some(true));
     }
 
     #[test]
@@ -583,7 +585,7 @@ mod const_set {
         let refused = SET.try_enqueue(0, frame(0, 2)).unwrap_err();
         assert_eq!(refused.seq, 2, "the very node comes back");
         let mut worker = SET.worker().unwrap();
-        let mut ready = worker.try_next().unwrap();
+        let mut ready = held_now(worker.try_next());
         assert_eq!(ready.try_dequeue().map(|f| f.seq), Ok(0));
         assert!(SET.try_enqueue(0, refused).is_ok(), "room again");
         drop(ready);
@@ -591,16 +593,75 @@ mod const_set {
     }
 
     #[test]
+    fn wake_and_close_from_another_thread_reach_the_waiting_worker() {
+        static SET: StaticReadySet<Frame, 4> = StaticReadySet::new();
+        let mut worker = SET.worker().unwrap();
+        let (wakes, waker) = CountingWaker::new();
+        let mut cx = Context::from_waker(&waker);
+        assert!(worker.poll_next(&mut cx).is_pending());
+
+        // A wake from another thread (an interrupt handler, on a target): one `Woken`.
+        thread::spawn(|| SET.wake()).join().unwrap();
+        assert_eq!(wakes.wakes(), 1, "the wake woke the waiting worker");
+        assert!(matches!(
+            worker.poll_next(&mut cx),
+            Poll::Ready(Next::Woken)
+        ));
+        assert!(worker.try_next().is_none(), "one `Woken` per wake");
+
+        // The close: what was scheduled first, then `Closed`; a later `try_enqueue` is refused.
+        SET.enqueue(1, frame(0, 0));
+        let mut ready = held_now(worker.try_next());
+        assert_eq!(ready.try_peek().map(|f| f.seq), Ok(0));
+        SET.enqueue(3, frame(0, 1));
+        assert!(!SET.is_closed());
+        thread::spawn(|| SET.close()).join().unwrap();
+        assert!(SET.is_closed());
+        let refused = SET.try_enqueue(2, frame(0, 2)).unwrap_err();
+        assert_eq!(refused.seq, 2, "the very node comes back");
+        FREE.enqueue(refused);
+        drop(ready); // member 1 still has its node: back on the list, behind member 3
+        assert_eq!(serve(&mut worker, 8), Some((3, vec![1])));
+        assert_eq!(serve(&mut worker, 8), Some((1, vec![0])));
+        assert!(matches!(worker.try_next(), Some(Next::Closed)));
+        assert!(worker.next().is_none(), "the iterator ends at the close");
+        assert!(matches!(
+            worker.poll_next(&mut cx),
+            Poll::Ready(Next::Closed)
+        ));
+    }
+
+    #[test]
+    fn close_from_another_thread_wakes_the_waiting_worker() {
+        static SET: StaticReadySet<Frame, 2, Bounded> = StaticReadySet::with_capacity(4);
+        let mut worker = SET.worker().unwrap();
+        let (wakes, waker) = CountingWaker::new();
+        let mut cx = Context::from_waker(&waker);
+        assert!(worker.poll_next(&mut cx).is_pending());
+        let closer = thread::spawn(|| SET.close());
+        let deadline = Instant::now() + STALL;
+        while wakes.wakes() == 0 {
+            assert!(Instant::now() < deadline, "the close never woke the worker");
+            thread::park_timeout(deadline - Instant::now());
+        }
+        closer.join().unwrap();
+        assert!(matches!(
+            worker.poll_next(&mut cx),
+            Poll::Ready(Next::Closed)
+        ));
+    }
+
+    #[test]
     fn a_deferred_member_waits_for_notify() {
         static SET: StaticReadySet<Frame, 4> = StaticReadySet::new();
         let mut worker = SET.worker().unwrap();
         SET.enqueue(2, frame(0, 0));
-        let mut ready = worker.try_next().unwrap();
+        let mut ready = held_now(worker.try_next());
         assert_eq!(ready.peek().map(|f| f.seq), Some(0));
         ready.defer_until_notified();
         SET.enqueue(2, frame(0, 1));
         assert!(
-            worker.try_next().is_err(),
+            worker.try_next().is_none(),
             "deferred: enqueues do not schedule it"
         );
         SET.notify(2);
@@ -649,16 +710,17 @@ mod const_set {
                 reclaimed = true;
             }
             match worker.as_mut().unwrap().try_next() {
-                Ok(mut ready) => {
+                Some(Next::Ready(mut ready)) => {
                     let index = ready.index();
                     order.take(index, ready.drain().take(8), |frame| FREE.enqueue(frame));
                 }
-                Err(_) => order.idle(),
+                Some(next) => panic!("nobody wakes or closes this set: {next:?}"),
+                None => order.idle(),
             }
         }
         producers.into_iter().for_each(|p| p.join().unwrap());
         assert!(
-            worker.unwrap().try_next().is_err(),
+            worker.unwrap().try_next().is_none(),
             "nothing left scheduled"
         );
     }

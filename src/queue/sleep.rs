@@ -109,8 +109,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
                 Err(TryDequeueError::Inconsistent) => return Step::Retry,
                 Err(TryDequeueError::Empty) => {}
             }
-            self.queue.queue().shared().waker.register(waker);
-            self.waiter.registered = true;
+            self.register(waker);
             if closed(&self.queue) {
                 // Nodes enqueued before the close happen-before `closed()` saw it: look once
                 // more, and report the end only if there are none.
@@ -126,13 +125,32 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
                     }
                 };
             }
-            // SAFETY: `self` is the queue's single consumer.
-            if unsafe { self.queue.queue().raw.try_park() } {
-                self.waiter.parked = true;
+            if self.try_sleep() {
                 return Step::Sleep;
             }
             // A node arrived (or a producer is mid-way) since we looked: look again.
         }
+    }
+
+    /// Leaves `waker` in the queue, for the producer whose enqueue ends our sleep and for any
+    /// other wake-up of the queue's waker (`notify`, a ready set's `close` or `wake`). A waiter
+    /// registers before its last look at what it waits for: a wake-up that comes after that look
+    /// then finds the waker (see [`AtomicWaker`](crate::policy::waker)).
+    #[inline]
+    pub(crate) fn register(&mut self, waker: &Waker) {
+        self.queue.queue().shared().waker.register(waker);
+        self.waiter.registered = true;
+    }
+
+    /// Leaves the "consumer asleep" mark, if the queue is empty with no producer mid-enqueue:
+    /// `true` if it did (the caller sleeps; the next producer wakes it), `false` if a node arrived
+    /// or is on its way (the caller looks again).
+    #[inline]
+    pub(crate) fn try_sleep(&mut self) -> bool {
+        // SAFETY: `self` is the queue's single consumer.
+        let parked = unsafe { self.queue.queue().raw.try_park() };
+        self.waiter.parked |= parked;
+        parked
     }
 
     /// One look for [`Consumer::wait_blocking`]'s condition: notified, or (with no node peeked) a node
@@ -152,9 +170,8 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
                 Err(TryDequeueError::Empty) => {}
             }
         }
-        let shared = queue.shared();
-        shared.waker.register(waker);
-        self.waiter.registered = true;
+        self.register(waker);
+        let shared = self.queue.queue().shared();
         // AcqRel: Acquire pairs with `notify`'s Release store. After registering: a `notify`
         // whose flag we miss here wakes the waker we registered.
         if shared.notified.swap(false, AcqRel) {
@@ -165,9 +182,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
             // Only `notify` ends this wait; enqueues do not (the peeked node is what we wait on).
             return Step::Sleep;
         }
-        // SAFETY: `self` is the queue's single consumer.
-        if unsafe { queue.raw.try_park() } {
-            self.waiter.parked = true;
+        if self.try_sleep() {
             Step::Sleep
         } else {
             // A node arrived, or a producer is mid-way: look again.

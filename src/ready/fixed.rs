@@ -7,6 +7,72 @@ use super::*;
 /// The set's ready list: the entries of the members that have nodes and are not held.
 pub(super) type ReadyList<N, B, L> = Queue<Slot<N, B, L>, Unbounded, Wait, Compact>;
 
+/// What a fixed set says to its worker besides the ready list: whether it is closed, and how
+/// many `wake`s the worker has yet to take. Both reach a sleeping worker through the ready list's
+/// waker: the setter changes the flag or the count, then wakes the waker the worker registered
+/// before its last look (see [`Worker`]'s `step`), so no close and no wake is slept through.
+/// (`pub` in a private module: the sealed trait names it, users never do.)
+pub struct Signals {
+    /// Set by `close`, never cleared.
+    closed: AtomicBool,
+    /// `wake`s not yet taken by the worker.
+    wakes: AtomicUsize,
+}
+
+impl Signals {
+    const_fn! {
+        /// Open, no wake pending.
+        pub(super) fn new() -> Signals {
+            Signals {
+                closed: AtomicBool::new(false),
+                wakes: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    /// Whether the set is closed, for a producer deciding whether to refuse a node (or a user's
+    /// snapshot).
+    #[inline]
+    pub(super) fn is_closed(&self) -> bool {
+        // Relaxed: a `try_enqueue` that happens-after `close` reads the store or a later value
+        // (coherence), and nothing else is read on the strength of this load. The worker reads
+        // the flag with Acquire, in `closed_for_worker`.
+        self.closed.load(Relaxed)
+    }
+
+    /// Whether the set is closed, for the worker about to look at the ready list: if so, every
+    /// member scheduled before the close is on the list for the look that follows.
+    #[inline]
+    pub(super) fn closed_for_worker(&self) -> bool {
+        // Acquire: pairs with `close`'s Release, so the schedulings that happened before the
+        // close (the last enqueues', and those of threads joined before it) are visible to the
+        // pop that follows: an empty list after a close we saw really is the end (for what was
+        // sent before it).
+        self.closed.load(Acquire)
+    }
+
+    /// Takes one pending wake, if any.
+    #[inline]
+    pub(super) fn take_wake(&self) -> bool {
+        // Relaxed: a stale 0 is a wake whose wake-up of our waker is still on its way (the
+        // waker's state is a read-modify-write chain that orders it after our registration, see
+        // `Worker`'s `step`).
+        let mut wakes = self.wakes.load(Relaxed);
+        while wakes != 0 {
+            // Acquire: pairs with `wake`'s Release, so what the waker did before is visible to the
+            // worker that takes its wake. Relaxed on failure: we only retry with the new count.
+            match self
+                .wakes
+                .compare_exchange(wakes, wakes - 1, Acquire, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => wakes = now,
+            }
+        }
+        false
+    }
+}
+
 /// A ready set with a fixed number of members, addressed by index: [`ReadySet`] (members
 /// allocated by the set, or a `'static` slice it claims) or
 /// [`StaticReadySet`](super::StaticReadySet) (members inside it, built in `const`).
@@ -37,12 +103,40 @@ pub(super) mod sealed {
         /// The members, by index.
         fn members(&self) -> &[Member<N, B, L>];
 
-        /// Adds a node at the back of member `index`'s queue if there is room, or hands it
-        /// back; on success, schedules the queue if it was idle. Panics if `index` is out of
-        /// range.
+        /// The set's closed flag and pending wakes.
+        fn signals(&self) -> &Signals;
+
+        /// Closes the set; see [`ReadySet::close`].
+        fn close_set(&self) {
+            // Release: pairs with the worker's Acquire load (`closed_for_worker`), so a worker
+            // that sees the close also sees every member scheduled before it.
+            self.signals().closed.store(true, Release);
+            // After the flag: the worker registers its waker before its last look at the flag
+            // (`Worker`'s `step`), so either that look sees the flag, or this finds the waker
+            // registered (or being registered, and `register` wakes it itself): the waker's
+            // state is one read-modify-write chain, ordering our `wake` after or before the
+            // registration. A worker that does not sleep sees the flag on its next look.
+            self.ready().shared().wake();
+        }
+
+        /// Wakes the worker once with [`Next::Woken`]; see [`ReadySet::wake`].
+        fn wake_set(&self) {
+            // Release: pairs with the Acquire of the worker taking the wake (`take_wake`): what
+            // we did before is visible to it. Before the wake-up, for the reason `close_set`
+            // gives.
+            self.signals().wakes.fetch_add(1, Release);
+            self.ready().shared().wake();
+        }
+
+        /// Adds a node at the back of member `index`'s queue if the set is open and there is
+        /// room, or hands it back; on success, schedules the queue if it was idle. Panics if
+        /// `index` is out of range.
         #[inline]
         fn try_enqueue_at(&self, index: usize, handle: N::Handle) -> Result<(), N::Handle> {
             let member = &self.members()[index];
+            if self.signals().is_closed() {
+                return Err(handle);
+            }
             if member.queue.try_push_parked(handle)? {
                 // Our swap read the park mark: we alone end this idle period.
                 self.schedule(member);

@@ -4,10 +4,12 @@
 use core::fmt;
 use core::future::Future;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
-use core::task::{Context, Poll};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::task::{Context, Poll, Waker};
 
-use crate::sync::const_fn;
+use crate::queue::sleep::Step;
+
+use crate::sync::{const_fn, AtomicBool, AtomicUsize};
 use crate::{
     Bounded, Capacity, Compact, Consumer, Drain, Layout, NoWait, Node, Queue, TryDequeueError,
     Unbounded, Wait,
@@ -18,18 +20,20 @@ mod dynamic;
 mod fixed;
 mod guard;
 mod member;
+mod next;
 mod set;
 mod slot;
 mod static_set;
 mod worker;
 
 #[cfg(feature = "alloc")]
-pub use dynamic::{DynamicSet, HeldDrain, HeldMember, MemberHandle, Next, NextFuture, SetWorker};
+pub use dynamic::{DynamicSet, HeldDrain, HeldMember, MemberHandle, NextFuture, SetWorker};
 pub use fixed::FixedSet;
-use fixed::{sealed, sealed::Sealed as _, ReadyList};
+use fixed::{sealed, sealed::Sealed as _, ReadyList, Signals};
 pub use guard::{Ready, ReadyDrain};
 pub use member::Member;
 use member::{Entry, Slot, DEFERRED, HELD, NOTIFIED};
+pub use next::Next;
 pub use set::ReadySet;
 pub use static_set::{StaticReady, StaticReadySet, StaticWorker};
 pub use worker::Worker;

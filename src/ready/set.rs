@@ -19,15 +19,23 @@ fn claim<N: Node, B: Capacity, L: Layout>(members: &[Member<N, B, L>]) -> bool {
 /// looking at the idle ones.
 ///
 /// **Which ready set?** One design, three shapes, all scheduling a member the same way (the
-/// enqueue that ends its idle period lists it; the guard's drop re-lists or idles it):
+/// enqueue that ends its idle period lists it; the guard's drop re-lists or idles it), and all
+/// with one worker language: `try_next`, `next_blocking` and `next_async` return a [`Next`]
+/// (a held member, [`Woken`](Next::Woken) for each `wake`, or [`Closed`](Next::Closed) after
+/// `close` once nothing is scheduled), so a worker's loop reads the same for every set:
 ///
-/// - `ReadySet`: a fixed number of members, by index, one [`Worker`]; nothing allocates after
-///   it is made. For a known set of peers or mailboxes served by one thread or task.
+/// - [`DynamicSet`] (feature `alloc`): the general form. Members added and closed at run time,
+///   each with a state of yours, reached through handles rather than indices, served by any
+///   number of owned workers. For actors, or peers that come and go.
+/// - `ReadySet`: its fixed special case. A fixed number of members, by index, one borrowed
+///   [`Worker`]; nothing allocates after it is made. For a known set of peers or mailboxes
+///   served by one thread or task.
 /// - [`StaticReadySet`]: the same fixed set, built in `const` with its members inside, for a
 ///   `static` that interrupt handlers reach (no allocator at all).
-/// - [`DynamicSet`] (feature `alloc`): members added and closed at run time,
-///   each with a state of yours, reached through handles rather than indices, served by any
-///   number of owned workers, with `close` and `wake`. For actors, or peers that come and go.
+///
+/// All three have [`close`](ReadySet::close), `is_closed` and [`wake`](ReadySet::wake), with the
+/// same meaning; members have no `close` of their own in a fixed set (they are the set's for
+/// good).
 ///
 /// This is what WireGuard gets from its workqueue (`queue_work` / `napi_schedule` after each
 /// enqueue) and what an actor runtime needs for its mailboxes: a queue per peer is only practical
@@ -138,6 +146,8 @@ pub struct ReadySet<N: Node, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The entries of the members with nodes that no [`Ready`] guard holds. Dropped by hand,
     /// before the members are freed or released: dropping it walks their entries.
     ready: core::mem::ManuallyDrop<ReadyList<N, B, L>>,
+    /// The closed flag and the pending wakes.
+    signals: Signals,
     /// The members: a boxed slice taken apart (`Box::leak`) so that moving the set moves no
     /// `Box` that the ready list's pointers into the allocation would depend on, or a `'static`
     /// slice. Every member's consumer flag is the set's until `Drop`.
@@ -214,6 +224,9 @@ impl<N: Node, L: Layout> ReadySet<N, Unbounded, L> {
     /// idle. Wait-free, like [`Queue::enqueue`]; only the enqueue that ends an idle period does
     /// more (one enqueue into the ready list).
     ///
+    /// It cannot hand a node back, so it accepts nodes after [`close`](ReadySet::close) too
+    /// (use [`try_enqueue`](ReadySet::try_enqueue) to be refused): see `close` for where they go.
+    ///
     /// # Panics
     ///
     /// If `index >= self.len()`.
@@ -274,7 +287,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// be built with `default-features = false` (only the threads are `std`'s).
     ///
     /// ```
-    /// use intrusive_mpsc::{node, Link, Member, Queue, ReadySet};
+    /// use intrusive_mpsc::{node, Link, Member, Next, Queue, ReadySet};
     ///
     /// struct Packet {
     ///     link: Link,
@@ -307,7 +320,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     /// // The worker: polls, with a budget of 16 packets per peer.
     /// let mut worker = peers.worker().unwrap();
     /// let mut served = [0; 64];
-    /// while let Ok(mut ready) = worker.try_next() {
+    /// while let Some(Next::Ready(mut ready)) = worker.try_next() {
     ///     let peer = ready.index();
     ///     for packet in ready.drain().take(16) {
     ///         assert_eq!(packet.peer, peer);
@@ -335,6 +348,7 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
     unsafe fn with_claimed(members: NonNull<[Member<N, B, L>]>, storage: Storage) -> Self {
         let set = ReadySet {
             ready: core::mem::ManuallyDrop::new(Queue::new()),
+            signals: Signals::new(),
             members,
             storage,
         };
@@ -375,15 +389,17 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
         self.members().get(index)
     }
 
-    /// Adds a node at the back of member `index`'s queue if there is room, or hands it back; on
-    /// success, schedules the queue if it was idle.
+    /// Adds a node at the back of member `index`'s queue if the set is open and the member has
+    /// room, or hands it back; on success, schedules the queue if it was idle.
     ///
-    /// On unbounded members this always succeeds, so code can be generic over the capacity.
+    /// On unbounded members of an open set this always succeeds, so code can be generic over
+    /// the capacity.
     ///
     /// # Errors
     ///
-    /// `Err(handle)`, the very node, when member `index` is bounded and full (see
-    /// [`Queue::try_enqueue`]).
+    /// `Err(handle)`, the very node, when the set is [closed](ReadySet::close), or when member
+    /// `index` is bounded and full (see [`Queue::try_enqueue`]). One that races with the close
+    /// may be accepted; see `close` for where that node goes.
     ///
     /// # Panics
     ///
@@ -451,6 +467,123 @@ impl<N: Node, B: Capacity, L: Layout> ReadySet<N, B, L> {
         self.notify_at(index);
     }
 
+    /// Closes the set: the worker takes what is still scheduled, then gets [`Next::Closed`]
+    /// from [`try_next`](Worker::try_next), `next_blocking`, `next_timeout_blocking` and
+    /// [`next_async`](Worker::next_async) (a worker sleeping in one of them wakes up for it).
+    /// Pending [`wake`](ReadySet::wake)s still come first, as [`Next::Woken`]. Closing twice
+    /// does nothing more; a set is never opened again. The same close as
+    /// [`DynamicSet::close`], for a set whose members are fixed.
+    ///
+    /// Where the nodes go:
+    ///
+    /// - **queued before the close**: a scheduled member is handed out before `Closed`. A
+    ///   member held by a [`Ready`] guard goes back on the list when the guard is dropped with
+    ///   nodes left, as always: dropped before the worker asks again, it is handed out before
+    ///   `Closed` too (a worker that keeps a guard while it asks may get `Closed` first, and
+    ///   then finds the member listed if it asks once more). A member left
+    ///   [deferred](Ready::defer_until_notified) is not scheduled, so the close does not wait for
+    ///   it: its nodes stay queued, and a later [`notify`](ReadySet::notify) schedules it (still
+    ///   allowed) for a worker that asks again.
+    /// - **[`try_enqueue`](ReadySet::try_enqueue) after the close** is refused: it hands the
+    ///   node back (`Err(handle)`), as for a full member.
+    /// - **[`enqueue`](ReadySet::enqueue) after the close** (unbounded members) cannot hand a
+    ///   node back, so it still accepts it: the node is queued and its member scheduled as
+    ///   usual, and a worker that asks again after `Closed` gets it (`Closed` says "closed, and
+    ///   nothing scheduled now"). So does a `try_enqueue` that races with the close and is
+    ///   accepted after the worker's last look.
+    ///
+    /// Nodes that no worker takes stay in their members' queues: dropping the set drops them
+    /// (members it allocated), or gives them back with its `'static` members (see
+    /// [`from_static`](ReadySet::from_static)). Nothing is dropped by the close itself.
+    ///
+    /// Like an enqueue that wakes the worker, it never waits: an interrupt handler may call it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, Next, ReadySet};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let set = ReadySet::<Msg>::new(4);
+    /// std::thread::scope(|s| {
+    ///     let worker = s.spawn(|| {
+    ///         let mut worker = set.worker().unwrap();
+    ///         let mut handled = 0;
+    ///         loop {
+    ///             match worker.next_blocking() {
+    ///                 Next::Ready(mut member) => handled += member.drain().count(),
+    ///                 Next::Woken => {}
+    ///                 Next::Closed => return handled,
+    ///             }
+    ///         }
+    ///     });
+    ///     set.enqueue(1, Box::new(Msg { link: Link::new() }));
+    ///     set.close(); // the worker takes the node, then stops
+    ///     let back = set.try_enqueue(2, Box::new(Msg { link: Link::new() }));
+    ///     assert!(back.is_err(), "refused after the close: the node comes back");
+    ///     assert_eq!(worker.join().unwrap(), 1);
+    /// });
+    /// assert!(set.is_closed());
+    /// ```
+    ///
+    #[cfg_attr(
+        feature = "alloc",
+        doc = "[`DynamicSet::close`]: crate::DynamicSet::close"
+    )]
+    #[cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet::close`]: crate#features")]
+    pub fn close(&self) {
+        self.close_set();
+    }
+
+    /// Whether [`close`](ReadySet::close) was called.
+    #[inline]
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.signals().is_closed()
+    }
+
+    /// Wakes the worker once with [`Next::Woken`], for events of your own (a timer, a shutdown
+    /// request): the wait it sleeps in returns `Woken` now, or, if it is not waiting, its next
+    /// `try_next` or `next_*` does. Each call is one `Woken` (wakes are counted), returned
+    /// before any scheduled member; no member is scheduled for it. The worker's [`Iterator`]
+    /// never takes a wake: it stays pending for those methods. The same wake as
+    /// [`DynamicSet::wake`], for the set's one worker.
+    ///
+    /// Like an enqueue that wakes the worker, it never waits: an interrupt handler may call it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, Next, ReadySet};
+    ///
+    /// struct Msg {
+    ///     link: Link,
+    /// }
+    /// node!(Msg, link, Box<Msg>);
+    ///
+    /// let set = ReadySet::<Msg>::new(4);
+    /// let mut worker = set.worker().unwrap();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| set.wake()); // a timer, say
+    ///     // Sleeps until the wake, with no member scheduled.
+    ///     assert!(matches!(worker.next_blocking(), Next::Woken));
+    /// });
+    /// assert!(worker.try_next().is_none(), "one `Woken` per wake");
+    /// ```
+    ///
+    #[cfg_attr(
+        feature = "alloc",
+        doc = "[`DynamicSet::wake`]: crate::DynamicSet::wake"
+    )]
+    #[cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet::wake`]: crate#features")]
+    pub fn wake(&self) {
+        self.wake_set();
+    }
+
     /// Becomes the set's worker, or returns `None` while another [`Worker`] exists.
     ///
     /// # Examples
@@ -491,15 +624,21 @@ unsafe impl<N: Node, B: Capacity, L: Layout> sealed::Sealed<N, B, L> for ReadySe
         // `'static` one, and nothing ever takes `&mut` to it.
         unsafe { self.members.as_ref() }
     }
+
+    #[inline(always)]
+    fn signals(&self) -> &Signals {
+        &self.signals
+    }
 }
 
 impl<N: Node, B: Capacity, L: Layout> FixedSet<N, B, L> for ReadySet<N, B, L> {}
 
 impl<N: Node, B: Capacity, L: Layout> fmt::Debug for ReadySet<N, B, L> {
-    /// Prints `ReadySet { len: .. }`.
+    /// Prints `ReadySet { len: .., closed: .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadySet")
             .field("len", &self.len())
+            .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
 }

@@ -8,7 +8,8 @@ use super::*;
 /// no once-cell, no claim at start-up and no allocator.
 ///
 /// It is the same set as a [`ReadySet`] in every other respect (the same protocol, [`Worker`],
-/// [`Ready`] guards, budgets, [`notify`](StaticReadySet::notify) and deferral): only where the
+/// [`Ready`] guards, budgets, [`notify`](StaticReadySet::notify) and deferral,
+/// [`close`](StaticReadySet::close) and [`wake`](StaticReadySet::wake)): only where the
 /// members live differs. The methods that put pointers into the set (enqueueing, `notify`,
 /// [`worker`](StaticReadySet::worker)) take `&'static self`: a set borrowed for `'static` can
 /// never move again, so the pointers its ready list holds into it stay valid. A `static` gives
@@ -26,7 +27,7 @@ use super::*;
 /// `default-features = false` (only the threads are `std`'s).
 ///
 /// ```
-/// use intrusive_mpsc::{node, Link, Queue, StaticReadySet};
+/// use intrusive_mpsc::{node, Link, Next, Queue, StaticReadySet};
 ///
 /// struct Packet {
 ///     link: Link,
@@ -56,7 +57,7 @@ use super::*;
 /// // The worker: claimed once, polls with a budget of 16 packets per peer.
 /// let mut worker = PEERS.worker().expect("one worker at a time");
 /// let mut served = [0; 8];
-/// while let Ok(mut ready) = worker.try_next() {
+/// while let Some(Next::Ready(mut ready)) = worker.try_next() {
 ///     let peer = ready.index();
 ///     for packet in ready.drain().take(16) {
 ///         assert_eq!(packet.peer, peer);
@@ -84,6 +85,8 @@ use super::*;
 pub struct StaticReadySet<N: Node, const M: usize, B: Capacity = Unbounded, L: Layout = Compact> {
     /// The entries of the members that have nodes and are not held.
     ready: ReadyList<N, B, L>,
+    /// The closed flag and the pending wakes.
+    signals: Signals,
     /// The members, each claimed and parked from the start (`Member::idle`).
     members: [Member<N, B, L>; M],
 }
@@ -131,6 +134,7 @@ impl<N: Node, const M: usize, L: Layout> StaticReadySet<N, M, Unbounded, L> {
             type B = Unbounded;
             StaticReadySet {
                 ready: Queue::new(),
+                signals: Signals::new(),
                 members: idle_members!(Member::idle(Queue::new_claimed_parked())),
             }
         }
@@ -138,6 +142,8 @@ impl<N: Node, const M: usize, L: Layout> StaticReadySet<N, M, Unbounded, L> {
 
     /// Adds a node at the back of member `index`'s queue, and schedules that queue if it was
     /// idle; see [`ReadySet::enqueue`]. Wait-free, like [`Queue::enqueue`].
+    /// It accepts nodes after [`close`](StaticReadySet::close) too, as [`ReadySet::enqueue`]
+    /// does.
     ///
     /// # Panics
     ///
@@ -190,6 +196,7 @@ impl<N: Node, const M: usize, L: Layout> StaticReadySet<N, M, Bounded, L> {
             type B = Bounded;
             StaticReadySet {
                 ready: Queue::new(),
+                signals: Signals::new(),
                 members: idle_members!(Member::idle(Queue::with_capacity_claimed_parked(capacity))),
             }
         }
@@ -219,12 +226,14 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> StaticReadySet<N, M, B, L>
         self.members.get(index)
     }
 
-    /// Adds a node at the back of member `index`'s queue if there is room, or hands it back; on
-    /// success, schedules the queue if it was idle. See [`ReadySet::try_enqueue`].
+    /// Adds a node at the back of member `index`'s queue if the set is open and the member has
+    /// room, or hands it back; on success, schedules the queue if it was idle. See
+    /// [`ReadySet::try_enqueue`].
     ///
     /// # Errors
     ///
-    /// `Err(handle)`, the very node, when member `index` is bounded and full.
+    /// `Err(handle)`, the very node, when the set is [closed](StaticReadySet::close), or when
+    /// member `index` is bounded and full.
     ///
     /// # Panics
     ///
@@ -242,6 +251,49 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> StaticReadySet<N, M, B, L>
     /// If `index >= M`.
     pub fn notify(&'static self, index: usize) {
         self.notify_at(index);
+    }
+
+    /// Closes the set: the worker takes what is still scheduled, then gets [`Next::Closed`],
+    /// and [`try_enqueue`](StaticReadySet::try_enqueue) is refused from now on; see
+    /// [`ReadySet::close`], whose rules this follows exactly. Nodes that no worker takes stay
+    /// in their members' queues, inside the set (a `static` is never dropped).
+    ///
+    /// It takes `&self`: it puts no pointer into the set. It never waits, so an interrupt
+    /// handler may call it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use intrusive_mpsc::{node, Link, Next, StaticReadySet};
+    ///
+    /// struct Event {
+    ///     link: Link,
+    /// }
+    /// node!(Event, link, &'static mut Event);
+    ///
+    /// static EVENTS: StaticReadySet<Event, 4> = StaticReadySet::new();
+    /// let mut worker = EVENTS.worker().unwrap();
+    /// std::thread::spawn(|| EVENTS.close()).join().unwrap();
+    /// assert!(matches!(worker.next_blocking(), Next::Closed));
+    /// let event = Box::leak(Box::new(Event { link: Link::new() }));
+    /// assert!(EVENTS.try_enqueue(0, event).is_err(), "refused: the event comes back");
+    /// ```
+    pub fn close(&self) {
+        self.close_set();
+    }
+
+    /// Whether [`close`](StaticReadySet::close) was called.
+    #[inline]
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.signals().is_closed()
+    }
+
+    /// Wakes the worker once with [`Next::Woken`], for events of your own; see
+    /// [`ReadySet::wake`], whose rules this follows exactly. It takes `&self` and never waits,
+    /// as [`close`](StaticReadySet::close).
+    pub fn wake(&self) {
+        self.wake_set();
     }
 
     /// Becomes the set's worker, or returns `None` while another [`Worker`] exists. Dropping
@@ -278,7 +330,7 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> StaticReadySet<N, M, B, L>
 /// # Examples
 ///
 /// ```
-/// use intrusive_mpsc::{node, Link, StaticReadySet, StaticWorker};
+/// use intrusive_mpsc::{node, Link, Next, StaticReadySet, StaticWorker};
 ///
 /// struct Event {
 ///     link: Link,
@@ -296,7 +348,7 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> StaticReadySet<N, M, B, L>
 /// impl MainLoop {
 ///     fn turn(&mut self) -> Vec<u8> {
 ///         let mut codes = Vec::new();
-///         while let Ok(mut ready) = self.worker.try_next() {
+///         while let Some(Next::Ready(mut ready)) = self.worker.try_next() {
 ///             codes.extend(ready.drain().map(|event| event.code));
 ///         }
 ///         codes
@@ -313,7 +365,7 @@ pub type StaticWorker<N, const M: usize, B = Unbounded, L = Compact> =
     Worker<'static, N, B, L, StaticReadySet<N, M, B, L>>;
 
 /// A member of a [`StaticReadySet`] held by its worker, as [`StaticWorker::try_next`] returns
-/// it (see [`Ready`]).
+/// it in [`Next::Ready`] (see [`Ready`]).
 pub type StaticReady<N, const M: usize, B = Unbounded, L = Compact> =
     Ready<'static, N, B, L, StaticReadySet<N, M, B, L>>;
 
@@ -335,6 +387,11 @@ unsafe impl<N: Node, const M: usize, B: Capacity, L: Layout> sealed::Sealed<N, B
     fn members(&self) -> &[Member<N, B, L>] {
         &self.members
     }
+
+    #[inline(always)]
+    fn signals(&self) -> &Signals {
+        &self.signals
+    }
 }
 
 impl<N: Node, const M: usize, B: Capacity, L: Layout> FixedSet<N, B, L>
@@ -343,10 +400,11 @@ impl<N: Node, const M: usize, B: Capacity, L: Layout> FixedSet<N, B, L>
 }
 
 impl<N: Node, const M: usize, B: Capacity, L: Layout> fmt::Debug for StaticReadySet<N, M, B, L> {
-    /// Prints `StaticReadySet { len: .. }`.
+    /// Prints `StaticReadySet { len: .., closed: .. }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StaticReadySet")
             .field("len", &M)
+            .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
 }

@@ -1,4 +1,5 @@
-//! [`Worker`]: the unique right to take queues off the ready list.
+//! [`Worker`]: the unique right to take queues off a fixed set's ready list, and to take its
+//! wakes and its close.
 
 use super::*;
 
@@ -6,10 +7,25 @@ use super::*;
 /// [`ReadySet::worker`]) or, with `S` = [`StaticReadySet`], a `static` set's (see
 /// [`StaticReadySet::worker`]).
 ///
+/// It speaks the language of every ready set's worker (a [`DynamicSet`]'s [`SetWorker`] too):
+/// [`try_next`](Worker::try_next), [`next_blocking`] (feature `std`),
+/// [`next_async`](Worker::next_async) and [`poll_next`](Worker::poll_next) return a [`Next`]:
+/// [`Next::Ready`] with a [`Ready`] guard, [`Next::Woken`] for each [`wake`](ReadySet::wake) of
+/// the set, or [`Next::Closed`] once the set is [closed](ReadySet::close) and nothing is
+/// scheduled. A worker's loop runs until `Closed`. The worker is also an [`Iterator`] over the
+/// members ready now (see its `Iterator` impl).
+///
 /// Each [`Ready`] guard it hands out is one queue that has nodes, for the caller to drain. Guards
 /// for different queues may be held at once, and sent to other threads when the handles are
 /// `Send`: each queue still has one consumer at a time. A worker that is leaked (`mem::forget`)
 /// keeps the worker slot taken for good.
+///
+#[cfg_attr(feature = "alloc", doc = "[`DynamicSet`]: crate::DynamicSet")]
+#[cfg_attr(feature = "alloc", doc = "[`SetWorker`]: crate::SetWorker")]
+#[cfg_attr(not(feature = "alloc"), doc = "[`DynamicSet`]: crate#features")]
+#[cfg_attr(not(feature = "alloc"), doc = "[`SetWorker`]: crate#features")]
+#[cfg_attr(feature = "std", doc = "[`next_blocking`]: Worker::next_blocking")]
+#[cfg_attr(not(feature = "std"), doc = "[`next_blocking`]: crate#features")]
 pub struct Worker<
     's,
     N: Node,
@@ -19,6 +35,16 @@ pub struct Worker<
 > {
     pub(super) set: &'s S,
     pub(super) ready: Consumer<&'s ReadyList<N, B, L>>,
+}
+
+/// What a worker's look found.
+enum Found<N: Node, B: Capacity, L: Layout> {
+    /// A member, off the ready list.
+    Entry(Entry<N, B, L>),
+    /// A user's wake.
+    Woken,
+    /// The set is closed and nothing is left on the ready list.
+    Closed,
 }
 
 impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B, L, S> {
@@ -31,17 +57,28 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
         })
     }
 
-    /// Takes the next queue that has nodes, without ever waiting.
+    /// Takes a wake, the next member that has nodes, or the close, without ever waiting: `None`
+    /// when there is nothing now.
     ///
-    /// # Errors
+    /// In that order, as every worker's `next`: a pending [`wake`](ReadySet::wake) first
+    /// ([`Next::Woken`]), then a scheduled member ([`Next::Ready`]), then, once the set is
+    /// [closed](ReadySet::close) and no member is scheduled, [`Next::Closed`]. `None` also when
+    /// a producer is in the middle of scheduling a member (a few instructions, unless that
+    /// producer is preempted): the member is on the list for a later call, and a worker that
+    /// sleeps instead is woken by that producer. It never spins or sleeps, even once the set is
+    /// closed, so an interrupt handler may call it (a [`SetWorker`]'s `try_next` waits out such
+    /// a producer once its set is closed; a fixed set's worker may run in an interrupt handler
+    /// that preempted that very producer, so it does not).
     ///
-    /// As [`Consumer::try_dequeue`] on the ready list: [`Empty`](TryDequeueError::Empty) when no
-    /// queue is scheduled, [`Inconsistent`](TryDequeueError::Inconsistent) when a producer is in
-    /// the middle of scheduling one.
+    #[cfg_attr(feature = "alloc", doc = "[`SetWorker`]: crate::SetWorker")]
+    #[cfg_attr(not(feature = "alloc"), doc = "[`SetWorker`]: crate#features")]
     #[inline]
-    pub fn try_next(&mut self) -> Result<Ready<'s, N, B, L, S>, TryDequeueError> {
-        let entry = self.ready.try_dequeue()?;
-        Ok(self.hold(entry))
+    pub fn try_next(&mut self) -> Option<Next<Ready<'s, N, B, L, S>>> {
+        let found = self.look().ok()?;
+        // Leave the sleeping state a pending `poll_next` may have left (clear its mark, if no
+        // producer has replaced it): producers need not wake a worker that found something.
+        self.ready.done();
+        Some(self.deliver(found))
     }
 
     /// The set this worker serves.
@@ -50,7 +87,8 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
         self.set
     }
 
-    /// Takes the next queue that has nodes, sleeping until one is scheduled.
+    /// Takes a wake, the next member that has nodes, or the close (in the order of
+    /// [`try_next`](Worker::try_next)), sleeping until there is one.
     ///
     /// # Panics
     ///
@@ -58,15 +96,13 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
     /// tasks (a worker thread, or inside `block_on`): call [`next_async`](Worker::next_async)
     /// there instead.
     #[cfg(feature = "std")]
-    pub fn next_blocking(&mut self) -> Ready<'s, N, B, L, S> {
-        let entry = self
-            .ready
-            .dequeue_blocking_as(("next_blocking", "next_async().await"));
-        self.hold(entry)
+    pub fn next_blocking(&mut self) -> Next<Ready<'s, N, B, L, S>> {
+        self.block(None, ("next_blocking", "next_async().await"))
+            .expect("no deadline")
     }
 
-    /// Takes the next queue that has nodes, sleeping until one is scheduled or `timeout` has
-    /// passed; `None` on timeout.
+    /// Takes a wake, the next member that has nodes, or the close, sleeping until there is one
+    /// or `timeout` has passed; `None` on timeout.
     ///
     /// # Panics
     ///
@@ -75,15 +111,14 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
     pub fn next_timeout_blocking(
         &mut self,
         timeout: core::time::Duration,
-    ) -> Option<Ready<'s, N, B, L, S>> {
-        let entry = self.ready.dequeue_timeout_as(
-            timeout,
+    ) -> Option<Next<Ready<'s, N, B, L, S>>> {
+        self.block(
+            std::time::Instant::now().checked_add(timeout),
             (
                 "next_timeout_blocking",
                 "next_async() under your runtime's timeout",
             ),
-        )?;
-        Some(self.hold(entry))
+        )
     }
 
     /// The former name of [`next_timeout_blocking`](Worker::next_timeout_blocking).
@@ -93,20 +128,129 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
         since = "0.1.0",
         note = "renamed `next_timeout_blocking`: it blocks the thread (in async code, await `next_async()` under your runtime's timeout)"
     )]
-    pub fn next_timeout(&mut self, timeout: core::time::Duration) -> Option<Ready<'s, N, B, L, S>> {
+    pub fn next_timeout(
+        &mut self,
+        timeout: core::time::Duration,
+    ) -> Option<Next<Ready<'s, N, B, L, S>>> {
         self.next_timeout_blocking(timeout)
     }
 
-    /// Polls for the next queue that has nodes: `Ready` with it, or `Pending` with the task's
-    /// waker registered to be woken when one is scheduled.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Ready<'s, N, B, L, S>> {
-        self.ready.poll_dequeue(cx).map(|entry| self.hold(entry))
+    /// Polls for a wake, the next member that has nodes, or the close: `Ready` with it, or
+    /// `Pending` with the task's waker registered to be woken when one comes.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Next<Ready<'s, N, B, L, S>>> {
+        let step = self.step(cx.waker());
+        Consumer::<&'s ReadyList<N, B, L>>::poll_step(step, cx).map(|found| self.deliver(found))
     }
 
-    /// Waits asynchronously for the next queue that has nodes. Cancel-safe: dropping the future
-    /// loses no scheduled queue.
-    pub fn next_async(&mut self) -> impl Future<Output = Ready<'s, N, B, L, S>> + '_ {
+    /// Waits asynchronously for a wake, the next member that has nodes, or the close.
+    /// Cancel-safe: dropping the future loses no scheduled member and no wake.
+    pub fn next_async(&mut self) -> impl Future<Output = Next<Ready<'s, N, B, L, S>>> + '_ {
         core::future::poll_fn(move |cx| self.poll_next(cx))
+    }
+
+    /// One look, without registering anything: a wake, then the ready list, then the close.
+    /// `Err` as [`Consumer::try_dequeue`] on the ready list when there is nothing (yet).
+    #[inline]
+    fn look(&mut self) -> Result<Found<N, B, L>, TryDequeueError> {
+        Self::look_with(self.set, &mut self.ready)
+    }
+
+    /// [`look`](Worker::look), on the worker's parts.
+    #[inline]
+    fn look_with(
+        set: &'s S,
+        ready: &mut Consumer<&'s ReadyList<N, B, L>>,
+    ) -> Result<Found<N, B, L>, TryDequeueError> {
+        let signals = set.signals();
+        if signals.take_wake() {
+            return Ok(Found::Woken);
+        }
+        // Before the pop (Acquire, see `closed_for_worker`): a close we see here comes after
+        // every scheduling that happened before it, so the pop below sees those members.
+        let closed = signals.closed_for_worker();
+        match ready.try_dequeue() {
+            Ok(entry) => Ok(Found::Entry(entry)),
+            Err(TryDequeueError::Empty) if closed => Ok(Found::Closed),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// One step of a wait: what [`look`](Worker::look) finds, or else the worker's waker
+    /// registered and the ready list marked "consumer asleep" (`Sleep`): the next scheduling,
+    /// `wake` or `close` wakes it.
+    ///
+    /// No wake-up is lost: the waker is registered before the last look at the wakes, the
+    /// close and the list. A scheduling after that look finds the mark (the mark's
+    /// compare-and-swap fails if it came between the look and the mark, and we look again);
+    /// a `wake` or `close` after it changes its count or flag and then wakes the ready list's
+    /// waker, which this registration is in (or is being put in: `register` then wakes it
+    /// itself). A `wake` or `close` before the registration in the waker's state is seen by the
+    /// look: its change happens-before our registration (see `Sealed::close_set`).
+    fn step(&mut self, waker: &Waker) -> Step<Found<N, B, L>> {
+        Self::step_with(self.set, &mut self.ready, waker)
+    }
+
+    /// [`step`](Worker::step), on the worker's parts (for `Consumer::block_on`, which lends the
+    /// consumer to each step).
+    fn step_with(
+        set: &'s S,
+        ready: &mut Consumer<&'s ReadyList<N, B, L>>,
+        waker: &Waker,
+    ) -> Step<Found<N, B, L>> {
+        let mut registered = false;
+        loop {
+            match Self::look_with(set, ready) {
+                Ok(found) => {
+                    // Leave the sleeping state (clear our mark if a previous step left it).
+                    ready.done();
+                    return Step::Ready(found);
+                }
+                // The producer that is mid-way will not wake us: look again soon.
+                Err(TryDequeueError::Inconsistent) => return Step::Retry,
+                Err(TryDequeueError::Empty) => {}
+            }
+            if !registered {
+                ready.register(waker);
+                registered = true;
+                // Look once more, now that a wake-up would reach us.
+                continue;
+            }
+            if ready.try_sleep() {
+                return Step::Sleep;
+            }
+            // A member was scheduled (or is being scheduled) since we looked: look again.
+        }
+    }
+
+    /// Drives [`step`](Worker::step) on this thread, parking it between steps, until it finds
+    /// something or `deadline` passes (`None`). `named` as for `Consumer::block_on`.
+    #[cfg(feature = "std")]
+    fn block(
+        &mut self,
+        deadline: Option<std::time::Instant>,
+        named: (&str, &str),
+    ) -> Option<Next<Ready<'s, N, B, L, S>>> {
+        // A member or a wake is usually there already: take it before setting up a wait (the
+        // thread's waker costs a thread-local look-up and a reference count).
+        if let Ok(found) = self.look() {
+            self.ready.done();
+            return Some(self.deliver(found));
+        }
+        let set = self.set;
+        let found = self.ready.block_on(deadline, Some(named), |ready, waker| {
+            Self::step_with(set, ready, waker)
+        })?;
+        Some(self.deliver(found))
+    }
+
+    /// What a look found, as the caller sees it.
+    #[inline]
+    fn deliver(&self, found: Found<N, B, L>) -> Next<Ready<'s, N, B, L, S>> {
+        match found {
+            Found::Entry(entry) => Next::Ready(self.hold(entry)),
+            Found::Woken => Next::Woken,
+            Found::Closed => Next::Closed,
+        }
     }
 
     /// Turns an entry taken off the ready list into a guard on its queue.
@@ -135,10 +279,17 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
 }
 
 /// Takes the next queue that has nodes, or `None` when no queue is scheduled: the worker is an
-/// iterator over what is ready now, and starts yielding again once a producer schedules a queue
-/// (it is not fused). Drain (or defer) each queue it yields: a guard dropped with nodes left puts
-/// its queue straight back on the list, so a loop that only looks never ends. Each step waits out a producer that
-/// is in the middle of scheduling a queue (a few instructions, unless that producer is preempted),
+/// iterator over the members that are ready now, and starts yielding again once a producer
+/// schedules a queue (it is not fused). So it ends at the close too: once the set is closed and
+/// every member scheduled before the close was yielded, it returns `None` (as
+/// [`try_next`](Worker::try_next) returns [`Next::Closed`]). It yields held members only:
+/// it never takes a [`wake`](ReadySet::wake), which stays pending for the next `try_next`,
+/// `next_blocking` or `next_async`, and it does not tell the close from a moment with nothing
+/// scheduled (ask [`is_closed`](ReadySet::is_closed), or use `try_next`, for that).
+///
+/// Drain (or defer) each queue it yields: a guard dropped with nodes left puts its queue straight
+/// back on the list, so a loop that only looks never ends. Each step waits out a producer that is
+/// in the middle of scheduling a queue (a few instructions, unless that producer is preempted),
 /// as [`Consumer::dequeue`] does; it never sleeps.
 impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Iterator
     for Worker<'s, N, B, L, S>

@@ -1,9 +1,9 @@
 //! The loom models, one module per area: `queue` (every queue operation, both layouts), `bounded`
 //! (the bounded queue, batches, races at the limit), `wait` (blocking and async consumers on every
 //! waiting kind), `channel` (waiting senders, close, closed), `ready`, `ready_defer` and
-//! `ready_static` (the ready set: scheduling, re-arm, budget, deferral, `'static` members), and
-//! `ready_dynamic` (the dynamic set: members added and closed under sends, workers racing for a
-//! member, close and wake).
+//! `ready_static` (the ready set: scheduling, re-arm, budget, deferral, close and wake, `'static`
+//! members), and `ready_dynamic` (the dynamic set: members added and closed under sends, workers
+//! racing for a member, close and wake).
 //!
 //! Built only with `RUSTFLAGS="--cfg loom"`; run them all with
 //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --test loom`, or one

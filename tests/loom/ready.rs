@@ -17,10 +17,25 @@
 //! As in `wait.rs`, the models do not join their threads (loom runs every thread to its end
 //! anyway): a wake-up that arrives after the worker stopped waiting is legitimate, and loom's
 //! `join` mistakes such an unpark of the joining thread for its own notification.
-use crate::support::{check, flag, is_ready, mark_ready, msg, Msg, Packet};
+//!
+//! # Close and wake
+//!
+//! The last three models race the set's `close` and `wake` against a worker that is about to
+//! sleep (in `next_blocking`, or in `next_async`): a close or wake slept through is a deadlock,
+//! and a `Closed` that comes before a member scheduled before the close is a failed count. Each
+//! change below, applied to the library alone, makes the models beside it fail (checked by
+//! applying it and running each model alone, then reverting):
+//!
+//! | Change in `src/ready/` | Models that fail | How |
+//! |---|---|---|
+//! | `Sealed::close_set` (`fixed.rs`) sets the flag but does not wake the ready list's waker | `a_close_reaches_a_worker_about_to_sleep`, `a_close_reaches_an_async_worker` | the worker sleeps through the close: deadlock |
+//! | `Sealed::close_set` wakes the waker before setting the flag instead of after | the same two | the woken worker looks before the flag is set and sleeps again: deadlock |
+//! | `Sealed::wake_set` (`fixed.rs`) adds to the count but does not wake the waker | `each_wake_ends_one_wait_of_a_worker_about_to_sleep` | the worker sleeps through the wake: deadlock |
+//! | `Worker::step_with` (`worker.rs`) registers its waker but does not look again before marking the list asleep | all three | a close or wake between the look and the registration is seen by neither: deadlock |
+//! | `Signals::closed_for_worker` (`fixed.rs`) loads the flag with `Relaxed` instead of `Acquire` | `a_close_reaches_a_worker_about_to_sleep`, `a_close_reaches_an_async_worker` | the worker sees the close but not the member scheduled before it: `Closed` with the node undelivered, a failed count |
+use crate::support::{check, flag, held, is_ready, mark_ready, msg, Msg, Packet};
 use intrusive_mpsc::{
-    Bounded, Capacity, Compact, Layout, Node, Padded, Ready, ReadySet, TryDequeueError, Unbounded,
-    Worker,
+    Bounded, Capacity, Compact, Layout, Next, Node, Padded, Ready, ReadySet, Unbounded, Worker,
 };
 use loom::sync::Arc;
 use loom::thread;
@@ -45,11 +60,12 @@ fn take_one<B: Capacity, L: Layout>(ready: &mut Ready<'_, Msg, B, L>, next: &mut
     next[index][m.producer] = m.seq + 1;
 }
 
-/// Everything has arrived and every guard is dropped: nothing may be left on the ready list.
+/// Everything has arrived and every guard is dropped: nothing may be left on the ready list. (The
+/// iterator, not `try_next`: it waits out an entry that is still being linked, which `try_next`
+/// would report as nothing now.)
 fn nothing_listed<N: Node, B: Capacity, L: Layout>(worker: &mut Worker<'_, N, B, L>) {
-    assert_eq!(
-        worker.try_next().err(),
-        Some(TryDequeueError::Empty),
+    assert!(
+        worker.next().is_none(),
         "a queue is still listed after everything arrived: scheduled twice"
     );
 }
@@ -96,7 +112,7 @@ fn a_producer_races_the_rearm<L: Layout>() {
         let mut worker = set.worker().unwrap();
         let mut next = [[0; 2]; 1];
         for _ in 0..2 {
-            let mut ready = worker.next_blocking();
+            let mut ready = held(worker.next_blocking());
             assert_eq!(ready.index(), 0);
             take_one(&mut ready, &mut next);
         }
@@ -124,8 +140,8 @@ fn two_queues_two_producers() {
         let mut next = [[0; 2]; 2];
         let mut received = 0;
         while received < 4 {
-            let mut first = worker.next_blocking();
-            if let Ok(mut second) = worker.try_next() {
+            let mut first = held(worker.next_blocking());
+            if let Some(Next::Ready(mut second)) = worker.try_next() {
                 assert_ne!(first.index(), second.index(), "one queue held twice");
                 take_one(&mut second, &mut next);
                 received += 1;
@@ -156,11 +172,10 @@ fn a_queue_over_budget_is_requeued_while_a_producer_enqueues<L: Layout>() {
         let mut worker = set.worker().unwrap();
         let mut next = [[0; 2]; 1];
         for _ in 0..3 {
-            let mut ready = worker.next_blocking();
+            let mut ready = held(worker.next_blocking());
             // With one queue, held, nothing can be listed or on its way onto the list.
-            assert_eq!(
-                worker.try_next().err(),
-                Some(TryDequeueError::Empty),
+            assert!(
+                worker.next().is_none(),
                 "the held queue is listed too: scheduled twice"
             );
             take_one(&mut ready, &mut next);
@@ -191,7 +206,7 @@ fn a_guard_dropped_on_another_thread_hands_the_queue_back<L: Layout>() {
             assert_eq!(next, [[1, 0]]);
         });
         thread::spawn(move || set.enqueue(0, msg(1, 0)));
-        let mut ready = worker.next_blocking();
+        let mut ready = held(worker.next_blocking());
         let m = ready.dequeue().expect("a scheduled queue has a node");
         assert_eq!((m.producer, m.seq), (1, 0));
         drop(ready);
@@ -217,7 +232,7 @@ fn an_async_worker_is_woken_by_each_scheduling_enqueue() {
         let next = loom::future::block_on(async {
             let mut next = [[0; 2]; 2];
             for _ in 0..2 {
-                let mut ready = worker.next_async().await;
+                let mut ready = held(worker.next_async().await);
                 take_one(&mut ready, &mut next);
             }
             next
@@ -250,7 +265,7 @@ fn a_full_bounded_member_refuses_and_the_retry_is_delivered() {
         let mut worker = set.worker().unwrap();
         let mut next = [[0; 2]; 1];
         for _ in 0..2 {
-            let mut ready = worker.next_blocking();
+            let mut ready = held(worker.next_blocking());
             take_one(&mut ready, &mut next);
         }
         assert_eq!(next, [[2, 0]]);
@@ -285,7 +300,7 @@ fn a_deferred_queue_is_scheduled_by_a_racing_notify() {
         let mut worker = set.worker().unwrap();
         let mut sent = 0;
         'turns: while sent < 2 {
-            let mut ready = worker.next_blocking();
+            let mut ready = held(worker.next_blocking());
             while let Some(oldest) = ready.peek() {
                 if !is_ready(oldest) {
                     ready.defer_until_notified();
@@ -296,6 +311,96 @@ fn a_deferred_queue_is_scheduled_by_a_racing_notify() {
                 sent += 1;
             }
         }
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. A producer sends one node and closes the set, racing a worker that loops
+/// on `next_blocking` until `Closed`: the close must reach the worker wherever it is (looking at
+/// the list, registered but not yet marked asleep, or asleep), and only after the node sent
+/// before it was handed out. A close slept through is a deadlock; `Closed` before the node, a
+/// failed count.
+#[test]
+fn a_close_reaches_a_worker_about_to_sleep() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Msg>::new(1));
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                set.enqueue(0, msg(0, 0));
+                set.close();
+            });
+        }
+        let mut worker = set.worker().unwrap();
+        let mut next = [[0; 2]; 1];
+        loop {
+            match worker.next_blocking() {
+                Next::Ready(mut ready) => take_one(&mut ready, &mut next),
+                Next::Woken => panic!("nobody wakes this set"),
+                Next::Closed => break,
+            }
+        }
+        assert_eq!(
+            next,
+            [[1, 0]],
+            "the node sent before the close, then `Closed`"
+        );
+        nothing_listed(&mut worker);
+    });
+}
+
+/// Preemption bound 3. Another thread wakes the set twice while the worker, with nothing
+/// scheduled, sleeps in `next_blocking` twice: each wake must end one wait with `Woken` (a wake
+/// slept through is a deadlock), and no third `Woken` may follow.
+#[test]
+fn each_wake_ends_one_wait_of_a_worker_about_to_sleep() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Msg>::new(1));
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                set.wake();
+                set.wake();
+            });
+        }
+        let mut worker = set.worker().unwrap();
+        for _ in 0..2 {
+            assert!(matches!(worker.next_blocking(), Next::Woken));
+        }
+        assert!(worker.try_next().is_none(), "one `Woken` per wake");
+    });
+}
+
+/// Preemption bound 3. The close of `a_close_reaches_a_worker_about_to_sleep`, racing an async
+/// worker (`next_async` under `loom::future::block_on`): each poll registers the task's waker,
+/// which the close must wake.
+#[test]
+fn a_close_reaches_an_async_worker() {
+    check(3, || {
+        let set = Arc::new(ReadySet::<Msg>::new(1));
+        {
+            let set = Arc::clone(&set);
+            thread::spawn(move || {
+                set.enqueue(0, msg(0, 0));
+                set.close();
+            });
+        }
+        let mut worker = set.worker().unwrap();
+        let next = loom::future::block_on(async {
+            let mut next = [[0; 2]; 1];
+            loop {
+                match worker.next_async().await {
+                    Next::Ready(mut ready) => take_one(&mut ready, &mut next),
+                    Next::Woken => panic!("nobody wakes this set"),
+                    Next::Closed => return next,
+                }
+            }
+        });
+        assert_eq!(
+            next,
+            [[1, 0]],
+            "the node sent before the close, then `Closed`"
+        );
         nothing_listed(&mut worker);
     });
 }

@@ -22,7 +22,7 @@
 //! Each model states its preemption bound beside it. Loom explores every interleaving within the
 //! bound, not every weak-memory reordering: a pass is strong evidence, not a proof.
 use crate::support::{check, msg, Msg};
-use intrusive_mpsc::{Member, ReadySet, StaticReadySet, TryDequeueError};
+use intrusive_mpsc::{Member, Next, ReadySet, StaticReadySet, TryDequeueError};
 use loom::thread;
 
 /// `count` unclaimed members in `'static` storage. (Under loom `Member::new` is not `const`, so
@@ -127,7 +127,7 @@ fn const_set_first_enqueues_schedule_once() {
         let mut worker = set.worker().unwrap();
         let mut got: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         // One look while the producers run: never waits on a producer mid-enqueue.
-        if let Ok(mut ready) = worker.try_next() {
+        if let Some(Next::Ready(mut ready)) = worker.try_next() {
             let index = ready.index();
             loop {
                 match ready.try_dequeue() {
@@ -145,6 +145,6 @@ fn const_set_first_enqueues_schedule_once() {
         }
         got[0].sort_unstable();
         assert_eq!(got, [vec![0, 1], vec![1]], "every node delivered, once");
-        assert!(worker.try_next().is_err(), "nothing listed twice");
+        assert!(worker.try_next().is_none(), "nothing listed twice");
     });
 }

@@ -6,6 +6,7 @@
 //!   check of per-producer order, loss and duplication (`once_per_producer` where each producer
 //!   sends one).
 //! - `packet`: the ready-set tests' packet, which another thread marks ready.
+//! - `next`: `held` and `held_now`, the guard a ready-set worker's `Next` must carry.
 //! - `harness`: watchdogs (`STALL`, `promptly`, `from_worker`), the size factor (`scaled`), a
 //!   counting waker, a minimal executor, a random number generator, and `MemberOrder`, the
 //!   stress workers' check of order per member of a ready set.
@@ -25,6 +26,7 @@ pub mod harness;
 #[cfg(not(loom))]
 pub mod kinds;
 pub mod msg;
+pub mod next;
 pub mod packet;
 #[cfg(not(loom))]
 pub mod stress;
@@ -34,6 +36,8 @@ pub mod stress;
 pub use harness::*;
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use msg::{counted, drop_counted, logged, msg, once_per_producer, DropLog, Fifo, Msg};
+#[allow(unused_imports, reason = "each test binary uses some of them")]
+pub use next::{held, held_now};
 #[allow(unused_imports, reason = "each test binary uses some of them")]
 pub use packet::{flag, is_ready, mark_ready, packet, Packet};
 

@@ -6,7 +6,7 @@
 use std::sync::{mpsc, Arc};
 use std::thread;
 
-use intrusive_mpsc::{Capacity, Layout, Node, Ready, ReadySet, TryDequeueError, Worker};
+use intrusive_mpsc::{Capacity, Layout, Node, Ready, ReadySet, Worker};
 
 use super::{report_progress, until_done, Held, MemberOrder, Report};
 
@@ -56,9 +56,8 @@ impl StressWorker {
             }
             held.assert_none();
             order.assert_all();
-            assert_eq!(
-                worker.try_next().err(),
-                Some(TryDequeueError::Empty),
+            assert!(
+                worker.next().is_none(),
                 "everything delivered, so nothing may still be listed"
             );
             report.send(Report::Done(guards)).unwrap();

@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::Backoff;
 use futures_util::stream::{select_all, SelectAll, StreamExt};
-use intrusive_mpsc::{Consumer, Queue, ReadySet, Worker};
+use intrusive_mpsc::{Consumer, Next, Queue, ReadySet, Worker};
 use intrusive_mpsc_perf::{packets, pin, pinning, Packet};
 
 /// The most packets a worker takes from one queue per turn.
@@ -121,13 +121,13 @@ impl<const SPIN: bool> Subject for Ready<SPIN> {
         let mut taken = 0;
         while taken < n {
             let mut ready = if !SPIN {
-                worker.next_blocking()
+                held(worker.next_blocking())
             } else if let Some(ready) = worker.next() {
                 backoff.reset();
                 ready
             } else if backoff.is_completed() {
                 backoff.reset();
-                worker.next_blocking()
+                held(worker.next_blocking())
             } else {
                 backoff.snooze();
                 continue;
@@ -137,6 +137,15 @@ impl<const SPIN: bool> Subject for Ready<SPIN> {
                 taken += 1;
             }
         }
+    }
+}
+
+/// The member a worker's `next_blocking` held: the benchmark never wakes or closes its set.
+#[inline]
+fn held<H>(next: Next<H>) -> H {
+    match next {
+        Next::Ready(held) => held,
+        Next::Woken | Next::Closed => unreachable!("the benchmark never wakes or closes the set"),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! One concept per module: `list`, the ready list the workers share (a member's slot and entry
 //! on it, the hand-off between pops, the set's shared state); `member`, a member's allocation
-//! and the producers' [`MemberHandle`]; `worker`, [`SetWorker`] and its [`Next`]; `held`, the
+//! and the producers' [`MemberHandle`]; `worker`, [`SetWorker`] and its [`NextFuture`]; `held`, the
 //! [`HeldMember`] guard.
 
 use core::fmt;
@@ -14,6 +14,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::task::{Context, Poll};
 
+use super::Next;
 use crate::policy::waiters::{Key, Waiters};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Backoff, UnsafeCell};
 use crate::{
@@ -29,7 +30,7 @@ pub use held::{HeldDrain, HeldMember};
 use list::{Entry, Pop, Shared, Slot};
 pub use member::MemberHandle;
 use member::{Cell, MemberQueue};
-pub use worker::{Next, NextFuture, SetWorker};
+pub use worker::{NextFuture, SetWorker};
 
 /// A ready set whose members are added and removed at any time, served by any number of owned
 /// workers: peers that come and go, actors by the thousand, every core busy. Feature `alloc`.
@@ -52,7 +53,9 @@ pub use worker::{Next, NextFuture, SetWorker};
 ///
 /// It is the general form of the crate's one ready-set design: a [`ReadySet`](crate::ReadySet)
 /// (or a `static` [`StaticReadySet`](crate::StaticReadySet)) is its fixed special case, with
-/// members by index, one worker and no allocation after start-up. Pick this one when members
+/// members by index, one worker and no allocation after start-up, and the same worker language:
+/// its [`Worker`](crate::Worker) returns the same [`Next`] (with a [`Ready`](crate::Ready)
+/// guard), and the set has the same `close`, `is_closed` and `wake`. Pick this one when members
 /// come and go, carry state, or need several workers; see [`ReadySet`](crate::ReadySet) for
 /// the comparison.
 ///

@@ -1,4 +1,4 @@
-//! [`SetWorker`]: one of a [`DynamicSet`]'s workers, and what its `next` returns.
+//! [`SetWorker`]: one of a [`DynamicSet`]'s workers.
 
 use super::*;
 
@@ -72,27 +72,6 @@ pub struct SetWorker<N: Node, S = (), B: Capacity = Unbounded> {
     key: Option<Key>,
 }
 
-/// What a worker's `next` returns.
-pub enum Next<'w, N: Node, S = (), B: Capacity = Unbounded> {
-    /// A member that has nodes, held by this worker until the guard is dropped.
-    Ready(HeldMember<'w, N, S, B>),
-    /// A [`DynamicSet::wake`].
-    Woken,
-    /// The set is closed and nothing is scheduled any more: the worker's loop should end.
-    Closed,
-}
-
-impl<N: Node, S, B: Capacity> fmt::Debug for Next<'_, N, S, B> {
-    /// Prints `Ready(..)`, `Woken` or `Closed`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Next::Ready(held) => f.debug_tuple("Ready").field(held).finish(),
-            Next::Woken => f.write_str("Woken"),
-            Next::Closed => f.write_str("Closed"),
-        }
-    }
-}
-
 impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     /// A worker of `set`, on no list.
     pub(super) fn new(set: Arc<Shared<N, S, B>>) -> Self {
@@ -134,7 +113,7 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     }
 
     /// What `find` found, as the caller sees it.
-    fn deliver(&self, found: Found<N, S, B>) -> Next<'_, N, S, B> {
+    fn deliver(&self, found: Found<N, S, B>) -> Next<HeldMember<'_, N, S, B>> {
         match found {
             Found::Entry(entry) => Next::Ready(self.hold(entry)),
             Found::Woken => Next::Woken,
@@ -167,7 +146,7 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     /// Takes a wake, the next member that has nodes, or the close, without ever sleeping; `None`
     /// when there is nothing now (or a producer is in the middle of scheduling a member: it
     /// will be there on the next call).
-    pub fn try_next(&mut self) -> Option<Next<'_, N, S, B>> {
+    pub fn try_next(&mut self) -> Option<Next<HeldMember<'_, N, S, B>>> {
         let found = self.find()?;
         Some(self.deliver(found))
     }
@@ -180,7 +159,7 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     /// tasks (a worker thread, or inside `block_on`): call [`next_async`](SetWorker::next_async)
     /// there instead.
     #[cfg(feature = "std")]
-    pub fn next_blocking(&mut self) -> Next<'_, N, S, B> {
+    pub fn next_blocking(&mut self) -> Next<HeldMember<'_, N, S, B>> {
         self.leave();
         // Looks, joins the sleepers' list, looks again, and parks between looks until notified:
         // no lost wake-up (see `Waiters`).
@@ -205,7 +184,7 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
 
     /// Polls for a wake, the next member that has nodes, or the close: `Pending` with the
     /// task's waker registered until one of them comes.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Next<'_, N, S, B>> {
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Next<HeldMember<'_, N, S, B>>> {
         match self.poll_find(cx) {
             Poll::Ready(found) => Poll::Ready(self.deliver(found)),
             Poll::Pending => Poll::Pending,
@@ -284,9 +263,9 @@ pub struct NextFuture<'w, N: Node, S = (), B: Capacity = Unbounded> {
 }
 
 impl<'w, N: Node, S, B: Capacity> Future for NextFuture<'w, N, S, B> {
-    type Output = Next<'w, N, S, B>;
+    type Output = Next<HeldMember<'w, N, S, B>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Next<'w, N, S, B>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Next<HeldMember<'w, N, S, B>>> {
         let worker = self
             .worker
             .take()
