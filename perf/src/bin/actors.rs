@@ -8,12 +8,12 @@
 //! to random actors as fast as they can; each message costs the actor about `work_ns` of spinning.
 //! The time runs from the start until every message is handled. Subjects:
 //! - `DynamicSet, 2 workers` and `DynamicSet, 1 worker`: one member per actor, worker threads in
-//!   `next_blocking`, a budget of [`BUDGET`] messages per holding;
+//!   `next_blocking`, a budget of [`budget`] messages per holding;
 //! - `tokio, 2 workers`: a task and an unbounded mpsc per actor on a multi-thread runtime with 2
 //!   workers; the producers are plain threads;
 //! - `crossbeam, 2 threads`: a crossbeam unbounded channel per actor, a `scheduled` flag per actor,
 //!   and a crossbeam channel of ready actor ids served by 2 threads (the producer that sets the
-//!   flag sends the id; a worker drains up to [`BUDGET`] messages, then re-sends the id or clears
+//!   flag sends the id; a worker drains up to [`budget`] messages, then re-sends the id or clears
 //!   the flag and looks once more).
 //!
 //! Each subject's line also gives the cores the process used while it ran (its CPU time over its
@@ -37,8 +37,17 @@ const ACTORS: usize = 5_000;
 const PRODUCERS: usize = 2;
 /// Messages per producer.
 const PER_PRODUCER: usize = 200_000;
-/// Messages an actor takes per turn.
+/// Messages an actor takes per turn, unless the environment variable `ACTORS_BUDGET` says
+/// otherwise (a smaller budget means more turns, so more work for the ready lists).
 const BUDGET: usize = 32;
+
+/// The budget of this run: `ACTORS_BUDGET`, or [`BUDGET`].
+fn budget() -> usize {
+    static BUDGET_NOW: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BUDGET_NOW.get_or_init(|| {
+        std::env::var("ACTORS_BUDGET").map_or(BUDGET, |b| b.parse().expect("ACTORS_BUDGET"))
+    })
+}
 
 /// A message, boxed for every subject.
 struct Msg {
@@ -90,11 +99,12 @@ fn dynamic_set(workers: usize, work_ns: u64) -> Duration {
         .map(|_| {
             let mut worker = set.worker();
             let handled = Arc::clone(&handled);
+            let budget = budget();
             thread::spawn(move || loop {
                 match worker.next_blocking() {
                     Next::Ready(mut actor) => {
                         let mut n = 0;
-                        while n < BUDGET {
+                        while n < budget {
                             let Some(m) = actor.dequeue() else { break };
                             *actor.state() = work(work_ns, m.value);
                             n += 1;
@@ -202,6 +212,7 @@ fn crossbeam_pool(work_ns: u64) -> Duration {
         .map(|_| {
             let (actors, run_tx, run_rx) = (Arc::clone(&actors), run_tx.clone(), run_rx.clone());
             let handled = Arc::clone(&handled);
+            let budget = budget();
             thread::spawn(move || {
                 let mut state = 0;
                 // `usize::MAX` stops the thread (the threads hold senders of the run queue too,
@@ -212,13 +223,13 @@ fn crossbeam_pool(work_ns: u64) -> Duration {
                     }
                     let actor = &actors[id];
                     let mut n = 0;
-                    while n < BUDGET {
+                    while n < budget {
                         let Ok(m) = actor.rx.try_recv() else { break };
                         state = work(work_ns, m.value);
                         n += 1;
                     }
                     handled.fetch_add(n, Ordering::Relaxed);
-                    if n == BUDGET {
+                    if n == budget {
                         let _ = run_tx.send(id);
                         continue;
                     }
@@ -346,8 +357,10 @@ fn main() {
         }
     }
     println!(
-        "{ACTORS} actors, {PRODUCERS} producers, {} messages, {work_ns} ns of work each, {runs} runs",
-        PRODUCERS * PER_PRODUCER
+        "{ACTORS} actors, {PRODUCERS} producers, {} messages, {work_ns} ns of work each, {runs} runs, \
+         a budget of {} messages per turn",
+        PRODUCERS * PER_PRODUCER,
+        budget()
     );
     // Minimum, lower quartile, median, upper quartile, maximum.
     let spread = |v: &Vec<f64>| {

@@ -86,7 +86,11 @@ pub use worker::{NextFuture, SetWorker};
 /// One shared list, rather than a list per worker with stealing (tokio's shape), keeps the order
 /// in which members became ready across workers and needs no stealing; its price is that pops by
 /// different workers take turns on one flag. A member's turn carries up to a budget of messages,
-/// so the flag is taken once per turn, not once per message.
+/// so the flag is taken once per turn, not once per message. Measured against a prototype with a
+/// list per worker and stealing (the performance docs, `perf/README.md`, "Multi-worker design"),
+/// the two were within noise of each other in the actor benchmark on 2 cores, flat out and at
+/// 1 µs per message; per-worker lists did 2.3x the turns of two workers sharing the list only
+/// when turns carried no work and both workers ran at once, still fewer than one worker alone.
 ///
 /// Each member and each ready-list entry holds the member's allocation (an `Arc`), so there are
 /// no indices and no generations: a handle always reaches its own member.
