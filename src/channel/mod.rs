@@ -238,7 +238,7 @@ use crate::policy::runtime;
 use crate::policy::waiters::Waiters;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
-use crate::queue::sleep::Step;
+use crate::queue::sleep::{spin_before_parking, Step};
 use crate::sync::{fence, Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Consumer, Node, Padded, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
@@ -415,8 +415,6 @@ fn with_queue<N: Node, B: Capacity>(
         received: 0,
         terminated: false,
         stash: receiver::Stash::EMPTY,
-        #[cfg(feature = "std")]
-        spin_longer: false,
     };
     (sender, receiver)
 }
@@ -431,59 +429,6 @@ fn with_queue<N: Node, B: Capacity>(
 /// yields moved 0.6-0.75x what 2 rounds did under backpressure with blocking senders).
 #[cfg(feature = "std")]
 const SEND_SPIN: (u32, u32) = (2, 10);
-
-/// How long a blocking receive that finds the channel empty waits for a node before it parks:
-/// 2 short rounds of spinning (3 spin hints), then 2 yields of the thread, about a microsecond
-/// in all. Short, because an idle receiver spends it at the end of every burst of messages; and
-/// yielding early rather than spinning long, because on a loaded machine the sender often needs
-/// the receiver's core to send at all (measured: 63 spin hints before the first yield made the
-/// blocking ping-pong 2.7x kanal's round trip, 3 hints 1.1x). A receive whose node came during
-/// the yields waits longer the next time ([`RECV_SPIN_LONGER`]).
-#[cfg(feature = "std")]
-const RECV_SPIN: (u32, u32) = (2, 2);
-
-/// The budget of a blocking receive after one whose node came while it yielded, or soon after
-/// it parked ([`SOON`]): 8 yields instead of 2. A peer that answers within a few microseconds
-/// (ping-pong) keeps it; a receive whose node comes while it spins, or that waits long, goes back
-/// to [`RECV_SPIN`], so that an idle receiver, which waits long at the end of every burst, pays
-/// the short budget.
-#[cfg(feature = "std")]
-const RECV_SPIN_LONGER: (u32, u32) = (2, 8);
-
-/// A park that ended with a node within this was one a longer budget would have spared: 50
-/// microseconds, a few times what a park and its wake-up cost, far below the idle gaps of a
-/// bursty sender.
-#[cfg(feature = "std")]
-const SOON: core::time::Duration = core::time::Duration::from_micros(50);
-
-/// Calls `attempt` until it returns `Some`, for a thread that would park otherwise: between
-/// refused attempts it waits as `spin` says (spinning, then yielding; see [`SpinThenPark`]).
-/// `None` once that budget is spent (after a last wait, so that the caller's next attempt is
-/// worth making), or once `deadline` has passed: then the caller parks. Under loom the budget
-/// is empty, and this attempts nothing.
-///
-/// A wait that ends within the budget costs no wait list, no park and no wake-up; one that
-/// outlasts it costs the budget (a few microseconds) more than parking at once would.
-///
-/// [`SpinThenPark`]: crate::sync::SpinThenPark
-#[cfg(feature = "std")]
-fn spin_before_parking<T>(
-    spin: &mut crate::sync::SpinThenPark,
-    deadline: Option<std::time::Instant>,
-    mut attempt: impl FnMut() -> Option<T>,
-) -> Option<T> {
-    while !spin.spent() {
-        if let Some(done) = attempt() {
-            return Some(done);
-        }
-        // The clock only once yielding: a spin round is far shorter than any timeout's grain.
-        if spin.yields() && deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
-            return None;
-        }
-        spin.snooze();
-    }
-    None
-}
 
 /// `state` bit: the receiver closed the channel or is gone. Senders fail from then on.
 const CLOSED: usize = 1;

@@ -36,10 +36,6 @@ pub struct Receiver<N: Node, B: Capacity = Unbounded> {
     /// A node taken and accounted for whose delivery a waiting sender's panicking waker
     /// interrupted: the next receive returns it.
     pub(super) stash: Stash<N::Handle>,
-    /// Whether the last blocking receive got its node while it yielded the thread: the next
-    /// one waits longer before it parks ([`RECV_SPIN_LONGER`]).
-    #[cfg(feature = "std")]
-    pub(super) spin_longer: bool,
 }
 
 /// Where a node waits while the wakers of waiting senders run: the next receive returns it.
@@ -350,31 +346,10 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
             return Ok(handle);
         }
         // A node is usually there already under load, or comes within microseconds from a
-        // sender on another core: take it before setting up a wait (the thread's waker costs a
-        // thread-local look-up and two reference counts per call, and parking costs the sender
-        // a wake-up).
-        let consumer = &mut self.consumer;
-        let mut spin = if self.spin_longer {
-            RECV_SPIN_LONGER
-        } else {
-            RECV_SPIN
-        }
-        .into();
-        let ready = match consumer.try_dequeue() {
-            Ok(handle) => Some(handle),
-            Err(_) => {
-                let ready =
-                    spin_before_parking(&mut spin, deadline, || consumer.try_dequeue().ok());
-                if ready.is_some() {
-                    // If it came only while we yielded, its sender answers within a few yields
-                    // (and may need our core): wait longer next time before parking.
-                    self.spin_longer = spin.yields();
-                }
-                ready
-            }
-        };
-        if let Some(handle) = ready {
-            self.consumer.done();
+        // sender on another core: take it, waiting a moment if need be, before setting up a wait
+        // (the thread's waker costs a thread-local look-up and two reference counts per call,
+        // and parking costs the sender a wake-up). See `Consumer::look_then_spin`.
+        if let Some(handle) = self.consumer.look_then_spin(deadline) {
             return Ok(self.deliver(handle));
         }
         let parked_at = std::time::Instant::now();
@@ -394,10 +369,9 @@ impl<N: Node, B: Capacity> Receiver<N, B> {
             }
             step
         });
-        // A node that came soon after we gave up spinning (a peer on another core that answers
-        // within microseconds): wait longer next time. After a long wait (an idle channel) the
-        // short budget, so that idling costs next to nothing.
-        self.spin_longer = matches!(step, Some(Some(_))) && parked_at.elapsed() < SOON;
+        // How long the next receive spins depends on how soon this one's node came.
+        self.consumer
+            .parked_wait_ended(matches!(step, Some(Some(_))), parked_at);
         match step {
             Some(handle) => self.received(handle).ok_or(RecvTimeoutError::Disconnected),
             None => Err(RecvTimeoutError::Timeout),
