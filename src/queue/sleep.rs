@@ -434,17 +434,30 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     #[cfg(feature = "std")]
     #[inline(never)]
     fn spin_for_node(&mut self, deadline: Option<std::time::Instant>) -> Option<HandleOf<Q>> {
+        self.spin_until(deadline, |consumer| consumer.try_dequeue().ok())
+    }
+
+    /// Calls `attempt` until it returns `Some`, waiting between attempts with the budget of
+    /// [`look_then_spin`](Consumer::look_then_spin) ([`WAIT_SPIN`], or [`WAIT_SPIN_LONGER`]
+    /// after a wait whose node came late); `None` once the budget is spent or `deadline` has
+    /// passed. For a front whose look is more than a dequeue (a ready set's worker).
+    #[cfg(feature = "std")]
+    pub(crate) fn spin_until<T>(
+        &mut self,
+        deadline: Option<std::time::Instant>,
+        mut attempt: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<T> {
         let mut spin: crate::sync::SpinThenPark = if self.waiter.spin_longer {
             WAIT_SPIN_LONGER
         } else {
             WAIT_SPIN
         }
         .into();
-        let handle = spin_before_parking(&mut spin, deadline, || self.try_dequeue().ok())?;
+        let found = spin_before_parking(&mut spin, deadline, || attempt(self))?;
         // If it came only while we yielded, its producer answers within a few yields (and may
         // need our core): wait longer next time before parking.
         self.waiter.spin_longer = spin.yields();
-        Some(handle)
+        Some(found)
     }
 
     /// After a blocking wait that went past [`look_then_spin`](Consumer::look_then_spin) and

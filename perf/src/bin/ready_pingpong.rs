@@ -1,0 +1,89 @@
+//! Round trips between two threads through two fixed ready sets: each thread's worker waits in
+//! `next_blocking` for the other's message. What a worker's wait before it parks is worth when a
+//! peer answers within microseconds.
+//!
+//! `cargo run --release -p intrusive-mpsc-perf --bin ready_pingpong -- [runs] [trips]` (default 9
+//! runs of 20,000 round trips): nanoseconds per round trip, median and quartiles. Not run in CI.
+
+use std::sync::Barrier;
+use std::thread;
+use std::time::Instant;
+
+use intrusive_mpsc::{node, Link, Next, ReadySet};
+
+/// The ball.
+struct Ball {
+    link: Link,
+    hits: u64,
+}
+node!(Ball, link, Box<Ball>);
+
+/// Takes the one ball out of `set`'s member 0, waiting in `next_blocking`.
+fn catch(worker: &mut intrusive_mpsc::Worker<'_, Ball>) -> Box<Ball> {
+    loop {
+        match worker.next_blocking() {
+            Next::Ready(mut member) => {
+                if let Some(ball) = member.dequeue() {
+                    return ball;
+                }
+            }
+            Next::Woken | Next::Closed => unreachable!("never woken or closed"),
+        }
+    }
+}
+
+/// Nanoseconds per round trip over `trips` round trips.
+fn sample(trips: u64) -> f64 {
+    let ping = ReadySet::<Ball>::new(1);
+    let pong = ReadySet::<Ball>::new(1);
+    let start = Barrier::new(2);
+    thread::scope(|s| {
+        s.spawn(|| {
+            let mut worker = ping.worker().expect("one worker");
+            start.wait();
+            for _ in 0..trips {
+                let mut ball = catch(&mut worker);
+                ball.hits += 1;
+                pong.enqueue(0, ball);
+            }
+        });
+        let mut worker = pong.worker().expect("one worker");
+        start.wait();
+        let t = Instant::now();
+        ping.enqueue(
+            0,
+            Box::new(Ball {
+                link: Link::new(),
+                hits: 0,
+            }),
+        );
+        for trip in 1..=trips {
+            let ball = catch(&mut worker);
+            assert_eq!(ball.hits, trip);
+            if trip < trips {
+                ping.enqueue(0, ball);
+            }
+        }
+        t.elapsed().as_nanos() as f64 / trips as f64
+    })
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args
+        .next()
+        .map_or(9, |r| r.parse().expect("runs: a number"));
+    let trips: u64 = args
+        .next()
+        .map_or(20_000, |t| t.parse().expect("trips: a number"));
+    let _ = sample(trips / 10);
+    let mut samples: Vec<f64> = (0..runs).map(|_| sample(trips)).collect();
+    samples.sort_by(f64::total_cmp);
+    let q = |f: f64| samples[((samples.len() - 1) as f64 * f).round() as usize];
+    println!(
+        "ready-set ping-pong, ns per round trip: median {:.0} (q1 {:.0}, q3 {:.0}; {runs} runs of {trips})",
+        q(0.5),
+        q(0.25),
+        q(0.75)
+    );
+}
