@@ -238,7 +238,9 @@ use crate::policy::runtime;
 use crate::policy::waiters::Waiters;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
-use crate::queue::sleep::{spin_before_parking, Step};
+use crate::queue::sleep::Step;
+#[cfg(feature = "std")]
+use crate::queue::spin::spin_before_parking;
 use crate::sync::{fence, Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Consumer, Node, Padded, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};
