@@ -51,6 +51,18 @@ impl Signals {
         self.closed.load(Acquire)
     }
 
+    /// Whether a wake is pending or the set is closed: what a worker that registered its waker
+    /// after finding nothing must look at again before it sleeps (see `Worker`'s `step`).
+    #[inline]
+    pub(super) fn pending(&self) -> bool {
+        // Relaxed, both: the caller registered its waker after the `wake` or `close` it must not
+        // miss, or before it. If after, that setter's change happens-before the registration
+        // (the waker's state is one read-modify-write chain, and the setter wakes it after its
+        // change), so these loads see it; if before, the setter's wake-up finds the waker. A
+        // `true` only sends the caller to a full look (`take_wake`, `closed_for_worker`).
+        self.wakes.load(Relaxed) != 0 || self.closed.load(Relaxed)
+    }
+
     /// Takes one pending wake, if any.
     #[inline]
     pub(super) fn take_wake(&self) -> bool {

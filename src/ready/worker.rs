@@ -185,9 +185,9 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
     /// registered and the ready list marked "consumer asleep" (`Sleep`): the next scheduling,
     /// `wake` or `close` wakes it.
     ///
-    /// No wake-up is lost: the waker is registered before the last look at the wakes, the
-    /// close and the list. A scheduling after that look finds the mark (the mark's
-    /// compare-and-swap fails if it came between the look and the mark, and we look again);
+    /// No wake-up is lost: the waker is registered before the last look at the wakes and the
+    /// close. A scheduling after the last look at the list finds the mark (the mark's
+    /// compare-and-swap fails if it came between that look and the mark, and we look again);
     /// a `wake` or `close` after it changes its count or flag and then wakes the ready list's
     /// waker, which this registration is in (or is being put in: `register` then wakes it
     /// itself). A `wake` or `close` before the registration in the waker's state is seen by the
@@ -218,8 +218,12 @@ impl<'s, N: Node, B: Capacity, L: Layout, S: FixedSet<N, B, L>> Worker<'s, N, B,
             if !registered {
                 ready.register(waker);
                 registered = true;
-                // Look once more, now that a wake-up would reach us.
-                continue;
+                // Look once more at the wakes and the close, now that a wake-up would reach us.
+                // Not at the list: a member scheduled since our look above moved `head` off the
+                // stub, so `try_sleep`'s mark fails below and we look again anyway.
+                if set.signals().pending() {
+                    continue;
+                }
             }
             if ready.try_sleep() {
                 return Step::Sleep;

@@ -31,7 +31,7 @@
 //! | `Sealed::close_set` (`fixed.rs`) sets the flag but does not wake the ready list's waker | `a_close_reaches_a_worker_about_to_sleep`, `a_close_reaches_an_async_worker` | the worker sleeps through the close: deadlock |
 //! | `Sealed::close_set` wakes the waker before setting the flag instead of after | the same two | the woken worker looks before the flag is set and sleeps again: deadlock |
 //! | `Sealed::wake_set` (`fixed.rs`) adds to the count but does not wake the waker | `each_wake_ends_one_wait_of_a_worker_about_to_sleep` | the worker sleeps through the wake: deadlock |
-//! | `Worker::step_with` (`worker.rs`) registers its waker but does not look again before marking the list asleep | all three | a close or wake between the look and the registration is seen by neither: deadlock |
+//! | `Worker::step_with` (`worker.rs`) registers its waker but does not look at the wakes and the close again (`Signals::pending`) before marking the list asleep | all three (re-checked after the look was narrowed to the signals: `a_close_reaches_an_async_worker`) | a close or wake between the look and the registration is seen by neither: deadlock |
 //! | `Signals::closed_for_worker` (`fixed.rs`) loads the flag with `Relaxed` instead of `Acquire` | `a_close_reaches_a_worker_about_to_sleep`, `a_close_reaches_an_async_worker` | the worker sees the close but not the member scheduled before it: `Closed` with the node undelivered, a failed count |
 use crate::support::{check, flag, held, is_ready, mark_ready, msg, Msg, Packet};
 use intrusive_mpsc::{
