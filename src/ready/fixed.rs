@@ -66,22 +66,7 @@ impl Signals {
     /// Takes one pending wake, if any.
     #[inline]
     pub(super) fn take_wake(&self) -> bool {
-        // Relaxed: a stale 0 is a wake whose wake-up of our waker is still on its way (the
-        // waker's state is a read-modify-write chain that orders it after our registration, see
-        // `Worker`'s `step`).
-        let mut wakes = self.wakes.load(Relaxed);
-        while wakes != 0 {
-            // Acquire: pairs with `wake`'s Release, so what the waker did before is visible to the
-            // worker that takes its wake. Relaxed on failure: we only retry with the new count.
-            match self
-                .wakes
-                .compare_exchange(wakes, wakes - 1, Acquire, Relaxed)
-            {
-                Ok(_) => return true,
-                Err(now) => wakes = now,
-            }
-        }
-        false
+        super::next::take_wake(&self.wakes)
     }
 }
 

@@ -80,3 +80,23 @@ impl<H: fmt::Debug> fmt::Debug for Next<H> {
         }
     }
 }
+
+/// Takes one of a set's pending [`wake`](crate::ReadySet::wake)s from its count, if any: for a
+/// worker's look, which then answers [`Next::Woken`]. Fixed and dynamic sets count their wakes
+/// alike.
+#[inline]
+pub(super) fn take_wake(wakes: &crate::sync::AtomicUsize) -> bool {
+    use core::sync::atomic::Ordering::{Acquire, Relaxed};
+    // Relaxed: a stale 0 is a wake whose wake-up (of the fixed set's waker, or of the dynamic
+    // set's sleepers) is still on its way to the worker.
+    let mut wakes_now = wakes.load(Relaxed);
+    while wakes_now != 0 {
+        // Acquire: pairs with `wake`'s Release, so what the waker did before is visible to the
+        // worker that takes its wake. Relaxed on failure: we only retry with the new count.
+        match wakes.compare_exchange(wakes_now, wakes_now - 1, Acquire, Relaxed) {
+            Ok(_) => return true,
+            Err(now) => wakes_now = now,
+        }
+    }
+    false
+}

@@ -162,20 +162,7 @@ impl<N: Node, S, B: Capacity> Shared<N, S, B> {
 
     /// Takes one pending wake, if any.
     pub(super) fn take_wake(&self) -> bool {
-        // Relaxed: a stale 0 is a wake whose notification is still on its way to the sleepers.
-        let mut wakes = self.wakes.load(Relaxed);
-        while wakes != 0 {
-            // Acquire: pairs with `wake`'s Release, so what the waker did before is visible to
-            // the worker that takes its wake.
-            match self
-                .wakes
-                .compare_exchange(wakes, wakes - 1, Acquire, Relaxed)
-            {
-                Ok(_) => return true,
-                Err(now) => wakes = now,
-            }
-        }
-        false
+        crate::ready::next::take_wake(&self.wakes)
     }
 
     /// Whether the set is closed.
