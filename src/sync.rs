@@ -13,15 +13,18 @@
 #[cfg(all(loom, shuttle))]
 compile_error!("`--cfg loom` and `--cfg shuttle` exclude each other: build with one of them");
 
-/// Defines a `const fn` that is only `const` outside loom, whose atomics have no `const` constructor.
-/// (Shuttle's atomics have one, so under shuttle it stays `const`.)
+/// Defines a `const fn` that is only `const` outside loom and shuttle. Loom's atomics have no
+/// `const` constructor. Shuttle's have one, but they keep per-execution state that a `static`
+/// would share between executions (and between test threads), so under both the raw queue
+/// allocates its own always-null links instead of naming a `static`'s (see `raw::stub`), and a
+/// queue, and what contains one, cannot be built in `const`.
 macro_rules! const_fn {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         $(#[$attr])*
         $vis const fn $name($($arg: $ty),*) -> $ret $body
 
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         $(#[$attr])*
         $vis fn $name($($arg: $ty),*) -> $ret $body
     };

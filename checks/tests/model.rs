@@ -181,7 +181,7 @@ impl State {
     ) {
         let fits = self
             .capacity
-            .map_or(true, |capacity| self.model.len() + ids.len() <= capacity);
+            .is_none_or(|capacity| self.model.len() + ids.len() <= capacity);
         match result {
             Ok(()) => {
                 assert!(fits, "accepted {ids:?} beyond the capacity");

@@ -58,8 +58,9 @@ impl Link {
     const_fn! {
         /// Creates an unlinked `Link`.
         ///
-        /// This is a `const fn` (except under `cfg(loom)`, where loom's atomics cannot be built in
-        /// const context), so nodes can be built in `static`s.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`, whose atomics belong
+        /// to one execution of a model and cannot be built in const context), so nodes can be
+        /// built in `static`s.
         ///
         /// # Examples
         ///

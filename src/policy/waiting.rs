@@ -72,15 +72,16 @@ pub(crate) mod sealed {
         type Waiter: Default + Send + Sync;
 
         /// The shared state of an empty queue.
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         #[allow(
             clippy::declare_interior_mutable_const,
             reason = "only ever moved into a new queue, never borrowed"
         )]
         const SHARED: Self::Shared;
 
-        /// The shared state of an empty queue (loom's atomics have no `const` constructor).
-        #[cfg(loom)]
+        /// The shared state of an empty queue (under loom and shuttle, where it is not `const`: see
+        /// `crate::sync::const_fn`).
+        #[cfg(any(loom, shuttle))]
         fn shared() -> Self::Shared;
 
         /// Wakes the consumer: called by the producer whose swap of the head replaced the
@@ -101,10 +102,10 @@ impl sealed::Waiting for NoWait {
     type Shared = ();
     type Waiter = ();
 
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     const SHARED: () = ();
 
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     fn shared() {}
 
     #[inline(always)]
@@ -169,14 +170,14 @@ impl sealed::Waiting for Wait {
     type Shared = Shared;
     type Waiter = Waiter;
 
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     #[allow(
         clippy::declare_interior_mutable_const,
         reason = "only ever moved into a new queue, never borrowed"
     )]
     const SHARED: Shared = Shared::new();
 
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     fn shared() -> Shared {
         Shared::new()
     }

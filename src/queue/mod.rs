@@ -247,7 +247,7 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
     const_fn! {
         /// Creates an empty unbounded queue. It does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)`), so a queue can be a `static`.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so a queue can be a `static`.
         ///
         /// # Examples
         ///
@@ -281,7 +281,7 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
     const_fn! {
         /// Creates an empty queue that holds at most `capacity` nodes. It does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)`), so a bounded queue can be a `static`.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so a bounded queue can be a `static`.
         ///
         /// # Panics
         ///
@@ -345,9 +345,9 @@ impl<N: Node, B: Capacity, W: Waiting, L: Layout> Queue<N, B, W, L> {
             claims: <B as capacity::sealed::Capacity>::Claims,
             claimed_parked: bool,
         ) -> Queue<N, B, W, L> {
-            #[cfg(not(loom))]
+            #[cfg(not(any(loom, shuttle)))]
             let wait = <W as waiting::sealed::Waiting>::SHARED;
-            #[cfg(loom)]
+            #[cfg(any(loom, shuttle))]
             let wait = <W as waiting::sealed::Waiting>::shared();
             let consumer = ConsumerSide {
                 has_consumer: AtomicBool::new(claimed_parked),

@@ -17,12 +17,14 @@
 //! address of its own link once, in the instruction that copies its node for the swap. (The
 //! consumer only compares `head`, with its node's link.)
 //!
-//! The stub is not a node in memory: it is a sentinel address ([`STUB`] where nodes are named,
+//! The stub is not a node in memory: it is a sentinel address ([`stub`] where nodes are named,
 //! [`STUB_LINK`] in `head`), whose link is the queue's own `stub_next` field. Nothing ever stores
 //! the queue's address, so a queue can be moved whenever nobody borrows it, with or without nodes
 //! inside. The price is one comparison with the sentinel when a producer links its predecessor
 //! (a conditional move between the predecessor's link and the queue's `stub_next`, which is the
-//! queue's first field: see [`RawQueue`]).
+//! queue's first field: see [`RawQueue`]). The consumer pays nothing for it on its common path:
+//! the stub's name in `tail` has a readable link that is always null (a shared static, see
+//! [`stub`]), so a node with a successor is told from the stub without a comparison.
 //!
 //! A second sentinel, [`PARKED`], is the stub as `head` holds it while a waiting consumer sleeps
 //! on the empty queue ([`RawQueue::try_park`]): the producer whose swap returns it learns that it
@@ -58,25 +60,126 @@ use crate::raw::layout::{sealed::Layout, Line};
 use crate::sync::{const_fn, AtomicPtr, UnsafeCell};
 use crate::Link;
 
-/// The stub's name in `tail` and in links, where pointers name the start of nodes: an address no
-/// node can start at (a node holds a `Link`, so it is at least 2-aligned, like the atomic pointer
-/// in the link), never dereferenced. Its link is [`RawQueue::stub_next`].
-const STUB: *mut AnyNode = 1 as *mut AnyNode;
+/// Two links that no one ever writes, so always null: the link of the stub's name in `tail` and
+/// in links is one of them ([`stub`]). Shared by every queue, since they are only read.
+///
+/// Two, at an address that is a multiple of 16 and `size_of::<Link>()` apart (a pointer's size,
+/// or loom's and shuttle's sizes; never a multiple of 16, which is checked below), so that for any
+/// link offset one of them is not at that very address: see [`stub`].
+#[repr(C, align(16))]
+struct NullLinks([Link; 2]);
 
-/// The stub's name in `head`, where pointers name links: the same odd address, which no `Link`
-/// can have.
+const _: () = assert!(core::mem::size_of::<Link>() % 16 != 0);
+
+#[cfg(not(any(loom, shuttle)))]
+static NULL_LINKS: NullLinks = NullLinks([Link::new(), Link::new()]);
+
+/// The stub's name in `tail` and in links, where pointers name the start of nodes: the address an
+/// `A` would start at if its link were one of [`NULL_LINKS`]. No node starts there (a node's link
+/// is part of the node, not of the static), and the stub is never handed out or written through,
+/// but its link can be read like any node's, and is always null. So the consumer loads the link
+/// of whatever `tail` names and tells the stub from a node only when that link is null: the
+/// common case, a node with a successor, takes one load and one test. The stub's real link, the
+/// one producers write behind it, is the queue's own [`RawQueue::stub_next`].
+///
+/// Made with wrapping arithmetic from the static's address, so the pointer keeps the static's
+/// provenance, and [`link_of`] brings it back inside the static before any access.
+///
+/// Never null, so never taken for "no successor" in a link: the name is null only if the chosen
+/// link's address equals `A::OFFSET`. The first link's address is a multiple of 16, the second's
+/// is not (they are `size_of::<Link>()` apart, not a multiple of 16). So if `A::OFFSET` is a
+/// multiple of 16 the second link is taken, and otherwise the first: in both cases the link's
+/// address and the offset differ modulo 16. (The name is a raw pointer, not a `NonNull`: const
+/// evaluation cannot tell that an address computed from a `static`'s is not null, and `new` is
+/// `const`.)
+///
+/// Under loom and shuttle, atomics belong to one execution of a model and cannot be in a
+/// `static`: each queue has its own pair of links instead ([`ModelNullLinks`]), and
+/// [`RawQueue::stub`] names the stub through them.
+#[cfg(not(any(loom, shuttle)))]
+#[inline(always)]
+const fn stub<A: Linked>() -> *mut AnyNode {
+    stub_beside::<A>(ptr::addr_of!(NULL_LINKS))
+}
+
+/// Under loom and shuttle, a queue's own pair of always-null links (see [`stub`]), on the heap so
+/// that the stub's name stays valid when the queue moves, and freed with the queue.
+#[cfg(any(loom, shuttle))]
+struct ModelNullLinks(NonNull<NullLinks>);
+
+#[cfg(any(loom, shuttle))]
+impl ModelNullLinks {
+    fn new() -> ModelNullLinks {
+        // Loom and shuttle run on `std` whatever the crate's features.
+        extern crate std;
+        let links = std::boxed::Box::new(NullLinks([Link::new(), Link::new()]));
+        ModelNullLinks(NonNull::from(std::boxed::Box::leak(links)))
+    }
+}
+
+#[cfg(any(loom, shuttle))]
+impl Drop for ModelNullLinks {
+    fn drop(&mut self) {
+        extern crate std;
+        // SAFETY: the pointer came from `Box::leak` in `new` and is freed once, here. The queue
+        // that held it is being dropped, so nothing reads through the stub's name any more.
+        drop(unsafe { std::boxed::Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+// SAFETY: the links are atomics, only ever read; owning or sharing the pointer to them is like
+// owning or sharing them, which is `Send` and `Sync`.
+#[cfg(any(loom, shuttle))]
+unsafe impl Send for ModelNullLinks {}
+// SAFETY: as above.
+#[cfg(any(loom, shuttle))]
+unsafe impl Sync for ModelNullLinks {}
+
+/// [`stub`], given the address of [`NULL_LINKS`].
+#[inline(always)]
+const fn stub_beside<A: Linked>(links: *const NullLinks) -> *mut AnyNode {
+    // Not null: the name is null only if the chosen link's address equals `A::OFFSET` (modulo
+    // the address space). The links' addresses are `16 * k` and `16 * k + size_of::<Link>()`,
+    // and that size is not a multiple of 16 (asserted above): so when `A::OFFSET` is a multiple
+    // of 16 the second link's address is not, and when it is not, the first link's address is.
+    let index = if A::OFFSET % 16 == 0 { 1 } else { 0 };
+    links
+        .cast::<Link>()
+        .wrapping_add(index)
+        .cast_mut()
+        .cast::<AnyNode>()
+        .wrapping_byte_sub(A::OFFSET)
+}
+
+/// The stub's name in `head`, where pointers name links: an odd address, which no `Link` can have
+/// (the atomic pointer in it is at least 2-aligned), never dereferenced. The producer that swaps
+/// it out writes the queue's own [`RawQueue::stub_next`] instead.
 const STUB_LINK: *mut Link = 1 as *mut Link;
 
 /// The stub again, as `head` holds it while the consumer sleeps on an empty queue: written by
 /// [`RawQueue::try_park`], and replaced by the next producer's swap, which tells that producer to
-/// wake the consumer. Like [`STUB`] it is odd, so one bit test tells either from a node.
+/// wake the consumer. Like [`STUB_LINK`] it is odd, so one bit test tells either from a link.
 const PARKED: *mut Link = 3 as *mut Link;
 
-/// Whether `ptr`, a node or a link (or the stub's name for either), names the stub ([`STUB`],
-/// [`STUB_LINK`] or [`PARKED`]) rather than a node or its link.
+/// Whether `ptr`, a value of `head`, names the stub ([`STUB_LINK`] or [`PARKED`]) rather than a
+/// node's link.
 #[inline(always)]
-fn is_stub<T>(ptr: *mut T) -> bool {
+fn is_stub(ptr: *mut Link) -> bool {
     ptr as usize & 1 != 0
+}
+
+/// The node `ptr` names, as the `A` it was pushed as.
+///
+/// # Safety
+///
+/// `ptr` names a node (not the stub), so it is a pointer that was pushed as a `NonNull<A>`.
+#[inline(always)]
+unsafe fn node_of<A>(ptr: *mut AnyNode) -> NonNull<A> {
+    // SAFETY: the caller's contract: `ptr` came from a `NonNull<A>`. The assertion tells the
+    // compiler so, and a caller that matches on the result tests nothing again.
+    unsafe { core::hint::assert_unchecked(!ptr.is_null()) };
+    // SAFETY: as above.
+    unsafe { NonNull::new_unchecked(ptr.cast::<A>()) }
 }
 
 /// Why a consumer got no node.
@@ -146,6 +249,9 @@ impl core::error::Error for TryDequeueError {}
 pub(crate) struct RawQueue<A, L: Layout, C, P> {
     producer: Line<ProducerEnd<P>, L>,
     consumer: Line<ConsumerEnd<C>, L>,
+    /// Under loom and shuttle, the links the stub's name reads through (see [`stub`]).
+    #[cfg(any(loom, shuttle))]
+    null_links: ModelNullLinks,
     /// The node type, of which only [`Linked::OFFSET`] is used. A function pointer, so that the
     /// queue's auto traits and variance are its fields' alone.
     _nodes: PhantomData<fn(A) -> A>,
@@ -175,7 +281,7 @@ struct ProducerEnd<P> {
 /// The fields the consumer writes.
 #[repr(C)]
 struct ConsumerEnd<C> {
-    /// The oldest node, or [`STUB`]. Owned by the single consumer.
+    /// The oldest node, or the stub's name ([`stub`]). Owned by the single consumer.
     tail: UnsafeCell<*mut AnyNode>,
     /// The layers' consumer-side state.
     extra: C,
@@ -205,23 +311,55 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
         }
     }
 
-    const_fn! {
-        /// An empty queue: the stub alone, `head` naming it as `head` (the stub, or the stub
-        /// parked), and the layers' state.
-        fn with_head(head: *mut Link, consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
-            RawQueue {
-                producer: Line::new(ProducerEnd {
-                    stub_next: Link::new(),
-                    head: AtomicPtr::new(head),
-                    extra: producer_extra,
-                }),
-                consumer: Line::new(ConsumerEnd {
-                    tail: UnsafeCell::new(STUB),
-                    extra: consumer_extra,
-                }),
-                _nodes: PhantomData,
-            }
+    /// An empty queue: the stub alone, `head` naming it as `head` (the stub, or the stub
+    /// parked), and the layers' state.
+    #[cfg(not(any(loom, shuttle)))]
+    const fn with_head(
+        head: *mut Link,
+        consumer_extra: C,
+        producer_extra: P,
+    ) -> RawQueue<A, L, C, P> {
+        RawQueue {
+            producer: Line::new(ProducerEnd {
+                stub_next: Link::new(),
+                head: AtomicPtr::new(head),
+                extra: producer_extra,
+            }),
+            consumer: Line::new(ConsumerEnd {
+                tail: UnsafeCell::new(stub::<A>()),
+                extra: consumer_extra,
+            }),
+            _nodes: PhantomData,
         }
+    }
+
+    /// An empty queue: see the other build's docs. Here the stub is named through the queue's
+    /// own always-null links.
+    #[cfg(any(loom, shuttle))]
+    fn with_head(head: *mut Link, consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
+        let null_links = ModelNullLinks::new();
+        RawQueue {
+            producer: Line::new(ProducerEnd {
+                stub_next: Link::new(),
+                head: AtomicPtr::new(head),
+                extra: producer_extra,
+            }),
+            consumer: Line::new(ConsumerEnd {
+                tail: UnsafeCell::new(stub_beside::<A>(null_links.0.as_ptr())),
+                extra: consumer_extra,
+            }),
+            null_links,
+            _nodes: PhantomData,
+        }
+    }
+
+    /// The stub's name in `tail` and in links ([`stub`]).
+    #[inline(always)]
+    fn stub(&self) -> *mut AnyNode {
+        #[cfg(not(any(loom, shuttle)))]
+        return stub::<A>();
+        #[cfg(any(loom, shuttle))]
+        return stub_beside::<A>(self.null_links.0.as_ptr());
     }
 
     /// The stub's link, first in the queue.
@@ -282,7 +420,7 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     /// # Safety
     ///
     /// `first ..= last` is a chain of live `A`s that no one else can reach, `last_link` is the
-    /// link of `last` and already cleared; or `first` is [`STUB`] and `last_link` [`STUB_LINK`]
+    /// link of `last` and already cleared; or `first` is [`stub`] and `last_link` [`STUB_LINK`]
     /// (the stub alone, its link cleared).
     #[inline(always)]
     unsafe fn append(&self, first: *mut AnyNode, last_link: *mut Link) -> bool {
@@ -356,9 +494,39 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     /// on different threads must be ordered by happens-before.
     #[inline]
     pub(crate) unsafe fn pop(&self) -> Result<NonNull<A>, TryDequeueError> {
-        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let mut tail = self.consumer.tail.with(|t| unsafe { *t });
-        if tail == STUB {
+        // SAFETY: we are the single consumer (our caller's contract).
+        let tail = unsafe { self.tail() };
+        // The common case first: `tail` is a node with a successor. The stub's name in `tail`
+        // has a link too (one of `NULL_LINKS`, always null), so this load is valid whatever
+        // `tail` is, and the stub is told apart only when there is no successor.
+        // Acquire: pairs with the Release link store in `link_behind`, so the successor (and
+        // everything its producer wrote to it) is visible.
+        // SAFETY: `tail` is a live queued `A` (its link at `link_of`), which the queue keeps
+        // until we pop it, or the stub's name, whose link is one of `NULL_LINKS`.
+        let next = unsafe { &(*link_of::<A>(tail)).next }.load(Acquire);
+        if !next.is_null() {
+            // `tail` has a successor, so no producer will touch it again: it is ours.
+            // SAFETY: we are the single consumer (our caller's contract).
+            unsafe { self.set_tail(next) };
+            // SAFETY: `tail` is not the stub, whose link is always null, so it is a node, pushed
+            // as a non-null `A`. (Said to the compiler so that callers need not test it again.)
+            return Ok(unsafe { node_of::<A>(tail) });
+        }
+        // SAFETY: forwarded; `tail` is the current tail and has no successor.
+        unsafe { self.pop_unlinked(tail) }
+    }
+
+    /// The rest of [`pop`](Self::pop), for a `tail` without a successor: the stub (step past it
+    /// if a node is behind it), or a node that is the newest (take it out by putting the stub
+    /// behind it), or one whose producer is mid-way.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, and its link was null.
+    #[inline]
+    unsafe fn pop_unlinked(&self, tail: *mut AnyNode) -> Result<NonNull<A>, TryDequeueError> {
+        let mut tail = tail;
+        if tail == self.stub() {
             // Acquire: pairs with the Release link store in `link_behind`, so the node behind
             // the stub is visible.
             let first = self.stub_next().next.load(Acquire);
@@ -369,32 +537,17 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
             tail = first;
             // SAFETY: we are the single consumer (our caller's contract).
             unsafe { self.set_tail(tail) };
+            // Acquire: as above.
+            // SAFETY: `tail` is a live queued `A`, which the queue keeps until we pop it.
+            let next = unsafe { &(*link_of::<A>(tail)).next }.load(Acquire);
+            if !next.is_null() {
+                // SAFETY: we are the single consumer (our caller's contract).
+                unsafe { self.set_tail(next) };
+                // SAFETY: `tail` is a node (it followed the stub), pushed as a non-null `A`.
+                return Ok(unsafe { node_of::<A>(tail) });
+            }
         }
-
-        // The common case: `tail` is a node with a successor.
-        // Acquire: pairs with the Release link store in `link_behind`.
-        // SAFETY: `tail` is a live queued `A` (its link at `link_of`); the queue keeps it until
-        // we pop it.
-        let next = unsafe { &(*link_of::<A>(tail)).next }.load(Acquire);
-        if !next.is_null() {
-            // `tail` has a successor, so no producer will touch it again: it is ours.
-            // SAFETY: we are the single consumer (our caller's contract).
-            unsafe { self.set_tail(next) };
-            // SAFETY: `tail` is a node, not the stub, hence non-null; it was pushed as an `A`.
-            return Ok(unsafe { NonNull::new_unchecked(tail.cast::<A>()) });
-        }
-        // SAFETY: forwarded; `tail` is a live queued node without a successor.
-        unsafe { self.pop_last(tail) }
-    }
-
-    /// The rest of [`pop`](Self::pop), for a `tail` node that has no successor yet: it is either
-    /// the newest node, to be taken out by putting the stub behind it, or a producer is mid-way.
-    ///
-    /// # Safety
-    ///
-    /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, a live queued node.
-    #[inline]
-    unsafe fn pop_last(&self, tail: *mut AnyNode) -> Result<NonNull<A>, TryDequeueError> {
+        // `tail` is a node without a successor: the newest, or a producer is mid-way.
         // If `head` has moved past `tail`'s link, a producer is mid-way.
         // Relaxed: only compared, never dereferenced.
         if self.producer.head.load(Relaxed).cast_const() != link_of::<A>(tail) {
@@ -418,7 +571,7 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
         self.stub_next().next.store(ptr::null_mut(), Relaxed);
         // SAFETY: the stub is out of the queue and its link is cleared. `head` is a node, not
         // `PARKED`: the consumer parks only with `tail` at the stub.
-        let parked = unsafe { self.append(STUB, STUB_LINK) };
+        let parked = unsafe { self.append(self.stub(), STUB_LINK) };
         debug_assert!(!parked);
 
         // Either our append linked `tail` to the stub, or a producer swapped in between our load
@@ -433,8 +586,8 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
         }
         // SAFETY: we are the single consumer (our caller's contract).
         unsafe { self.set_tail(next) };
-        // SAFETY: `tail` is a node, not the stub, hence non-null; it was pushed as an `A`.
-        Ok(unsafe { NonNull::new_unchecked(tail.cast::<A>()) })
+        // SAFETY: `tail` is a node, not the stub, pushed as a non-null `A`.
+        Ok(unsafe { node_of::<A>(tail) })
     }
 
     /// Puts back the node that [`pop`](Self::pop) just returned, at the front: `pop` returns it
@@ -460,11 +613,11 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     /// As for [`pop`](Self::pop): called by the single consumer.
     #[inline]
     pub(crate) unsafe fn is_empty(&self) -> bool {
-        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let tail = self.consumer.tail.with(|t| unsafe { *t });
+        // SAFETY: we are the single consumer (our caller's contract).
+        let tail = unsafe { self.tail() };
         // While `tail` is the stub, `head` is the stub exactly when nothing is behind it: the
         // consumer never re-enqueues the stub while it sits at it. Relaxed: as in `pop`.
-        tail == STUB && is_stub(self.producer.head.load(Relaxed))
+        tail == self.stub() && is_stub(self.producer.head.load(Relaxed))
     }
 
     /// What [`pop`](Self::pop) would answer now, without taking anything: `Ok` if it would
@@ -475,9 +628,9 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     /// As for [`pop`](Self::pop): called by the single consumer.
     #[inline]
     pub(crate) unsafe fn probe(&self) -> Result<(), TryDequeueError> {
-        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let mut first = self.consumer.tail.with(|t| unsafe { *t });
-        if first == STUB {
+        // SAFETY: we are the single consumer (our caller's contract).
+        let mut first = unsafe { self.tail() };
+        if first == self.stub() {
             // Acquire: as in `pop`, pairs with the producer's link store.
             first = self.stub_next().next.load(Acquire);
             if first.is_null() {
@@ -505,7 +658,7 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     /// because the mark and the producers' swaps are read-modify-writes of the same word. A
     /// producer that is mid-enqueue has already moved `head` off the stub, so the mark fails and
     /// the consumer does not sleep on an inconsistent queue. Costs producers nothing: telling
-    /// [`PARKED`] from [`STUB`] happens only on the stub path.
+    /// [`PARKED`] from [`STUB_LINK`] happens only on the stub path.
     ///
     /// Whatever the consumer must publish to the waking producer (its waker) it writes before
     /// this call.
@@ -515,9 +668,8 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     /// As for [`pop`](Self::pop): called by the single consumer.
     #[inline]
     pub(crate) unsafe fn try_park(&self) -> bool {
-        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
-        let tail = self.consumer.tail.with(|t| unsafe { *t });
-        if tail != STUB {
+        // SAFETY: we are the single consumer (our caller's contract).
+        if unsafe { self.tail() } != self.stub() {
             // A node is queued (possibly with the stub re-enqueued behind it).
             return false;
         }
@@ -542,7 +694,7 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     #[inline]
     pub(crate) unsafe fn unpark(&self) {
         // Relaxed, and it must stay a read-modify-write: a producer that swaps after us reads our
-        // `STUB` and must still see the consumer's reset of the stub's link (made before the swap
+        // `STUB_LINK` and must still see the consumer's reset of the stub's link (made before the swap
         // that put the stub back, in `take_last`). A read-modify-write continues the release
         // sequence of that swap and of the park CAS, so the producer's Acquire swap still
         // synchronizes with them; a plain store here would break that chain.
@@ -563,6 +715,17 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
         } else {
             TryDequeueError::Inconsistent
         }
+    }
+
+    /// The consumer's end: the oldest node, or the stub's name.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): called by the single consumer.
+    #[inline(always)]
+    unsafe fn tail(&self) -> *mut AnyNode {
+        // SAFETY: the caller is the only consumer, and the consumer alone touches `tail`.
+        self.consumer.tail.with(|t| unsafe { *t })
     }
 
     /// Moves the consumer's end to `tail`.

@@ -388,3 +388,69 @@ mod placement_tests {
         assert_ne!(line_of(&queue.producer.head), line_of(&queue.consumer.tail));
     }
 }
+
+/// The stub's name in `tail` and in links ([`stub`]): for link offsets that are multiples of 16
+/// and offsets that are not, small and large, it is not null, its link is one of the always-null
+/// links (the second exactly when the offset is a multiple of 16), and a queue of such nodes
+/// passes through the stub and back, bursts after bursts.
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod stub_name_tests {
+    use super::*;
+
+    /// A node whose link comes after `K` bytes.
+    #[repr(C)]
+    struct Padded<const K: usize> {
+        pad: [u8; K],
+        link: Link,
+    }
+
+    // SAFETY: the offset of the struct's own `link` field, a `Link` used by nothing else.
+    unsafe impl<const K: usize> Linked for Padded<K> {
+        const OFFSET: usize = core::mem::offset_of!(Padded<K>, link);
+    }
+
+    fn check<const K: usize>() {
+        let offset = <Padded<K> as Linked>::OFFSET;
+        let name = stub::<Padded<K>>();
+        assert!(!name.is_null(), "offset {offset}");
+        let link = link_of::<Padded<K>>(name);
+        let links = ptr::addr_of!(NULL_LINKS).cast::<Link>();
+        let expected = if offset % 16 == 0 { 1 } else { 0 };
+        assert_eq!(link, links.wrapping_add(expected), "offset {offset}");
+        // SAFETY: `link` is one of the static's links (checked just above).
+        assert!(unsafe { &(*link).next }.load(Relaxed).is_null());
+
+        // Through the stub and back, three times, with two nodes and with one.
+        let queue = RawQueue::<Padded<K>, crate::Compact, (), ()>::new((), ());
+        let nodes: [Padded<K>; 2] = core::array::from_fn(|_| Padded {
+            pad: [0; K],
+            link: Link::new(),
+        });
+        for round in 0..3 {
+            for node in &nodes[..1 + round % 2] {
+                // SAFETY: the nodes outlive the queue's use of them and are in no other queue.
+                unsafe { queue.push(NonNull::from(node)) };
+            }
+            for node in &nodes[..1 + round % 2] {
+                // SAFETY: this test is the queue's only consumer.
+                let popped = unsafe { queue.pop() };
+                assert_eq!(popped, Ok(NonNull::from(node)), "offset {offset}");
+            }
+            // SAFETY: as above.
+            assert_eq!(unsafe { queue.pop() }, Err(TryDequeueError::Empty));
+            // SAFETY: as above.
+            assert!(unsafe { queue.is_empty() });
+        }
+    }
+
+    #[test]
+    fn the_stubs_name_is_never_null_and_reads_a_null_link() {
+        check::<0>();
+        check::<8>();
+        check::<16>();
+        check::<24>();
+        check::<40>();
+        check::<4096>();
+        check::<4104>();
+    }
+}
