@@ -311,45 +311,31 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
         }
     }
 
-    /// An empty queue: the stub alone, `head` naming it as `head` (the stub, or the stub
-    /// parked), and the layers' state.
-    #[cfg(not(any(loom, shuttle)))]
-    const fn with_head(
-        head: *mut Link,
-        consumer_extra: C,
-        producer_extra: P,
-    ) -> RawQueue<A, L, C, P> {
-        RawQueue {
-            producer: Line::new(ProducerEnd {
-                stub_next: Link::new(),
-                head: AtomicPtr::new(head),
-                extra: producer_extra,
-            }),
-            consumer: Line::new(ConsumerEnd {
-                tail: UnsafeCell::new(stub::<A>()),
-                extra: consumer_extra,
-            }),
-            _nodes: PhantomData,
-        }
-    }
-
-    /// An empty queue: see the other build's docs. Here the stub is named through the queue's
-    /// own always-null links.
-    #[cfg(any(loom, shuttle))]
-    fn with_head(head: *mut Link, consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
-        let null_links = ModelNullLinks::new();
-        RawQueue {
-            producer: Line::new(ProducerEnd {
-                stub_next: Link::new(),
-                head: AtomicPtr::new(head),
-                extra: producer_extra,
-            }),
-            consumer: Line::new(ConsumerEnd {
-                tail: UnsafeCell::new(stub_beside::<A>(null_links.0.as_ptr())),
-                extra: consumer_extra,
-            }),
-            null_links,
-            _nodes: PhantomData,
+    const_fn! {
+        /// An empty queue: the stub alone, `head` naming it as `head` (the stub, or the stub
+        /// parked), and the layers' state. Under loom and shuttle, with its own always-null
+        /// links, through which the stub is named ([`ModelNullLinks`]).
+        fn with_head(head: *mut Link, consumer_extra: C, producer_extra: P) -> RawQueue<A, L, C, P> {
+            #[cfg(any(loom, shuttle))]
+            let null_links = ModelNullLinks::new();
+            #[cfg(any(loom, shuttle))]
+            let tail = stub_beside::<A>(null_links.0.as_ptr());
+            #[cfg(not(any(loom, shuttle)))]
+            let tail = stub::<A>();
+            RawQueue {
+                producer: Line::new(ProducerEnd {
+                    stub_next: Link::new(),
+                    head: AtomicPtr::new(head),
+                    extra: producer_extra,
+                }),
+                consumer: Line::new(ConsumerEnd {
+                    tail: UnsafeCell::new(tail),
+                    extra: consumer_extra,
+                }),
+                #[cfg(any(loom, shuttle))]
+                null_links,
+                _nodes: PhantomData,
+            }
         }
     }
 
