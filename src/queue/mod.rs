@@ -247,7 +247,8 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Unbounded, W, L> {
     const_fn! {
         /// Creates an empty unbounded queue. It does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so a queue can be a `static`.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so
+        /// a queue can be a `static`.
         ///
         /// # Examples
         ///
@@ -281,7 +282,8 @@ impl<N: Node, W: Waiting, L: Layout> Queue<N, Bounded, W, L> {
     const_fn! {
         /// Creates an empty queue that holds at most `capacity` nodes. It does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so a bounded queue can be a `static`.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so
+        /// a bounded queue can be a `static`.
         ///
         /// # Panics
         ///

@@ -281,7 +281,6 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// system call) and itself a park for every node that comes a microsecond late, which in a
     /// ping-pong is every node: measured in `perf/HOT_QUEUE.md` ("A spin phase before
     /// parking"), 13.4 us per round trip without it against about 1 us with it, pinned.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn look_then_spin(
         &mut self,
@@ -297,7 +296,6 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     }
 
     /// The waiting part of [`look_then_spin`](Consumer::look_then_spin), out of the fast path.
-    #[cfg(feature = "std")]
     #[inline(never)]
     fn spin_for_node(&mut self, deadline: Option<std::time::Instant>) -> Option<HandleOf<Q>> {
         self.spin_until(deadline, |consumer| consumer.try_dequeue().ok())
@@ -307,7 +305,6 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// [`look_then_spin`](Consumer::look_then_spin) ([`WAIT_SPIN`], or [`WAIT_SPIN_LONGER`]
     /// after a wait whose node came late); `None` once the budget is spent or `deadline` has
     /// passed. For a front whose look is more than a dequeue (a ready set's worker).
-    #[cfg(feature = "std")]
     pub(crate) fn spin_until<T>(
         &mut self,
         deadline: Option<std::time::Instant>,
@@ -331,7 +328,6 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// budget. A node that came soon after we gave up spinning (a peer on another core that
     /// answers within microseconds): wait longer next time. After a long wait (an idle queue)
     /// the short budget, so that idling costs next to nothing.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn parked_wait_ended(&mut self, got_node: bool, parked_at: std::time::Instant) {
         self.waiter.spin_longer = got_node && parked_at.elapsed() < SOON;

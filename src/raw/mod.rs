@@ -510,8 +510,7 @@ impl<A: Linked, L: Layout, C, P> RawQueue<A, L, C, P> {
     ///
     /// As for [`pop`](Self::pop); `tail` is the consumer's current tail, and its link was null.
     #[inline]
-    unsafe fn pop_unlinked(&self, tail: *mut AnyNode) -> Result<NonNull<A>, TryDequeueError> {
-        let mut tail = tail;
+    unsafe fn pop_unlinked(&self, mut tail: *mut AnyNode) -> Result<NonNull<A>, TryDequeueError> {
         if tail == self.stub() {
             // Acquire: pairs with the Release link store in `link_behind`, so the node behind
             // the stub is visible.

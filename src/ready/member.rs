@@ -139,7 +139,8 @@ impl<N: Node, L: Layout> Member<N, Unbounded, L> {
         /// Creates an unbounded member for [`ReadySet::from_static`], held by no set yet. It does
         /// not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so members can be a `static` array.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so
+        /// members can be a `static` array.
         ///
         /// # Examples
         ///
@@ -174,7 +175,8 @@ impl<N: Node, L: Layout> Member<N, Bounded, L> {
         /// Creates a member for [`ReadySet::from_static`] whose queue holds at most `capacity`
         /// nodes, held by no set yet. It does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so members can be a `static` array.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so
+        /// members can be a `static` array.
         ///
         /// # Panics
         ///

@@ -114,7 +114,8 @@ impl<N: Node, const M: usize, L: Layout> StaticReadySet<N, M, Unbounded, L> {
     const_fn! {
         /// Creates a set of `M` empty, unbounded, idle members. It does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so the set can be a `static`.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so
+        /// the set can be a `static`.
         ///
         /// # Examples
         ///
@@ -170,7 +171,8 @@ impl<N: Node, const M: usize, L: Layout> StaticReadySet<N, M, Bounded, L> {
         /// Creates a set of `M` empty, idle members, each holding at most `capacity` nodes. It
         /// does not allocate.
         ///
-        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so the set can be a `static`.
+        /// This is a `const fn` (except under `cfg(loom)` and `cfg(shuttle)`), so
+        /// the set can be a `static`.
         ///
         /// # Panics
         ///
