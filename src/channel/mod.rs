@@ -234,13 +234,13 @@ use alloc::vec::Vec;
 use crate::policy::capacity::sealed::Capacity as SealedCapacity;
 use crate::policy::capacity::Claim;
 #[cfg(feature = "std")]
+use crate::policy::park::spin_before_parking;
+#[cfg(feature = "std")]
 use crate::policy::runtime;
 use crate::policy::waiters::Waiters;
 use crate::queue::consumer::sealed::QueueRef as SealedQueueRef;
 #[cfg(feature = "std")]
 use crate::queue::sleep::Step;
-#[cfg(feature = "std")]
-use crate::queue::spin::spin_before_parking;
 use crate::sync::{fence, Arc, AtomicUsize};
 use crate::{Bounded, Capacity, Consumer, Node, Padded, Queue, QueueRef, TryDequeueError};
 use crate::{Unbounded, Wait};

@@ -160,10 +160,10 @@ pub struct Waiter {
     /// may move to another thread, which then makes its own.
     #[cfg(feature = "std")]
     pub(crate) thread_waker: Option<(crate::sync::thread::ThreadId, Waker)>,
-    /// Whether the last blocking wait got its node while it yielded the thread, or soon after it
-    /// parked: the next one waits longer before it parks (see `Consumer::look_then_spin`).
+    /// How long the next blocking wait spins before it parks, from how the last one ended (see
+    /// `Consumer::look_then_spin`).
     #[cfg(feature = "std")]
-    pub(crate) spin_longer: bool,
+    pub(crate) budget: crate::policy::park::WaitBudget,
 }
 
 impl sealed::Waiting for Wait {

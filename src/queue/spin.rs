@@ -1,8 +1,8 @@
 //! Waiting by spinning: the busy-polling consumer ([`Consumer::dequeue_spin`] and
 //! [`Consumer::dequeue_spin_for`]), which waits for the next node by polling with a back-off, for
 //! a consumer that owns a core; and the short wait of a blocking consumer before it parks
-//! (`Consumer::look_then_spin`, with the feature `std`), which the channel's receive and the
-//! ready sets' workers share.
+//! (`Consumer::look_then_spin`, with the feature `std`, on the budget of `policy::park`), which
+//! the channel's receive and the fixed ready sets' workers share.
 
 use crate::queue::consumer::HandleOf;
 #[cfg(feature = "std")]
@@ -212,67 +212,12 @@ impl<Q: QueueRef> Consumer<Q> {
     }
 }
 
-/// How long a blocking wait for a node (the queue's `dequeue_blocking` and
-/// `dequeue_timeout_blocking`, the channel's receives) that finds the queue empty waits before it
-/// parks:
-/// 2 short rounds of spinning (3 spin hints), then 2 yields of the thread, about a microsecond
-/// in all. Short, because an idle consumer spends it at the end of every burst of messages; and
-/// yielding early rather than spinning long, because on a loaded machine the producer often needs
-/// the consumer's core to send at all (measured: 63 spin hints before the first yield made the
-/// blocking ping-pong 2.7x kanal's round trip, 3 hints 1.1x). A wait whose node came during
-/// the yields waits longer the next time ([`WAIT_SPIN_LONGER`]).
-#[cfg(feature = "std")]
-pub(crate) const WAIT_SPIN: (u32, u32) = (2, 2);
-
-/// The budget of a blocking wait after one whose node came while it yielded, or soon after
-/// it parked ([`SOON`]): 8 yields instead of 2. A peer that answers within a few microseconds
-/// (ping-pong) keeps it; a wait whose node comes while it spins, or that waits long, goes back
-/// to [`WAIT_SPIN`], so that an idle consumer, which waits long at the end of every burst, pays
-/// the short budget.
-#[cfg(feature = "std")]
-pub(crate) const WAIT_SPIN_LONGER: (u32, u32) = (2, 8);
-
-/// A park that ended with a node within this was one a longer budget would have spared: 50
-/// microseconds, a few times what a park and its wake-up cost, far below the idle gaps of a
-/// bursty producer.
-#[cfg(feature = "std")]
-pub(crate) const SOON: core::time::Duration = core::time::Duration::from_micros(50);
-
-/// Calls `attempt` until it returns `Some`, for a thread that would park otherwise: between
-/// refused attempts it waits as `spin` says (spinning, then yielding; see [`SpinThenPark`]).
-/// `None` once that budget is spent (after a last wait, so that the caller's next attempt is
-/// worth making), or once `deadline` has passed: then the caller parks. Under loom the budget
-/// is empty, and this attempts nothing.
-///
-/// A wait that ends within the budget costs no wait list, no park and no wake-up; one that
-/// outlasts it costs the budget (a few microseconds) more than parking at once would.
-///
-/// [`SpinThenPark`]: crate::sync::SpinThenPark
-#[cfg(feature = "std")]
-pub(crate) fn spin_before_parking<T>(
-    spin: &mut crate::sync::SpinThenPark,
-    deadline: Option<std::time::Instant>,
-    mut attempt: impl FnMut() -> Option<T>,
-) -> Option<T> {
-    while !spin.spent() {
-        if let Some(done) = attempt() {
-            return Some(done);
-        }
-        // The clock only once yielding: a spin round is far shorter than any timeout's grain.
-        if spin.yields() && deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
-            return None;
-        }
-        spin.snooze();
-    }
-    None
-}
-
 #[cfg(feature = "std")]
 impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// The first look of a blocking wait for a node: takes one if the queue has it, or else
-    /// waits a moment ([`WAIT_SPIN`]: a few spin hints, then a couple of yields of the thread,
-    /// about a microsecond; [`WAIT_SPIN_LONGER`] after a wait whose node came while it yielded
-    /// or soon after it parked) and looks again between the waits. `None` when the budget is
+    /// waits a moment and looks again between the waits (the consumer's [`WaitBudget`](crate::policy::park::WaitBudget): a few
+    /// spin hints, then a couple of yields of the thread, about a microsecond; longer after a
+    /// wait whose node came while it yielded or soon after it parked). `None` when the budget is
     /// spent or `deadline` has passed: then the caller parks. The waiting touches no shared
     /// state (each look is a `try_dequeue`), so what the queue answers never changes; under loom
     /// the budget is empty.
@@ -301,35 +246,26 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
         self.spin_until(deadline, |consumer| consumer.try_dequeue().ok())
     }
 
-    /// Calls `attempt` until it returns `Some`, waiting between attempts with the budget of
-    /// [`look_then_spin`](Consumer::look_then_spin) ([`WAIT_SPIN`], or [`WAIT_SPIN_LONGER`]
-    /// after a wait whose node came late); `None` once the budget is spent or `deadline` has
-    /// passed. For a front whose look is more than a dequeue (a ready set's worker).
+    /// Calls `attempt` until it returns `Some`, waiting between attempts with the consumer's
+    /// [`WaitBudget`](crate::policy::park::WaitBudget), as [`look_then_spin`](Consumer::look_then_spin) does; `None` once the
+    /// budget is spent or `deadline` has passed. For a front whose look is more than a dequeue
+    /// (a fixed ready set's worker).
     pub(crate) fn spin_until<T>(
         &mut self,
         deadline: Option<std::time::Instant>,
         mut attempt: impl FnMut(&mut Self) -> Option<T>,
     ) -> Option<T> {
-        let mut spin: crate::sync::SpinThenPark = if self.waiter.spin_longer {
-            WAIT_SPIN_LONGER
-        } else {
-            WAIT_SPIN
-        }
-        .into();
-        let found = spin_before_parking(&mut spin, deadline, || attempt(self))?;
-        // If it came only while we yielded, its producer answers within a few yields (and may
-        // need our core): wait longer next time before parking.
-        self.waiter.spin_longer = spin.yields();
-        Some(found)
+        // A copy, so that `attempt` may borrow the whole consumer; written back after.
+        let mut budget = self.waiter.budget;
+        let found = budget.spin_until(deadline, || attempt(self));
+        self.waiter.budget = budget;
+        found
     }
 
     /// After a blocking wait that went past [`look_then_spin`](Consumer::look_then_spin) and
-    /// parked (from `parked_at`): whether it got a node decides, with how soon, the next wait's
-    /// budget. A node that came soon after we gave up spinning (a peer on another core that
-    /// answers within microseconds): wait longer next time. After a long wait (an idle queue)
-    /// the short budget, so that idling costs next to nothing.
+    /// parked (from `parked_at`): see [`WaitBudget::parked_wait_ended`](crate::policy::park::WaitBudget::parked_wait_ended).
     #[inline]
     pub(crate) fn parked_wait_ended(&mut self, got_node: bool, parked_at: std::time::Instant) {
-        self.waiter.spin_longer = got_node && parked_at.elapsed() < SOON;
+        self.waiter.budget.parked_wait_ended(got_node, parked_at);
     }
 }
