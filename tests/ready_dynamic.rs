@@ -572,3 +572,75 @@ fn held_member_peeks_as_the_fixed_guard_does() {
     };
     assert_eq!(held.dequeue().map(|m| m.seq), Some(2));
 }
+
+/// Takes the next message out of the one member of `worker`'s set, waiting in `next_blocking`.
+fn catch(worker: &mut SetWorker<Msg>) -> Box<Msg> {
+    loop {
+        match worker.next_blocking() {
+            Next::Ready(mut held) => {
+                if let Some(msg) = held.dequeue() {
+                    return msg;
+                }
+            }
+            Next::Woken | Next::Closed => panic!("never woken or closed"),
+        }
+    }
+}
+
+/// Two threads pass one message back and forth through two sets, each waiting in
+/// `next_blocking`: whether the other side's send comes while the worker still looks (its wait
+/// before it sleeps) or after it sleeps, the member is delivered, every time. A lost wake-up
+/// stops the rally, which the watchdog turns into a failure (the threads are not joined, so a
+/// stuck one cannot hang the test).
+#[test]
+fn ping_pong_between_blocking_workers() {
+    let trips = scaled(5_000);
+    let drops = Drops::default();
+    let (ping, pong) = (DynamicSet::<Msg>::new(), DynamicSet::<Msg>::new());
+    let (to_ping, to_pong) = (ping.add(()), pong.add(()));
+    let (reports, reported) = mpsc::channel();
+    let (mut ping_worker, mut pong_worker) = (ping.worker(), pong.worker());
+    let ping_reports = reports.clone();
+    let ping_side = to_ping.clone();
+    thread::spawn(move || {
+        for trip in 0..trips {
+            let mut msg = catch(&mut ping_worker);
+            assert_eq!(msg.seq, 2 * trip, "ping got the rally's message in turn");
+            msg.seq += 1;
+            assert!(to_pong.send(msg).is_ok(), "pong's member is open");
+        }
+        ping_reports.send(trips).unwrap();
+    });
+    let first = Box::new(Msg {
+        link: Link::new(),
+        producer: 0,
+        seq: 0,
+        drops: drops.clone(),
+    });
+    thread::spawn(move || {
+        assert!(ping_side.send(first).is_ok(), "ping's member is open");
+        let mut last = None;
+        for trip in 0..trips {
+            let mut msg = catch(&mut pong_worker);
+            assert_eq!(
+                msg.seq,
+                2 * trip + 1,
+                "pong got the rally's message in turn"
+            );
+            msg.seq += 1;
+            if trip + 1 < trips {
+                assert!(ping_side.send(msg).is_ok(), "ping's member is open");
+            } else {
+                last = Some(msg);
+            }
+        }
+        let seq = last.expect("the last trip").seq;
+        // Dropped before the report: the count below reads after it.
+        reports.send(seq).unwrap();
+    });
+    let mut ends = [from_worker(&reported), from_worker(&reported)];
+    ends.sort_unstable();
+    assert_eq!(ends, [trips, 2 * trips], "every trip made, both ways");
+    drop((ping, pong, to_ping));
+    assert_eq!(drops.count(), 1, "the one message, dropped once");
+}

@@ -33,18 +33,32 @@ struct DynState {
     held: bool,
 }
 
-/// The dynamic ready set with three workers (async, through shuttle's executor) and churn: two
+/// The dynamic ready set with three async workers (through shuttle's executor) and churn: see
+/// [`three_workers_producers_and_churn`].
+#[test]
+fn dynamic_set_three_workers_producers_and_churn() {
+    three_workers_producers_and_churn(false);
+}
+
+/// The same with three blocking workers (`next_blocking`): under shuttle each one's wait before it
+/// sleeps is two yields with a look after each, so the schedules mix workers that look while
+/// off the sleepers' list with sleeping ones that producers must wake.
+#[test]
+fn dynamic_set_three_blocking_workers_producers_and_churn() {
+    three_workers_producers_and_churn(true);
+}
+
+/// The dynamic ready set with three workers (async, or blocking when `blocking`) and churn: two
 /// producers send 12 messages each to random members of four slots while a churn thread closes
 /// two members and adds new ones in their slots. Every message is delivered exactly once, in
 /// order per producer and member, or handed back; no member is held by two workers at once; the
 /// close ends every worker's loop; every message is dropped once.
-#[test]
-fn dynamic_set_three_workers_producers_and_churn() {
+fn three_workers_producers_and_churn(blocking: bool) {
     const PRODUCERS: usize = 2;
     const PER_PRODUCER: usize = 12;
     const SLOTS: usize = 4;
     type Slots = Vec<shuttle::sync::Mutex<(usize, MemberHandle<DynMsg, DynState>)>>;
-    explore(|| {
+    explore(move || {
         let set = DynamicSet::<DynMsg, DynState>::new();
         let add = |id: usize| {
             let state = DynState {
@@ -62,7 +76,12 @@ fn dynamic_set_three_workers_producers_and_churn() {
                 let mut worker = set.worker();
                 let delivered = Arc::clone(&delivered);
                 thread::spawn(move || loop {
-                    match shuttle::future::block_on(worker.next_async()) {
+                    let next = if blocking {
+                        worker.next_blocking()
+                    } else {
+                        shuttle::future::block_on(worker.next_async())
+                    };
+                    match next {
                         Next::Ready(mut held) => {
                             assert!(!held.state().held, "a member held by two workers");
                             held.state().held = true;

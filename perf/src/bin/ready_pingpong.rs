@@ -1,15 +1,17 @@
-//! Round trips between two threads through two fixed ready sets: each thread's worker waits in
+//! Round trips between two threads through two ready sets: each thread's worker waits in
 //! `next_blocking` for the other's message. What a worker's wait before it parks is worth when a
-//! peer answers within microseconds.
+//! peer answers within microseconds. Two kinds of set: fixed (`ReadySet`, one member each) and
+//! dynamic (`DynamicSet`, one member each, one worker each).
 //!
 //! `cargo run --release -p intrusive-mpsc-perf --bin ready_pingpong -- [runs] [trips]` (default 9
-//! runs of 20,000 round trips): nanoseconds per round trip, median and quartiles. Not run in CI.
+//! runs of 20,000 round trips, the two kinds interleaved): nanoseconds per round trip, median and
+//! quartiles. Not run in CI.
 
 use std::sync::Barrier;
 use std::thread;
 use std::time::Instant;
 
-use intrusive_mpsc::{node, Link, Next, ReadySet};
+use intrusive_mpsc::{node, DynamicSet, Link, Next, ReadySet, SetWorker};
 
 /// The ball.
 struct Ball {
@@ -32,7 +34,57 @@ fn catch(worker: &mut intrusive_mpsc::Worker<'_, Ball>) -> Box<Ball> {
     }
 }
 
-/// Nanoseconds per round trip over `trips` round trips.
+/// Takes the one ball out of a dynamic set's one member, waiting in `next_blocking`.
+fn catch_dynamic(worker: &mut SetWorker<Ball>) -> Box<Ball> {
+    loop {
+        match worker.next_blocking() {
+            Next::Ready(mut member) => {
+                if let Some(ball) = member.dequeue() {
+                    return ball;
+                }
+            }
+            Next::Woken | Next::Closed => unreachable!("never woken or closed"),
+        }
+    }
+}
+
+/// Nanoseconds per round trip over `trips` round trips, through two dynamic sets.
+fn sample_dynamic(trips: u64) -> f64 {
+    let ping = DynamicSet::<Ball>::new();
+    let pong = DynamicSet::<Ball>::new();
+    let (to_ping, to_pong) = (ping.add(()), pong.add(()));
+    let start = Barrier::new(2);
+    let elapsed = thread::scope(|s| {
+        s.spawn(|| {
+            let mut worker = ping.worker();
+            start.wait();
+            for _ in 0..trips {
+                let mut ball = catch_dynamic(&mut worker);
+                ball.hits += 1;
+                assert!(to_pong.send(ball).is_ok(), "pong's member is open");
+            }
+        });
+        let mut worker = pong.worker();
+        start.wait();
+        let t = Instant::now();
+        let first = Box::new(Ball {
+            link: Link::new(),
+            hits: 0,
+        });
+        assert!(to_ping.send(first).is_ok(), "ping's member is open");
+        for trip in 1..=trips {
+            let ball = catch_dynamic(&mut worker);
+            assert_eq!(ball.hits, trip);
+            if trip < trips {
+                assert!(to_ping.send(ball).is_ok(), "ping's member is open");
+            }
+        }
+        t.elapsed()
+    });
+    elapsed.as_nanos() as f64 / trips as f64
+}
+
+/// Nanoseconds per round trip over `trips` round trips, through two fixed sets.
 fn sample(trips: u64) -> f64 {
     let ping = ReadySet::<Ball>::new(1);
     let pong = ReadySet::<Ball>::new(1);
@@ -77,13 +129,26 @@ fn main() {
         .next()
         .map_or(20_000, |t| t.parse().expect("trips: a number"));
     let _ = sample(trips / 10);
-    let mut samples: Vec<f64> = (0..runs).map(|_| sample(trips)).collect();
-    samples.sort_by(f64::total_cmp);
-    let q = |f: f64| samples[((samples.len() - 1) as f64 * f).round() as usize];
-    println!(
-        "ready-set ping-pong, ns per round trip: median {:.0} (q1 {:.0}, q3 {:.0}; {runs} runs of {trips})",
-        q(0.5),
-        q(0.25),
-        q(0.75)
-    );
+    let _ = sample_dynamic(trips / 10);
+    let (mut fixed, mut dynamic) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        // Alternate which kind goes first, so neither always follows the other.
+        if run % 2 == 0 {
+            fixed.push(sample(trips));
+            dynamic.push(sample_dynamic(trips));
+        } else {
+            dynamic.push(sample_dynamic(trips));
+            fixed.push(sample(trips));
+        }
+    }
+    for (kind, mut samples) in [("ReadySet", fixed), ("DynamicSet", dynamic)] {
+        samples.sort_by(f64::total_cmp);
+        let q = |f: f64| samples[((samples.len() - 1) as f64 * f).round() as usize];
+        println!(
+            "{kind} ping-pong, ns per round trip: median {:.0} (q1 {:.0}, q3 {:.0}; {runs} runs of {trips})",
+            q(0.5),
+            q(0.25),
+            q(0.75)
+        );
+    }
 }

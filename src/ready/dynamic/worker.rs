@@ -70,12 +70,20 @@ pub struct SetWorker<N: Node, S = (), B: Capacity = Unbounded> {
     set: Arc<Shared<N, S, B>>,
     /// This worker's place on the sleepers' list while a `poll_next` is pending.
     key: Option<Key>,
+    /// How long `next_blocking` spins before it joins the sleepers, from how its last wait ended.
+    #[cfg(feature = "std")]
+    budget: crate::policy::park::WaitBudget,
 }
 
 impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     /// A worker of `set`, on no list.
     pub(super) fn new(set: Arc<Shared<N, S, B>>) -> Self {
-        SetWorker { set, key: None }
+        SetWorker {
+            set,
+            key: None,
+            #[cfg(feature = "std")]
+            budget: Default::default(),
+        }
     }
 
     /// Looks for work: a wake first, then the ready list, then the close.
@@ -153,6 +161,12 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
 
     /// Takes a wake, the next member that has nodes, or the close, sleeping until there is one.
     ///
+    /// Before it sleeps it waits about a microsecond, looking again between short waits, as a
+    /// fixed set's [`Worker::next_blocking`](crate::Worker::next_blocking) does: a member
+    /// scheduled within that time costs its producer no wake-up. A worker that waits this way
+    /// is not yet among the sleepers, so a producer wakes a sleeping sibling rather than count
+    /// on it.
+    ///
     /// # Panics
     ///
     /// With the feature `tokio`, if it would park a thread that is running a tokio runtime's
@@ -161,6 +175,20 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
     #[cfg(feature = "std")]
     pub fn next_blocking(&mut self) -> Next<HeldMember<'_, N, S, B>> {
         self.leave();
+        if let Some(found) = self.find() {
+            return self.deliver(found);
+        }
+        // A moment's wait first, looking between short waits, as a fixed set's worker and the
+        // queue's blocking dequeue wait (about a microsecond, see `Consumer::look_then_spin`):
+        // a member scheduled within it costs its producer no wake-up and us no park. Off the
+        // sleepers' list meanwhile, so producers count on a sleeping sibling, not on us.
+        let mut budget = self.budget;
+        let spun = budget.spin_until(None, || self.find());
+        self.budget = budget;
+        if let Some(found) = spun {
+            return self.deliver(found);
+        }
+        let parked_at = std::time::Instant::now();
         // Looks, joins the sleepers' list, looks again, and parks between looks until notified:
         // no lost wake-up (see `Waiters`).
         let found = self
@@ -179,6 +207,7 @@ impl<N: Node, S, B: Capacity> SetWorker<N, S, B> {
                 }
             })
             .expect("no deadline");
+        self.budget.parked_wait_ended(true, parked_at);
         self.deliver(found)
     }
 
