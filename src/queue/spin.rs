@@ -215,12 +215,12 @@ impl<Q: QueueRef> Consumer<Q> {
 #[cfg(feature = "std")]
 impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     /// The first look of a blocking wait for a node: takes one if the queue has it, or else
-    /// waits a moment and looks again between the waits (the consumer's [`WaitBudget`](crate::policy::park::WaitBudget): a few
-    /// spin hints, then a couple of yields of the thread, about a microsecond; longer after a
-    /// wait whose node came while it yielded or soon after it parked). `None` when the budget is
-    /// spent or `deadline` has passed: then the caller parks. The waiting touches no shared
-    /// state (each look is a `try_dequeue`), so what the queue answers never changes; under loom
-    /// the budget is empty.
+    /// waits a moment and looks again between the waits (the consumer's
+    /// [`WaitBudget`](crate::policy::park::WaitBudget): a few spin hints, then a couple of yields
+    /// of the thread, about a microsecond; longer after a wait whose node came while it yielded
+    /// or soon after it parked). `None` when the budget is spent or `deadline` has passed: then
+    /// the caller parks. The waiting touches no shared state (each look is a `try_dequeue`), so
+    /// what the queue answers never changes; under loom the budget is empty.
     ///
     /// Why a budget at all: a consumer that parks at once costs its producer a wake-up (a
     /// system call) and itself a park for every node that comes a microsecond late, which in a
@@ -247,9 +247,10 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     }
 
     /// Calls `attempt` until it returns `Some`, waiting between attempts with the consumer's
-    /// [`WaitBudget`](crate::policy::park::WaitBudget), as [`look_then_spin`](Consumer::look_then_spin) does; `None` once the
-    /// budget is spent or `deadline` has passed. For a front whose look is more than a dequeue
-    /// (a fixed ready set's worker).
+    /// [`WaitBudget`](crate::policy::park::WaitBudget), as
+    /// [`look_then_spin`](Consumer::look_then_spin) does; `None` once the budget is spent or
+    /// `deadline` has passed. For a front whose look is more than a dequeue (a fixed ready set's
+    /// worker).
     pub(crate) fn spin_until<T>(
         &mut self,
         deadline: Option<std::time::Instant>,
@@ -263,7 +264,8 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     }
 
     /// After a blocking wait that went past [`look_then_spin`](Consumer::look_then_spin) and
-    /// parked (from `parked_at`): see [`WaitBudget::parked_wait_ended`](crate::policy::park::WaitBudget::parked_wait_ended).
+    /// parked (from `parked_at`): see
+    /// [`WaitBudget::parked_wait_ended`](crate::policy::park::WaitBudget::parked_wait_ended).
     #[inline]
     pub(crate) fn parked_wait_ended(&mut self, got_node: bool, parked_at: std::time::Instant) {
         self.waiter.budget.parked_wait_ended(got_node, parked_at);
