@@ -457,7 +457,7 @@ impl<Q: QueueRef<Waiting = Wait>> Consumer<Q> {
     ///
     /// Cancel-safe: dropping the future before it completes loses no node.
     ///
-    /// Unlike [`dequeue_blocking`](Consumer::dequeue_blocking), it does not spin before it
+    /// Unlike the blocking `dequeue_blocking` (feature `std`), it does not spin before it
     /// sleeps: when the queue is empty it registers the task's waker at once and gives the thread
     /// back to the executor, which may need it to run the very task that sends the next node
     /// (measured: 31 spin hints before registering made a ping-pong between two tokio tasks 3.5x
