@@ -13,7 +13,9 @@
 //! Usage: `channels [runs] [filter] [entry]` (default 11 runs; `filter` keeps the scenarios whose
 //! name contains it, `entry` only the channel of that exact name, for profiling one).
 //! `BENCH_PIN=1` pins the threads of the threaded scenarios (receiver on core 0, producers on
-//! the next ones); tokio's workers are never pinned. Linux only: it reads the CPU
+//! the next ones) and leaves the task scenarios out: tokio's workers are never pinned, and a
+//! task scenario run after pinned threaded ones measured the peers differently (kanal's async
+//! backpressure 8-10 million/s there, 15-17 in a process of its own). Linux only: it reads the CPU
 //! time and the context switches of the process and of the receiver thread. `CHANNELS_ALLOCS=1`
 //! adds a column: heap allocations per 1000 messages (a diagnostic; it slows allocations).
 

@@ -277,6 +277,19 @@ pub fn main() {
     let filter = std::env::args().nth(2).unwrap_or_default();
     let mut scenarios = scenarios();
     scenarios.retain(|s| s.name.contains(filter.as_str()));
+    // Tokio's workers are never pinned, so with `BENCH_PIN=1` the task scenarios would only
+    // repeat the unpinned ones, in a process whose pinned threaded runs came first and changed
+    // the peers' rates (kanal's async backpressure fell from 15-17 to 8-10 million/s that way):
+    // leave them to the unpinned pass.
+    if intrusive_mpsc_perf::pinning() {
+        let before = scenarios.len();
+        scenarios.retain(|s| !s.name.contains("tasks"));
+        if scenarios.len() < before {
+            println!(
+                "BENCH_PIN=1: the task scenarios are left out (tokio's workers are never pinned; run them unpinned)"
+            );
+        }
+    }
     // A third argument keeps only the entries of that exact name (for profiling one channel).
     if let Some(only) = std::env::args().nth(3) {
         for s in &mut scenarios {
