@@ -11,7 +11,7 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::Instant;
 
-use intrusive_mpsc::{node, DynamicSet, Link, Next, ReadySet, SetWorker};
+use intrusive_mpsc::{node, DynamicSet, Link, Next, ReadySet};
 
 /// The ball.
 struct Ball {
@@ -20,32 +20,22 @@ struct Ball {
 }
 node!(Ball, link, Box<Ball>);
 
-/// Takes the one ball out of `set`'s member 0, waiting in `next_blocking`.
-fn catch(worker: &mut intrusive_mpsc::Worker<'_, Ball>) -> Box<Ball> {
-    loop {
-        match worker.next_blocking() {
-            Next::Ready(mut member) => {
-                if let Some(ball) = member.dequeue() {
-                    return ball;
+/// Takes the one ball out of the one member of `$worker`'s set, waiting in `next_blocking`: for
+/// either kind of worker (a fixed set's `Worker` and a dynamic set's `SetWorker` share the
+/// method's shape but no trait).
+macro_rules! catch {
+    ($worker:expr) => {
+        loop {
+            match $worker.next_blocking() {
+                Next::Ready(mut member) => {
+                    if let Some(ball) = member.dequeue() {
+                        break ball;
+                    }
                 }
+                Next::Woken | Next::Closed => unreachable!("never woken or closed"),
             }
-            Next::Woken | Next::Closed => unreachable!("never woken or closed"),
         }
-    }
-}
-
-/// Takes the one ball out of a dynamic set's one member, waiting in `next_blocking`.
-fn catch_dynamic(worker: &mut SetWorker<Ball>) -> Box<Ball> {
-    loop {
-        match worker.next_blocking() {
-            Next::Ready(mut member) => {
-                if let Some(ball) = member.dequeue() {
-                    return ball;
-                }
-            }
-            Next::Woken | Next::Closed => unreachable!("never woken or closed"),
-        }
-    }
+    };
 }
 
 /// Nanoseconds per round trip over `trips` round trips, through two dynamic sets.
@@ -59,7 +49,7 @@ fn sample_dynamic(trips: u64) -> f64 {
             let mut worker = ping.worker();
             start.wait();
             for _ in 0..trips {
-                let mut ball = catch_dynamic(&mut worker);
+                let mut ball = catch!(worker);
                 ball.hits += 1;
                 assert!(to_pong.send(ball).is_ok(), "pong's member is open");
             }
@@ -73,7 +63,7 @@ fn sample_dynamic(trips: u64) -> f64 {
         });
         assert!(to_ping.send(first).is_ok(), "ping's member is open");
         for trip in 1..=trips {
-            let ball = catch_dynamic(&mut worker);
+            let ball = catch!(worker);
             assert_eq!(ball.hits, trip);
             if trip < trips {
                 assert!(to_ping.send(ball).is_ok(), "ping's member is open");
@@ -94,7 +84,7 @@ fn sample(trips: u64) -> f64 {
             let mut worker = ping.worker().expect("one worker");
             start.wait();
             for _ in 0..trips {
-                let mut ball = catch(&mut worker);
+                let mut ball = catch!(worker);
                 ball.hits += 1;
                 pong.enqueue(0, ball);
             }
@@ -110,7 +100,7 @@ fn sample(trips: u64) -> f64 {
             }),
         );
         for trip in 1..=trips {
-            let ball = catch(&mut worker);
+            let ball = catch!(worker);
             assert_eq!(ball.hits, trip);
             if trip < trips {
                 ping.enqueue(0, ball);
